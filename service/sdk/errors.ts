@@ -1,0 +1,36 @@
+/**
+ * Stable error codes for everything the SDK refuses. The relayer maps them to HTTP replies and the
+ * CLI to messages; callers branch on `code`, never on message text.
+ */
+export const ErrorCode = {
+  FieldOutOfRange: "FIELD_OUT_OF_RANGE",
+  EpochOutOfRange: "EPOCH_OUT_OF_RANGE",
+  InvalidSecret: "INVALID_SECRET",
+  NotAMember: "NOT_A_MEMBER",
+  WaitingPeriodNotOver: "WAITING_PERIOD_NOT_OVER",
+  CoverageLapsed: "COVERAGE_LAPSED",
+  ApprovalExpired: "APPROVAL_EXPIRED",
+  ApprovalNotForMember: "APPROVAL_NOT_FOR_MEMBER",
+  ApprovalWrongPlan: "APPROVAL_WRONG_PLAN",
+  AmountNotApproved: "AMOUNT_NOT_APPROVED",
+  InvalidApprovalSignature: "INVALID_APPROVAL_SIGNATURE",
+  AssessorNotInSet: "ASSESSOR_NOT_IN_SET",
+  InvalidApprovalFile: "INVALID_APPROVAL_FILE",
+  InvalidKeystore: "INVALID_KEYSTORE",
+  WrongPassword: "WRONG_PASSWORD",
+  InvalidPublicSignals: "INVALID_PUBLIC_SIGNALS",
+  ProofFailed: "PROOF_FAILED",
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+export class HuzhuError extends Error {
+  readonly code: ErrorCode;
+  readonly details: Record<string, unknown>;
+
+  constructor(code: ErrorCode, message: string, details: Record<string, unknown> = {}) {
+    super(message);
+    this.name = "HuzhuError";
+    this.code = code;
+    this.details = details;
+  }
+}

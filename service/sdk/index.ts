@@ -1,0 +1,10 @@
+/** The Huzhu SDK: identities, encodings, assessor approvals, trees and the claim prover. */
+export * from "./assessor.ts";
+export * from "./constants.ts";
+export * from "./encoding.ts";
+export * from "./errors.ts";
+export * from "./field.ts";
+export * from "./identity.ts";
+export * from "./keystore.ts";
+export * from "./prover.ts";
+export * from "./trees.ts";
