@@ -1,0 +1,26 @@
+/**
+ * Node-only helpers: where the built claim circuit lives on disk. Browser code passes URLs or bytes
+ * to the prover instead and never imports this module.
+ */
+import { readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import type { ProverArtifacts, VerificationKey } from "./prover.ts";
+
+const ROOT = resolve(import.meta.dirname, "..", "..");
+
+export const CLAIM_BUILD = {
+  wasm: join(ROOT, "circuits", "build", "claim_js", "claim.wasm"),
+  zkey: join(ROOT, "circuits", "build", "claim.dev-insecure.zkey"),
+  r1cs: join(ROOT, "circuits", "build", "claim.r1cs"),
+  sym: join(ROOT, "circuits", "build", "claim.sym"),
+  verificationKey: join(ROOT, "circuits", "setup", "dev-insecure", "verification_key.json"),
+} as const;
+
+/** The prover's inputs for the development build (`npm run build` makes them). */
+export function claimArtifacts(): ProverArtifacts {
+  return { wasm: CLAIM_BUILD.wasm, zkey: CLAIM_BUILD.zkey };
+}
+
+export function loadVerificationKey(path: string = CLAIM_BUILD.verificationKey): VerificationKey {
+  return JSON.parse(readFileSync(path, "utf8")) as VerificationKey;
+}
