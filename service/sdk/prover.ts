@@ -199,9 +199,9 @@ export async function proveClaim(
   artifacts: ProverArtifacts,
   onProgress?: (progress: ProofProgress) => void,
 ): Promise<ClaimProof> {
-  let percent = 0;
+  let percent = -1;
   const report = (stage: ProofStage, value: number, step: string) => {
-    if (value < percent) return;
+    if (value <= percent) return;
     percent = value;
     onProgress?.({ stage, percent: value, step });
   };

@@ -1,0 +1,139 @@
+import { poseidon2, poseidon3, poseidon5 } from "poseidon-lite";
+import { encodeAbiParameters, keccak256 } from "viem";
+import { describe, expect, it } from "vitest";
+import {
+  approvalMessage,
+  assessorLeaf,
+  claimContext,
+  claimNullifier,
+  decodePublicSignals,
+  encodePublicSignals,
+  memberLeaf,
+  PUBLIC_SIGNALS,
+  SNARK_SCALAR_FIELD,
+  toEpoch,
+  toField,
+  toSolidityProof,
+} from "../../service/sdk/index.ts";
+import { POOL, RECIPIENT, RELAYER } from "../helpers/claim-fixture.ts";
+
+const terms = { chainId: 31337n, pool: POOL, planId: 3n, recipient: RECIPIENT, relayer: RELAYER, fee: 10n };
+
+describe("encoders", () => {
+  it("member leaf is Poseidon(commitment, eligibleFrom, paidThrough)", () => {
+    expect(memberLeaf(11n, 2, "5")).toBe(poseidon3([11n, 2n, 5n]));
+  });
+
+  it("assessor leaf is Poseidon(Ax, Ay)", () => {
+    expect(assessorLeaf([4n, 9n])).toBe(poseidon2([4n, 9n]));
+  });
+
+  it("approval message is Poseidon(commitment, planId, eventId, amount, expiresAtEpoch)", () => {
+    expect(approvalMessage({ commitment: 1n, planId: 2n, eventId: 3n, amount: 4n, expiresAtEpoch: 5n })).toBe(
+      poseidon5([1n, 2n, 3n, 4n, 5n]),
+    );
+  });
+
+  it("nullifier is Poseidon(secret, planId, eventId)", () => {
+    expect(claimNullifier(7n, 2n, 99n)).toBe(poseidon3([7n, 2n, 99n]));
+  });
+
+  it("context is keccak256 of the ABI-encoded payout terms, reduced mod r", () => {
+    const encoded = encodeAbiParameters(
+      [{ type: "uint256" }, { type: "address" }, { type: "uint256" }, { type: "address" }, { type: "address" }, { type: "uint256" }],
+      [terms.chainId, terms.pool, terms.planId, terms.recipient, terms.relayer, terms.fee],
+    );
+    expect(claimContext(terms)).toBe(BigInt(keccak256(encoded)) % SNARK_SCALAR_FIELD);
+  });
+
+  it.each([
+    ["chainId", { chainId: 1n }],
+    ["pool", { pool: RELAYER }],
+    ["planId", { planId: 4n }],
+    ["recipient", { recipient: POOL }],
+    ["relayer", { relayer: RECIPIENT }],
+    ["fee", { fee: 11n }],
+  ] as const)("context changes with %s", (_name, change) => {
+    expect(claimContext({ ...terms, ...change })).not.toBe(claimContext(terms));
+  });
+
+  it("refuses a malformed address in the context with FIELD_OUT_OF_RANGE", () => {
+    expect(() => claimContext({ ...terms, recipient: "0x1234" })).toThrow(
+      expect.objectContaining({ code: "FIELD_OUT_OF_RANGE", message: 'recipient must be a 20-byte hex address, got "0x1234"' }),
+    );
+  });
+});
+
+describe("field and epoch checks", () => {
+  it("accepts r - 1 and refuses r", () => {
+    expect(toField((SNARK_SCALAR_FIELD - 1n).toString(), "x")).toBe(SNARK_SCALAR_FIELD - 1n);
+    expect(() => toField(SNARK_SCALAR_FIELD, "x")).toThrow(
+      expect.objectContaining({ code: "FIELD_OUT_OF_RANGE", message: "x must be below the SNARK scalar field order r" }),
+    );
+  });
+
+  it.each(["1.5", "1e3", "-1", " 1", "", "0x", "01"])("refuses the non-canonical integer %j", (value) => {
+    expect(() => toField(value, "x")).toThrow(expect.objectContaining({ code: "FIELD_OUT_OF_RANGE" }));
+  });
+
+  it("refuses negative and unsafe numbers", () => {
+    expect(() => toField(-1n, "x")).toThrow(expect.objectContaining({ message: "x must not be negative" }));
+    expect(() => toField(2 ** 60, "x")).toThrow(expect.objectContaining({ code: "FIELD_OUT_OF_RANGE" }));
+  });
+
+  it("accepts epoch 2^32 - 1 and refuses 2^32", () => {
+    expect(toEpoch(2n ** 32n - 1n, "e")).toBe(2n ** 32n - 1n);
+    expect(() => toEpoch(2n ** 32n, "e")).toThrow(
+      expect.objectContaining({ code: "EPOCH_OUT_OF_RANGE", message: "e must fit in 32 bits, got 4294967296" }),
+    );
+  });
+});
+
+describe("public signals", () => {
+  const values = { memberRoot: 1n, assessorRoot: 2n, nullifier: 3n, planId: 4n, claimEpoch: 5n, amount: 6n, context: 7n };
+
+  it("are ordered memberRoot, assessorRoot, nullifier, planId, claimEpoch, amount, context", () => {
+    expect(PUBLIC_SIGNALS).toEqual(["memberRoot", "assessorRoot", "nullifier", "planId", "claimEpoch", "amount", "context"]);
+    expect(encodePublicSignals(values)).toEqual(["1", "2", "3", "4", "5", "6", "7"]);
+  });
+
+  it("decode what they encode", () => {
+    expect(decodePublicSignals(encodePublicSignals(values))).toEqual(values);
+  });
+
+  it("refuse a wrong count with INVALID_PUBLIC_SIGNALS", () => {
+    expect(() => decodePublicSignals(["1", "2"])).toThrow(
+      expect.objectContaining({ code: "INVALID_PUBLIC_SIGNALS", message: "expected 7 public signals, got 2" }),
+    );
+  });
+
+  it("refuse a value of r or more", () => {
+    const signals = encodePublicSignals(values);
+    signals[2] = SNARK_SCALAR_FIELD.toString();
+    expect(() => decodePublicSignals(signals)).toThrow(
+      expect.objectContaining({ code: "FIELD_OUT_OF_RANGE", message: "nullifier must be below the SNARK scalar field order r" }),
+    );
+  });
+});
+
+describe("Solidity proof encoding", () => {
+  it("swaps each G2 coordinate pair into (imaginary, real) order", () => {
+    const proof = {
+      pi_a: ["1", "2", "1"],
+      pi_b: [
+        ["3", "4"],
+        ["5", "6"],
+        ["1", "0"],
+      ],
+      pi_c: ["7", "8", "1"],
+    };
+    expect(toSolidityProof(proof)).toEqual({
+      a: [1n, 2n],
+      b: [
+        [4n, 3n],
+        [6n, 5n],
+      ],
+      c: [7n, 8n],
+    });
+  });
+});
