@@ -69,6 +69,7 @@ template Claim(MEMBER_MAX_DEPTH, ASSESSOR_MAX_DEPTH, EPOCH_BITS) {
 
     // 2. Membership and good standing. Epochs are range-checked before any comparison, so the
     //    comparators cannot be fooled by values that wrap around the field.
+    //    circomspect: allow CS0010 (EPOCH_BITS is 32, far below 254 bits: Num2Bits cannot alias)
     _ <== Num2Bits(EPOCH_BITS)(claimEpoch);
     _ <== Num2Bits(EPOCH_BITS)(eligibleFrom);
     _ <== Num2Bits(EPOCH_BITS)(paidThrough);
@@ -105,5 +106,6 @@ template Claim(MEMBER_MAX_DEPTH, ASSESSOR_MAX_DEPTH, EPOCH_BITS) {
 
     // 5. Context carries no relation of its own; squaring it makes a constraint that binds it to
     //    the proof (Groth16 public inputs unused in any constraint could be changed freely).
+    //    circomspect: allow CS0017 (the square's only purpose is that one constraint)
     signal contextSquare <== context * context;
 }

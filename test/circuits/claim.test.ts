@@ -1,4 +1,4 @@
-import { addPoint, Base8, mulPointEscalar } from "@zk-kit/baby-jubjub";
+import { addPoint, Base8 } from "@zk-kit/baby-jubjub";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   BABYJUBJUB_SUBORDER,
