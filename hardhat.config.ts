@@ -1,23 +1,41 @@
 import { createRequire } from "node:module";
+import hardhatKeystore from "@nomicfoundation/hardhat-keystore";
+import hardhatNetworkHelpers from "@nomicfoundation/hardhat-network-helpers";
+import hardhatNodeTestRunner from "@nomicfoundation/hardhat-node-test-runner";
 import hardhatViem from "@nomicfoundation/hardhat-viem";
-import { defineConfig } from "hardhat/config";
+import hardhatViemAssertions from "@nomicfoundation/hardhat-viem-assertions";
+import { configVariable, defineConfig } from "hardhat/config";
 
 const require = createRequire(import.meta.url);
 const solcVersion = (require("solc/package.json") as { version: string }).version;
+const solcPath = require.resolve("solc/soljson.js");
+const optimizer = { enabled: true, runs: 10_000 };
 
 export default defineConfig({
-  plugins: [hardhatViem],
+  plugins: [hardhatViem, hardhatViemAssertions, hardhatNetworkHelpers, hardhatNodeTestRunner, hardhatKeystore],
   solidity: {
     // The compiler ships inside the `solc` npm package: nothing is downloaded at build time.
-    version: solcVersion,
-    path: require.resolve("solc/soljson.js"),
-    settings: {
-      optimizer: { enabled: true, runs: 10_000 },
-      evmVersion: "cancun",
+    compilers: [{ version: solcVersion, path: solcPath, settings: { optimizer, evmVersion: "cancun" } }],
+    overrides: {
+      // The pool's claim path keeps many values live; the IR pipeline fits them on the stack.
+      "contracts/HuzhuPool.sol": { version: solcVersion, path: solcPath, settings: { optimizer, evmVersion: "cancun", viaIR: true } },
+    },
+    // Library contracts from npm get artifacts only when listed: they are deployed and linked.
+    npmFilesToBuild: ["poseidon-solidity/PoseidonT3.sol", "poseidon-solidity/PoseidonT4.sol"],
+  },
+  networks: {
+    // `npm start` runs a Hardhat node here.
+    localhost: { type: "http", chainType: "l1", url: "http://127.0.0.1:8545" },
+    // Any EVM network: the RPC URL and deployer key come from the environment or Hardhat's
+    // encrypted keystore (`npx hardhat keystore set HUZHU_DEPLOYER_KEY`), never from the repository.
+    remote: {
+      type: "http",
+      url: configVariable("HUZHU_RPC_URL"),
+      accounts: [configVariable("HUZHU_DEPLOYER_KEY")],
     },
   },
   paths: {
     sources: "./contracts",
-    tests: { solidity: "./contracts/test" },
+    tests: { nodejs: "./test/contracts", solidity: "./test/contracts" },
   },
 });

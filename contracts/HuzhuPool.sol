@@ -1,0 +1,413 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
+import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
+import {InternalLeanIMT, LeanIMTData} from "@zk-kit/lean-imt.sol/InternalLeanIMT.sol";
+import {PoseidonT3} from "poseidon-solidity/PoseidonT3.sol";
+import {PoseidonT4} from "poseidon-solidity/PoseidonT4.sol";
+import {IClaimVerifier} from "./interfaces/IClaimVerifier.sol";
+import {IHuzhuPool} from "./interfaces/IHuzhuPool.sol";
+import {PublicSignals} from "./libraries/PublicSignals.sol";
+
+/// @title HuzhuPool
+/// @notice Mutual-aid plans with anonymous claims. Members join a plan by paying contributions for
+///         an identity commitment; the leaf Poseidon(commitment, eligibleFrom, paidThrough) goes
+///         into the plan's member tree. A member holding an assessor's approval proves, in zero
+///         knowledge, membership in good standing and the approval, and anyone (usually a relayer)
+///         submits the proof: the pool pays `amount - fee` to the recipient and `fee` to the relayer.
+/// @dev Member and assessor trees are LeanIMTs (as in Semaphore). Every public signal is checked
+///      here before the verifier runs; the nullifier, not the proof bytes, prevents double payment
+///      (Groth16 proofs are malleable).
+contract HuzhuPool is IHuzhuPool, AccessControl, Pausable, ReentrancyGuard {
+    using SafeERC20 for IERC20;
+    using InternalLeanIMT for LeanIMTData;
+
+    /// @notice May create plans.
+    bytes32 public constant PLAN_CREATOR_ROLE = keccak256("PLAN_CREATOR_ROLE");
+    /// @notice May pause and unpause the whole pool.
+    bytes32 public constant PAUSER_ROLE = keccak256("PAUSER_ROLE");
+
+    /// @notice Member trees hold at most 2^20 leaves (the claim circuit's MEMBER_MAX_DEPTH).
+    uint256 public constant MEMBER_TREE_MAX_DEPTH = 20;
+    /// @notice Assessor trees hold at most 2^4 keys, revoked ones included (ASSESSOR_MAX_DEPTH).
+    uint256 public constant ASSESSOR_TREE_MAX_DEPTH = 4;
+    /// @notice A member root stays valid for claims until this many newer roots exist.
+    uint256 public constant MEMBER_ROOT_HISTORY = 100;
+    /// @notice For this long after an epoch begins, a proof made for the previous epoch still pays.
+    uint256 public constant EPOCH_GRACE = 1 hours;
+    /// @notice The largest relayer fee any plan may allow: 10%.
+    uint16 public constant MAX_FEE_BPS_LIMIT = 1_000;
+    /// @notice The shortest period a plan may have.
+    uint64 public constant MIN_PERIOD_LENGTH = 1 hours;
+    /// @notice The most periods one payment may cover.
+    uint32 public constant MAX_PERIODS_PER_PAYMENT = 1_000;
+
+    /// @notice The Groth16 verifier of the claim circuit.
+    IClaimVerifier public immutable VERIFIER;
+
+    /// @notice Number of plans created; plan ids run from 1 to `planCount`.
+    uint256 public planCount;
+
+    mapping(uint256 planId => Plan plan) internal _plans;
+    mapping(uint256 planId => address admin) public planAdmin;
+    mapping(uint256 planId => string name) public planName;
+    mapping(uint256 planId => Books books) internal _books;
+    mapping(uint256 planId => LeanIMTData tree) internal _memberTrees;
+    mapping(uint256 planId => mapping(uint256 root => uint256 seq)) public memberRootSeq;
+    mapping(uint256 planId => mapping(uint256 commitment => Coverage coverage)) internal _coverage;
+    mapping(uint256 planId => LeanIMTData tree) internal _assessorTrees;
+    mapping(uint256 planId => uint256 root) public assessorRoot;
+    /// @notice The assessor root before the last addition; 0 after a revocation (old roots die at once).
+    mapping(uint256 planId => uint256 root) public previousAssessorRoot;
+    mapping(uint256 nullifier => bool spent) public nullifierSpent;
+
+    modifier onlyPlanAdmin(uint256 planId) {
+        if (msg.sender != planAdmin[planId]) revert HuzhuPool__NotPlanAdmin(planId, msg.sender);
+        _;
+    }
+
+    modifier planExists(uint256 planId) {
+        if (planId == 0 || planId > planCount) revert HuzhuPool__UnknownPlan(planId);
+        _;
+    }
+
+    /// @param verifier The claim circuit's Groth16 verifier.
+    /// @param admin Receives DEFAULT_ADMIN_ROLE, PLAN_CREATOR_ROLE and PAUSER_ROLE.
+    constructor(IClaimVerifier verifier, address admin) {
+        if (address(verifier) == address(0) || admin == address(0)) revert HuzhuPool__ZeroAddress();
+        VERIFIER = verifier;
+        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+        _grantRole(PLAN_CREATOR_ROLE, admin);
+        _grantRole(PAUSER_ROLE, admin);
+    }
+
+    // ---------------------------------------------------------------- plans
+
+    /// @inheritdoc IHuzhuPool
+    function createPlan(PlanParams calldata params) external onlyRole(PLAN_CREATOR_ROLE) returns (uint256 planId) {
+        if (address(params.token) == address(0)) revert HuzhuPool__InvalidPlanParams("token is zero");
+        if (params.admin == address(0)) revert HuzhuPool__InvalidPlanParams("admin is zero");
+        if (params.contribution == 0) revert HuzhuPool__InvalidPlanParams("contribution is zero");
+        if (params.periodLength < MIN_PERIOD_LENGTH) revert HuzhuPool__InvalidPlanParams("period shorter than an hour");
+        if (params.claimCap == 0) revert HuzhuPool__InvalidPlanParams("claim cap is zero");
+        if (params.maxFeeBps > MAX_FEE_BPS_LIMIT) revert HuzhuPool__InvalidPlanParams("max fee above 10%");
+
+        planId = ++planCount;
+        _plans[planId] = Plan({
+            token: params.token,
+            waitingPeriods: params.waitingPeriods,
+            maxFeeBps: params.maxFeeBps,
+            active: true,
+            rootSeq: 0,
+            start: uint64(block.timestamp),
+            periodLength: params.periodLength,
+            claimCap: params.claimCap,
+            contribution: params.contribution
+        });
+        planAdmin[planId] = params.admin;
+        planName[planId] = params.name;
+        emit PlanCreated(planId, params.admin, params.token, params, uint64(block.timestamp));
+    }
+
+    /// @notice Pauses (false) or resumes (true) one plan: joins, renewals and claims stop while paused.
+    function setPlanActive(uint256 planId, bool active) external planExists(planId) onlyPlanAdmin(planId) {
+        _plans[planId].active = active;
+        emit PlanActiveSet(planId, active);
+    }
+
+    /// @notice Hands a plan's administration to `newAdmin`.
+    function transferPlanAdmin(uint256 planId, address newAdmin) external planExists(planId) onlyPlanAdmin(planId) {
+        if (newAdmin == address(0)) revert HuzhuPool__ZeroAddress();
+        emit PlanAdminTransferred(planId, planAdmin[planId], newAdmin);
+        planAdmin[planId] = newAdmin;
+    }
+
+    /// @notice Stops joins, renewals and claims in every plan.
+    function pause() external onlyRole(PAUSER_ROLE) {
+        _pause();
+    }
+
+    /// @notice Lifts {pause}.
+    function unpause() external onlyRole(PAUSER_ROLE) {
+        _unpause();
+    }
+
+    // ---------------------------------------------------------------- members
+
+    /// @inheritdoc IHuzhuPool
+    function join(uint256 planId, uint256 commitment, uint32 periods)
+        external
+        nonReentrant
+        whenNotPaused
+        planExists(planId)
+        returns (uint256 index)
+    {
+        Plan storage plan = _plans[planId];
+        if (!plan.active) revert HuzhuPool__PlanInactive(planId);
+        if (commitment == 0 || commitment >= PublicSignals.SNARK_SCALAR_FIELD) revert HuzhuPool__InvalidCommitment();
+        if (periods == 0 || periods > MAX_PERIODS_PER_PAYMENT) revert HuzhuPool__InvalidPeriods(periods);
+        if (_coverage[planId][commitment].paidThrough != 0) revert HuzhuPool__AlreadyMember(planId, commitment);
+        LeanIMTData storage tree = _memberTrees[planId];
+        if (tree.size >= 1 << MEMBER_TREE_MAX_DEPTH) revert HuzhuPool__MemberTreeFull(planId);
+
+        uint256 epoch = _currentEpoch(plan);
+        uint256 eligibleFrom = epoch + plan.waitingPeriods;
+        uint256 paidThrough = epoch + periods - 1;
+        if (eligibleFrom > type(uint32).max || paidThrough >= type(uint32).max) revert HuzhuPool__EpochOverflow();
+
+        uint256 leaf = PoseidonT4.hash([commitment, eligibleFrom, paidThrough]);
+        index = tree.size;
+        uint256 root = tree._insert(leaf);
+        _coverage[planId][commitment] =
+            Coverage({eligibleFrom: uint32(eligibleFrom), paidThrough: uint32(paidThrough), index: uint32(index)});
+        _recordMemberRoot(planId, plan, root);
+        uint256 paid = _collect(planId, plan, periods);
+        emit MemberJoined(planId, commitment, msg.sender, index, eligibleFrom, paidThrough, leaf, paid, root);
+    }
+
+    /// @inheritdoc IHuzhuPool
+    function renew(uint256 planId, uint256 commitment, uint32 periods, uint256[] calldata siblings)
+        external
+        nonReentrant
+        whenNotPaused
+        planExists(planId)
+    {
+        Plan storage plan = _plans[planId];
+        if (!plan.active) revert HuzhuPool__PlanInactive(planId);
+        if (periods == 0 || periods > MAX_PERIODS_PER_PAYMENT) revert HuzhuPool__InvalidPeriods(periods);
+        Coverage memory cover = _coverage[planId][commitment];
+        if (cover.paidThrough == 0) revert HuzhuPool__NotMember(planId, commitment);
+
+        (uint256 eligibleFrom, uint256 paidThrough) = _extendCoverage(plan, cover, periods);
+        uint256 leaf = PoseidonT4.hash([commitment, eligibleFrom, paidThrough]);
+        uint256 root = _updateLeaf(_memberTrees[planId], _memberLeaf(commitment, cover), leaf, siblings);
+        _coverage[planId][commitment] =
+            Coverage({eligibleFrom: uint32(eligibleFrom), paidThrough: uint32(paidThrough), index: cover.index});
+        _recordMemberRoot(planId, plan, root);
+        emit MemberRenewed(
+            planId, commitment, msg.sender, cover.index, eligibleFrom, paidThrough, leaf, _collect(planId, plan, periods), root
+        );
+    }
+
+    // ---------------------------------------------------------------- assessors
+
+    /// @notice Adds an assessor's BabyJubjub public key to a plan's assessor set.
+    /// @dev The previous root stays valid (its set is a subset of the new one) until the next change.
+    function addAssessor(uint256 planId, uint256 pubKeyX, uint256 pubKeyY)
+        external
+        planExists(planId)
+        onlyPlanAdmin(planId)
+    {
+        if (pubKeyX >= PublicSignals.SNARK_SCALAR_FIELD || pubKeyY >= PublicSignals.SNARK_SCALAR_FIELD) {
+            revert HuzhuPool__InvalidAssessorKey();
+        }
+        LeanIMTData storage tree = _assessorTrees[planId];
+        if (tree.size >= 1 << ASSESSOR_TREE_MAX_DEPTH) revert HuzhuPool__AssessorSetFull(planId);
+        uint256 leaf = PoseidonT3.hash([pubKeyX, pubKeyY]);
+        if (tree._has(leaf)) revert HuzhuPool__AssessorAlreadyAdded(planId, leaf);
+        uint256 index = tree.size;
+        uint256 root = tree._insert(leaf);
+        previousAssessorRoot[planId] = assessorRoot[planId];
+        assessorRoot[planId] = root;
+        emit AssessorAdded(planId, leaf, pubKeyX, pubKeyY, index, root);
+    }
+
+    /// @notice Revokes an assessor key: its leaf becomes 0 and every earlier root stops paying at once.
+    /// @param siblings The assessor tree's sibling nodes for the key's leaf.
+    function revokeAssessor(uint256 planId, uint256 pubKeyX, uint256 pubKeyY, uint256[] calldata siblings)
+        external
+        planExists(planId)
+        onlyPlanAdmin(planId)
+    {
+        LeanIMTData storage tree = _assessorTrees[planId];
+        uint256 leaf = PoseidonT3.hash([pubKeyX, pubKeyY]);
+        if (!tree._has(leaf)) revert HuzhuPool__UnknownAssessor(planId, leaf);
+        uint256 index = tree._indexOf(leaf);
+        uint256 root = _updateLeaf(tree, leaf, 0, siblings);
+        previousAssessorRoot[planId] = 0;
+        assessorRoot[planId] = root;
+        emit AssessorRevoked(planId, leaf, index, root);
+    }
+
+    // ---------------------------------------------------------------- claims
+
+    /// @inheritdoc IHuzhuPool
+    function claim(ClaimRequest calldata request, Groth16Proof calldata proof) external nonReentrant whenNotPaused {
+        uint256 planId = request.planId;
+        // 1. Every public input is a canonical field element (no x + r aliases).
+        _checkField(request.memberRoot, PublicSignals.MEMBER_ROOT);
+        _checkField(request.assessorRoot, PublicSignals.ASSESSOR_ROOT);
+        _checkField(request.nullifier, PublicSignals.NULLIFIER);
+        _checkField(planId, PublicSignals.PLAN_ID);
+        _checkField(request.claimEpoch, PublicSignals.CLAIM_EPOCH);
+        _checkField(request.amount, PublicSignals.AMOUNT);
+        // 2. The plan exists and is active.
+        if (planId == 0 || planId > planCount) revert HuzhuPool__UnknownPlan(planId);
+        Plan storage plan = _plans[planId];
+        if (!plan.active) revert HuzhuPool__PlanInactive(planId);
+        // 3. The member root is one of the plan's recent roots (root 0 never is).
+        uint256 seq = memberRootSeq[planId][request.memberRoot];
+        if (seq == 0 || plan.rootSeq - seq >= MEMBER_ROOT_HISTORY) {
+            revert HuzhuPool__UnknownMemberRoot(planId, request.memberRoot);
+        }
+        // 4. The assessor root is current, or the one before an addition.
+        if (request.assessorRoot != assessorRoot[planId] || request.assessorRoot == 0) {
+            if (request.assessorRoot != previousAssessorRoot[planId] || request.assessorRoot == 0) {
+                revert HuzhuPool__StaleAssessorRoot(planId, request.assessorRoot);
+            }
+        }
+        // 5. The claim is for the current epoch, or the previous one just after a boundary.
+        _checkEpoch(plan, request.claimEpoch);
+        // 6. Amount and fee within the plan's rules; both addresses set.
+        uint256 amount = request.amount;
+        if (amount == 0) revert HuzhuPool__ZeroAmount();
+        if (amount > plan.claimCap) revert HuzhuPool__AmountOverCap(amount, plan.claimCap);
+        uint256 maxFee = (amount * plan.maxFeeBps) / 10_000;
+        if (request.fee > maxFee) revert HuzhuPool__FeeTooHigh(request.fee, maxFee);
+        if (request.recipient == address(0) || request.relayer == address(0)) revert HuzhuPool__ZeroAddress();
+        Books storage planBooks = _books[planId];
+        uint256 available = uint256(planBooks.contributed) - planBooks.paidOut - planBooks.fees;
+        if (amount > available) revert HuzhuPool__InsufficientPoolFunds(amount, available);
+        // 7. One payout per nullifier.
+        if (nullifierSpent[request.nullifier]) revert HuzhuPool__NullifierAlreadySpent(request.nullifier);
+        // 8. The proof binds these payout terms on this chain and pool, and verifies.
+        uint256 context = claimContext(planId, request.recipient, request.relayer, request.fee);
+        uint256[7] memory signals; // PublicSignals.COUNT
+        signals[PublicSignals.MEMBER_ROOT] = request.memberRoot;
+        signals[PublicSignals.ASSESSOR_ROOT] = request.assessorRoot;
+        signals[PublicSignals.NULLIFIER] = request.nullifier;
+        signals[PublicSignals.PLAN_ID] = planId;
+        signals[PublicSignals.CLAIM_EPOCH] = request.claimEpoch;
+        signals[PublicSignals.AMOUNT] = amount;
+        signals[PublicSignals.CONTEXT] = context;
+        if (!VERIFIER.verifyProof(proof.a, proof.b, proof.c, signals)) revert HuzhuPool__InvalidProof();
+
+        // Effects.
+        nullifierSpent[request.nullifier] = true;
+        planBooks.paidOut += uint128(amount - request.fee);
+        planBooks.fees += uint128(request.fee);
+
+        // Interactions.
+        IERC20 token = plan.token;
+        token.safeTransfer(request.recipient, amount - request.fee);
+        if (request.fee > 0) token.safeTransfer(request.relayer, request.fee);
+        emit ClaimPaid(planId, request.nullifier, request.recipient, request, context, proof);
+    }
+
+    // ---------------------------------------------------------------- views
+
+    /// @notice The context a claim's proof must commit to: keccak256(abi.encode(chainId, pool,
+    ///         planId, recipient, relayer, fee)) mod r.
+    function claimContext(uint256 planId, address recipient, address relayer, uint256 fee) public view returns (uint256) {
+        return uint256(keccak256(abi.encode(block.chainid, address(this), planId, recipient, relayer, fee)))
+            % PublicSignals.SNARK_SCALAR_FIELD;
+    }
+
+    /// @notice A plan's stored rules and state.
+    function getPlan(uint256 planId) external view planExists(planId) returns (Plan memory) {
+        return _plans[planId];
+    }
+
+    /// @notice A plan's books: payouts, relayer fees and contributions.
+    function books(uint256 planId) external view planExists(planId) returns (Books memory) {
+        return _books[planId];
+    }
+
+    /// @notice The current epoch of a plan: floor((now - start) / periodLength).
+    function currentEpoch(uint256 planId) external view planExists(planId) returns (uint256) {
+        return _currentEpoch(_plans[planId]);
+    }
+
+    /// @notice The member tree's current root, size and depth.
+    function memberTree(uint256 planId) external view planExists(planId) returns (uint256 root, uint256 size, uint256 depth) {
+        LeanIMTData storage tree = _memberTrees[planId];
+        return (tree._root(), tree.size, tree.depth);
+    }
+
+    /// @notice The assessor tree's size and depth (its root is {assessorRoot}).
+    function assessorTree(uint256 planId) external view planExists(planId) returns (uint256 size, uint256 depth) {
+        LeanIMTData storage tree = _assessorTrees[planId];
+        return (tree.size, tree.depth);
+    }
+
+    /// @notice Whether `root` would be accepted as a member root in a claim now.
+    function isKnownMemberRoot(uint256 planId, uint256 root) external view returns (bool) {
+        uint256 seq = memberRootSeq[planId][root];
+        return seq != 0 && _plans[planId].rootSeq - seq < MEMBER_ROOT_HISTORY;
+    }
+
+    /// @notice Whether `root` would be accepted as an assessor root in a claim now.
+    function isValidAssessorRoot(uint256 planId, uint256 root) external view returns (bool) {
+        return root != 0 && (root == assessorRoot[planId] || root == previousAssessorRoot[planId]);
+    }
+
+    /// @notice A commitment's cover in a plan (all zero if it never joined).
+    function coverageOf(uint256 planId, uint256 commitment) external view returns (Coverage memory) {
+        return _coverage[planId][commitment];
+    }
+
+    // ---------------------------------------------------------------- internals
+
+    function _currentEpoch(Plan storage plan) internal view returns (uint256) {
+        return (block.timestamp - plan.start) / plan.periodLength;
+    }
+
+    function _checkEpoch(Plan storage plan, uint256 claimEpoch) internal view {
+        uint256 epoch = _currentEpoch(plan);
+        if (claimEpoch == epoch) return;
+        uint256 epochStart = plan.start + epoch * plan.periodLength;
+        if (epoch > 0 && claimEpoch == epoch - 1 && block.timestamp - epochStart < EPOCH_GRACE) return;
+        revert HuzhuPool__WrongEpoch(claimEpoch, epoch);
+    }
+
+    function _checkField(uint256 value, uint256 signalIndex) internal pure {
+        if (value >= PublicSignals.SNARK_SCALAR_FIELD) revert HuzhuPool__InputNotInField(signalIndex);
+    }
+
+    /// @dev Cover after paying `periods` more: a member still covered extends `paidThrough`; a lapsed
+    ///      member starts anew from the current epoch and serves the waiting period again.
+    function _extendCoverage(Plan storage plan, Coverage memory cover, uint32 periods)
+        internal
+        view
+        returns (uint256 eligibleFrom, uint256 paidThrough)
+    {
+        uint256 epoch = _currentEpoch(plan);
+        if (cover.paidThrough >= epoch) {
+            eligibleFrom = cover.eligibleFrom;
+            paidThrough = uint256(cover.paidThrough) + periods;
+        } else {
+            eligibleFrom = epoch + plan.waitingPeriods;
+            paidThrough = epoch + periods - 1;
+        }
+        if (eligibleFrom > type(uint32).max || paidThrough >= type(uint32).max) revert HuzhuPool__EpochOverflow();
+    }
+
+    /// @dev Its own frame: LeanIMT's update needs most of the stack.
+    function _updateLeaf(LeanIMTData storage tree, uint256 oldLeaf, uint256 newLeaf, uint256[] calldata siblings)
+        internal
+        returns (uint256)
+    {
+        return tree._update(oldLeaf, newLeaf, siblings);
+    }
+
+    function _memberLeaf(uint256 commitment, Coverage memory cover) internal pure returns (uint256) {
+        return PoseidonT4.hash([commitment, uint256(cover.eligibleFrom), uint256(cover.paidThrough)]);
+    }
+
+    function _recordMemberRoot(uint256 planId, Plan storage plan, uint256 root) internal {
+        uint40 seq = plan.rootSeq + 1;
+        plan.rootSeq = seq;
+        memberRootSeq[planId][root] = seq;
+    }
+
+    /// @dev Takes `contribution x periods` from the caller into the plan's books.
+    function _collect(uint256 planId, Plan storage plan, uint32 periods) internal returns (uint256 amount) {
+        amount = uint256(plan.contribution) * periods;
+        _books[planId].contributed += uint128(amount);
+        plan.token.safeTransferFrom(msg.sender, address(this), amount);
+    }
+}

@@ -1,0 +1,151 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+
+/// @title IHuzhuPool
+/// @notice A mutual-aid pool: members pay contributions into a plan; a member with an assessor's
+///         approval is paid anonymously through a zero-knowledge proof, submitted by anyone.
+interface IHuzhuPool {
+    /// @notice A plan's rules, as its administrator sets them.
+    struct PlanParams {
+        IERC20 token; // payout and contribution token
+        uint128 contribution; // token units per period
+        uint64 periodLength; // seconds per epoch
+        uint32 waitingPeriods; // epochs after joining before cover starts
+        uint128 claimCap; // most one claim may pay
+        uint16 maxFeeBps; // largest relayer fee, in basis points of the amount
+        address admin; // manages the plan's assessors and its active flag
+        string name; // human-readable label
+    }
+
+    /// @notice A plan as stored: rules, start time and state.
+    struct Plan {
+        IERC20 token;
+        uint32 waitingPeriods;
+        uint16 maxFeeBps;
+        bool active;
+        uint40 rootSeq; // number of member roots so far (the newest root's sequence number)
+        uint64 start;
+        uint64 periodLength;
+        uint128 claimCap;
+        uint128 contribution;
+    }
+
+    /// @notice A plan's books: contributions in, payouts and relayer fees out.
+    struct Books {
+        uint128 paidOut; // to claim recipients
+        uint128 fees; // to relayers
+        uint128 contributed; // from members
+    }
+
+    /// @notice A member's cover, as proven in the claim circuit's leaf.
+    struct Coverage {
+        uint32 eligibleFrom;
+        uint32 paidThrough;
+        uint32 index; // leaf index in the plan's member tree
+    }
+
+    /// @notice What a claim asks for; the proof binds every field.
+    struct ClaimRequest {
+        uint256 planId;
+        uint256 claimEpoch;
+        uint256 amount;
+        uint256 memberRoot;
+        uint256 assessorRoot;
+        uint256 nullifier;
+        address recipient;
+        address relayer;
+        uint256 fee;
+    }
+
+    /// @notice A Groth16 proof in the generated verifier's layout (G2 coordinates imaginary first).
+    struct Groth16Proof {
+        uint256[2] a;
+        uint256[2][2] b;
+        uint256[2] c;
+    }
+
+    error HuzhuPool__InputNotInField(uint256 signalIndex);
+    error HuzhuPool__UnknownPlan(uint256 planId);
+    error HuzhuPool__PlanInactive(uint256 planId);
+    error HuzhuPool__UnknownMemberRoot(uint256 planId, uint256 root);
+    error HuzhuPool__StaleAssessorRoot(uint256 planId, uint256 root);
+    error HuzhuPool__WrongEpoch(uint256 claimEpoch, uint256 currentEpoch);
+    error HuzhuPool__ZeroAmount();
+    error HuzhuPool__AmountOverCap(uint256 amount, uint256 claimCap);
+    error HuzhuPool__FeeTooHigh(uint256 fee, uint256 maxFee);
+    error HuzhuPool__ZeroAddress();
+    error HuzhuPool__InsufficientPoolFunds(uint256 amount, uint256 available);
+    error HuzhuPool__NullifierAlreadySpent(uint256 nullifier);
+    error HuzhuPool__InvalidProof();
+    error HuzhuPool__InvalidPlanParams(string reason);
+    error HuzhuPool__NotPlanAdmin(uint256 planId, address account);
+    error HuzhuPool__InvalidCommitment();
+    error HuzhuPool__AlreadyMember(uint256 planId, uint256 commitment);
+    error HuzhuPool__NotMember(uint256 planId, uint256 commitment);
+    error HuzhuPool__InvalidPeriods(uint256 periods);
+    error HuzhuPool__MemberTreeFull(uint256 planId);
+    error HuzhuPool__InvalidAssessorKey();
+    error HuzhuPool__AssessorAlreadyAdded(uint256 planId, uint256 leaf);
+    error HuzhuPool__UnknownAssessor(uint256 planId, uint256 leaf);
+    error HuzhuPool__AssessorSetFull(uint256 planId);
+    error HuzhuPool__EpochOverflow();
+
+    /// @notice Emitted when a plan is created.
+    event PlanCreated(uint256 indexed planId, address indexed admin, IERC20 indexed token, PlanParams params, uint64 start);
+    /// @notice Emitted when a plan is paused or resumed by its administrator.
+    event PlanActiveSet(uint256 indexed planId, bool active);
+    /// @notice Emitted when a plan's administrator changes.
+    event PlanAdminTransferred(uint256 indexed planId, address indexed previousAdmin, address indexed newAdmin);
+    /// @notice Emitted when a commitment joins a plan; `leaf` is inserted at `index`.
+    event MemberJoined(
+        uint256 indexed planId,
+        uint256 indexed commitment,
+        address indexed payer,
+        uint256 index,
+        uint256 eligibleFrom,
+        uint256 paidThrough,
+        uint256 leaf,
+        uint256 paid,
+        uint256 memberRoot
+    );
+    /// @notice Emitted when a member's cover is extended; the leaf at `index` is replaced.
+    event MemberRenewed(
+        uint256 indexed planId,
+        uint256 indexed commitment,
+        address indexed payer,
+        uint256 index,
+        uint256 eligibleFrom,
+        uint256 paidThrough,
+        uint256 leaf,
+        uint256 paid,
+        uint256 memberRoot
+    );
+    /// @notice Emitted when an assessor key is added to a plan's assessor set.
+    event AssessorAdded(uint256 indexed planId, uint256 indexed leaf, uint256 pubKeyX, uint256 pubKeyY, uint256 index, uint256 assessorRoot);
+    /// @notice Emitted when an assessor key is revoked (its leaf set to 0).
+    event AssessorRevoked(uint256 indexed planId, uint256 indexed leaf, uint256 index, uint256 assessorRoot);
+    /// @notice Emitted for every paid claim, with everything an auditor needs to re-verify it.
+    event ClaimPaid(
+        uint256 indexed planId,
+        uint256 indexed nullifier,
+        address indexed recipient,
+        ClaimRequest request,
+        uint256 context,
+        Groth16Proof proof
+    );
+
+    /// @notice Creates a plan starting now. Caller needs PLAN_CREATOR_ROLE.
+    function createPlan(PlanParams calldata params) external returns (uint256 planId);
+
+    /// @notice Pays `contribution x periods` from the caller and adds `commitment` to the plan.
+    function join(uint256 planId, uint256 commitment, uint32 periods) external returns (uint256 index);
+
+    /// @notice Pays `contribution x periods` from the caller to extend `commitment`'s cover.
+    /// @param siblings The member tree's sibling nodes for the member's current leaf.
+    function renew(uint256 planId, uint256 commitment, uint32 periods, uint256[] calldata siblings) external;
+
+    /// @notice Verifies an anonymous claim and pays `amount - fee` to the recipient and `fee` to the relayer.
+    function claim(ClaimRequest calldata request, Groth16Proof calldata proof) external;
+}

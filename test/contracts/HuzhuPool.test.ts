@@ -1,0 +1,492 @@
+import assert from "node:assert/strict";
+import { before, describe, it } from "node:test";
+import { keccak256, toHex, zeroAddress } from "viem";
+import { MEMBER_TREE_MAX_DEPTH, memberLeaf, SNARK_SCALAR_FIELD, assessorLeaf, createIdentity, generateAssessorKey, PUBLIC_SIGNALS } from "../../service/sdk/index.ts";
+import { freshAddress, PLAN, type PoolFixture, poolFixture } from "./fixture.ts";
+
+const BN254_Q = 21888242871839275222246405745257275088696311157297823662689037894645226208583n;
+const PLAN_CREATOR_ROLE = keccak256(toHex("PLAN_CREATOR_ROLE"));
+const PAUSER_ROLE = keccak256(toHex("PAUSER_ROLE"));
+
+type ClaimCall = Awaited<ReturnType<PoolFixture["makeClaim"]>>;
+
+/** A fixture with `members` joined and time moved past the waiting period. */
+async function coveredFixture(members = 4) {
+  const f = await poolFixture();
+  const identities = [];
+  for (let i = 0; i < members; i++) identities.push(await f.join());
+  await f.advanceEpochs(PLAN.waitingPeriods);
+  return { f, identities };
+}
+
+describe("HuzhuPool", () => {
+  describe("plans", () => {
+    let f: PoolFixture;
+    before(async () => {
+      f = await poolFixture();
+    });
+
+    it("stores a created plan's rules, starting now, active", async () => {
+      const plan = await f.pool.read.getPlan([f.planId]);
+      assert.equal(plan.token.toLowerCase(), f.token.address.toLowerCase());
+      assert.equal(plan.contribution, PLAN.contribution);
+      assert.equal(plan.periodLength, PLAN.periodLength);
+      assert.equal(plan.waitingPeriods, PLAN.waitingPeriods);
+      assert.equal(plan.claimCap, PLAN.claimCap);
+      assert.equal(plan.maxFeeBps, PLAN.maxFeeBps);
+      assert.equal(plan.active, true);
+      assert.equal(await f.pool.read.planName([f.planId]), "Medical");
+      assert.equal((await f.pool.read.planAdmin([f.planId])).toLowerCase(), f.accounts.planAdmin.account.address.toLowerCase());
+      assert.equal(await f.pool.read.planCount(), 1n);
+    });
+
+    it("reverts with AccessControlUnauthorizedAccount when a non-creator creates a plan", async () => {
+      const params = { ...(await planParams(f)), name: "x" };
+      await f.viem.assertions.revertWithCustomErrorWithArgs(f.asOutsider.write.createPlan([params]), f.pool, "AccessControlUnauthorizedAccount", [
+        f.accounts.outsider.account.address,
+        PLAN_CREATOR_ROLE,
+      ]);
+    });
+
+    const invalid: Array<[string, Record<string, unknown>]> = [
+      ["token is zero", { token: zeroAddress }],
+      ["admin is zero", { admin: zeroAddress }],
+      ["contribution is zero", { contribution: 0n }],
+      ["period shorter than an hour", { periodLength: 3599n }],
+      ["claim cap is zero", { claimCap: 0n }],
+      ["max fee above 10%", { maxFeeBps: 1001 }],
+    ];
+    for (const [reason, change] of invalid) {
+      it(`reverts with InvalidPlanParams("${reason}")`, async () => {
+        const params = { ...(await planParams(f)), ...change };
+        await f.viem.assertions.revertWithCustomErrorWithArgs(f.pool.write.createPlan([params as never]), f.pool, "HuzhuPool__InvalidPlanParams", [reason]);
+      });
+    }
+
+    it("lets only the plan admin pause a plan, and a paused plan refuses joins with PlanInactive", async () => {
+      await f.viem.assertions.revertWithCustomErrorWithArgs(f.asOutsider.write.setPlanActive([f.planId, false]), f.pool, "HuzhuPool__NotPlanAdmin", [
+        f.planId,
+        f.accounts.outsider.account.address,
+      ]);
+      await f.viem.assertions.emitWithArgs(f.asPlanAdmin.write.setPlanActive([f.planId, false]), f.pool, "PlanActiveSet", [f.planId, false]);
+      await f.viem.assertions.revertWithCustomErrorWithArgs(f.asPayer.write.join([f.planId, 123n, 3]), f.pool, "HuzhuPool__PlanInactive", [f.planId]);
+      await f.asPlanAdmin.write.setPlanActive([f.planId, true]);
+    });
+
+    it("transfers a plan's administration, and only its admin may", async () => {
+      const g = await poolFixture();
+      const newAdmin = g.accounts.outsider.account.address;
+      await g.viem.assertions.revertWithCustomErrorWithArgs(g.asOutsider.write.transferPlanAdmin([g.planId, newAdmin]), g.pool, "HuzhuPool__NotPlanAdmin", [
+        g.planId,
+        newAdmin,
+      ]);
+      await g.viem.assertions.revertWithCustomError(g.asPlanAdmin.write.transferPlanAdmin([g.planId, zeroAddress]), g.pool, "HuzhuPool__ZeroAddress");
+      await g.asPlanAdmin.write.transferPlanAdmin([g.planId, newAdmin]);
+      assert.equal((await g.pool.read.planAdmin([g.planId])).toLowerCase(), newAdmin.toLowerCase());
+      await g.asOutsider.write.setPlanActive([g.planId, false]);
+      assert.equal((await g.pool.read.getPlan([g.planId])).active, false);
+    });
+
+    it("pauses the whole pool for the pauser only; a paused pool refuses joins with EnforcedPause", async () => {
+      await f.viem.assertions.revertWithCustomErrorWithArgs(f.asOutsider.write.pause(), f.pool, "AccessControlUnauthorizedAccount", [
+        f.accounts.outsider.account.address,
+        PAUSER_ROLE,
+      ]);
+      await f.pool.write.pause();
+      await f.viem.assertions.revertWithCustomError(f.asPayer.write.join([f.planId, 777n, 3]), f.pool, "EnforcedPause");
+      await f.pool.write.unpause();
+      await f.asPayer.write.join([f.planId, 777n, 3]);
+    });
+
+    it("reverts with UnknownPlan for plan 0 and for a plan never created", async () => {
+      await f.viem.assertions.revertWithCustomErrorWithArgs(f.pool.read.getPlan([0n]), f.pool, "HuzhuPool__UnknownPlan", [0n]);
+      await f.viem.assertions.revertWithCustomErrorWithArgs(f.asPayer.write.join([9n, 1n, 3]), f.pool, "HuzhuPool__UnknownPlan", [9n]);
+    });
+  });
+
+  describe("join and renew", () => {
+    let f: PoolFixture;
+    before(async () => {
+      f = await poolFixture();
+    });
+
+    it("charges contribution x periods, covers from epoch + waiting, and inserts the SDK's leaf", async () => {
+      const identity = createIdentity();
+      const before = await f.token.read.balanceOf([f.accounts.payer.account.address]);
+      const epoch = await f.currentEpoch();
+      await f.join(12, identity);
+      const after = await f.token.read.balanceOf([f.accounts.payer.account.address]);
+      assert.equal(before - after, PLAN.contribution * 12n);
+      const cover = await f.pool.read.coverageOf([f.planId, identity.commitment]);
+      assert.equal(BigInt(cover.eligibleFrom), epoch + BigInt(PLAN.waitingPeriods));
+      assert.equal(BigInt(cover.paidThrough), epoch + 11n);
+      const [root, size] = await f.pool.read.memberTree([f.planId]);
+      assert.equal(root, f.memberTree.root);
+      assert.equal(size, 1n);
+      assert.equal((await f.pool.read.books([f.planId])).contributed, PLAN.contribution * 12n);
+    });
+
+    it("emits MemberJoined with the leaf and the new root", async () => {
+      const identity = createIdentity();
+      const epoch = await f.currentEpoch();
+      const eligibleFrom = epoch + BigInt(PLAN.waitingPeriods);
+      const paidThrough = epoch + 5n;
+      const leaf = memberLeaf(identity.commitment, eligibleFrom, paidThrough);
+      const tx = f.asPayer.write.join([f.planId, identity.commitment, 6]);
+      f.memberTree.add({ commitment: identity.commitment, eligibleFrom, paidThrough });
+      await f.viem.assertions.emitWithArgs(tx, f.pool, "MemberJoined", [
+        f.planId,
+        identity.commitment,
+        f.accounts.payer.account.address,
+        BigInt(f.memberTree.size - 1),
+        eligibleFrom,
+        paidThrough,
+        leaf,
+        PLAN.contribution * 6n,
+        f.memberTree.root,
+      ]);
+    });
+
+    it("reverts with AlreadyMember when a commitment joins twice", async () => {
+      const identity = await f.join(3);
+      await f.viem.assertions.revertWithCustomErrorWithArgs(f.asPayer.write.join([f.planId, identity.commitment, 3]), f.pool, "HuzhuPool__AlreadyMember", [
+        f.planId,
+        identity.commitment,
+      ]);
+    });
+
+    it("reverts with InvalidCommitment for 0 and for r", async () => {
+      await f.viem.assertions.revertWithCustomError(f.asPayer.write.join([f.planId, 0n, 3]), f.pool, "HuzhuPool__InvalidCommitment");
+      await f.viem.assertions.revertWithCustomError(f.asPayer.write.join([f.planId, SNARK_SCALAR_FIELD, 3]), f.pool, "HuzhuPool__InvalidCommitment");
+    });
+
+    it("reverts with InvalidPeriods for 0 and for more than 1,000 periods", async () => {
+      await f.viem.assertions.revertWithCustomErrorWithArgs(f.asPayer.write.join([f.planId, 5n, 0]), f.pool, "HuzhuPool__InvalidPeriods", [0n]);
+      await f.viem.assertions.revertWithCustomErrorWithArgs(f.asPayer.write.join([f.planId, 5n, 1001]), f.pool, "HuzhuPool__InvalidPeriods", [1001n]);
+    });
+
+    it("reverts with the token's error when the payer has not approved the pool", async () => {
+      const asOutsider = f.asOutsider;
+      await f.viem.assertions.revertWithCustomError(asOutsider.write.join([f.planId, 99n, 1]), f.token, "ERC20InsufficientAllowance");
+    });
+
+    it("renews a covered member by extending paidThrough, keeping eligibleFrom; roots match the SDK", async () => {
+      const identity = await f.join(3);
+      const record = f.memberTree.find(identity.commitment);
+      assert.ok(record);
+      const proof = f.memberTree.proof(record);
+      await f.asPayer.write.renew([f.planId, identity.commitment, 6, proof.siblings.slice(0, proof.depth)]);
+      const renewed = { ...record, paidThrough: record.paidThrough + 6n };
+      f.memberTree.update(Number(proof.index), renewed);
+      const cover = await f.pool.read.coverageOf([f.planId, identity.commitment]);
+      assert.equal(BigInt(cover.paidThrough), renewed.paidThrough);
+      assert.equal(BigInt(cover.eligibleFrom), record.eligibleFrom);
+      assert.equal((await f.pool.read.memberTree([f.planId]))[0], f.memberTree.root);
+    });
+
+    it("restarts the waiting period when a lapsed member renews", async () => {
+      const g = await poolFixture();
+      const identity = await g.join(1);
+      const record = g.memberTree.find(identity.commitment);
+      assert.ok(record);
+      await g.advanceEpochs(3);
+      const epoch = await g.currentEpoch();
+      const proof = g.memberTree.proof(record);
+      await g.asPayer.write.renew([g.planId, identity.commitment, 4, proof.siblings.slice(0, proof.depth)]);
+      const cover = await g.pool.read.coverageOf([g.planId, identity.commitment]);
+      assert.equal(BigInt(cover.eligibleFrom), epoch + BigInt(PLAN.waitingPeriods));
+      assert.equal(BigInt(cover.paidThrough), epoch + 3n);
+    });
+
+    it("reverts with NotMember when renewing a commitment that never joined", async () => {
+      await f.viem.assertions.revertWithCustomErrorWithArgs(f.asPayer.write.renew([f.planId, 4242n, 1, []]), f.pool, "HuzhuPool__NotMember", [f.planId, 4242n]);
+    });
+
+    it("reverts with WrongSiblingNodes when renewing with a wrong Merkle path", async () => {
+      const identity = await f.join(3);
+      const record = f.memberTree.find(identity.commitment);
+      assert.ok(record);
+      const proof = f.memberTree.proof(record);
+      const wrong = proof.siblings.slice(0, proof.depth).map((s) => s + 1n);
+      await f.viem.assertions.revertWithCustomError(f.asPayer.write.renew([f.planId, identity.commitment, 1, wrong]), f.pool, "WrongSiblingNodes");
+    });
+
+    it("computes the same leaves and root as the SDK for random commitments (differential)", async () => {
+      const g = await poolFixture();
+      for (let i = 0; i < 9; i++) {
+        const periods = 1 + Math.floor(Math.random() * 40);
+        await g.join(periods);
+        const [root] = await g.pool.read.memberTree([g.planId]);
+        assert.equal(root, g.memberTree.root, `root after join ${i + 1}`);
+      }
+    });
+  });
+
+  describe("assessors", () => {
+    let f: PoolFixture;
+    before(async () => {
+      f = await poolFixture();
+    });
+
+    it("keeps the same assessor root as the SDK, and accepts the root before an addition", async () => {
+      assert.equal(await f.pool.read.assessorRoot([f.planId]), f.assessorTree.root);
+      const before = f.assessorTree.root;
+      const key = generateAssessorKey();
+      await f.viem.assertions.emitWithArgs(f.asPlanAdmin.write.addAssessor([f.planId, key.publicKey[0], key.publicKey[1]]), f.pool, "AssessorAdded", [
+        f.planId,
+        assessorLeaf(key.publicKey),
+        key.publicKey[0],
+        key.publicKey[1],
+        3n,
+        (() => {
+          f.assessorTree.add(key.publicKey);
+          return f.assessorTree.root;
+        })(),
+      ]);
+      assert.equal(await f.pool.read.assessorRoot([f.planId]), f.assessorTree.root);
+      assert.equal(await f.pool.read.isValidAssessorRoot([f.planId, before]), true);
+    });
+
+    it("invalidates every earlier root at once when a key is revoked", async () => {
+      const before = f.assessorTree.root;
+      const key = f.assessors[1];
+      assert.ok(key);
+      const proof = f.assessorTree.proof(key.publicKey);
+      await f.asPlanAdmin.write.revokeAssessor([f.planId, key.publicKey[0], key.publicKey[1], proof.siblings.slice(0, proof.depth)]);
+      f.assessorTree.revoke(key.publicKey);
+      assert.equal(await f.pool.read.assessorRoot([f.planId]), f.assessorTree.root);
+      assert.equal(await f.pool.read.isValidAssessorRoot([f.planId, before]), false);
+      assert.equal(await f.pool.read.previousAssessorRoot([f.planId]), 0n);
+    });
+
+    it("reverts with AssessorAlreadyAdded, UnknownAssessor, InvalidAssessorKey and NotPlanAdmin", async () => {
+      const key = f.assessors[0];
+      assert.ok(key);
+      const leaf = assessorLeaf(key.publicKey);
+      await f.viem.assertions.revertWithCustomErrorWithArgs(f.asPlanAdmin.write.addAssessor([f.planId, key.publicKey[0], key.publicKey[1]]), f.pool, "HuzhuPool__AssessorAlreadyAdded", [
+        f.planId,
+        leaf,
+      ]);
+      const stranger = generateAssessorKey();
+      await f.viem.assertions.revertWithCustomErrorWithArgs(
+        f.asPlanAdmin.write.revokeAssessor([f.planId, stranger.publicKey[0], stranger.publicKey[1], []]),
+        f.pool,
+        "HuzhuPool__UnknownAssessor",
+        [f.planId, assessorLeaf(stranger.publicKey)],
+      );
+      await f.viem.assertions.revertWithCustomError(f.asPlanAdmin.write.addAssessor([f.planId, SNARK_SCALAR_FIELD, 1n]), f.pool, "HuzhuPool__InvalidAssessorKey");
+      await f.viem.assertions.revertWithCustomErrorWithArgs(f.asOutsider.write.addAssessor([f.planId, 1n, 2n]), f.pool, "HuzhuPool__NotPlanAdmin", [
+        f.planId,
+        f.accounts.outsider.account.address,
+      ]);
+      await f.viem.assertions.revertWithCustomErrorWithArgs(f.asOutsider.write.revokeAssessor([f.planId, 1n, 2n, []]), f.pool, "HuzhuPool__NotPlanAdmin", [
+        f.planId,
+        f.accounts.outsider.account.address,
+      ]);
+    });
+
+    it("reverts with AssessorSetFull after 16 keys", async () => {
+      const g = await poolFixture();
+      for (let i = 3; i < 16; i++) {
+        const key = generateAssessorKey();
+        await g.asPlanAdmin.write.addAssessor([g.planId, key.publicKey[0], key.publicKey[1]]);
+      }
+      const key = generateAssessorKey();
+      await g.viem.assertions.revertWithCustomErrorWithArgs(g.asPlanAdmin.write.addAssessor([g.planId, key.publicKey[0], key.publicKey[1]]), g.pool, "HuzhuPool__AssessorSetFull", [
+        g.planId,
+      ]);
+    });
+  });
+
+  describe("claim", () => {
+    let f: PoolFixture;
+    let identities: Awaited<ReturnType<PoolFixture["join"]>>[];
+    let valid: ClaimCall;
+
+    before(async () => {
+      ({ f, identities } = await coveredFixture(4));
+      valid = await f.makeClaim({ identity: identities[1] as never });
+    });
+
+    it("pays amount - fee to the recipient and fee to the relayer, and the books add up", async () => {
+      const claim = await f.makeClaim({ identity: identities[0] as never, amount: 800_000_000n, fee: 24_000_000n });
+      const relayerBefore = await f.token.read.balanceOf([f.accounts.relayer.account.address]);
+      const booksBefore = await f.pool.read.books([f.planId]);
+      await f.asRelayer.write.claim([claim.request, claim.proof]);
+      assert.equal(await f.token.read.balanceOf([claim.request.recipient]), 776_000_000n);
+      assert.equal((await f.token.read.balanceOf([f.accounts.relayer.account.address])) - relayerBefore, 24_000_000n);
+      assert.equal(await f.pool.read.nullifierSpent([claim.request.nullifier]), true);
+      const books = await f.pool.read.books([f.planId]);
+      assert.equal(books.paidOut - booksBefore.paidOut, 776_000_000n);
+      assert.equal(books.fees - booksBefore.fees, 24_000_000n);
+      const held = await f.token.read.balanceOf([f.pool.address]);
+      assert.equal(books.contributed - books.paidOut - books.fees, held);
+    });
+
+    it("emits ClaimPaid with the request, context and proof an auditor needs", async () => {
+      const claim = await f.makeClaim({ identity: identities[2] as never });
+      await f.viem.assertions.emitWithArgs(f.asRelayer.write.claim([claim.request, claim.proof]), f.pool, "ClaimPaid", [
+        f.planId,
+        claim.request.nullifier,
+        claim.request.recipient,
+        claim.request,
+        claim.context,
+        claim.proof,
+      ] as never);
+    });
+
+    it("may be submitted by anyone, not only the named relayer", async () => {
+      const claim = await f.makeClaim({ identity: identities[3] as never, fee: 0n });
+      await f.asOutsider.write.claim([claim.request, claim.proof]);
+      assert.equal(await f.token.read.balanceOf([claim.request.recipient]), claim.request.amount);
+    });
+
+    it("reverts with NullifierAlreadySpent when the same claim is sent again", async () => {
+      const claim = await f.makeClaim({ identity: identities[0] as never, eventId: 31337n });
+      await f.asRelayer.write.claim([claim.request, claim.proof]);
+      await f.viem.assertions.revertWithCustomErrorWithArgs(f.asRelayer.write.claim([claim.request, claim.proof]), f.pool, "HuzhuPool__NullifierAlreadySpent", [
+        claim.request.nullifier,
+      ]);
+    });
+
+    it("refuses a malleated proof (A and B negated: other bytes, still valid) with NullifierAlreadySpent", async () => {
+      const claim = await f.makeClaim({ identity: identities[1] as never, eventId: 4444n });
+      const { a, b, c } = claim.proof;
+      const malleated = {
+        a: [a[0], BN254_Q - a[1]] as const,
+        b: [b[0], [BN254_Q - b[1][0], BN254_Q - b[1][1]]] as const,
+        c,
+      };
+      const signals = PUBLIC_SIGNALS.map((name) => claim.raw.claim[name]);
+      assert.equal(await f.deployment.verifier.read.verifyProof([malleated.a, malleated.b, malleated.c, signals as never]), true);
+      await f.asRelayer.write.claim([claim.request, claim.proof]);
+      await f.viem.assertions.revertWithCustomErrorWithArgs(f.asRelayer.write.claim([claim.request, malleated as never]), f.pool, "HuzhuPool__NullifierAlreadySpent", [
+        claim.request.nullifier,
+      ]);
+    });
+
+    describe("each check trips with its own error, in order", () => {
+      for (const [index, field] of [
+        [0, "memberRoot"],
+        [1, "assessorRoot"],
+        [2, "nullifier"],
+        [3, "planId"],
+        [4, "claimEpoch"],
+        [5, "amount"],
+      ] as const) {
+        it(`InputNotInField(${index}) for ${field} given as x + r (input aliasing)`, async () => {
+          const request = { ...valid.request, [field]: valid.request[field] + SNARK_SCALAR_FIELD };
+          await f.viem.assertions.revertWithCustomErrorWithArgs(f.asRelayer.write.claim([request, valid.proof]), f.pool, "HuzhuPool__InputNotInField", [
+            BigInt(index),
+          ]);
+        });
+      }
+
+      it("UnknownPlan for a plan never created", async () => {
+        await f.viem.assertions.revertWithCustomErrorWithArgs(f.asRelayer.write.claim([{ ...valid.request, planId: 7n }, valid.proof]), f.pool, "HuzhuPool__UnknownPlan", [7n]);
+      });
+
+      it("PlanInactive while the plan is paused, EnforcedPause while the pool is", async () => {
+        await f.asPlanAdmin.write.setPlanActive([f.planId, false]);
+        await f.viem.assertions.revertWithCustomErrorWithArgs(f.asRelayer.write.claim([valid.request, valid.proof]), f.pool, "HuzhuPool__PlanInactive", [f.planId]);
+        await f.asPlanAdmin.write.setPlanActive([f.planId, true]);
+        await f.pool.write.pause();
+        await f.viem.assertions.revertWithCustomError(f.asRelayer.write.claim([valid.request, valid.proof]), f.pool, "EnforcedPause");
+        await f.pool.write.unpause();
+      });
+
+      it("UnknownMemberRoot for a root the plan never had, and for root 0", async () => {
+        for (const memberRoot of [12345n, 0n]) {
+          await f.viem.assertions.revertWithCustomErrorWithArgs(f.asRelayer.write.claim([{ ...valid.request, memberRoot }, valid.proof]), f.pool, "HuzhuPool__UnknownMemberRoot", [
+            f.planId,
+            memberRoot,
+          ]);
+        }
+      });
+
+      it("StaleAssessorRoot for an assessor root the plan does not accept", async () => {
+        await f.viem.assertions.revertWithCustomErrorWithArgs(f.asRelayer.write.claim([{ ...valid.request, assessorRoot: 99n }, valid.proof]), f.pool, "HuzhuPool__StaleAssessorRoot", [
+          f.planId,
+          99n,
+        ]);
+      });
+
+      it("WrongEpoch for a future epoch", async () => {
+        const epoch = await f.currentEpoch();
+        await f.viem.assertions.revertWithCustomErrorWithArgs(f.asRelayer.write.claim([{ ...valid.request, claimEpoch: epoch + 1n }, valid.proof]), f.pool, "HuzhuPool__WrongEpoch", [
+          epoch + 1n,
+          epoch,
+        ]);
+      });
+
+      it("ZeroAmount and AmountOverCap", async () => {
+        await f.viem.assertions.revertWithCustomError(f.asRelayer.write.claim([{ ...valid.request, amount: 0n }, valid.proof]), f.pool, "HuzhuPool__ZeroAmount");
+        await f.viem.assertions.revertWithCustomErrorWithArgs(
+          f.asRelayer.write.claim([{ ...valid.request, amount: PLAN.claimCap + 1n }, valid.proof]),
+          f.pool,
+          "HuzhuPool__AmountOverCap",
+          [PLAN.claimCap + 1n, PLAN.claimCap],
+        );
+      });
+
+      it("FeeTooHigh above the plan's maximum (3%)", async () => {
+        const maxFee = (valid.request.amount * 300n) / 10_000n;
+        await f.viem.assertions.revertWithCustomErrorWithArgs(f.asRelayer.write.claim([{ ...valid.request, fee: maxFee + 1n }, valid.proof]), f.pool, "HuzhuPool__FeeTooHigh", [
+          maxFee + 1n,
+          maxFee,
+        ]);
+      });
+
+      it("ZeroAddress for a zero recipient or relayer", async () => {
+        await f.viem.assertions.revertWithCustomError(f.asRelayer.write.claim([{ ...valid.request, recipient: zeroAddress }, valid.proof]), f.pool, "HuzhuPool__ZeroAddress");
+        await f.viem.assertions.revertWithCustomError(f.asRelayer.write.claim([{ ...valid.request, relayer: zeroAddress }, valid.proof]), f.pool, "HuzhuPool__ZeroAddress");
+      });
+
+      it("InsufficientPoolFunds when the plan holds less than the amount", async () => {
+        const books = await f.pool.read.books([f.planId]);
+        const available = books.contributed - books.paidOut - books.fees;
+        const g = { ...valid.request, amount: available + 1n };
+        if (g.amount <= PLAN.claimCap) {
+          await f.viem.assertions.revertWithCustomErrorWithArgs(f.asRelayer.write.claim([g, valid.proof]), f.pool, "HuzhuPool__InsufficientPoolFunds", [g.amount, available]);
+        } else {
+          assert.fail(`fixture holds ${available}, above the cap: lower contributions to test this`);
+        }
+      });
+
+      for (const [label, change] of [
+        ["recipient", { recipient: freshAddress() }],
+        ["relayer", { relayer: freshAddress() }],
+        ["fee", { fee: 1n }],
+      ] as const) {
+        it(`InvalidProof when a front-runner changes the ${label}`, async () => {
+          await f.viem.assertions.revertWithCustomError(f.asOutsider.write.claim([{ ...valid.request, ...change }, valid.proof]), f.pool, "HuzhuPool__InvalidProof");
+        });
+      }
+
+      it("InvalidProof for a proof of other bytes", async () => {
+        const proof = { ...valid.proof, c: [valid.proof.a[0], valid.proof.a[1]] as const };
+        await f.viem.assertions.revertWithCustomError(f.asRelayer.write.claim([valid.request, proof]), f.pool, "HuzhuPool__InvalidProof");
+      });
+
+      it("pays the untouched claim after all those refusals", async () => {
+        await f.asRelayer.write.claim([valid.request, valid.proof]);
+        assert.equal(await f.token.read.balanceOf([valid.request.recipient]), valid.request.amount - valid.request.fee);
+      });
+    });
+  });
+});
+
+async function planParams(f: PoolFixture) {
+  return {
+    token: f.token.address,
+    contribution: PLAN.contribution,
+    periodLength: PLAN.periodLength,
+    waitingPeriods: PLAN.waitingPeriods,
+    claimCap: PLAN.claimCap,
+    maxFeeBps: PLAN.maxFeeBps,
+    admin: f.accounts.planAdmin.account.address,
+    name: "Education",
+  };
+}
+
+export { MEMBER_TREE_MAX_DEPTH };

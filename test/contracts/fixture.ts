@@ -1,0 +1,166 @@
+/**
+ * Contract test fixture on Hardhat's in-process network: the real deployment (libraries, generated
+ * verifier, pool), a demo token, one plan with three assessors, and helpers that join members and
+ * build real claim proofs with the SDK from what the chain holds.
+ */
+import { network } from "hardhat";
+import type { Address } from "viem";
+import { deployHuzhu } from "../../scripts/lib/deploy.ts";
+import {
+  type AssessorKey,
+  AssessorTree,
+  type ClaimProof,
+  claimContext,
+  createIdentity,
+  generateAssessorKey,
+  type Identity,
+  MemberTree,
+  prepareClaim,
+  proveClaim,
+  randomFieldElement,
+  signApproval,
+  toSolidityProof,
+} from "../../service/sdk/index.ts";
+import { claimArtifacts } from "../../service/sdk/node.ts";
+
+export const DAY = 86_400n;
+export const PLAN = {
+  contribution: 10_000_000n, // 10 tokens (6 decimals) per period
+  periodLength: 30n * DAY,
+  waitingPeriods: 2,
+  claimCap: 5_000_000_000n, // 5,000 tokens
+  maxFeeBps: 300, // 3%
+};
+
+export async function poolFixture() {
+  const connection = await network.create();
+  const { viem, networkHelpers } = connection;
+  const [admin, planAdmin, payer, relayer, outsider] = await viem.getWalletClients();
+  if (!admin || !planAdmin || !payer || !relayer || !outsider) throw new Error("expected five funded accounts");
+  const publicClient = await viem.getPublicClient();
+  const deployment = await deployHuzhu(viem, { admin: admin.account.address });
+  const { pool } = deployment;
+  const token = await viem.deployContract("DemoToken", ["Demo USD", "dUSD", 6]);
+
+  await pool.write.createPlan([
+    {
+      token: token.address,
+      contribution: PLAN.contribution,
+      periodLength: PLAN.periodLength,
+      waitingPeriods: PLAN.waitingPeriods,
+      claimCap: PLAN.claimCap,
+      maxFeeBps: PLAN.maxFeeBps,
+      admin: planAdmin.account.address,
+      name: "Medical",
+    },
+  ]);
+  const planId = 1n;
+  const asPlanAdmin = await viem.getContractAt("HuzhuPool", pool.address, { client: { wallet: planAdmin } });
+  const asPayer = await viem.getContractAt("HuzhuPool", pool.address, { client: { wallet: payer } });
+  const asRelayer = await viem.getContractAt("HuzhuPool", pool.address, { client: { wallet: relayer } });
+  const asOutsider = await viem.getContractAt("HuzhuPool", pool.address, { client: { wallet: outsider } });
+
+  const assessors: AssessorKey[] = [generateAssessorKey(), generateAssessorKey(), generateAssessorKey()];
+  const assessorTree = new AssessorTree();
+  for (const key of assessors) {
+    await asPlanAdmin.write.addAssessor([planId, key.publicKey[0], key.publicKey[1]]);
+    assessorTree.add(key.publicKey);
+  }
+  await token.write.mint([payer.account.address, 10n ** 15n]);
+  const payerToken = await viem.getContractAt("DemoToken", token.address, { client: { wallet: payer } });
+  await payerToken.write.approve([pool.address, 2n ** 255n]);
+
+  const memberTree = new MemberTree();
+
+  /** Joins a fresh identity for `periods` periods, paid by `payer`; mirrors the leaf locally. */
+  async function join(periods = 24, identity: Identity = createIdentity()) {
+    await asPayer.write.join([planId, identity.commitment, periods]);
+    const cover = await pool.read.coverageOf([planId, identity.commitment]);
+    memberTree.add({ commitment: identity.commitment, eligibleFrom: BigInt(cover.eligibleFrom), paidThrough: BigInt(cover.paidThrough) });
+    return identity;
+  }
+
+  async function currentEpoch() {
+    return pool.read.currentEpoch([planId]);
+  }
+
+  /** Moves time forward by whole periods. */
+  async function advanceEpochs(epochs: number) {
+    await networkHelpers.time.increase(Number(PLAN.periodLength) * epochs);
+  }
+
+  interface ClaimTerms {
+    identity: Identity;
+    amount?: bigint;
+    fee?: bigint;
+    recipient?: Address;
+    relayer?: Address;
+    assessor?: AssessorKey;
+    expiresInEpochs?: bigint;
+    claimEpoch?: bigint;
+    eventId?: bigint;
+  }
+
+  /** An approval, a real proof, and the contract call arguments for a claim. */
+  async function makeClaim(terms: ClaimTerms) {
+    const claimEpoch = terms.claimEpoch ?? (await currentEpoch());
+    const amount = terms.amount ?? 1_000_000_000n;
+    const fee = terms.fee ?? 20_000_000n;
+    const recipient = terms.recipient ?? freshAddress();
+    const relayerAddress = terms.relayer ?? relayer.account.address;
+    const approval = signApproval(terms.assessor ?? (assessors[0] as AssessorKey), {
+      commitment: terms.identity.commitment,
+      planId,
+      eventId: terms.eventId ?? randomFieldElement(),
+      amount,
+      expiresAtEpoch: claimEpoch + (terms.expiresInEpochs ?? 2n),
+    });
+    const contextTerms = { chainId: deployment.chainId, pool: pool.address, planId, recipient, relayer: relayerAddress, fee };
+    const prepared = prepareClaim({ identity: terms.identity, memberTree, assessorTree, approval, claimEpoch, context: contextTerms });
+    const proof: ClaimProof = await proveClaim(prepared, claimArtifacts());
+    const request = {
+      planId,
+      claimEpoch,
+      amount,
+      memberRoot: proof.claim.memberRoot,
+      assessorRoot: proof.claim.assessorRoot,
+      nullifier: proof.claim.nullifier,
+      recipient,
+      relayer: relayerAddress,
+      fee,
+    };
+    return { request, proof: toSolidityProof(proof.proof), raw: proof, context: claimContext(contextTerms), approval };
+  }
+
+  return {
+    connection,
+    viem,
+    networkHelpers,
+    publicClient,
+    deployment,
+    pool,
+    token,
+    planId,
+    accounts: { admin, planAdmin, payer, relayer, outsider },
+    asPlanAdmin,
+    asPayer,
+    asRelayer,
+    asOutsider,
+    assessors,
+    assessorTree,
+    memberTree,
+    join,
+    currentEpoch,
+    advanceEpochs,
+    makeClaim,
+  };
+}
+
+let addressCounter = 0x1000n;
+/** A fresh address that has never held tokens (a member's one-time payout address). */
+export function freshAddress(): Address {
+  addressCounter += 1n;
+  return `0x${(0xc1a10000000000000000000000000000000000n + addressCounter).toString(16).padStart(40, "0")}` as Address;
+}
+
+export type PoolFixture = Awaited<ReturnType<typeof poolFixture>>;
