@@ -150,7 +150,7 @@ contract HuzhuPool is IHuzhuPool, AccessControl, Pausable, ReentrancyGuard {
         if (!plan.active) revert HuzhuPool__PlanInactive(planId);
         if (commitment == 0 || commitment >= PublicSignals.SNARK_SCALAR_FIELD) revert HuzhuPool__InvalidCommitment();
         if (periods == 0 || periods > MAX_PERIODS_PER_PAYMENT) revert HuzhuPool__InvalidPeriods(periods);
-        if (_coverage[planId][commitment].paidThrough != 0) revert HuzhuPool__AlreadyMember(planId, commitment);
+        if (_coverage[planId][commitment].joined) revert HuzhuPool__AlreadyMember(planId, commitment);
         LeanIMTData storage tree = _memberTrees[planId];
         if (tree.size >= 1 << MEMBER_TREE_MAX_DEPTH) revert HuzhuPool__MemberTreeFull(planId);
 
@@ -163,7 +163,7 @@ contract HuzhuPool is IHuzhuPool, AccessControl, Pausable, ReentrancyGuard {
         index = tree.size;
         uint256 root = tree._insert(leaf);
         _coverage[planId][commitment] =
-            Coverage({eligibleFrom: uint32(eligibleFrom), paidThrough: uint32(paidThrough), index: uint32(index)});
+            Coverage({eligibleFrom: uint32(eligibleFrom), paidThrough: uint32(paidThrough), index: uint32(index), joined: true});
         _recordMemberRoot(planId, plan, root);
         uint256 paid = _collect(planId, plan, periods);
         emit MemberJoined(planId, commitment, msg.sender, index, eligibleFrom, paidThrough, leaf, paid, root);
@@ -180,13 +180,13 @@ contract HuzhuPool is IHuzhuPool, AccessControl, Pausable, ReentrancyGuard {
         if (!plan.active) revert HuzhuPool__PlanInactive(planId);
         if (periods == 0 || periods > MAX_PERIODS_PER_PAYMENT) revert HuzhuPool__InvalidPeriods(periods);
         Coverage memory cover = _coverage[planId][commitment];
-        if (cover.paidThrough == 0) revert HuzhuPool__NotMember(planId, commitment);
+        if (!cover.joined) revert HuzhuPool__NotMember(planId, commitment);
 
         (uint256 eligibleFrom, uint256 paidThrough) = _extendCoverage(plan, cover, periods);
         uint256 leaf = PoseidonT4.hash([commitment, eligibleFrom, paidThrough]);
         uint256 root = _updateLeaf(_memberTrees[planId], _memberLeaf(commitment, cover), leaf, siblings);
         _coverage[planId][commitment] =
-            Coverage({eligibleFrom: uint32(eligibleFrom), paidThrough: uint32(paidThrough), index: cover.index});
+            Coverage({eligibleFrom: uint32(eligibleFrom), paidThrough: uint32(paidThrough), index: cover.index, joined: true});
         _recordMemberRoot(planId, plan, root);
         emit MemberRenewed(
             planId, commitment, msg.sender, cover.index, eligibleFrom, paidThrough, leaf, _collect(planId, plan, periods), root

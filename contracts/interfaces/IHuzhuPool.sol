@@ -44,6 +44,7 @@ interface IHuzhuPool {
         uint32 eligibleFrom;
         uint32 paidThrough;
         uint32 index; // leaf index in the plan's member tree
+        bool joined; // distinguishes index 0 / epoch 0 from "never joined"
     }
 
     /// @notice What a claim asks for; the proof binds every field.

@@ -4,7 +4,7 @@
  * build real claim proofs with the SDK from what the chain holds.
  */
 import { network } from "hardhat";
-import type { Address } from "viem";
+import { type Address, getAddress } from "viem";
 import { deployHuzhu } from "../../scripts/lib/deploy.ts";
 import {
   type AssessorKey,
@@ -107,7 +107,7 @@ export async function poolFixture() {
     const amount = terms.amount ?? 1_000_000_000n;
     const fee = terms.fee ?? 20_000_000n;
     const recipient = terms.recipient ?? freshAddress();
-    const relayerAddress = terms.relayer ?? relayer.account.address;
+    const relayerAddress = getAddress(terms.relayer ?? relayer.account.address);
     const approval = signApproval(terms.assessor ?? (assessors[0] as AssessorKey), {
       commitment: terms.identity.commitment,
       planId,
@@ -160,7 +160,7 @@ let addressCounter = 0x1000n;
 /** A fresh address that has never held tokens (a member's one-time payout address). */
 export function freshAddress(): Address {
   addressCounter += 1n;
-  return `0x${(0xc1a10000000000000000000000000000000000n + addressCounter).toString(16).padStart(40, "0")}` as Address;
+  return getAddress(`0x${(0xc1a10000000000000000000000000000000000n + addressCounter).toString(16).padStart(40, "0")}`);
 }
 
 export type PoolFixture = Awaited<ReturnType<typeof poolFixture>>;
