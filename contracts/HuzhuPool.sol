@@ -5,6 +5,7 @@ import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
 import {InternalLeanIMT, LeanIMTData} from "@zk-kit/lean-imt.sol/InternalLeanIMT.sol";
 import {PoseidonT3} from "poseidon-solidity/PoseidonT3.sol";
@@ -95,6 +96,7 @@ contract HuzhuPool is IHuzhuPool, AccessControl, Pausable, ReentrancyGuard {
         if (params.periodLength < MIN_PERIOD_LENGTH) revert HuzhuPool__InvalidPlanParams("period shorter than an hour");
         if (params.claimCap == 0) revert HuzhuPool__InvalidPlanParams("claim cap is zero");
         if (params.maxFeeBps > MAX_FEE_BPS_LIMIT) revert HuzhuPool__InvalidPlanParams("max fee above 10%");
+        if (params.waitingPeriods > MAX_PERIODS_PER_PAYMENT) revert HuzhuPool__InvalidPlanParams("waiting above 1000 periods");
 
         planId = ++planCount;
         _plans[planId] = Plan({
@@ -157,13 +159,17 @@ contract HuzhuPool is IHuzhuPool, AccessControl, Pausable, ReentrancyGuard {
         uint256 epoch = _currentEpoch(plan);
         uint256 eligibleFrom = epoch + plan.waitingPeriods;
         uint256 paidThrough = epoch + periods - 1;
-        if (eligibleFrom > type(uint32).max || paidThrough >= type(uint32).max) revert HuzhuPool__EpochOverflow();
 
         uint256 leaf = PoseidonT4.hash([commitment, eligibleFrom, paidThrough]);
         index = tree.size;
         uint256 root = tree._insert(leaf);
         _coverage[planId][commitment] =
-            Coverage({eligibleFrom: uint32(eligibleFrom), paidThrough: uint32(paidThrough), index: uint32(index), joined: true});
+            Coverage({
+            eligibleFrom: SafeCast.toUint32(eligibleFrom),
+            paidThrough: SafeCast.toUint32(paidThrough),
+            index: uint32(index),
+            joined: true
+        });
         _recordMemberRoot(planId, plan, root);
         uint256 paid = _collect(planId, plan, periods);
         emit MemberJoined(planId, commitment, msg.sender, index, eligibleFrom, paidThrough, leaf, paid, root);
@@ -186,7 +192,12 @@ contract HuzhuPool is IHuzhuPool, AccessControl, Pausable, ReentrancyGuard {
         uint256 leaf = PoseidonT4.hash([commitment, eligibleFrom, paidThrough]);
         uint256 root = _updateLeaf(_memberTrees[planId], _memberLeaf(commitment, cover), leaf, siblings);
         _coverage[planId][commitment] =
-            Coverage({eligibleFrom: uint32(eligibleFrom), paidThrough: uint32(paidThrough), index: cover.index, joined: true});
+            Coverage({
+            eligibleFrom: SafeCast.toUint32(eligibleFrom),
+            paidThrough: SafeCast.toUint32(paidThrough),
+            index: cover.index,
+            joined: true
+        });
         _recordMemberRoot(planId, plan, root);
         emit MemberRenewed(
             planId, commitment, msg.sender, cover.index, eligibleFrom, paidThrough, leaf, _collect(planId, plan, periods), root
@@ -383,7 +394,6 @@ contract HuzhuPool is IHuzhuPool, AccessControl, Pausable, ReentrancyGuard {
             eligibleFrom = epoch + plan.waitingPeriods;
             paidThrough = epoch + periods - 1;
         }
-        if (eligibleFrom > type(uint32).max || paidThrough >= type(uint32).max) revert HuzhuPool__EpochOverflow();
     }
 
     /// @dev Its own frame: LeanIMT's update needs most of the stack.

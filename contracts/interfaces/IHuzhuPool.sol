@@ -91,7 +91,6 @@ interface IHuzhuPool {
     error HuzhuPool__AssessorAlreadyAdded(uint256 planId, uint256 leaf);
     error HuzhuPool__UnknownAssessor(uint256 planId, uint256 leaf);
     error HuzhuPool__AssessorSetFull(uint256 planId);
-    error HuzhuPool__EpochOverflow();
 
     /// @notice Emitted when a plan is created.
     event PlanCreated(uint256 indexed planId, address indexed admin, IERC20 indexed token, PlanParams params, uint64 start);

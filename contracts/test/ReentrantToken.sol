@@ -28,6 +28,7 @@ contract ReentrantToken is ERC20 {
         super._update(from, to, value);
         if (from == pool && pool != address(0) && !reentered) {
             reentered = true;
+            // solhint-disable-next-line avoid-low-level-calls
             (bool ok, bytes memory data) = pool.call(reentryCall);
             reentrySucceeded = ok;
             reentryRevertData = data;

@@ -1,7 +1,17 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { keccak256, toHex, zeroAddress } from "viem";
-import { assessorLeaf, createIdentity, generateAssessorKey, memberLeaf, PUBLIC_SIGNALS, releaseProver, SNARK_SCALAR_FIELD } from "../../service/sdk/index.ts";
+import { encodeFunctionData, keccak256, toHex, zeroAddress } from "viem";
+import { deployHuzhu } from "../../scripts/lib/deploy.ts";
+import {
+  assessorLeaf,
+  claimContext,
+  createIdentity,
+  generateAssessorKey,
+  memberLeaf,
+  PUBLIC_SIGNALS,
+  releaseProver,
+  SNARK_SCALAR_FIELD,
+} from "../../service/sdk/index.ts";
 import { freshAddress, PLAN, type PoolFixture, poolFixture } from "./fixture.ts";
 
 const BN254_Q = 21888242871839275222246405745257275088696311157297823662689037894645226208583n;
@@ -45,10 +55,12 @@ describe("HuzhuPool", () => {
 
     it("reverts with AccessControlUnauthorizedAccount when a non-creator creates a plan", async () => {
       const params = { ...(await planParams(f)), name: "x" };
-      await f.viem.assertions.revertWithCustomErrorWithArgs(f.asOutsider.write.createPlan([params]), f.pool, "AccessControlUnauthorizedAccount", [
-        f.accounts.outsider.account.address,
-        PLAN_CREATOR_ROLE,
-      ]);
+      await f.viem.assertions.revertWithCustomErrorWithArgs(
+        f.asOutsider.write.createPlan([params]),
+        f.pool,
+        "AccessControlUnauthorizedAccount",
+        [f.accounts.outsider.account.address, PLAN_CREATOR_ROLE],
+      );
     });
 
     const invalid: Array<[string, Record<string, unknown>]> = [
@@ -58,32 +70,51 @@ describe("HuzhuPool", () => {
       ["period shorter than an hour", { periodLength: 3599n }],
       ["claim cap is zero", { claimCap: 0n }],
       ["max fee above 10%", { maxFeeBps: 1001 }],
+      ["waiting above 1000 periods", { waitingPeriods: 1001 }],
     ];
     for (const [reason, change] of invalid) {
       it(`reverts with InvalidPlanParams("${reason}")`, async () => {
         const params = { ...(await planParams(f)), ...change };
-        await f.viem.assertions.revertWithCustomErrorWithArgs(f.pool.write.createPlan([params as never]), f.pool, "HuzhuPool__InvalidPlanParams", [reason]);
+        await f.viem.assertions.revertWithCustomErrorWithArgs(
+          f.pool.write.createPlan([params as never]),
+          f.pool,
+          "HuzhuPool__InvalidPlanParams",
+          [reason],
+        );
       });
     }
 
     it("lets only the plan admin pause a plan, and a paused plan refuses joins with PlanInactive", async () => {
-      await f.viem.assertions.revertWithCustomErrorWithArgs(f.asOutsider.write.setPlanActive([f.planId, false]), f.pool, "HuzhuPool__NotPlanAdmin", [
+      await f.viem.assertions.revertWithCustomErrorWithArgs(
+        f.asOutsider.write.setPlanActive([f.planId, false]),
+        f.pool,
+        "HuzhuPool__NotPlanAdmin",
+        [f.planId, f.accounts.outsider.account.address],
+      );
+      await f.viem.assertions.emitWithArgs(f.asPlanAdmin.write.setPlanActive([f.planId, false]), f.pool, "PlanActiveSet", [
         f.planId,
-        f.accounts.outsider.account.address,
+        false,
       ]);
-      await f.viem.assertions.emitWithArgs(f.asPlanAdmin.write.setPlanActive([f.planId, false]), f.pool, "PlanActiveSet", [f.planId, false]);
-      await f.viem.assertions.revertWithCustomErrorWithArgs(f.asPayer.write.join([f.planId, 123n, 3]), f.pool, "HuzhuPool__PlanInactive", [f.planId]);
+      await f.viem.assertions.revertWithCustomErrorWithArgs(f.asPayer.write.join([f.planId, 123n, 3]), f.pool, "HuzhuPool__PlanInactive", [
+        f.planId,
+      ]);
       await f.asPlanAdmin.write.setPlanActive([f.planId, true]);
     });
 
     it("transfers a plan's administration, and only its admin may", async () => {
       const g = await poolFixture();
       const newAdmin = g.accounts.outsider.account.address;
-      await g.viem.assertions.revertWithCustomErrorWithArgs(g.asOutsider.write.transferPlanAdmin([g.planId, newAdmin]), g.pool, "HuzhuPool__NotPlanAdmin", [
-        g.planId,
-        newAdmin,
-      ]);
-      await g.viem.assertions.revertWithCustomError(g.asPlanAdmin.write.transferPlanAdmin([g.planId, zeroAddress]), g.pool, "HuzhuPool__ZeroAddress");
+      await g.viem.assertions.revertWithCustomErrorWithArgs(
+        g.asOutsider.write.transferPlanAdmin([g.planId, newAdmin]),
+        g.pool,
+        "HuzhuPool__NotPlanAdmin",
+        [g.planId, newAdmin],
+      );
+      await g.viem.assertions.revertWithCustomError(
+        g.asPlanAdmin.write.transferPlanAdmin([g.planId, zeroAddress]),
+        g.pool,
+        "HuzhuPool__ZeroAddress",
+      );
       await g.asPlanAdmin.write.transferPlanAdmin([g.planId, newAdmin]);
       assert.equal((await g.pool.read.planAdmin([g.planId])).toLowerCase(), newAdmin.toLowerCase());
       await g.asOutsider.write.setPlanActive([g.planId, false]);
@@ -152,20 +183,33 @@ describe("HuzhuPool", () => {
 
     it("reverts with AlreadyMember when a commitment joins twice", async () => {
       const identity = await f.join(3);
-      await f.viem.assertions.revertWithCustomErrorWithArgs(f.asPayer.write.join([f.planId, identity.commitment, 3]), f.pool, "HuzhuPool__AlreadyMember", [
-        f.planId,
-        identity.commitment,
-      ]);
+      await f.viem.assertions.revertWithCustomErrorWithArgs(
+        f.asPayer.write.join([f.planId, identity.commitment, 3]),
+        f.pool,
+        "HuzhuPool__AlreadyMember",
+        [f.planId, identity.commitment],
+      );
     });
 
     it("reverts with InvalidCommitment for 0 and for r", async () => {
       await f.viem.assertions.revertWithCustomError(f.asPayer.write.join([f.planId, 0n, 3]), f.pool, "HuzhuPool__InvalidCommitment");
-      await f.viem.assertions.revertWithCustomError(f.asPayer.write.join([f.planId, SNARK_SCALAR_FIELD, 3]), f.pool, "HuzhuPool__InvalidCommitment");
+      await f.viem.assertions.revertWithCustomError(
+        f.asPayer.write.join([f.planId, SNARK_SCALAR_FIELD, 3]),
+        f.pool,
+        "HuzhuPool__InvalidCommitment",
+      );
     });
 
     it("reverts with InvalidPeriods for 0 and for more than 1,000 periods", async () => {
-      await f.viem.assertions.revertWithCustomErrorWithArgs(f.asPayer.write.join([f.planId, 5n, 0]), f.pool, "HuzhuPool__InvalidPeriods", [0n]);
-      await f.viem.assertions.revertWithCustomErrorWithArgs(f.asPayer.write.join([f.planId, 5n, 1001]), f.pool, "HuzhuPool__InvalidPeriods", [1001n]);
+      await f.viem.assertions.revertWithCustomErrorWithArgs(f.asPayer.write.join([f.planId, 5n, 0]), f.pool, "HuzhuPool__InvalidPeriods", [
+        0n,
+      ]);
+      await f.viem.assertions.revertWithCustomErrorWithArgs(
+        f.asPayer.write.join([f.planId, 5n, 1001]),
+        f.pool,
+        "HuzhuPool__InvalidPeriods",
+        [1001n],
+      );
     });
 
     it("reverts with the token's error when the payer has not approved the pool", async () => {
@@ -202,7 +246,12 @@ describe("HuzhuPool", () => {
     });
 
     it("reverts with NotMember when renewing a commitment that never joined", async () => {
-      await f.viem.assertions.revertWithCustomErrorWithArgs(f.asPayer.write.renew([f.planId, 4242n, 1, []]), f.pool, "HuzhuPool__NotMember", [f.planId, 4242n]);
+      await f.viem.assertions.revertWithCustomErrorWithArgs(
+        f.asPayer.write.renew([f.planId, 4242n, 1, []]),
+        f.pool,
+        "HuzhuPool__NotMember",
+        [f.planId, 4242n],
+      );
     });
 
     it("reverts with WrongSiblingNodes when renewing with a wrong Merkle path", async () => {
@@ -211,7 +260,11 @@ describe("HuzhuPool", () => {
       assert.ok(record);
       const proof = f.memberTree.proof(record);
       const wrong = proof.siblings.slice(0, proof.depth).map((s) => s + 1n);
-      await f.viem.assertions.revertWithCustomError(f.asPayer.write.renew([f.planId, identity.commitment, 1, wrong]), f.pool, "WrongSiblingNodes");
+      await f.viem.assertions.revertWithCustomError(
+        f.asPayer.write.renew([f.planId, identity.commitment, 1, wrong]),
+        f.pool,
+        "WrongSiblingNodes",
+      );
     });
 
     it("computes the same leaves and root as the SDK for random commitments (differential)", async () => {
@@ -235,17 +288,22 @@ describe("HuzhuPool", () => {
       assert.equal(await f.pool.read.assessorRoot([f.planId]), f.assessorTree.root);
       const before = f.assessorTree.root;
       const key = generateAssessorKey();
-      await f.viem.assertions.emitWithArgs(f.asPlanAdmin.write.addAssessor([f.planId, key.publicKey[0], key.publicKey[1]]), f.pool, "AssessorAdded", [
-        f.planId,
-        assessorLeaf(key.publicKey),
-        key.publicKey[0],
-        key.publicKey[1],
-        3n,
-        (() => {
-          f.assessorTree.add(key.publicKey);
-          return f.assessorTree.root;
-        })(),
-      ]);
+      await f.viem.assertions.emitWithArgs(
+        f.asPlanAdmin.write.addAssessor([f.planId, key.publicKey[0], key.publicKey[1]]),
+        f.pool,
+        "AssessorAdded",
+        [
+          f.planId,
+          assessorLeaf(key.publicKey),
+          key.publicKey[0],
+          key.publicKey[1],
+          3n,
+          (() => {
+            f.assessorTree.add(key.publicKey);
+            return f.assessorTree.root;
+          })(),
+        ],
+      );
       assert.equal(await f.pool.read.assessorRoot([f.planId]), f.assessorTree.root);
       assert.equal(await f.pool.read.isValidAssessorRoot([f.planId, before]), true);
     });
@@ -266,10 +324,12 @@ describe("HuzhuPool", () => {
       const key = f.assessors[0];
       assert.ok(key);
       const leaf = assessorLeaf(key.publicKey);
-      await f.viem.assertions.revertWithCustomErrorWithArgs(f.asPlanAdmin.write.addAssessor([f.planId, key.publicKey[0], key.publicKey[1]]), f.pool, "HuzhuPool__AssessorAlreadyAdded", [
-        f.planId,
-        leaf,
-      ]);
+      await f.viem.assertions.revertWithCustomErrorWithArgs(
+        f.asPlanAdmin.write.addAssessor([f.planId, key.publicKey[0], key.publicKey[1]]),
+        f.pool,
+        "HuzhuPool__AssessorAlreadyAdded",
+        [f.planId, leaf],
+      );
       const stranger = generateAssessorKey();
       await f.viem.assertions.revertWithCustomErrorWithArgs(
         f.asPlanAdmin.write.revokeAssessor([f.planId, stranger.publicKey[0], stranger.publicKey[1], []]),
@@ -277,15 +337,23 @@ describe("HuzhuPool", () => {
         "HuzhuPool__UnknownAssessor",
         [f.planId, assessorLeaf(stranger.publicKey)],
       );
-      await f.viem.assertions.revertWithCustomError(f.asPlanAdmin.write.addAssessor([f.planId, SNARK_SCALAR_FIELD, 1n]), f.pool, "HuzhuPool__InvalidAssessorKey");
-      await f.viem.assertions.revertWithCustomErrorWithArgs(f.asOutsider.write.addAssessor([f.planId, 1n, 2n]), f.pool, "HuzhuPool__NotPlanAdmin", [
-        f.planId,
-        f.accounts.outsider.account.address,
-      ]);
-      await f.viem.assertions.revertWithCustomErrorWithArgs(f.asOutsider.write.revokeAssessor([f.planId, 1n, 2n, []]), f.pool, "HuzhuPool__NotPlanAdmin", [
-        f.planId,
-        f.accounts.outsider.account.address,
-      ]);
+      await f.viem.assertions.revertWithCustomError(
+        f.asPlanAdmin.write.addAssessor([f.planId, SNARK_SCALAR_FIELD, 1n]),
+        f.pool,
+        "HuzhuPool__InvalidAssessorKey",
+      );
+      await f.viem.assertions.revertWithCustomErrorWithArgs(
+        f.asOutsider.write.addAssessor([f.planId, 1n, 2n]),
+        f.pool,
+        "HuzhuPool__NotPlanAdmin",
+        [f.planId, f.accounts.outsider.account.address],
+      );
+      await f.viem.assertions.revertWithCustomErrorWithArgs(
+        f.asOutsider.write.revokeAssessor([f.planId, 1n, 2n, []]),
+        f.pool,
+        "HuzhuPool__NotPlanAdmin",
+        [f.planId, f.accounts.outsider.account.address],
+      );
     });
 
     it("reverts with AssessorSetFull after 16 keys", async () => {
@@ -295,9 +363,12 @@ describe("HuzhuPool", () => {
         await g.asPlanAdmin.write.addAssessor([g.planId, key.publicKey[0], key.publicKey[1]]);
       }
       const key = generateAssessorKey();
-      await g.viem.assertions.revertWithCustomErrorWithArgs(g.asPlanAdmin.write.addAssessor([g.planId, key.publicKey[0], key.publicKey[1]]), g.pool, "HuzhuPool__AssessorSetFull", [
-        g.planId,
-      ]);
+      await g.viem.assertions.revertWithCustomErrorWithArgs(
+        g.asPlanAdmin.write.addAssessor([g.planId, key.publicKey[0], key.publicKey[1]]),
+        g.pool,
+        "HuzhuPool__AssessorSetFull",
+        [g.planId],
+      );
     });
   });
 
@@ -347,9 +418,12 @@ describe("HuzhuPool", () => {
     it("reverts with NullifierAlreadySpent when the same claim is sent again", async () => {
       const claim = await f.makeClaim({ identity: identities[0] as never, eventId: 31337n });
       await f.asRelayer.write.claim([claim.request, claim.proof]);
-      await f.viem.assertions.revertWithCustomErrorWithArgs(f.asRelayer.write.claim([claim.request, claim.proof]), f.pool, "HuzhuPool__NullifierAlreadySpent", [
-        claim.request.nullifier,
-      ]);
+      await f.viem.assertions.revertWithCustomErrorWithArgs(
+        f.asRelayer.write.claim([claim.request, claim.proof]),
+        f.pool,
+        "HuzhuPool__NullifierAlreadySpent",
+        [claim.request.nullifier],
+      );
     });
 
     it("refuses a malleated proof (A and B negated: other bytes, still valid) with NullifierAlreadySpent", async () => {
@@ -363,9 +437,12 @@ describe("HuzhuPool", () => {
       const signals = PUBLIC_SIGNALS.map((name) => claim.raw.claim[name]);
       assert.equal(await f.deployment.verifier.read.verifyProof([malleated.a, malleated.b, malleated.c, signals as never]), true);
       await f.asRelayer.write.claim([claim.request, claim.proof]);
-      await f.viem.assertions.revertWithCustomErrorWithArgs(f.asRelayer.write.claim([claim.request, malleated as never]), f.pool, "HuzhuPool__NullifierAlreadySpent", [
-        claim.request.nullifier,
-      ]);
+      await f.viem.assertions.revertWithCustomErrorWithArgs(
+        f.asRelayer.write.claim([claim.request, malleated as never]),
+        f.pool,
+        "HuzhuPool__NullifierAlreadySpent",
+        [claim.request.nullifier],
+      );
     });
 
     describe("each check trips with its own error, in order", () => {
@@ -379,19 +456,32 @@ describe("HuzhuPool", () => {
       ] as const) {
         it(`InputNotInField(${index}) for ${field} given as x + r (input aliasing)`, async () => {
           const request = { ...valid.request, [field]: valid.request[field] + SNARK_SCALAR_FIELD };
-          await f.viem.assertions.revertWithCustomErrorWithArgs(f.asRelayer.write.claim([request, valid.proof]), f.pool, "HuzhuPool__InputNotInField", [
-            BigInt(index),
-          ]);
+          await f.viem.assertions.revertWithCustomErrorWithArgs(
+            f.asRelayer.write.claim([request, valid.proof]),
+            f.pool,
+            "HuzhuPool__InputNotInField",
+            [BigInt(index)],
+          );
         });
       }
 
       it("UnknownPlan for a plan never created", async () => {
-        await f.viem.assertions.revertWithCustomErrorWithArgs(f.asRelayer.write.claim([{ ...valid.request, planId: 7n }, valid.proof]), f.pool, "HuzhuPool__UnknownPlan", [7n]);
+        await f.viem.assertions.revertWithCustomErrorWithArgs(
+          f.asRelayer.write.claim([{ ...valid.request, planId: 7n }, valid.proof]),
+          f.pool,
+          "HuzhuPool__UnknownPlan",
+          [7n],
+        );
       });
 
       it("PlanInactive while the plan is paused, EnforcedPause while the pool is", async () => {
         await f.asPlanAdmin.write.setPlanActive([f.planId, false]);
-        await f.viem.assertions.revertWithCustomErrorWithArgs(f.asRelayer.write.claim([valid.request, valid.proof]), f.pool, "HuzhuPool__PlanInactive", [f.planId]);
+        await f.viem.assertions.revertWithCustomErrorWithArgs(
+          f.asRelayer.write.claim([valid.request, valid.proof]),
+          f.pool,
+          "HuzhuPool__PlanInactive",
+          [f.planId],
+        );
         await f.asPlanAdmin.write.setPlanActive([f.planId, true]);
         await f.pool.write.pause();
         await f.viem.assertions.revertWithCustomError(f.asRelayer.write.claim([valid.request, valid.proof]), f.pool, "EnforcedPause");
@@ -400,30 +490,40 @@ describe("HuzhuPool", () => {
 
       it("UnknownMemberRoot for a root the plan never had, and for root 0", async () => {
         for (const memberRoot of [12345n, 0n]) {
-          await f.viem.assertions.revertWithCustomErrorWithArgs(f.asRelayer.write.claim([{ ...valid.request, memberRoot }, valid.proof]), f.pool, "HuzhuPool__UnknownMemberRoot", [
-            f.planId,
-            memberRoot,
-          ]);
+          await f.viem.assertions.revertWithCustomErrorWithArgs(
+            f.asRelayer.write.claim([{ ...valid.request, memberRoot }, valid.proof]),
+            f.pool,
+            "HuzhuPool__UnknownMemberRoot",
+            [f.planId, memberRoot],
+          );
         }
       });
 
       it("StaleAssessorRoot for an assessor root the plan does not accept", async () => {
-        await f.viem.assertions.revertWithCustomErrorWithArgs(f.asRelayer.write.claim([{ ...valid.request, assessorRoot: 99n }, valid.proof]), f.pool, "HuzhuPool__StaleAssessorRoot", [
-          f.planId,
-          99n,
-        ]);
+        await f.viem.assertions.revertWithCustomErrorWithArgs(
+          f.asRelayer.write.claim([{ ...valid.request, assessorRoot: 99n }, valid.proof]),
+          f.pool,
+          "HuzhuPool__StaleAssessorRoot",
+          [f.planId, 99n],
+        );
       });
 
       it("WrongEpoch for a future epoch", async () => {
         const epoch = await f.currentEpoch();
-        await f.viem.assertions.revertWithCustomErrorWithArgs(f.asRelayer.write.claim([{ ...valid.request, claimEpoch: epoch + 1n }, valid.proof]), f.pool, "HuzhuPool__WrongEpoch", [
-          epoch + 1n,
-          epoch,
-        ]);
+        await f.viem.assertions.revertWithCustomErrorWithArgs(
+          f.asRelayer.write.claim([{ ...valid.request, claimEpoch: epoch + 1n }, valid.proof]),
+          f.pool,
+          "HuzhuPool__WrongEpoch",
+          [epoch + 1n, epoch],
+        );
       });
 
       it("ZeroAmount and AmountOverCap", async () => {
-        await f.viem.assertions.revertWithCustomError(f.asRelayer.write.claim([{ ...valid.request, amount: 0n }, valid.proof]), f.pool, "HuzhuPool__ZeroAmount");
+        await f.viem.assertions.revertWithCustomError(
+          f.asRelayer.write.claim([{ ...valid.request, amount: 0n }, valid.proof]),
+          f.pool,
+          "HuzhuPool__ZeroAmount",
+        );
         await f.viem.assertions.revertWithCustomErrorWithArgs(
           f.asRelayer.write.claim([{ ...valid.request, amount: PLAN.claimCap + 1n }, valid.proof]),
           f.pool,
@@ -434,15 +534,25 @@ describe("HuzhuPool", () => {
 
       it("FeeTooHigh above the plan's maximum (3%)", async () => {
         const maxFee = (valid.request.amount * 300n) / 10_000n;
-        await f.viem.assertions.revertWithCustomErrorWithArgs(f.asRelayer.write.claim([{ ...valid.request, fee: maxFee + 1n }, valid.proof]), f.pool, "HuzhuPool__FeeTooHigh", [
-          maxFee + 1n,
-          maxFee,
-        ]);
+        await f.viem.assertions.revertWithCustomErrorWithArgs(
+          f.asRelayer.write.claim([{ ...valid.request, fee: maxFee + 1n }, valid.proof]),
+          f.pool,
+          "HuzhuPool__FeeTooHigh",
+          [maxFee + 1n, maxFee],
+        );
       });
 
       it("ZeroAddress for a zero recipient or relayer", async () => {
-        await f.viem.assertions.revertWithCustomError(f.asRelayer.write.claim([{ ...valid.request, recipient: zeroAddress }, valid.proof]), f.pool, "HuzhuPool__ZeroAddress");
-        await f.viem.assertions.revertWithCustomError(f.asRelayer.write.claim([{ ...valid.request, relayer: zeroAddress }, valid.proof]), f.pool, "HuzhuPool__ZeroAddress");
+        await f.viem.assertions.revertWithCustomError(
+          f.asRelayer.write.claim([{ ...valid.request, recipient: zeroAddress }, valid.proof]),
+          f.pool,
+          "HuzhuPool__ZeroAddress",
+        );
+        await f.viem.assertions.revertWithCustomError(
+          f.asRelayer.write.claim([{ ...valid.request, relayer: zeroAddress }, valid.proof]),
+          f.pool,
+          "HuzhuPool__ZeroAddress",
+        );
       });
 
       it("InsufficientPoolFunds when the plan holds less than the amount", async () => {
@@ -450,10 +560,12 @@ describe("HuzhuPool", () => {
         const member = await g.join(3);
         await g.advanceEpochs(PLAN.waitingPeriods);
         const claim = await g.makeClaim({ identity: member, amount: 100_000_000n, fee: 0n });
-        await g.viem.assertions.revertWithCustomErrorWithArgs(g.asRelayer.write.claim([claim.request, claim.proof]), g.pool, "HuzhuPool__InsufficientPoolFunds", [
-          100_000_000n,
-          PLAN.contribution * 3n,
-        ]);
+        await g.viem.assertions.revertWithCustomErrorWithArgs(
+          g.asRelayer.write.claim([claim.request, claim.proof]),
+          g.pool,
+          "HuzhuPool__InsufficientPoolFunds",
+          [100_000_000n, PLAN.contribution * 3n],
+        );
       });
 
       for (const [label, change] of [
@@ -462,7 +574,11 @@ describe("HuzhuPool", () => {
         ["fee", { fee: 1n }],
       ] as const) {
         it(`InvalidProof when a front-runner changes the ${label}`, async () => {
-          await f.viem.assertions.revertWithCustomError(f.asOutsider.write.claim([{ ...valid.request, ...change }, valid.proof]), f.pool, "HuzhuPool__InvalidProof");
+          await f.viem.assertions.revertWithCustomError(
+            f.asOutsider.write.claim([{ ...valid.request, ...change }, valid.proof]),
+            f.pool,
+            "HuzhuPool__InvalidProof",
+          );
         });
       }
 
@@ -475,6 +591,146 @@ describe("HuzhuPool", () => {
         await f.asRelayer.write.claim([valid.request, valid.proof]);
         assert.equal(await f.token.read.balanceOf([valid.request.recipient]), valid.request.amount - valid.request.fee);
       });
+    });
+  });
+
+  describe("claim timing, root history and replays", () => {
+    it("pays a proof for the previous epoch within the grace hour after a boundary, and not after", async () => {
+      const { f, identities } = await coveredFixture(2);
+      const epoch = await f.currentEpoch();
+      const early = await f.makeClaim({ identity: identities[0] as never, claimEpoch: epoch });
+      const late = await f.makeClaim({ identity: identities[1] as never, claimEpoch: epoch });
+      const plan = await f.pool.read.getPlan([f.planId]);
+      const nextEpochStart = plan.start + (epoch + 1n) * plan.periodLength;
+      await f.networkHelpers.time.increaseTo(nextEpochStart + 600n);
+      await f.asRelayer.write.claim([early.request, early.proof]);
+      assert.equal(await f.pool.read.nullifierSpent([early.request.nullifier]), true);
+      await f.networkHelpers.time.increaseTo(nextEpochStart + 3601n);
+      await f.viem.assertions.revertWithCustomErrorWithArgs(
+        f.asRelayer.write.claim([late.request, late.proof]),
+        f.pool,
+        "HuzhuPool__WrongEpoch",
+        [epoch, epoch + 1n],
+      );
+    });
+
+    it("keeps a member root for 100 newer roots, then refuses it with UnknownMemberRoot", async () => {
+      const { f, identities } = await coveredFixture(1);
+      const claim = await f.makeClaim({ identity: identities[0] as never, fee: 0n });
+      for (let i = 0; i < 99; i++) await f.join(1);
+      assert.equal(await f.pool.read.isKnownMemberRoot([f.planId, claim.request.memberRoot]), true);
+      await f.join(1);
+      assert.equal(await f.pool.read.isKnownMemberRoot([f.planId, claim.request.memberRoot]), false);
+      await f.viem.assertions.revertWithCustomErrorWithArgs(
+        f.asRelayer.write.claim([claim.request, claim.proof]),
+        f.pool,
+        "HuzhuPool__UnknownMemberRoot",
+        [f.planId, claim.request.memberRoot],
+      );
+    });
+
+    it("refuses a proof against the assessor root from before a revocation with StaleAssessorRoot", async () => {
+      const { f, identities } = await coveredFixture(1);
+      const claim = await f.makeClaim({ identity: identities[0] as never, assessor: f.assessors[2] });
+      const key = f.assessors[2];
+      assert.ok(key);
+      const path = f.assessorTree.proof(key.publicKey);
+      await f.asPlanAdmin.write.revokeAssessor([f.planId, key.publicKey[0], key.publicKey[1], path.siblings.slice(0, path.depth)]);
+      await f.viem.assertions.revertWithCustomErrorWithArgs(
+        f.asRelayer.write.claim([claim.request, claim.proof]),
+        f.pool,
+        "HuzhuPool__StaleAssessorRoot",
+        [f.planId, claim.request.assessorRoot],
+      );
+    });
+
+    it("refuses the same proof on another pool with the same members and assessors (InvalidProof: context)", async () => {
+      const f = await poolFixture();
+      const other = await deployHuzhu(f.viem, { admin: f.accounts.admin.account.address });
+      await other.pool.write.createPlan([{ ...(await planParams(f)), name: "Medical" }]);
+      await f.copyAssessorsTo(other.pool.address);
+      const payerToken = await f.viem.getContractAt("DemoToken", f.token.address, { client: { wallet: f.accounts.payer } });
+      await payerToken.write.approve([other.pool.address, 2n ** 255n]);
+      const otherAsPayer = await f.viem.getContractAt("HuzhuPool", other.pool.address, { client: { wallet: f.accounts.payer } });
+      // Both plans are in epoch 0: the same commitment gets the same leaf, hence the same root.
+      const member = await f.join(400);
+      await otherAsPayer.write.join([1n, member.commitment, 400]);
+      await f.advanceEpochs(PLAN.waitingPeriods);
+      const claim = await f.makeClaim({ identity: member });
+      assert.equal((await other.pool.read.memberTree([1n]))[0], claim.request.memberRoot);
+      assert.equal(await other.pool.read.currentEpoch([1n]), claim.request.claimEpoch);
+      const otherAsRelayer = await f.viem.getContractAt("HuzhuPool", other.pool.address, { client: { wallet: f.accounts.relayer } });
+      await f.viem.assertions.revertWithCustomError(
+        otherAsRelayer.write.claim([claim.request, claim.proof]),
+        other.pool,
+        "HuzhuPool__InvalidProof",
+      );
+      await f.asRelayer.write.claim([claim.request, claim.proof]);
+    });
+
+    it("binds the chain id: the verifier refuses the signals with the context of another chain", async () => {
+      const { f, identities } = await coveredFixture(1);
+      const claim = await f.makeClaim({ identity: identities[0] as never });
+      const signals = PUBLIC_SIGNALS.map((name) => claim.raw.claim[name]);
+      assert.equal(await f.deployment.verifier.read.verifyProof([claim.proof.a, claim.proof.b, claim.proof.c, signals as never]), true);
+      const onMainnet = claimContext({
+        chainId: 1n,
+        pool: f.pool.address,
+        planId: f.planId,
+        recipient: claim.request.recipient,
+        relayer: claim.request.relayer,
+        fee: claim.request.fee,
+      });
+      signals[PUBLIC_SIGNALS.indexOf("context")] = onMainnet;
+      assert.equal(await f.deployment.verifier.read.verifyProof([claim.proof.a, claim.proof.b, claim.proof.c, signals as never]), false);
+    });
+
+    it("cannot pay twice when the token re-enters claim during the payout", async () => {
+      const f = await poolFixture({ reentrantToken: true });
+      const member = await f.join(400);
+      await f.advanceEpochs(PLAN.waitingPeriods);
+      const claim = await f.makeClaim({ identity: member });
+      const token = await f.viem.getContractAt("ReentrantToken", f.token.address);
+      const replay = encodeFunctionData({ abi: f.pool.abi, functionName: "claim", args: [claim.request, claim.proof] });
+      await token.write.arm([f.pool.address, replay]);
+      const before = await f.token.read.balanceOf([f.pool.address]);
+      await f.asRelayer.write.claim([claim.request, claim.proof]);
+      assert.equal(await token.read.reentered(), true);
+      assert.equal(await token.read.reentrySucceeded(), false);
+      assert.equal((await token.read.reentryRevertData()).slice(0, 10), keccak256(toHex("ReentrancyGuardReentrantCall()")).slice(0, 10));
+      assert.equal(before - (await f.token.read.balanceOf([f.pool.address])), claim.request.amount);
+    });
+  });
+
+  describe("deployment and views", () => {
+    it("refuses a zero verifier or admin with ZeroAddress", async () => {
+      const f = await poolFixture();
+      await f.viem.assertions.revertWithCustomError(
+        f.viem.deployContract("HuzhuPool", [zeroAddress, f.accounts.admin.account.address], {
+          libraries: { PoseidonT3: f.deployment.poseidonT3.address, PoseidonT4: f.deployment.poseidonT4.address },
+        }) as never,
+        f.pool,
+        "HuzhuPool__ZeroAddress",
+      );
+    });
+
+    it("reports the assessor tree's size and depth, and refuses renewals on a paused plan or with bad periods", async () => {
+      const f = await poolFixture();
+      assert.deepEqual(await f.pool.read.assessorTree([f.planId]), [3n, 2n]);
+      const member = await f.join(2);
+      await f.viem.assertions.revertWithCustomErrorWithArgs(
+        f.asPayer.write.renew([f.planId, member.commitment, 0, []]),
+        f.pool,
+        "HuzhuPool__InvalidPeriods",
+        [0n],
+      );
+      await f.asPlanAdmin.write.setPlanActive([f.planId, false]);
+      await f.viem.assertions.revertWithCustomErrorWithArgs(
+        f.asPayer.write.renew([f.planId, member.commitment, 1, []]),
+        f.pool,
+        "HuzhuPool__PlanInactive",
+        [f.planId],
+      );
     });
   });
 });

@@ -32,15 +32,34 @@ export const PLAN = {
   maxFeeBps: 300, // 3%
 };
 
-export async function poolFixture() {
+export interface FixtureOptions {
+  /** Pay the plan in ReentrantToken, which calls back into the pool on transfers out. */
+  reentrantToken?: boolean;
+}
+
+export async function poolFixture(options: FixtureOptions = {}) {
   const connection = await network.create();
   const { viem, networkHelpers } = connection;
-  const [admin, planAdmin, payer, relayer, outsider] = await viem.getWalletClients();
-  if (!admin || !planAdmin || !payer || !relayer || !outsider) throw new Error("expected five funded accounts");
+  const wallets = await viem.getWalletClients();
+  const [admin, planAdmin, payer, relayer, outsider] = [0, 1, 2, 3, 4].map((i) => {
+    const wallet = wallets[i];
+    if (!wallet) throw new Error("expected five funded accounts");
+    return wallet;
+  }) as [
+    NonNullable<(typeof wallets)[0]>,
+    NonNullable<(typeof wallets)[0]>,
+    NonNullable<(typeof wallets)[0]>,
+    NonNullable<(typeof wallets)[0]>,
+    NonNullable<(typeof wallets)[0]>,
+  ];
   const publicClient = await viem.getPublicClient();
   const deployment = await deployHuzhu(viem, { admin: admin.account.address });
   const { pool } = deployment;
-  const token = await viem.deployContract("DemoToken", ["Demo USD", "dUSD", 6]);
+  const tokenAddress = options.reentrantToken
+    ? (await viem.deployContract("ReentrantToken")).address
+    : (await viem.deployContract("DemoToken", ["Demo USD", "dUSD", 6])).address;
+  // Both tokens share the ERC-20 and mint functions tests use.
+  const token = await viem.getContractAt("DemoToken", tokenAddress);
 
   await pool.write.createPlan([
     {
@@ -67,7 +86,7 @@ export async function poolFixture() {
     assessorTree.add(key.publicKey);
   }
   await token.write.mint([payer.account.address, 10n ** 15n]);
-  const payerToken = await viem.getContractAt("DemoToken", token.address, { client: { wallet: payer } });
+  const payerToken = await viem.getContractAt("ReentrantToken", token.address, { client: { wallet: payer } });
   await payerToken.write.approve([pool.address, 2n ** 255n]);
 
   const memberTree = new MemberTree();
@@ -78,6 +97,12 @@ export async function poolFixture() {
     const cover = await pool.read.coverageOf([planId, identity.commitment]);
     memberTree.add({ commitment: identity.commitment, eligibleFrom: BigInt(cover.eligibleFrom), paidThrough: BigInt(cover.paidThrough) });
     return identity;
+  }
+
+  /** Adds the same assessors to another pool's plan 1 (same keys, same order). */
+  async function copyAssessorsTo(otherPool: Address) {
+    const other = await viem.getContractAt("HuzhuPool", otherPool, { client: { wallet: planAdmin } });
+    for (const key of assessors) await other.write.addAssessor([planId, key.publicKey[0], key.publicKey[1]]);
   }
 
   async function currentEpoch() {
@@ -153,6 +178,7 @@ export async function poolFixture() {
     currentEpoch,
     advanceEpochs,
     makeClaim,
+    copyAssessorsTo,
   };
 }
 
