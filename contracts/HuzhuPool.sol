@@ -6,7 +6,7 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
-import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {InternalLeanIMT, LeanIMTData} from "@zk-kit/lean-imt.sol/InternalLeanIMT.sol";
 import {PoseidonT3} from "poseidon-solidity/PoseidonT3.sol";
 import {PoseidonT4} from "poseidon-solidity/PoseidonT4.sol";
@@ -23,7 +23,7 @@ import {PublicSignals} from "./libraries/PublicSignals.sol";
 /// @dev Member and assessor trees are LeanIMTs (as in Semaphore). Every public signal is checked
 ///      here before the verifier runs; the nullifier, not the proof bytes, prevents double payment
 ///      (Groth16 proofs are malleable).
-contract HuzhuPool is IHuzhuPool, AccessControl, Pausable, ReentrancyGuard {
+contract HuzhuPool is IHuzhuPool, AccessControl, Pausable, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
     using InternalLeanIMT for LeanIMTData;
 

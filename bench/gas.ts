@@ -1,0 +1,122 @@
+/**
+ * Gas benchmark on Hardhat's in-process network: join, renew, assessor changes and a claim with a
+ * real proof, the parts a join is made of, and the EIP-1108 floor of a claim with its inputs.
+ */
+import { network } from "hardhat";
+import type { Logger } from "pino";
+import { encodeFunctionData, type Hex } from "viem";
+import { generateAssessorKey, PUBLIC_SIGNALS, releaseProver } from "../service/sdk/index.ts";
+import { poolFixture } from "../test/contracts/fixture.ts";
+import { type BenchEntry, entry, median } from "./stats.ts";
+
+/** Gas of the calldata bytes (EIP-2028): 4 per zero byte, 16 per non-zero byte. */
+function calldataGas(data: Hex): number {
+  let gas = 0;
+  for (let i = 2; i < data.length; i += 2) gas += data.slice(i, i + 2) === "00" ? 4 : 16;
+  return gas;
+}
+
+export interface GasBenchResult {
+  entries: BenchEntry[];
+  table: string;
+}
+
+export async function benchGas(log: Logger): Promise<GasBenchResult> {
+  const f = await poolFixture();
+  const { publicClient } = f;
+  const gasOf = async (hash: Hex) => Number((await publicClient.waitForTransactionReceipt({ hash })).gasUsed);
+  const execGas = async (hash: Hex) => {
+    const tx = await publicClient.getTransaction({ hash });
+    return (await gasOf(hash)) - 21_000 - calldataGas(tx.input);
+  };
+
+  log.info("gas: joins");
+  const joins: number[] = [];
+  const members = [];
+  for (let i = 0; i < 8; i++) {
+    const before = await publicClient.getBlockNumber();
+    members.push(await f.join(400));
+    const block = await publicClient.getBlock({ blockNumber: before + 1n, includeTransactions: true });
+    const tx = block.transactions[0];
+    if (!tx || typeof tx === "string") throw new Error("join transaction not found");
+    joins.push(await gasOf(tx.hash));
+  }
+  // Parts of a join: one Poseidon(3) leaf and one ERC-20 transferFrom, each measured alone.
+  const poseidonT4 = await f.viem.getContractAt("poseidon-solidity/PoseidonT4.sol:PoseidonT4", f.deployment.poseidonT4.address);
+  const hashCall = encodeFunctionData({ abi: poseidonT4.abi, functionName: "hash", args: [[1n, 2n, 3n]] });
+  const poseidonGas = Number(await publicClient.estimateGas({ to: poseidonT4.address, data: hashCall })) - 21_000 - calldataGas(hashCall);
+  const token = await f.viem.getContractAt("DemoToken", f.token.address, { client: { wallet: f.accounts.payer } });
+  await token.write.approve([f.accounts.payer.account.address, 10n ** 30n]);
+  const transferFromGas = await execGas(await token.write.transferFrom([f.accounts.payer.account.address, f.pool.address, 10n]));
+
+  log.info("gas: renew and assessor changes");
+  const record = f.memberTree.find(members[3]?.commitment ?? 0n);
+  if (!record) throw new Error("member not found");
+  const path = f.memberTree.proof(record);
+  const renewGas = await gasOf(await f.asPayer.write.renew([f.planId, record.commitment, 3, path.siblings.slice(0, path.depth)]));
+  f.memberTree.update(Number(path.index), { ...record, paidThrough: record.paidThrough + 3n });
+  const newKey = generateAssessorKey();
+  const addGas = await gasOf(await f.asPlanAdmin.write.addAssessor([f.planId, newKey.publicKey[0], newKey.publicKey[1]]));
+  f.assessorTree.add(newKey.publicKey);
+  const keyPath = f.assessorTree.proof(newKey.publicKey);
+  const revokeGas = await gasOf(
+    await f.asPlanAdmin.write.revokeAssessor([
+      f.planId,
+      newKey.publicKey[0],
+      newKey.publicKey[1],
+      keyPath.siblings.slice(0, keyPath.depth),
+    ]),
+  );
+  f.assessorTree.revoke(newKey.publicKey);
+
+  log.info("gas: claims with real proofs");
+  await f.advanceEpochs(2);
+  const claims: number[] = [];
+  let floor = 0;
+  for (let i = 0; i < 3; i++) {
+    const claim = await f.makeClaim({ identity: members[i] as never });
+    const hash = await f.asRelayer.write.claim([claim.request, claim.proof]);
+    claims.push(await gasOf(hash));
+    if (i === 0) {
+      const tx = await publicClient.getTransaction({ hash });
+      // The same two payouts alone: to a fresh recipient, and to the relayer who already holds tokens.
+      const payer = await f.viem.getContractAt("DemoToken", f.token.address, { client: { wallet: f.accounts.payer } });
+      const t1 = await execGas(await payer.write.transfer([`0x${"77".repeat(20)}`, 1n]));
+      const t2 = await execGas(await payer.write.transfer([f.accounts.relayer.account.address, 1n]));
+      floor = 181_000 + 6_150 * PUBLIC_SIGNALS.length + 21_000 + calldataGas(tx.input) + 22_100 + t1 + t2;
+    }
+  }
+  await releaseProver();
+
+  const claimGas = median(claims);
+  const joinGas = median(joins);
+  const semaphoreAddMember = [118_000, 157_000];
+  const joinBudget = (semaphoreAddMember[1] ?? 0) + transferFromGas + poseidonGas;
+  const entries = [
+    entry("gas.claim", claimGas, "gas", floor),
+    entry("gas.claim.floor", floor, "gas"),
+    entry("gas.claim.vsSemaphoreValidateProof", claimGas, "gas", 285_600),
+    entry("gas.claim.vsTornadoWithdraw", claimGas, "gas", 301_000),
+    entry("gas.join", joinGas, "gas", joinBudget),
+    entry("gas.join.part.poseidonT4Leaf", poseidonGas, "gas"),
+    entry("gas.join.part.erc20TransferFrom", transferFromGas, "gas"),
+    entry("gas.renew", renewGas, "gas"),
+    entry("gas.assessor.add", addGas, "gas"),
+    entry("gas.assessor.revoke", revokeGas, "gas"),
+  ];
+  const table = [
+    "| operation | gas | anchor | ratio |",
+    "| --- | ---: | ---: | ---: |",
+    `| claim (median of 3, real proofs) | ${claimGas} | floor ${floor} | ${(claimGas / floor).toFixed(3)}x |`,
+    `| claim vs Semaphore v4 validateProof (published, no payout) | ${claimGas} | 285,600 | ${(claimGas / 285_600).toFixed(3)}x |`,
+    `| claim vs Tornado Cash withdraw (published) | ${claimGas} | 301,000 | ${(claimGas / 301_000).toFixed(3)}x |`,
+    `| join (median of 8) | ${joinGas} | budget ${joinBudget} | ${(joinGas / joinBudget).toFixed(3)}x |`,
+    `| - of which a Poseidon(3) leaf alone | ${poseidonGas} | | |`,
+    `| - of which an ERC-20 transferFrom alone | ${transferFromGas} | | |`,
+    `| renew | ${renewGas} | | |`,
+    `| add assessor | ${addGas} | | |`,
+    `| revoke assessor | ${revokeGas} | | |`,
+  ].join("\n");
+  log.info({ joins, claims, floor }, "gas measured");
+  return { entries, table };
+}
