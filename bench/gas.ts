@@ -2,7 +2,6 @@
  * Gas benchmark on Hardhat's in-process network: join, renew, assessor changes and a claim with a
  * real proof, the parts a join is made of, and the EIP-1108 floor of a claim with its inputs.
  */
-import { network } from "hardhat";
 import type { Logger } from "pino";
 import { encodeFunctionData, type Hex } from "viem";
 import { generateAssessorKey, PUBLIC_SIGNALS, releaseProver } from "../service/sdk/index.ts";
