@@ -35,6 +35,8 @@ export const PLAN = {
 export interface FixtureOptions {
   /** Pay the plan in ReentrantToken, which calls back into the pool on transfers out. */
   reentrantToken?: boolean;
+  /** Deploy a verifier that accepts every proof (property tests of the accounting only). */
+  acceptingVerifier?: boolean;
 }
 
 export async function poolFixture(options: FixtureOptions = {}) {
@@ -53,7 +55,7 @@ export async function poolFixture(options: FixtureOptions = {}) {
     NonNullable<(typeof wallets)[0]>,
   ];
   const publicClient = await viem.getPublicClient();
-  const deployment = await deployHuzhu(viem, { admin: admin.account.address });
+  const deployment = await deployHuzhu(viem, { admin: admin.account.address, acceptingVerifier: options.acceptingVerifier ?? false });
   const { pool } = deployment;
   const tokenAddress = options.reentrantToken
     ? (await viem.deployContract("ReentrantToken")).address
