@@ -58,6 +58,28 @@ Semaphore's statement: Semaphore's identity and depth-20 membership, plus the co
 leaf and their range checks, a depth-4 assessor tree, an EdDSA-Poseidon signature verification and
 the context binding.
 
+Where the claim's constraints go (each library template compiled alone with circom2 \`--O2\`):
+
+| part | constraints |
+| --- | ---: |
+| EdDSA-Poseidon signature check (circomlib \`EdDSAPoseidonVerifier\`) | 4,217 |
+| member tree, depth 20 (\`BinaryMerkleRoot(20)\`, as in Semaphore) | about 4,950 |
+| assessor tree, depth 4 (\`BinaryMerkleRoot(4)\`) | 987 |
+| secret to public key (\`BabyPbk\`) | 776 |
+| approval message Poseidon(5) | 321 |
+| leaf and nullifier, two Poseidon(3) | 522 |
+| commitment and assessor leaf, two Poseidon(2) | 480 |
+| secret < l | 252 |
+| four 32-bit epoch range checks and three comparisons | 227 |
+| tree depth bounds, R8 on-curve check, context square | about 40 |
+
+Semaphore's whole statement (6,431) is inside the claim's; the signature check alone is a third of
+the circuit. The claim's 12,727 constraints need a 2^14 evaluation domain where Semaphore's fit in
+2^13, which doubles the FFT and H-query work whatever the count inside the domain: trimming the
+assessor tree to depth 2 and the epochs to 24 bits (12,179 constraints) gained only 29 ms of proving
+(1,088 -> 1,059 ms). The 1.6x target is therefore out of reach without dropping part of the
+statement or replacing circomlib's EdDSA verifier.
+
 ## Gas (Hardhat in-process network, solc ${"`"}0.8.28${"`"}, optimizer 10,000 runs, pool via IR)
 
 ${gas.table}
