@@ -20,12 +20,26 @@ declare module "snarkjs" {
   export const curves: { getCurveFromName(name: string, singleThread?: boolean): Promise<Curve> };
   export const powersOfTau: {
     newAccumulator(curve: Curve, power: number, fileName: string, logger?: SnarkLogger): Promise<unknown>;
-    beacon(oldPtau: string, newPtau: string, name: string, beaconHash: string, numIterationsExp: number, logger?: SnarkLogger): Promise<unknown>;
+    beacon(
+      oldPtau: string,
+      newPtau: string,
+      name: string,
+      beaconHash: string,
+      numIterationsExp: number,
+      logger?: SnarkLogger,
+    ): Promise<unknown>;
     preparePhase2(oldPtau: string, newPtau: string, logger?: SnarkLogger): Promise<unknown>;
   };
   export const zKey: {
     newZKey(r1cs: string, ptau: string, zkey: FileInput, logger?: SnarkLogger): Promise<unknown>;
-    beacon(oldZkey: string, newZkey: string, name: string, beaconHash: string, numIterationsExp: number, logger?: SnarkLogger): Promise<unknown>;
+    beacon(
+      oldZkey: string,
+      newZkey: string,
+      name: string,
+      beaconHash: string,
+      numIterationsExp: number,
+      logger?: SnarkLogger,
+    ): Promise<unknown>;
     exportVerificationKey(zkey: FileInput, logger?: SnarkLogger): Promise<Record<string, unknown>>;
     exportSolidityVerifier(zkey: FileInput, templates: Record<string, string>, logger?: SnarkLogger): Promise<string>;
     verifyFromR1cs(r1cs: string, ptau: string, zkey: string, logger?: SnarkLogger): Promise<boolean>;
@@ -37,7 +51,12 @@ declare module "snarkjs" {
   };
   export const groth16: {
     prove(zkey: FileInput, wtns: FileInput, logger?: SnarkLogger): Promise<{ proof: Groth16ProofJson; publicSignals: string[] }>;
-    fullProve(input: Record<string, unknown>, wasm: FileInput, zkey: FileInput, logger?: SnarkLogger): Promise<{ proof: Groth16ProofJson; publicSignals: string[] }>;
+    fullProve(
+      input: Record<string, unknown>,
+      wasm: FileInput,
+      zkey: FileInput,
+      logger?: SnarkLogger,
+    ): Promise<{ proof: Groth16ProofJson; publicSignals: string[] }>;
     verify(vkey: Record<string, unknown>, publicSignals: string[], proof: unknown, logger?: SnarkLogger): Promise<boolean>;
   };
 }
