@@ -50,7 +50,7 @@ each circuit in a process of its own (peak RSS is that process's). Full proof = 
 
 ${circuits.table}
 
-Target: at most 1.6x; see docs/CIRCUIT.md for where the constraints go.
+Target: at most 1.6x (see "Where the claim's constraints go" below).
 
 Targets: full claim proof under 1,500 ms median (measured: ${claimFull?.value} ms) and at most 1.6x
 Semaphore's proving time in the same run (measured: ${claimFull?.ratio}x). The claim proves about twice
