@@ -16,7 +16,7 @@ const log = scriptLogger("start");
 const HOST = "127.0.0.1";
 const PORT = Number(process.env.HUZHU_CHAIN_PORT ?? 8545);
 const RPC_URL = `http://${HOST}:${PORT}`;
-const STATE_DIR = join(ROOT, ".huzhu");
+const STATE_DIR = process.env.HUZHU_STATE_DIR ?? join(ROOT, ".huzhu");
 
 async function waitForRpc(url: string, child: ChildProcess, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -56,7 +56,7 @@ async function main(): Promise<void> {
   process.on("SIGTERM", stop);
   await waitForRpc(RPC_URL, chain);
 
-  const { viem } = await network.create({ network: "localhost" });
+  const { viem } = await network.create({ network: "localhost", override: { url: RPC_URL } });
   const [admin] = await viem.getWalletClients();
   if (!admin) throw new Error("the local node has no accounts");
   log.info("deploying the pool");
@@ -90,15 +90,16 @@ async function main(): Promise<void> {
     demoPlanId: 1,
   };
   await mkdir(join(STATE_DIR, "deployments"), { recursive: true });
-  await writeFile(join(STATE_DIR, "deployments", "localhost.json"), `${JSON.stringify(addresses, null, 2)}\n`);
+  const deploymentFile = join(STATE_DIR, "deployments", "localhost.json");
+  await writeFile(deploymentFile, `${JSON.stringify(addresses, null, 2)}\n`);
   await writeFile(
     join(STATE_DIR, "demo-assessor.json"),
     `${JSON.stringify({ privateKey: assessor.privateKey, publicKey: assessor.publicKey.map(String) }, null, 2)}\n`,
     { mode: 0o600 },
   );
-  log.info(addresses, "local stack ready");
+  log.info({ ...addresses, deploymentFile }, "local stack ready");
   log.info(
-    "next: the deployment is in .huzhu/deployments/localhost.json and the demo assessor key in .huzhu/demo-assessor.json; " +
+    `next: the deployment is in ${deploymentFile} and the demo assessor key beside it (demo-assessor.json); ` +
       "the relayer service and the CLI join this stack in a later release. Press Ctrl-C to stop the chain.",
   );
   await new Promise<never>(() => {});

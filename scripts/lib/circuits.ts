@@ -71,4 +71,3 @@ export function hashSources(files: string[]): string {
 export function sha256(data: string | Uint8Array): string {
   return createHash("sha256").update(data).digest("hex");
 }
-

@@ -1,0 +1,64 @@
+/**
+ * `npm start` end to end: the local stack comes up on 127.0.0.1, the pool and a demo plan are on
+ * the chain, and Ctrl-C (SIGINT) stops the chain node too.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createPublicClient, http, parseAbi } from "viem";
+import { afterAll, describe, expect, it } from "vitest";
+
+const ROOT = join(import.meta.dirname, "..", "..");
+const PORT = 18_545 + Math.floor(Math.random() * 1000);
+const RPC = `http://127.0.0.1:${PORT}`;
+
+function waitForLine(child: ChildProcess, pattern: RegExp, timeoutMs: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let output = "";
+    const timer = setTimeout(() => reject(new Error(`no line matching ${pattern} within ${timeoutMs} ms:\n${output}`)), timeoutMs);
+    child.stdout?.on("data", (chunk: Buffer) => {
+      output += chunk.toString();
+      if (pattern.test(output)) {
+        clearTimeout(timer);
+        resolve(output);
+      }
+    });
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`npm start exited with ${code}:\n${output}`));
+    });
+  });
+}
+
+describe("npm start", () => {
+  const stateDir = mkdtempSync(join(tmpdir(), "huzhu-start-"));
+  const child = spawn(process.execPath, [join(ROOT, "scripts", "start.ts")], {
+    cwd: ROOT,
+    env: { ...process.env, HUZHU_CHAIN_PORT: String(PORT), HUZHU_STATE_DIR: stateDir },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  afterAll(() => {
+    if (child.exitCode === null) child.kill("SIGKILL");
+  });
+
+  it("deploys the pool and a demo plan on a local chain, and stops the chain on Ctrl-C", async () => {
+    await waitForLine(child, /local stack ready/, 120_000);
+    const deployment = JSON.parse(readFileSync(join(stateDir, "deployments", "localhost.json"), "utf8")) as {
+      pool: `0x${string}`;
+      rpcUrl: string;
+    };
+    expect(deployment.rpcUrl).toBe(RPC);
+    const client = createPublicClient({ transport: http(RPC) });
+    const abi = parseAbi(["function planCount() view returns (uint256)", "function planName(uint256) view returns (string)"]);
+    expect(await client.readContract({ address: deployment.pool, abi, functionName: "planCount" })).toBe(1n);
+    expect(await client.readContract({ address: deployment.pool, abi, functionName: "planName", args: [1n] })).toBe("Demo medical plan");
+
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+    child.kill("SIGINT");
+    expect(await exited).toBe(0);
+    // The chain node went down with it.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await expect(client.getChainId()).rejects.toThrow();
+  });
+});
