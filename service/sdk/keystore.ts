@@ -23,6 +23,8 @@ export interface KdfOptions {
 
 const DEFAULT_N = 2 ** 17;
 const MIN_N = 2 ** 10;
+/** A keystore may not make the reader spend more than about 1 GiB and seconds of work. */
+const MAX_N = 2 ** 20;
 
 const toBase64 = (bytes: Uint8Array): string => btoa(String.fromCharCode(...bytes));
 function fromBase64(text: string): Uint8Array<ArrayBuffer> {
@@ -65,8 +67,16 @@ export function parseKeystore(value: unknown): Keystore {
   if (k.version !== 1) fail(`unsupported version ${String(k.version)}`);
   if (typeof k.commitment !== "string" || !/^[0-9]+$/.test(k.commitment)) fail("commitment must be a decimal string");
   const kdf = k.kdf;
-  if (kdf?.name !== "scrypt" || !Number.isInteger(kdf.N) || kdf.N < MIN_N || kdf.r !== 8 || kdf.p !== 1 || typeof kdf.salt !== "string") {
-    fail("kdf must be scrypt with N >= 1024, r = 8, p = 1 and a salt");
+  if (
+    kdf?.name !== "scrypt" ||
+    !Number.isInteger(kdf.N) ||
+    kdf.N < MIN_N ||
+    kdf.N > MAX_N ||
+    kdf.r !== 8 ||
+    kdf.p !== 1 ||
+    typeof kdf.salt !== "string"
+  ) {
+    fail("kdf must be scrypt with 1024 <= N <= 2^20, r = 8, p = 1 and a salt");
   }
   const cipher = k.cipher;
   if (cipher?.name !== "aes-256-gcm" || typeof cipher.iv !== "string" || typeof cipher.ciphertext !== "string") {
