@@ -257,19 +257,18 @@ contract HuzhuPool is IHuzhuPool, AccessControl, Pausable, ReentrancyGuardTransi
         _checkField(request.claimEpoch, PublicSignals.CLAIM_EPOCH);
         _checkField(request.amount, PublicSignals.AMOUNT);
         // 2. The plan exists and is active.
+        // (The same test as the planExists modifier, written out: IR inlining of a shared internal
+        // function into every modifier use pushed the contract past the 24 KiB code limit.)
         if (planId == 0 || planId > planCount) revert HuzhuPool__UnknownPlan(planId);
         Plan storage plan = _plans[planId];
         if (!plan.active) revert HuzhuPool__PlanInactive(planId);
         // 3. The member root is one of the plan's recent roots (root 0 never is).
-        uint256 seq = memberRootSeq[planId][request.memberRoot];
-        if (seq == 0 || plan.rootSeq - seq >= MEMBER_ROOT_HISTORY) {
+        if (!_isKnownMemberRoot(planId, plan, request.memberRoot)) {
             revert HuzhuPool__UnknownMemberRoot(planId, request.memberRoot);
         }
         // 4. The assessor root is current, or the one before an addition.
-        if (request.assessorRoot != assessorRoot[planId] || request.assessorRoot == 0) {
-            if (request.assessorRoot != previousAssessorRoot[planId] || request.assessorRoot == 0) {
-                revert HuzhuPool__StaleAssessorRoot(planId, request.assessorRoot);
-            }
+        if (!_isValidAssessorRoot(planId, request.assessorRoot)) {
+            revert HuzhuPool__StaleAssessorRoot(planId, request.assessorRoot);
         }
         // 5. The claim is for the current epoch, or the previous one just after a boundary.
         _checkEpoch(plan, request.claimEpoch);
@@ -347,13 +346,12 @@ contract HuzhuPool is IHuzhuPool, AccessControl, Pausable, ReentrancyGuardTransi
 
     /// @notice Whether `root` would be accepted as a member root in a claim now.
     function isKnownMemberRoot(uint256 planId, uint256 root) external view returns (bool) {
-        uint256 seq = memberRootSeq[planId][root];
-        return seq != 0 && _plans[planId].rootSeq - seq < MEMBER_ROOT_HISTORY;
+        return _isKnownMemberRoot(planId, _plans[planId], root);
     }
 
     /// @notice Whether `root` would be accepted as an assessor root in a claim now.
     function isValidAssessorRoot(uint256 planId, uint256 root) external view returns (bool) {
-        return root != 0 && (root == assessorRoot[planId] || root == previousAssessorRoot[planId]);
+        return _isValidAssessorRoot(planId, root);
     }
 
     /// @notice A commitment's cover in a plan (all zero if it never joined).
@@ -362,6 +360,17 @@ contract HuzhuPool is IHuzhuPool, AccessControl, Pausable, ReentrancyGuardTransi
     }
 
     // ---------------------------------------------------------------- internals
+
+    /// @dev A root recorded for the plan, fewer than MEMBER_ROOT_HISTORY roots ago; never 0.
+    function _isKnownMemberRoot(uint256 planId, Plan storage plan, uint256 root) internal view returns (bool) {
+        uint256 seq = memberRootSeq[planId][root];
+        return seq != 0 && plan.rootSeq - seq < MEMBER_ROOT_HISTORY;
+    }
+
+    /// @dev The current assessor root, or the one before the last addition; never 0.
+    function _isValidAssessorRoot(uint256 planId, uint256 root) internal view returns (bool) {
+        return root != 0 && (root == assessorRoot[planId] || root == previousAssessorRoot[planId]);
+    }
 
     function _currentEpoch(Plan storage plan) internal view returns (uint256) {
         return (block.timestamp - plan.start) / plan.periodLength;

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { network } from "hardhat";
 import { getAddress } from "viem";
-import { deployHuzhu } from "./lib/deploy.ts";
+import { deployHuzhu, deploymentRecord } from "./lib/deploy.ts";
 import { scriptLogger } from "./lib/log.ts";
 import { ROOT, SETUP_DIR } from "./lib/paths.ts";
 import { sha256File } from "./lib/ptau.ts";
@@ -28,14 +28,8 @@ async function main(): Promise<void> {
   log.info({ network: name, deployer: deployer.account.address, admin }, "deploying");
   const d = await deployHuzhu(viem, { admin });
   const record = {
-    network: name,
-    chainId: Number(d.chainId),
-    pool: d.pool.address,
-    verifier: d.verifier.address,
-    poseidonT3: d.poseidonT3.address,
-    poseidonT4: d.poseidonT4.address,
+    ...deploymentRecord(name, d),
     admin,
-    deployBlock: Number(d.deployBlock),
     verificationKeySha256: await sha256File(join(SETUP_DIR, "verification_key.json")),
   };
   await mkdir(join(ROOT, "deployments"), { recursive: true });

@@ -8,7 +8,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { network } from "hardhat";
 import { generateAssessorKey } from "../service/sdk/index.ts";
-import { deployHuzhu } from "./lib/deploy.ts";
+import { deployHuzhu, deploymentRecord } from "./lib/deploy.ts";
 import { scriptLogger } from "./lib/log.ts";
 import { ROOT } from "./lib/paths.ts";
 
@@ -37,9 +37,11 @@ async function waitForRpc(url: string, child: ChildProcess, timeoutMs = 60_000):
   throw new Error(`the chain node did not answer on ${url} within ${timeoutMs / 1000} s`);
 }
 
+let chain: ChildProcess | undefined;
+
 async function main(): Promise<void> {
   log.info({ rpc: RPC_URL }, "starting the local chain (Hardhat node)");
-  const chain = spawn(
+  chain = spawn(
     process.execPath,
     [join(ROOT, "node_modules/hardhat/dist/src/cli.js"), "node", "--hostname", HOST, "--port", String(PORT)],
     {
@@ -49,7 +51,7 @@ async function main(): Promise<void> {
   );
   const stop = () => {
     log.info("stopping");
-    chain.kill("SIGTERM");
+    chain?.kill("SIGTERM");
     process.exit(0);
   };
   process.on("SIGINT", stop);
@@ -77,18 +79,7 @@ async function main(): Promise<void> {
   const assessor = generateAssessorKey();
   await deployment.pool.write.addAssessor([1n, assessor.publicKey[0], assessor.publicKey[1]]);
 
-  const addresses = {
-    network: "localhost",
-    rpcUrl: RPC_URL,
-    chainId: Number(deployment.chainId),
-    pool: deployment.pool.address,
-    verifier: deployment.verifier.address,
-    poseidonT3: deployment.poseidonT3.address,
-    poseidonT4: deployment.poseidonT4.address,
-    demoToken: token.address,
-    deployBlock: Number(deployment.deployBlock),
-    demoPlanId: 1,
-  };
+  const addresses = { ...deploymentRecord("localhost", deployment), rpcUrl: RPC_URL, demoToken: token.address, demoPlanId: 1 };
   await mkdir(join(STATE_DIR, "deployments"), { recursive: true });
   const deploymentFile = join(STATE_DIR, "deployments", "localhost.json");
   await writeFile(deploymentFile, `${JSON.stringify(addresses, null, 2)}\n`);
@@ -107,5 +98,7 @@ async function main(): Promise<void> {
 
 main().catch((error: unknown) => {
   log.error({ err: error }, "npm start failed");
+  // Never leave an orphaned chain node holding the port.
+  chain?.kill("SIGTERM");
   process.exit(1);
 });

@@ -27,3 +27,16 @@ export async function deployHuzhu(viem: HardhatViemHelpers, options: DeployOptio
 }
 
 export type HuzhuDeployment = Awaited<ReturnType<typeof deployHuzhu>>;
+
+/** The addresses clients read (deployments/*.json, .huzhu/deployments/localhost.json). */
+export function deploymentRecord(network: string, d: HuzhuDeployment) {
+  return {
+    network,
+    chainId: Number(d.chainId),
+    pool: d.pool.address,
+    verifier: d.verifier.address,
+    poseidonT3: d.poseidonT3.address,
+    poseidonT4: d.poseidonT4.address,
+    deployBlock: Number(d.deployBlock),
+  };
+}

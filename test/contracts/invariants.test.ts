@@ -21,7 +21,11 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ kind: fc.constant("join" as const), periods: fc.integer({ min: 1, max: 60 }) }),
   fc.record({
     kind: fc.constant("claim" as const),
-    amount: fc.bigInt({ min: 0n, max: PLAN.claimCap * 2n }),
+    // Mostly amounts the plan can pay, sometimes any amount up to twice the cap.
+    amount: fc.oneof(
+      { weight: 3, arbitrary: fc.bigInt({ min: 1n, max: 200_000_000n }) },
+      { weight: 1, arbitrary: fc.bigInt({ min: 0n, max: PLAN.claimCap * 2n }) },
+    ),
     feeBps: fc.integer({ min: 0, max: 400 }),
     nullifier: fc.bigInt({ min: 1n, max: 2n ** 253n }),
   }),

@@ -39,7 +39,8 @@ describe("npm start", () => {
     stdio: ["ignore", "pipe", "inherit"],
   });
   afterAll(() => {
-    if (child.exitCode === null) child.kill("SIGKILL");
+    // SIGINT, not SIGKILL: npm start must get the chance to stop its chain node.
+    if (child.exitCode === null) child.kill("SIGINT");
   });
 
   it("deploys the pool and a demo plan on a local chain, and stops the chain on Ctrl-C", async () => {
