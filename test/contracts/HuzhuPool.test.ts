@@ -703,13 +703,6 @@ describe("HuzhuPool", () => {
   });
 
   describe("deployment and views", () => {
-    it("fits the pool within the EIP-170 code size limit (the in-process network does not enforce it)", async () => {
-      const f = await poolFixture();
-      const code = await f.publicClient.getCode({ address: f.pool.address });
-      assert.ok(code, "no code at the pool address");
-      assert.ok((code.length - 2) / 2 <= 24_576, `pool code is ${(code.length - 2) / 2} bytes`);
-    });
-
     it("refuses a zero verifier or admin with ZeroAddress", async () => {
       const f = await poolFixture();
       await f.viem.assertions.revertWithCustomError(

@@ -34,4 +34,9 @@ describe("the SDK, the circuit and the contracts agree", () => {
     const vkey = JSON.parse(read("circuits/setup/dev-insecure/verification_key.json")) as { nPublic: number };
     expect(vkey.nPublic).toBe(PUBLIC_SIGNALS.length);
   });
+
+  it("on a pool that fits the EIP-170 code size limit (tests' in-process network does not enforce it)", () => {
+    const artifact = JSON.parse(read("artifacts/contracts/HuzhuPool.sol/HuzhuPool.json")) as { deployedBytecode: string };
+    expect((artifact.deployedBytecode.length - 2) / 2).toBeLessThanOrEqual(24_576);
+  });
 });
