@@ -4,6 +4,7 @@
  */
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import type { DeploymentRecord } from "./chain/pool.ts";
 import type { ProverArtifacts, VerificationKey } from "./prover.ts";
 
 const ROOT = resolve(import.meta.dirname, "..", "..");
@@ -23,4 +24,23 @@ export function claimArtifacts(): ProverArtifacts {
 
 export function loadVerificationKey(path: string = CLAIM_BUILD.verificationKey): VerificationKey {
   return JSON.parse(readFileSync(path, "utf8")) as VerificationKey;
+}
+
+/** Reads a deployment record (`.huzhu/deployments/localhost.json`, `deployments/<network>-<chainId>.json`). */
+export function loadDeployment(path: string): DeploymentRecord {
+  let record: DeploymentRecord;
+  try {
+    record = JSON.parse(readFileSync(path, "utf8")) as DeploymentRecord;
+  } catch (error) {
+    throw new Error(
+      `cannot read the deployment record ${path} (${(error as Error).message}); run \`npm start\` or \`npm run deploy\` first, or pass the pool address`,
+    );
+  }
+  if (typeof record.pool !== "string" || typeof record.chainId !== "number") throw new Error(`${path} is not a Huzhu deployment record`);
+  return record;
+}
+
+/** Where `npm start` writes the local stack's state (HUZHU_STATE_DIR overrides). */
+export function localStateDir(): string {
+  return process.env.HUZHU_STATE_DIR ?? join(ROOT, ".huzhu");
 }

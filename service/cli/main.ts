@@ -1,0 +1,14 @@
+#!/usr/bin/env node
+/**
+ * `huzhu`: the member, assessor, administrator and auditor command line. Each command group lives
+ * in commands/<group>.ts and registers itself here. Human output by default, `--json` for scripts.
+ */
+import { Command } from "commander";
+
+const program = new Command()
+  .name("huzhu")
+  .description("Huzhu 互助: anonymous mutual-aid claims")
+  .option("--json", "print machine-readable JSON instead of human text")
+  .showHelpAfterError("(run `huzhu --help` for usage)");
+
+await program.parseAsync(process.argv);
