@@ -29,6 +29,8 @@ declare module "snarkjs" {
       logger?: SnarkLogger,
     ): Promise<unknown>;
     preparePhase2(oldPtau: string, newPtau: string, logger?: SnarkLogger): Promise<unknown>;
+    /** Returns the contribution hash (blake2b-512). */
+    contribute(oldPtau: string, newPtau: string, name: string, entropy: string, logger?: SnarkLogger): Promise<Uint8Array>;
   };
   export const zKey: {
     newZKey(r1cs: string, ptau: string, zkey: FileInput, logger?: SnarkLogger): Promise<unknown>;
@@ -43,6 +45,8 @@ declare module "snarkjs" {
     exportVerificationKey(zkey: FileInput, logger?: SnarkLogger): Promise<Record<string, unknown>>;
     exportSolidityVerifier(zkey: FileInput, templates: Record<string, string>, logger?: SnarkLogger): Promise<string>;
     verifyFromR1cs(r1cs: string, ptau: string, zkey: string, logger?: SnarkLogger): Promise<boolean>;
+    /** Returns the contribution hash (blake2b-512); mixes OS randomness with `entropy`. */
+    contribute(oldZkey: string, newZkey: string, name: string, entropy: string, logger?: SnarkLogger): Promise<Uint8Array>;
   };
   export const wtns: {
     calculate(input: Record<string, unknown>, wasm: FileInput, wtns: FileInput): Promise<void>;

@@ -1,0 +1,112 @@
+/**
+ * Ceremony test fixtures: a small local Powers of Tau (power 8, made in seconds with the same
+ * snarkjs steps a public ceremony takes), the tiny multiplier circuit, a byte-flipping tamper, and
+ * the on-chain check of an exported verifier (compiled with solc, deployed to Hardhat's in-process
+ * network).
+ */
+
+import { mkdir, open } from "node:fs/promises";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import { network } from "hardhat";
+import * as snarkjs from "snarkjs";
+import type { Abi, Hex } from "viem";
+import { compileCircuit } from "../../scripts/lib/circuits.ts";
+import { readBinFile } from "../../service/ceremony/binfile.ts";
+import { toSolidityProof } from "../../service/sdk/encoding.ts";
+
+const require = createRequire(import.meta.url);
+export const MULTIPLIER = join(import.meta.dirname, "..", "fixtures", "ceremony", "multiplier.circom");
+
+/** A prepared Powers of Tau of `power`, with one contribution and a beacon (an unpublished file). */
+export async function makeSmallPtau(dir: string, power = 8): Promise<string> {
+  await mkdir(dir, { recursive: true });
+  const curve = await snarkjs.curves.getCurveFromName("bn128");
+  const fresh = join(dir, "pot_0000.ptau");
+  const contributed = join(dir, "pot_0001.ptau");
+  const beaconed = join(dir, "pot_beacon.ptau");
+  const prepared = join(dir, `pot${power}_test.ptau`);
+  await snarkjs.powersOfTau.newAccumulator(curve, power, fresh);
+  await snarkjs.powersOfTau.contribute(fresh, contributed, "test contributor", "test entropy");
+  await snarkjs.powersOfTau.beacon(contributed, beaconed, "test beacon", "0102030405060708090a0b0c0d0e0f10", 10);
+  await snarkjs.powersOfTau.preparePhase2(beaconed, prepared);
+  return prepared;
+}
+
+/** The same accumulator before `prepare phase2`: a valid ptau that cannot set up a zkey. */
+export function unpreparedPtau(dir: string): string {
+  return join(dir, "pot_beacon.ptau");
+}
+
+export async function compileMultiplier(outDir: string): Promise<{ r1cs: string; wasm: string }> {
+  await mkdir(outDir, { recursive: true });
+  const { r1cs, wasm } = await compileCircuit(MULTIPLIER, outDir);
+  return { r1cs, wasm };
+}
+
+/** Flips bytes in the middle of a zkey section (9 = H, 8 = L): the file still parses, the points are wrong. */
+export async function flipBytesInSection(zkey: string, sectionType = 9): Promise<void> {
+  const bin = await readBinFile(zkey, "zkey");
+  const section = bin.sections.find((s) => s.type === sectionType);
+  if (!section) throw new Error(`no section ${sectionType} in ${zkey}`);
+  const file = await open(zkey, "r+");
+  try {
+    const at = section.offset + Math.floor(section.size / 2);
+    const bytes = Buffer.alloc(4);
+    await file.read(bytes, 0, 4, at);
+    for (let i = 0; i < bytes.length; i++) bytes[i] = (bytes[i] ?? 0) ^ 0xff;
+    await file.write(bytes, 0, 4, at);
+  } finally {
+    await file.close();
+  }
+}
+
+interface SolcOutput {
+  errors?: Array<{ severity: string; formattedMessage: string }>;
+  contracts: Record<string, Record<string, { abi: Abi; evm: { bytecode: { object: string } } }>>;
+}
+
+/** Compiles one Solidity source with the solc npm package (the compiler Hardhat uses here). */
+export function compileSolidity(fileName: string, source: string, contract: string): { abi: Abi; bytecode: Hex } {
+  const solc = require("solc") as { compile(input: string): string };
+  const input = {
+    language: "Solidity",
+    sources: { [fileName]: { content: source } },
+    settings: { optimizer: { enabled: true, runs: 200 }, outputSelection: { "*": { "*": ["abi", "evm.bytecode.object"] } } },
+  };
+  const output = JSON.parse(solc.compile(JSON.stringify(input))) as SolcOutput;
+  const errors = (output.errors ?? []).filter((e) => e.severity === "error");
+  if (errors.length > 0) throw new Error(errors.map((e) => e.formattedMessage).join("\n"));
+  const compiled = output.contracts[fileName]?.[contract];
+  if (!compiled) throw new Error(`solc produced no contract ${contract}`);
+  return { abi: compiled.abi, bytecode: `0x${compiled.evm.bytecode.object}` };
+}
+
+export interface OnChainVerifier {
+  verify(proof: snarkjs.Groth16ProofJson, publicSignals: string[]): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+/** Deploys a compiled verifier to a fresh in-process Hardhat chain; `verify` calls its verifyProof. */
+export async function deployVerifier(compiled: { abi: Abi; bytecode: Hex }): Promise<OnChainVerifier> {
+  const connection = await network.create();
+  const [wallet] = await connection.viem.getWalletClients();
+  if (!wallet) throw new Error("expected a funded account");
+  const publicClient = await connection.viem.getPublicClient();
+  const hash = await wallet.deployContract({ abi: compiled.abi, bytecode: compiled.bytecode });
+  const receipt = await publicClient.waitForTransactionReceipt({ hash });
+  const address = receipt.contractAddress;
+  if (!address) throw new Error("the verifier deployment created no contract");
+  return {
+    async verify(proof, publicSignals) {
+      const { a, b, c } = toSolidityProof(proof);
+      return (await publicClient.readContract({
+        address,
+        abi: compiled.abi,
+        functionName: "verifyProof",
+        args: [a, b, c, publicSignals.map(BigInt)],
+      })) as boolean;
+    },
+    close: () => connection.close(),
+  };
+}
