@@ -4,11 +4,22 @@
  * in commands/<group>.ts and registers itself here. Human output by default, `--json` for scripts.
  */
 import { Command } from "commander";
+import { registerAssessor } from "./commands/assessor.ts";
+import { registerClaim } from "./commands/claim.ts";
+import { registerIdentity } from "./commands/identity.ts";
+import { registerMembership } from "./commands/membership.ts";
+import { registerPlans } from "./commands/plans.ts";
 
 const program = new Command()
   .name("huzhu")
   .description("Huzhu 互助: anonymous mutual-aid claims")
   .option("--json", "print machine-readable JSON instead of human text")
   .showHelpAfterError("(run `huzhu --help` for usage)");
+
+registerIdentity(program);
+registerPlans(program);
+registerMembership(program);
+registerAssessor(program);
+registerClaim(program);
 
 await program.parseAsync(process.argv);

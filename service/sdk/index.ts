@@ -9,4 +9,5 @@ export * from "./field.ts";
 export * from "./identity.ts";
 export * from "./keystore.ts";
 export * from "./prover.ts";
+export * from "./relayer-client.ts";
 export * from "./trees.ts";

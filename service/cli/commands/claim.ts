@@ -1,0 +1,245 @@
+/**
+ * `huzhu claim` and `huzhu status`: prove an approved claim on this machine and have a relayer
+ * submit it (so your wallet never appears), or submit it yourself with --direct; then follow it.
+ */
+import type { Command } from "commander";
+import { type Address, getAddress, isAddress } from "viem";
+import { parseApproval } from "../../sdk/assessor.ts";
+import { huzhuPoolAbi } from "../../sdk/chain/abi.ts";
+import { loadAssessorTree, loadMemberTree } from "../../sdk/chain/pool.ts";
+import { claimContext, toSolidityProof } from "../../sdk/encoding.ts";
+import { claimArtifacts } from "../../sdk/node.ts";
+import { type ClaimProof, prepareClaim, proveClaim } from "../../sdk/prover.ts";
+import { type ClaimStatus, claimSubmission, RelayerClient, verifyQuoteSignature } from "../../sdk/relayer-client.ts";
+import { run } from "../lib/action.ts";
+import { amountJson, formatAmount } from "../lib/amounts.ts";
+import { addChainOptions, type ChainOptions, connectPool, requirePlan } from "../lib/chain.ts";
+import { CliError } from "../lib/errors.ts";
+import { readJsonFile } from "../lib/files.ts";
+import { addIdentityOptions, type IdentityOptions, unlockIdentity } from "../lib/identity.ts";
+import { keyValues, type Output } from "../lib/output.ts";
+import { proofProgress } from "../lib/progress.ts";
+import { sendSimulated } from "../lib/tx.ts";
+import { addWalletOptions, loadAccount, type WalletOptions, walletClient } from "../lib/wallet.ts";
+
+const DEFAULT_RELAYER = "http://127.0.0.1:8787";
+
+interface ClaimOptions extends ChainOptions, IdentityOptions, WalletOptions {
+  plan: string;
+  approval: string;
+  recipient: string;
+  relayer?: string;
+  direct?: boolean;
+  wait: boolean;
+}
+
+function relayerUrl(opts: { relayer?: string }): string {
+  return opts.relayer ?? process.env.HUZHU_RELAYER_URL ?? DEFAULT_RELAYER;
+}
+
+function statusLines(status: ClaimStatus): Array<[string, string]> {
+  const lines: Array<[string, string]> = [
+    ["claim", status.id],
+    ["status", status.status],
+  ];
+  if (status.txHash) lines.push(["transaction", status.txHash]);
+  if (status.blockNumber)
+    lines.push(["block", `${status.blockNumber}${status.confirmations === undefined ? "" : ` (${status.confirmations} confirmations)`}`]);
+  if (status.code) lines.push(["failure", `${status.code}: ${status.reason ?? ""}`]);
+  return lines;
+}
+
+function failedClaim(status: ClaimStatus): CliError {
+  return new CliError(status.code ?? "CLAIM_FAILED", `claim ${status.id} failed: ${status.reason ?? status.code ?? "no reason given"}`);
+}
+
+function parseRecipient(text: string): Address {
+  if (!isAddress(text, { strict: false })) {
+    throw new CliError("BAD_ADDRESS", `--recipient must be a 20-byte hex address (0x + 40 hex digits), got ${JSON.stringify(text)}`);
+  }
+  const recipient = getAddress(text);
+  if (/^0x0{40}$/.test(recipient)) throw new CliError("BAD_ADDRESS", "--recipient must not be the zero address");
+  return recipient;
+}
+
+async function claim(opts: ClaimOptions, out: Output): Promise<void> {
+  const recipient = parseRecipient(opts.recipient);
+  const approval = parseApproval(
+    await readJsonFile(opts.approval, "approval file", "the assessor writes it with `huzhu assessor approve`"),
+  );
+  const connection = await connectPool(opts);
+  const { plan, token } = await requirePlan(connection, opts.plan);
+  if (approval.planId !== plan.planId)
+    throw new CliError("APPROVAL_WRONG_PLAN", `the approval is for plan ${approval.planId}, not plan ${plan.planId}`);
+  if (!plan.active) throw new CliError("PLAN_INACTIVE", `plan ${plan.planId} is paused by its admin; it pays no claims now`);
+  const { identity } = await unlockIdentity(opts);
+
+  // Fee terms: the relayer's signed quote, or none when the member submits from their own wallet.
+  let relayer: Address;
+  let fee: bigint;
+  let client: RelayerClient | undefined;
+  let signedQuote: Awaited<ReturnType<RelayerClient["quote"]>> | undefined;
+  let account: Awaited<ReturnType<typeof loadAccount>> | undefined;
+  if (opts.direct) {
+    account = await loadAccount(opts, connection, out);
+    out.warn(`--direct submits from ${account.address}: anyone can see that this wallet received a claim payout to ${recipient}`);
+    relayer = account.address;
+    fee = 0n;
+  } else {
+    client = new RelayerClient(relayerUrl(opts));
+    const info = await client.info();
+    if (info.chainId !== connection.chainId || info.pool.toLowerCase() !== connection.pool.toLowerCase()) {
+      throw new CliError(
+        "RELAYER_MISMATCH",
+        `the relayer at ${client.baseUrl} serves pool ${info.pool} on chain ${info.chainId}, not pool ${connection.pool} on chain ${connection.chainId}`,
+      );
+    }
+    signedQuote = await client.quote(plan.planId, approval.amount);
+    const { quote } = signedQuote;
+    if (
+      !(await verifyQuoteSignature(connection.chainId, connection.pool, signedQuote)) ||
+      quote.relayer.toLowerCase() !== info.relayer.toLowerCase()
+    ) {
+      throw new CliError("QUOTE_INVALID", "the relayer's quote is not signed by the relayer it names");
+    }
+    if (quote.planId !== plan.planId.toString() || quote.amount !== approval.amount.toString()) {
+      throw new CliError("QUOTE_INVALID", "the relayer quoted other terms than asked for");
+    }
+    relayer = getAddress(quote.relayer);
+    fee = BigInt(quote.fee);
+    out.note(
+      `relayer ${client.baseUrl} quotes a fee of ${formatAmount(fee, token)} (quote valid until ${new Date(quote.expiresAt * 1000).toISOString()})`,
+    );
+  }
+
+  out.note(`reading plan ${plan.planId}'s member and assessor trees from the chain`);
+  const [memberTree, assessorTree] = await Promise.all([
+    loadMemberTree(connection.ref, plan.planId),
+    loadAssessorTree(connection.ref, plan.planId),
+  ]);
+  if (memberTree.root !== plan.memberRoot) {
+    throw new CliError("TREE_MISMATCH", "the member tree rebuilt from events does not match the chain", "check --from-block");
+  }
+  const context = { chainId: BigInt(connection.chainId), pool: connection.pool, planId: plan.planId, recipient, relayer, fee };
+  // Every condition is checked in plain terms before the (slow) proof.
+  const prepared = prepareClaim({ identity, memberTree, assessorTree, approval, claimEpoch: plan.currentEpoch, context });
+  const progress = proofProgress();
+  const proof: ClaimProof = await proveClaim(prepared, claimArtifacts(), progress.update);
+  progress.finish();
+
+  const payout = approval.amount - fee;
+  if (opts.direct) {
+    if (account === undefined) throw new Error("unreachable: no account for a direct claim");
+    const wallet = walletClient(account, connection);
+    const c = proof.claim;
+    const request = {
+      planId: c.planId,
+      claimEpoch: c.claimEpoch,
+      amount: c.amount,
+      memberRoot: c.memberRoot,
+      assessorRoot: c.assessorRoot,
+      nullifier: c.nullifier,
+      recipient,
+      relayer,
+      fee,
+    };
+    if (claimContext(context) !== c.context) throw new Error("the proof's context differs from the claim's terms");
+    const simulated = await connection.client.simulateContract({
+      account,
+      address: connection.pool,
+      abi: huzhuPoolAbi,
+      functionName: "claim",
+      args: [request, toSolidityProof(proof.proof)],
+    });
+    const { hash, receipt } = await sendSimulated(connection, wallet, simulated, out, "claim");
+    out.result(
+      {
+        status: "confirmed",
+        planId: plan.planId.toString(),
+        nullifier: c.nullifier.toString(),
+        recipient,
+        payout: amountJson(payout, token),
+        fee: amountJson(fee, token),
+        txHash: hash,
+        blockNumber: receipt.blockNumber.toString(),
+      },
+      keyValues([
+        ["status", "confirmed"],
+        ["paid", `${formatAmount(payout, token)} to ${recipient}`],
+        ["transaction", hash],
+        ["block", receipt.blockNumber.toString()],
+      ]),
+    );
+    return;
+  }
+
+  if (client === undefined || signedQuote === undefined) throw new Error("unreachable: no relayer quote");
+  const submitted = await client.submitClaim(claimSubmission(signedQuote, proof, recipient));
+  out.note(`submitted to ${client.baseUrl}: claim ${submitted.id}${submitted.duplicate ? " (already submitted before)" : ""}`);
+  const base = {
+    id: submitted.id,
+    planId: plan.planId.toString(),
+    recipient,
+    payout: amountJson(payout, token),
+    fee: amountJson(fee, token),
+  };
+  if (!opts.wait) {
+    out.result(
+      { ...base, status: submitted.status },
+      `${keyValues([
+        ["claim", submitted.id],
+        ["status", submitted.status],
+      ])}\nFollow it with \`huzhu status ${submitted.id} --relayer ${client.baseUrl} --wait\`.`,
+    );
+    return;
+  }
+  const final = await client.waitForClaim(submitted.id, { onUpdate: (s) => out.note(`claim ${s.id}: ${s.status}`) });
+  if (final.status === "failed") throw failedClaim(final);
+  out.result(
+    { ...base, status: final.status, txHash: final.txHash, blockNumber: final.blockNumber },
+    keyValues([
+      ...statusLines(final),
+      ["paid", `${formatAmount(payout, token)} to ${recipient} (relayer fee ${formatAmount(fee, token)})`],
+    ]),
+  );
+}
+
+export function registerClaim(program: Command): void {
+  addWalletOptions(
+    addIdentityOptions(
+      addChainOptions(
+        program
+          .command("claim")
+          .description("prove an approved claim locally and have a relayer submit it (or submit it yourself with --direct)")
+          .requiredOption("--plan <id>", "plan id")
+          .requiredOption("--approval <file>", "the approval file from the assessor")
+          .requiredOption("--recipient <address>", "where the payout goes (use a fresh address for privacy)")
+          .option("--relayer <url>", `relayer URL (env HUZHU_RELAYER_URL; default ${DEFAULT_RELAYER})`)
+          .option("--direct", "submit from your own wallet instead (fee 0; links that wallet to the payout)")
+          .option("--no-wait", "return once the relayer has accepted the claim"),
+      ),
+    ),
+  ).action(run<ClaimOptions>(async ({ out, opts }) => claim(opts, out)));
+
+  program
+    .command("status <claimId>")
+    .description("a relayer-submitted claim's status")
+    .option("--relayer <url>", `relayer URL (env HUZHU_RELAYER_URL; default ${DEFAULT_RELAYER})`)
+    .option("--wait", "wait until the claim is confirmed or failed")
+    .action(
+      run<{ relayer?: string; wait?: boolean }, [string]>(async ({ out, opts }, id) => {
+        const client = new RelayerClient(relayerUrl(opts));
+        const status = opts.wait
+          ? await client.waitForClaim(id, { onUpdate: (s) => out.note(`claim ${s.id}: ${s.status}`) })
+          : await client.claimStatus(id);
+        out.result(status, () =>
+          keyValues([
+            ...statusLines(status),
+            ["amount", `${status.amount} (fee ${status.fee}; smallest token units)`],
+            ["recipient", status.recipient],
+          ]),
+        );
+        if (status.status === "failed") process.exitCode = 1;
+      }),
+    );
+}

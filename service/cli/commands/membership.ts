@@ -1,0 +1,205 @@
+/**
+ * `huzhu join` and `huzhu renew`: pay a plan's contributions for your identity's commitment. Joining
+ * is public (the paying wallet and the commitment appear on chain); claims later are not linked to it.
+ */
+import type { Command } from "commander";
+import { type Address, erc20Abi, type PublicClient, type WalletClient } from "viem";
+import { demoTokenAbi, huzhuPoolAbi } from "../../sdk/chain/abi.ts";
+import { loadMemberTree } from "../../sdk/chain/pool.ts";
+import { toField } from "../../sdk/field.ts";
+import { run } from "../lib/action.ts";
+import { amountJson, formatAmount } from "../lib/amounts.ts";
+import { addChainOptions, type ChainOptions, connectPool, type PoolConnection, requirePlan, type TokenInfo } from "../lib/chain.ts";
+import { CliError } from "../lib/errors.ts";
+import { addIdentityOptions, type IdentityOptions, keystoreCommitment } from "../lib/identity.ts";
+import { keyValues, type Output } from "../lib/output.ts";
+import { sendSimulated } from "../lib/tx.ts";
+import { addWalletOptions, loadAccount, type WalletOptions, walletClient } from "../lib/wallet.ts";
+
+interface PayOptions extends ChainOptions, WalletOptions, IdentityOptions {
+  periods: string;
+  commitment?: string;
+  mint?: boolean;
+}
+
+function parsePeriods(text: string): number {
+  if (!/^[1-9][0-9]*$/.test(text) || Number(text) > 2 ** 32 - 1)
+    throw new CliError("BAD_PERIODS", `--periods must be a positive whole number, got ${text}`);
+  return Number(text);
+}
+
+async function commitmentFor(opts: PayOptions): Promise<bigint> {
+  if (opts.commitment !== undefined) {
+    try {
+      return toField(opts.commitment, "commitment");
+    } catch (error) {
+      throw new CliError("BAD_COMMITMENT", (error as Error).message);
+    }
+  }
+  return keystoreCommitment(opts);
+}
+
+/** Makes sure the wallet holds `amount` (minting the local demo token if asked) and the pool may take exactly that. */
+async function fundAndApprove(
+  connection: PoolConnection,
+  wallet: WalletClient,
+  payer: Address,
+  token: TokenInfo,
+  amount: bigint,
+  opts: PayOptions,
+  out: Output,
+): Promise<void> {
+  const client: PublicClient = connection.client;
+  const balance = await client.readContract({ address: token.address, abi: erc20Abi, functionName: "balanceOf", args: [payer] });
+  if (balance < amount) {
+    if (!opts.mint) {
+      throw new CliError(
+        "INSUFFICIENT_BALANCE",
+        `the wallet ${payer} holds ${formatAmount(balance, token)} but this costs ${formatAmount(amount, token)}`,
+        "fund the wallet (on the local demo token, pass --mint)",
+      );
+    }
+    if (connection.demoToken === undefined || connection.demoToken.toLowerCase() !== token.address.toLowerCase()) {
+      throw new CliError("NOT_DEMO_TOKEN", "--mint works only with the local deployment's demo token");
+    }
+    const mint = await client.simulateContract({
+      account: wallet.account,
+      address: token.address,
+      abi: demoTokenAbi,
+      functionName: "mint",
+      args: [payer, amount - balance],
+    });
+    await sendSimulated(connection, wallet, mint, out, "mint");
+  }
+  const allowance = await client.readContract({
+    address: token.address,
+    abi: erc20Abi,
+    functionName: "allowance",
+    args: [payer, connection.pool],
+  });
+  if (allowance !== amount) {
+    const approve = await client.simulateContract({
+      account: wallet.account,
+      address: token.address,
+      abi: erc20Abi,
+      functionName: "approve",
+      args: [connection.pool, amount],
+    });
+    await sendSimulated(connection, wallet, approve, out, `approve ${formatAmount(amount, token)}`);
+  }
+}
+
+function addPayOptions(command: Command): Command {
+  return addWalletOptions(
+    addIdentityOptions(
+      addChainOptions(
+        command
+          .requiredOption("--periods <n>", "number of periods to pay for")
+          .option("--commitment <c>", "pay for this identity commitment instead of the keystore's")
+          .option("--mint", "local demo token only: mint what the wallet lacks first"),
+      ),
+    ),
+  );
+}
+
+async function pay(kind: "join" | "renew", planIdText: string, opts: PayOptions, out: Output): Promise<void> {
+  const periods = parsePeriods(opts.periods);
+  const connection = await connectPool(opts);
+  const { plan, token } = await requirePlan(connection, planIdText);
+  const commitment = await commitmentFor(opts);
+  if (!plan.active) throw new CliError("PLAN_INACTIVE", `plan ${plan.planId} is paused by its admin; it takes no payments`);
+  const cover = await connection.client.readContract({
+    address: connection.pool,
+    abi: huzhuPoolAbi,
+    functionName: "coverageOf",
+    args: [plan.planId, commitment],
+  });
+  if (kind === "join" && cover.joined) {
+    throw new CliError(
+      "ALREADY_MEMBER",
+      `this identity is already a member of plan ${plan.planId}`,
+      `extend it with \`huzhu renew ${plan.planId} --periods N\``,
+    );
+  }
+  if (kind === "renew" && !cover.joined) {
+    throw new CliError(
+      "NOT_A_MEMBER",
+      `this identity is not a member of plan ${plan.planId}`,
+      `join first with \`huzhu join ${plan.planId} --periods N\``,
+    );
+  }
+
+  let siblings: bigint[] = [];
+  if (kind === "renew") {
+    // The pool updates the leaf in place and needs its Merkle path, which we rebuild from events.
+    const tree = await loadMemberTree(connection.ref, plan.planId);
+    const record = tree.find(commitment);
+    if (record === undefined || record.eligibleFrom !== BigInt(cover.eligibleFrom) || record.paidThrough !== BigInt(cover.paidThrough)) {
+      throw new CliError(
+        "TREE_MISMATCH",
+        "the member tree rebuilt from events does not match the chain",
+        "check --from-block: it must not be after the pool's deployment block",
+      );
+    }
+    const proof = tree.proof(record);
+    siblings = proof.siblings.slice(0, proof.depth);
+  }
+
+  const account = await loadAccount(opts, connection, out);
+  const wallet = walletClient(account, connection);
+  const cost = plan.contribution * BigInt(periods);
+  out.note(
+    `${kind === "join" ? "joining" : "renewing"} plan ${plan.planId} (${plan.name}): ${periods} period(s), ${formatAmount(cost, token)} from ${account.address}`,
+  );
+  await fundAndApprove(connection, wallet, account.address, token, cost, opts, out);
+  const simulated =
+    kind === "join"
+      ? await connection.client.simulateContract({
+          account,
+          address: connection.pool,
+          abi: huzhuPoolAbi,
+          functionName: "join",
+          args: [plan.planId, commitment, periods],
+        })
+      : await connection.client.simulateContract({
+          account,
+          address: connection.pool,
+          abi: huzhuPoolAbi,
+          functionName: "renew",
+          args: [plan.planId, commitment, periods, siblings],
+        });
+  const { hash, receipt } = await sendSimulated(connection, wallet, simulated, out, kind);
+  const after = await connection.client.readContract({
+    address: connection.pool,
+    abi: huzhuPoolAbi,
+    functionName: "coverageOf",
+    args: [plan.planId, commitment],
+  });
+  out.result(
+    {
+      planId: plan.planId.toString(),
+      commitment: commitment.toString(),
+      paid: amountJson(cost, token),
+      eligibleFrom: after.eligibleFrom,
+      paidThrough: after.paidThrough,
+      index: after.index,
+      txHash: hash,
+      blockNumber: receipt.blockNumber.toString(),
+    },
+    keyValues([
+      [kind === "join" ? "joined plan" : "renewed plan", `${plan.planId} (${plan.name})`],
+      ["paid", formatAmount(cost, token)],
+      ["covered", `epochs ${after.eligibleFrom} to ${after.paidThrough} (now ${plan.currentEpoch})`],
+      ["transaction", hash],
+    ]),
+  );
+}
+
+export function registerMembership(program: Command): void {
+  addPayOptions(program.command("join <planId>").description("join a plan: pay contributions for your identity's commitment")).action(
+    run<PayOptions, [string]>(async ({ out, opts }, planId) => pay("join", planId, opts, out)),
+  );
+  addPayOptions(program.command("renew <planId>").description("pay more periods for your membership (extends paidThrough)")).action(
+    run<PayOptions, [string]>(async ({ out, opts }, planId) => pay("renew", planId, opts, out)),
+  );
+}

@@ -1,0 +1,102 @@
+/** `huzhu plans list | compare`: every plan's rules and books, read from the chain, side by side. */
+import type { Command } from "commander";
+import type { PlanInfo } from "../../sdk/chain/pool.ts";
+import { listPlans } from "../../sdk/chain/pool.ts";
+import { run } from "../lib/action.ts";
+import { amountJson, formatAmount } from "../lib/amounts.ts";
+import {
+  addChainOptions,
+  type ChainOptions,
+  connectPool,
+  type PoolConnection,
+  readToken,
+  requirePlan,
+  type TokenInfo,
+} from "../lib/chain.ts";
+import { table } from "../lib/output.ts";
+
+interface PlanView {
+  plan: PlanInfo;
+  token: TokenInfo;
+}
+
+function duration(seconds: bigint): string {
+  const s = Number(seconds);
+  if (s % 86_400 === 0) return `${s / 86_400} day${s === 86_400 ? "" : "s"}`;
+  if (s % 3_600 === 0) return `${s / 3_600} h`;
+  return `${s} s`;
+}
+
+function planJson({ plan, token }: PlanView) {
+  return {
+    planId: plan.planId.toString(),
+    name: plan.name,
+    admin: plan.admin,
+    token: { address: token.address, symbol: token.symbol, decimals: token.decimals },
+    contribution: amountJson(plan.contribution, token),
+    periodLength: plan.periodLength.toString(),
+    waitingPeriods: plan.waitingPeriods,
+    claimCap: amountJson(plan.claimCap, token),
+    maxFeeBps: plan.maxFeeBps,
+    members: plan.members.toString(),
+    balance: amountJson(plan.balance, token),
+    contributed: amountJson(plan.contributed, token),
+    paidOut: amountJson(plan.paidOut, token),
+    fees: amountJson(plan.fees, token),
+    active: plan.active,
+    currentEpoch: plan.currentEpoch.toString(),
+  };
+}
+
+/** Rows of (label, value per plan). */
+function planRows(views: PlanView[], tokenAddress = true): string[][] {
+  const row = (label: string, value: (v: PlanView) => string) => [label, ...views.map(value)];
+  return [
+    row("plan", (v) => v.plan.planId.toString()),
+    row("name", (v) => v.plan.name),
+    row("token", (v) => (tokenAddress ? `${v.token.symbol} (${v.token.address})` : v.token.symbol)),
+    row("contribution / period", (v) => formatAmount(v.plan.contribution, v.token)),
+    row("period length", (v) => duration(v.plan.periodLength)),
+    row("waiting periods", (v) => String(v.plan.waitingPeriods)),
+    row("claim cap", (v) => formatAmount(v.plan.claimCap, v.token)),
+    row("max relayer fee", (v) => `${(v.plan.maxFeeBps / 100).toFixed(2)}%`),
+    row("members", (v) => v.plan.members.toString()),
+    row("pool balance", (v) => formatAmount(v.plan.balance, v.token)),
+    row("active", (v) => (v.plan.active ? "yes" : "no (paused)")),
+    row("current epoch", (v) => v.plan.currentEpoch.toString()),
+  ];
+}
+
+async function withTokens(connection: PoolConnection, plans: PlanInfo[]): Promise<PlanView[]> {
+  const tokens = new Map<string, Promise<TokenInfo>>();
+  for (const plan of plans) if (!tokens.has(plan.token)) tokens.set(plan.token, readToken(connection.client, plan.token));
+  return Promise.all(plans.map(async (plan) => ({ plan, token: await (tokens.get(plan.token) as Promise<TokenInfo>) })));
+}
+
+export function registerPlans(program: Command): void {
+  const plans = program.command("plans").description("list and compare plans (rules, fees, members, balance)");
+
+  addChainOptions(plans.command("list").description("every plan on the pool, one row each")).action(
+    run<ChainOptions>(async ({ out, opts }) => {
+      const connection = await connectPool(opts);
+      const views = await withTokens(connection, await listPlans(connection.ref));
+      out.result({ pool: connection.pool, chainId: connection.chainId, plans: views.map(planJson) }, () => {
+        if (views.length === 0) return "this pool has no plans yet";
+        const rows = planRows(views, false);
+        // Transpose: one row per plan, one column per field.
+        const header = rows.map((r) => r[0] as string);
+        const body = views.map((_, i) => rows.map((r) => r[i + 1] as string));
+        return table([header, ...body]);
+      });
+    }),
+  );
+
+  addChainOptions(plans.command("compare <planIds...>").description("plans side by side, one column each")).action(
+    run<ChainOptions, [string[]]>(async ({ out, opts }, ids) => {
+      const connection = await connectPool(opts);
+      const views: PlanView[] = [];
+      for (const id of ids) views.push(await requirePlan(connection, id));
+      out.result({ pool: connection.pool, chainId: connection.chainId, plans: views.map(planJson) }, () => table(planRows(views)));
+    }),
+  );
+}

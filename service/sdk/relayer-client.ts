@@ -1,0 +1,270 @@
+/**
+ * A typed client for the relayer's HTTP API (docs/RELAYER.md). Uses `fetch` only, so the same code
+ * runs in Node and in browsers. Error replies become a RelayerError carrying the server's `code`.
+ */
+import { type Address, type Hex, verifyTypedData } from "viem";
+import type { Groth16Proof } from "./encoding.ts";
+import type { ClaimProof } from "./prover.ts";
+
+export interface RelayerPlanSummary {
+  planId: string;
+  name: string;
+  token: Address;
+  claimCap: string;
+  maxFeeBps: number;
+  active: boolean;
+}
+
+export interface RelayerInfo {
+  chainId: number;
+  pool: Address;
+  relayer: Address;
+  /** sha256 of the canonical verification key JSON, 0x-hex. */
+  verificationKeyHash: Hex;
+  feePolicy: { feeBps: number; minFee: string; quoteTtlSeconds: number };
+  plans: RelayerPlanSummary[];
+}
+
+/** The terms a relayer offers; numbers that can exceed 2^53 are decimal strings. */
+export interface Quote {
+  planId: string;
+  amount: string;
+  fee: string;
+  relayer: Address;
+  /** Unix seconds. */
+  expiresAt: number;
+}
+
+export interface SignedQuote {
+  quote: Quote;
+  /** EIP-712 signature by `quote.relayer`. */
+  signature: Hex;
+}
+
+/** The pool's ClaimRequest as decimal strings. */
+export interface ClaimRequestBody {
+  planId: string;
+  claimEpoch: string;
+  amount: string;
+  memberRoot: string;
+  assessorRoot: string;
+  nullifier: string;
+  recipient: Address;
+  relayer: Address;
+  fee: string;
+}
+
+export interface ClaimSubmission {
+  quote: Quote;
+  quoteSignature: Hex;
+  request: ClaimRequestBody;
+  proof: Groth16Proof;
+}
+
+export type ClaimState = "queued" | "submitted" | "confirmed" | "failed";
+
+export interface SubmitClaimReply {
+  id: string;
+  status: ClaimState;
+  /** True when this nullifier was submitted before; the reply names the existing claim. */
+  duplicate?: boolean;
+}
+
+export interface ClaimStatus {
+  id: string;
+  status: ClaimState;
+  planId: string;
+  nullifier: string;
+  amount: string;
+  fee: string;
+  recipient: Address;
+  txHash?: Hex;
+  blockNumber?: string;
+  confirmations?: number;
+  /** Only when failed. */
+  code?: string;
+  reason?: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** An error reply from a relayer, or a failure to reach it. */
+export class RelayerError extends Error {
+  /** The relayer's error code (docs/RELAYER.md), or UNREACHABLE / BAD_REPLY for transport failures. */
+  readonly code: string;
+  /** HTTP status; 0 when the relayer could not be reached. */
+  readonly statusCode: number;
+
+  constructor(code: string, message: string, statusCode: number) {
+    super(message);
+    this.name = "RelayerError";
+    this.code = code;
+    this.statusCode = statusCode;
+  }
+}
+
+export interface RelayerClientOptions {
+  /** A fetch implementation; the platform's by default. */
+  fetch?: typeof fetch;
+  /** Per-request timeout in milliseconds (default 15 s). */
+  timeoutMs?: number;
+}
+
+export interface WaitOptions {
+  /** Poll interval in milliseconds (default 1 s). */
+  intervalMs?: number;
+  /** Give up after this many milliseconds (default 5 minutes). */
+  timeoutMs?: number;
+  /** Called with every status read, including the final one. */
+  onUpdate?: (status: ClaimStatus) => void;
+  signal?: AbortSignal;
+}
+
+/** The EIP-712 domain and type a relayer signs quotes with. */
+export function quoteTypedData(chainId: number, pool: Address, quote: Quote) {
+  return {
+    domain: { name: "Huzhu Relayer", version: "1", chainId, verifyingContract: pool },
+    types: {
+      Quote: [
+        { name: "planId", type: "uint256" },
+        { name: "amount", type: "uint256" },
+        { name: "fee", type: "uint256" },
+        { name: "relayer", type: "address" },
+        { name: "expiresAt", type: "uint64" },
+      ],
+    },
+    primaryType: "Quote",
+    message: {
+      planId: BigInt(quote.planId),
+      amount: BigInt(quote.amount),
+      fee: BigInt(quote.fee),
+      relayer: quote.relayer,
+      expiresAt: BigInt(quote.expiresAt),
+    },
+  } as const;
+}
+
+/** Whether `signed.signature` is the quote's relayer's EIP-712 signature for this chain and pool. */
+export async function verifyQuoteSignature(chainId: number, pool: Address, signed: SignedQuote): Promise<boolean> {
+  try {
+    return await verifyTypedData({
+      address: signed.quote.relayer,
+      signature: signed.signature,
+      ...quoteTypedData(chainId, pool, signed.quote),
+    });
+  } catch {
+    return false;
+  }
+}
+
+/** The body of POST /v1/claims for a proof made with this quote's relayer and fee. */
+export function claimSubmission(signed: SignedQuote, proof: ClaimProof, recipient: Address): ClaimSubmission {
+  const c = proof.claim;
+  return {
+    quote: signed.quote,
+    quoteSignature: signed.signature,
+    request: {
+      planId: c.planId.toString(),
+      claimEpoch: c.claimEpoch.toString(),
+      amount: c.amount.toString(),
+      memberRoot: c.memberRoot.toString(),
+      assessorRoot: c.assessorRoot.toString(),
+      nullifier: c.nullifier.toString(),
+      recipient,
+      relayer: signed.quote.relayer,
+      fee: signed.quote.fee,
+    },
+    proof: proof.proof,
+  };
+}
+
+const TERMINAL: readonly ClaimState[] = ["confirmed", "failed"];
+
+export class RelayerClient {
+  readonly baseUrl: string;
+  readonly #fetch: typeof fetch;
+  readonly #timeoutMs: number;
+
+  constructor(baseUrl: string, options: RelayerClientOptions = {}) {
+    let url: URL;
+    try {
+      url = new URL(baseUrl);
+    } catch {
+      throw new RelayerError("BAD_URL", `not a relayer URL: ${JSON.stringify(baseUrl)} (expected e.g. http://127.0.0.1:8787)`, 0);
+    }
+    if (url.protocol !== "http:" && url.protocol !== "https:") {
+      throw new RelayerError("BAD_URL", `a relayer URL must be http or https, got ${url.protocol}`, 0);
+    }
+    this.baseUrl = url.href.replace(/\/+$/, "");
+    this.#fetch = options.fetch ?? globalThis.fetch.bind(globalThis);
+    this.#timeoutMs = options.timeoutMs ?? 15_000;
+  }
+
+  info(): Promise<RelayerInfo> {
+    return this.#request<RelayerInfo>("GET", "/v1/info");
+  }
+
+  quote(planId: bigint | string, amount: bigint | string): Promise<SignedQuote> {
+    return this.#request<SignedQuote>("POST", "/v1/quote", { planId: planId.toString(), amount: amount.toString() });
+  }
+
+  submitClaim(submission: ClaimSubmission): Promise<SubmitClaimReply> {
+    return this.#request<SubmitClaimReply>("POST", "/v1/claims", submission);
+  }
+
+  claimStatus(id: string): Promise<ClaimStatus> {
+    return this.#request<ClaimStatus>("GET", `/v1/claims/${encodeURIComponent(id)}`);
+  }
+
+  /** Polls a claim until it is confirmed or failed; resolves with the final status either way. */
+  async waitForClaim(id: string, options: WaitOptions = {}): Promise<ClaimStatus> {
+    const interval = options.intervalMs ?? 1_000;
+    const deadline = Date.now() + (options.timeoutMs ?? 300_000);
+    let last: ClaimStatus | undefined;
+    for (;;) {
+      options.signal?.throwIfAborted();
+      const status = await this.claimStatus(id);
+      if (last === undefined || status.status !== last.status || status.confirmations !== last.confirmations) options.onUpdate?.(status);
+      last = status;
+      if (TERMINAL.includes(status.status)) return status;
+      if (Date.now() + interval > deadline) {
+        throw new RelayerError("TIMEOUT", `claim ${id} is still ${status.status}; check again later with its id`, 0);
+      }
+      await new Promise((resolve) => setTimeout(resolve, interval));
+    }
+  }
+
+  async #request<T>(method: "GET" | "POST", path: string, body?: unknown): Promise<T> {
+    const url = `${this.baseUrl}${path}`;
+    let response: Response;
+    try {
+      response = await this.#fetch(url, {
+        method,
+        headers: body === undefined ? { accept: "application/json" } : { accept: "application/json", "content-type": "application/json" },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(this.#timeoutMs),
+      });
+    } catch (error) {
+      throw new RelayerError("UNREACHABLE", `cannot reach the relayer at ${this.baseUrl} (${(error as Error).message})`, 0);
+    }
+    const text = await response.text();
+    let parsed: unknown;
+    try {
+      parsed = text.length === 0 ? undefined : JSON.parse(text);
+    } catch {
+      throw new RelayerError(
+        "BAD_REPLY",
+        `the relayer replied to ${method} ${path} with HTTP ${response.status} and a body that is not JSON`,
+        response.status,
+      );
+    }
+    if (!response.ok) {
+      const reply = (parsed ?? {}) as { code?: unknown; message?: unknown; error?: unknown };
+      const code = typeof reply.code === "string" ? reply.code : `HTTP_${response.status}`;
+      const message =
+        typeof reply.message === "string" ? reply.message : typeof reply.error === "string" ? reply.error : `HTTP ${response.status}`;
+      throw new RelayerError(code, message, response.status);
+    }
+    return parsed as T;
+  }
+}
