@@ -1,6 +1,7 @@
 /** The Huzhu SDK: identities, encodings, assessor approvals, trees and the claim prover. */
 export * from "./assessor.ts";
 export * from "./chain/abi.ts";
+export * from "./chain/claim.ts";
 export * from "./chain/pool.ts";
 export * from "./constants.ts";
 export * from "./encoding.ts";

@@ -1,0 +1,181 @@
+/**
+ * The local stack's parts, shared by `npm start`, `npm run demo`, the benchmarks and the
+ * end-to-end tests: a Hardhat node on 127.0.0.1, the deployment with a demo token, plan and
+ * assessor, and relayer processes.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { join } from "node:path";
+import { network } from "hardhat";
+import { type Address, createPublicClient, type Hex, http, toHex } from "viem";
+import { mnemonicToAccount } from "viem/accounts";
+import { type AssessorKey, type DeploymentRecord, generateAssessorKey } from "../../service/sdk/index.ts";
+import { deployHuzhu, deploymentRecord } from "./deploy.ts";
+import { ROOT } from "./paths.ts";
+
+export const HOST = "127.0.0.1";
+/** Hardhat's development mnemonic: its node funds these accounts. Never use it on a real chain. */
+export const DEV_MNEMONIC = "test test test test test test test test test test test junk";
+
+/** Account `index` of the development mnemonic, with its private key. */
+export function devAccount(index: number) {
+  const account = mnemonicToAccount(DEV_MNEMONIC, { addressIndex: index });
+  const key = account.getHdKey().privateKey;
+  if (!key) throw new Error("no private key");
+  return { account, address: account.address, privateKey: toHex(key) as Hex };
+}
+
+/** Dev account roles in the local stack. */
+export const DEV_ROLES = { admin: 0, relayer: 1, firstMember: 2 } as const;
+
+async function rpcAnswers(url: string): Promise<boolean> {
+  try {
+    const response = await fetch(url, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] }),
+    });
+    return response.ok;
+  } catch {
+    return false;
+  }
+}
+
+export interface Chain {
+  rpcUrl: string;
+  port: number;
+  child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** Starts `hardhat node` on 127.0.0.1:port and waits until it answers. */
+export async function startChain(port: number, timeoutMs = 60_000): Promise<Chain> {
+  const rpcUrl = `http://${HOST}:${port}`;
+  if (await rpcAnswers(rpcUrl)) throw new Error(`port ${port} already serves a chain; stop it or choose another port (HUZHU_CHAIN_PORT)`);
+  const child = spawn(
+    process.execPath,
+    [join(ROOT, "node_modules/hardhat/dist/src/cli.js"), "node", "--hostname", HOST, "--port", String(port)],
+    {
+      cwd: ROOT,
+      stdio: ["ignore", "ignore", "pipe"],
+    },
+  );
+  let stderr = "";
+  child.stderr?.on("data", (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-4000);
+  });
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolve) => child.once("exit", resolve));
+    child.kill("SIGTERM");
+    await exited;
+  };
+  const deadline = Date.now() + timeoutMs;
+  while (!(await rpcAnswers(rpcUrl))) {
+    if (child.exitCode !== null)
+      throw new Error(`the chain node exited with code ${child.exitCode}: ${stderr.trim() || "is the port in use?"}`);
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`the chain node did not answer on ${rpcUrl} within ${timeoutMs / 1000} s`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return { rpcUrl, port, child, stop };
+}
+
+export interface LocalDeployment {
+  record: DeploymentRecord & { rpcUrl: string; demoToken: Address; demoPlanId: number };
+  assessor: AssessorKey;
+}
+
+export const DEMO_PLAN = {
+  contribution: 10_000_000n, // 10 dUSD per period
+  periodLength: 86_400n,
+  waitingPeriods: 0,
+  claimCap: 5_000_000_000n, // 5,000 dUSD
+  maxFeeBps: 300,
+  name: "Demo medical plan",
+} as const;
+
+/** Deploys the pool, a demo token and the demo plan with one assessor. */
+export async function deployLocal(rpcUrl: string): Promise<LocalDeployment> {
+  const { viem } = await network.create({ network: "localhost", override: { url: rpcUrl } });
+  const admin = devAccount(DEV_ROLES.admin).address;
+  const deployment = await deployHuzhu(viem, { admin });
+  const token = await viem.deployContract("DemoToken", ["Demo USD", "dUSD", 6]);
+  const publicClient = await viem.getPublicClient();
+  const created = await deployment.pool.write.createPlan([{ token: token.address, admin, ...DEMO_PLAN }]);
+  await publicClient.waitForTransactionReceipt({ hash: created });
+  const assessor = generateAssessorKey();
+  const added = await deployment.pool.write.addAssessor([1n, assessor.publicKey[0], assessor.publicKey[1]]);
+  await publicClient.waitForTransactionReceipt({ hash: added });
+  return {
+    record: { ...deploymentRecord("localhost", deployment), rpcUrl, demoToken: token.address, demoPlanId: 1 },
+    assessor,
+  };
+}
+
+export interface RelayerProcess {
+  url: string;
+  child: ChildProcess;
+  output(): string;
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/** Starts `service/relayer/server.ts` with the given environment and waits for it to listen. */
+export async function spawnRelayer(env: Record<string, string>, timeoutMs = 60_000): Promise<RelayerProcess> {
+  const child = spawn(process.execPath, ["--disable-warning=ExperimentalWarning", join(ROOT, "service/relayer/server.ts")], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  child.stdout?.on("data", (chunk: Buffer) => {
+    out += chunk.toString();
+  });
+  child.stderr?.on("data", (chunk: Buffer) => {
+    out += chunk.toString();
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the relayer did not start within ${timeoutMs} ms:\n${out}`)), timeoutMs);
+    const onData = () => {
+      const match = /"url":"(http:\/\/[^"]+)"[^\n]*relayer listening/.exec(out);
+      if (match?.[1]) {
+        clearTimeout(timer);
+        child.stdout?.off("data", onData);
+        resolve(match[1]);
+      }
+    };
+    child.stdout?.on("data", onData);
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`the relayer exited with ${code}:\n${out}`));
+    });
+  });
+  return {
+    url,
+    child,
+    output: () => out,
+    stop: async (signal = "SIGTERM") => {
+      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+      const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+      child.kill(signal);
+      return exited;
+    },
+  };
+}
+
+/** A JSON-RPC call to the node (mining control in tests and the demo). */
+export async function rpc(url: string, method: string, params: unknown[] = []): Promise<unknown> {
+  const response = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
+  });
+  const body = (await response.json()) as { result?: unknown; error?: { message: string } };
+  if (body.error) throw new Error(`${method}: ${body.error.message}`);
+  return body.result;
+}
+
+export function publicClientFor(rpcUrl: string) {
+  return createPublicClient({ transport: http(rpcUrl) });
+}

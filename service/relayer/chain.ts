@@ -1,0 +1,217 @@
+/**
+ * The relayer's view of the pool: cached plan rules, the cheap on-chain checks a claim must pass
+ * before any proof is verified, and `eth_call` simulation of the claim itself.
+ */
+import {
+  type Address,
+  BaseError,
+  type Chain,
+  ContractFunctionRevertedError,
+  createPublicClient,
+  createWalletClient,
+  defineChain,
+  http,
+  type LocalAccount,
+  type PublicClient,
+  type WalletClient,
+} from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import { huzhuPoolAbi } from "../sdk/index.ts";
+import { POOL_ERROR_CODES, RelayerError, RelayerErrorCode } from "./errors.ts";
+
+export interface ClaimArgs {
+  planId: bigint;
+  claimEpoch: bigint;
+  amount: bigint;
+  memberRoot: bigint;
+  assessorRoot: bigint;
+  nullifier: bigint;
+  recipient: Address;
+  relayer: Address;
+  fee: bigint;
+}
+
+export interface SolidityProofArgs {
+  a: readonly [bigint, bigint];
+  b: readonly [readonly [bigint, bigint], readonly [bigint, bigint]];
+  c: readonly [bigint, bigint];
+}
+
+export interface PlanRules {
+  planId: bigint;
+  name: string;
+  token: Address;
+  claimCap: bigint;
+  maxFeeBps: number;
+  active: boolean;
+}
+
+const PLAN_CACHE_MS = 5_000;
+
+export class PoolGateway {
+  readonly publicClient: PublicClient;
+  readonly walletClient: WalletClient;
+  readonly account: LocalAccount;
+  readonly pool: Address;
+  readonly chainId: number;
+  readonly chain: Chain;
+  #plans: { at: number; plans: PlanRules[] } | undefined;
+
+  private constructor(rpcUrl: string, privateKey: `0x${string}`, pool: Address, chainId: number) {
+    this.chain = defineChain({
+      id: chainId,
+      name: `chain ${chainId}`,
+      nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
+      rpcUrls: { default: { http: [rpcUrl] } },
+    });
+    const transport = http(rpcUrl, { retryCount: 0, timeout: 10_000 });
+    this.publicClient = createPublicClient({ chain: this.chain, transport });
+    this.account = privateKeyToAccount(privateKey);
+    this.walletClient = createWalletClient({ chain: this.chain, transport, account: this.account });
+    this.pool = pool;
+    this.chainId = chainId;
+  }
+
+  /** Connects, reads the chain id and checks a pool is deployed at the address. */
+  static async connect(rpcUrl: string, privateKey: `0x${string}`, pool: Address): Promise<PoolGateway> {
+    const probe = createPublicClient({ transport: http(rpcUrl, { retryCount: 2, timeout: 10_000 }) });
+    let chainId: number;
+    try {
+      chainId = await probe.getChainId();
+    } catch (error) {
+      throw new Error(`cannot reach the chain at ${rpcUrl} (${(error as Error).message.split("\n")[0]}); is the node running?`);
+    }
+    const code = await probe.getCode({ address: pool });
+    if (!code || code === "0x") throw new Error(`no contract at HUZHU_POOL ${pool} on chain ${chainId}; check the address and the RPC URL`);
+    return new PoolGateway(rpcUrl, privateKey, pool, chainId);
+  }
+
+  get relayer(): Address {
+    return this.account.address;
+  }
+
+  /** Every plan's rules (cached for a few seconds). */
+  async plans(): Promise<PlanRules[]> {
+    if (this.#plans && Date.now() - this.#plans.at < PLAN_CACHE_MS) return this.#plans.plans;
+    const c = { address: this.pool, abi: huzhuPoolAbi } as const;
+    const count = await this.publicClient.readContract({ ...c, functionName: "planCount" });
+    const plans = await Promise.all(
+      Array.from({ length: Number(count) }, async (_, i) => {
+        const planId = BigInt(i + 1);
+        const [plan, name] = await Promise.all([
+          this.publicClient.readContract({ ...c, functionName: "getPlan", args: [planId] }),
+          this.publicClient.readContract({ ...c, functionName: "planName", args: [planId] }),
+        ]);
+        return { planId, name, token: plan.token, claimCap: plan.claimCap, maxFeeBps: plan.maxFeeBps, active: plan.active };
+      }),
+    );
+    this.#plans = { at: Date.now(), plans };
+    return plans;
+  }
+
+  async plan(planId: bigint): Promise<PlanRules> {
+    const plan = (await this.plans()).find((p) => p.planId === planId);
+    if (!plan)
+      throw new RelayerError(RelayerErrorCode.UnknownPlan, `plan ${planId} does not exist on this pool; GET /v1/info lists the plans`);
+    return plan;
+  }
+
+  async nullifierSpent(nullifier: bigint): Promise<boolean> {
+    return this.publicClient.readContract({ address: this.pool, abi: huzhuPoolAbi, functionName: "nullifierSpent", args: [nullifier] });
+  }
+
+  /** The checks that need only reads: plan, pause, roots, epoch, cap, nullifier. */
+  async checkClaim(request: ClaimArgs): Promise<void> {
+    const plan = await this.plan(request.planId);
+    const c = { address: this.pool, abi: huzhuPoolAbi } as const;
+    const [paused, memberRootKnown, assessorRootValid, epoch, spent] = await Promise.all([
+      this.publicClient.readContract({ ...c, functionName: "paused" }),
+      this.publicClient.readContract({ ...c, functionName: "isKnownMemberRoot", args: [request.planId, request.memberRoot] }),
+      this.publicClient.readContract({ ...c, functionName: "isValidAssessorRoot", args: [request.planId, request.assessorRoot] }),
+      this.publicClient.readContract({ ...c, functionName: "currentEpoch", args: [request.planId] }),
+      this.nullifierSpent(request.nullifier),
+    ]);
+    if (!plan.active || paused)
+      throw new RelayerError(RelayerErrorCode.PlanInactive, `plan ${plan.planId} is paused; try again when it is active`);
+    if (!memberRootKnown) {
+      throw new RelayerError(
+        RelayerErrorCode.UnknownMemberRoot,
+        "the member root is not a recent root of this plan; re-read the member tree and prove again",
+      );
+    }
+    if (!assessorRootValid) {
+      throw new RelayerError(
+        RelayerErrorCode.StaleAssessorRoot,
+        "the assessor root is not the plan's current one; re-read the assessor set and prove again",
+      );
+    }
+    if (request.claimEpoch !== epoch && request.claimEpoch + 1n !== epoch) {
+      throw new RelayerError(
+        RelayerErrorCode.WrongEpoch,
+        `the claim is for epoch ${request.claimEpoch} but the plan is in epoch ${epoch}; prove again for the current epoch`,
+      );
+    }
+    if (request.amount === 0n) throw new RelayerError(RelayerErrorCode.ZeroAmount, "the amount must be above zero");
+    if (request.amount > plan.claimCap) {
+      throw new RelayerError(
+        RelayerErrorCode.AmountOverCap,
+        `the amount ${request.amount} exceeds plan ${plan.planId}'s claim cap ${plan.claimCap}`,
+      );
+    }
+    if (spent) throw new RelayerError(RelayerErrorCode.NullifierSpent, "this claim has already been paid (its nullifier is spent)");
+  }
+
+  /** Runs the claim as an eth_call from the relayer's address; throws the pool's refusal as a RelayerError. */
+  async simulate(request: ClaimArgs, proof: SolidityProofArgs): Promise<bigint> {
+    try {
+      return await this.publicClient.estimateContractGas({
+        address: this.pool,
+        abi: huzhuPoolAbi,
+        functionName: "claim",
+        args: [request, proof],
+        account: this.account,
+      });
+    } catch (error) {
+      throw toRelayerError(error);
+    }
+  }
+
+  async ready(minBalance: bigint): Promise<{ ready: boolean; reason?: string; block?: bigint; balance?: bigint }> {
+    try {
+      const [block, balance] = await Promise.all([
+        this.publicClient.getBlockNumber(),
+        this.publicClient.getBalance({ address: this.relayer }),
+      ]);
+      if (balance < minBalance)
+        return {
+          ready: false,
+          reason: `the relayer wallet ${this.relayer} holds ${balance} wei, below ${minBalance}: fund it`,
+          block,
+          balance,
+        };
+      return { ready: true, block, balance };
+    } catch (error) {
+      return { ready: false, reason: `the chain is unreachable (${(error as Error).message.split("\n")[0]})` };
+    }
+  }
+}
+
+/** Maps a viem error from a pool call to the relayer's code, naming the pool's custom error. */
+export function toRelayerError(error: unknown): RelayerError {
+  if (error instanceof RelayerError) return error;
+  if (error instanceof BaseError) {
+    const revert = error.walk((e) => e instanceof ContractFunctionRevertedError);
+    if (revert instanceof ContractFunctionRevertedError) {
+      const name = revert.data?.errorName ?? "";
+      const code = POOL_ERROR_CODES[name.replace(/^HuzhuPool__/, "")];
+      const args = revert.data?.args?.map(String).join(", ") ?? "";
+      const what = name ? `${name}(${args})` : (revert.reason ?? "an unknown reason");
+      return new RelayerError(code ?? RelayerErrorCode.SimulationFailed, `the pool refuses this claim: ${what}`);
+    }
+    return new RelayerError(
+      RelayerErrorCode.NotReady,
+      `the chain did not answer the simulation (${error.shortMessage}); try again shortly`,
+    );
+  }
+  return new RelayerError(RelayerErrorCode.SimulationFailed, "the pool refuses this claim");
+}

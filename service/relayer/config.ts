@@ -1,0 +1,113 @@
+/**
+ * The relayer's configuration, read once from environment variables at boot and validated there:
+ * a bad value stops the process with a message naming the variable and what it should hold.
+ */
+import { readFileSync } from "node:fs";
+import { isAddress, isHex } from "viem";
+
+export interface RelayerConfig {
+  rpcUrl: string;
+  /** The relayer's hot wallet: pays gas, receives fees. */
+  privateKey: `0x${string}`;
+  pool: `0x${string}`;
+  /** First block with pool events (the deployment block). */
+  fromBlock: bigint;
+  host: string;
+  port: number;
+  dataDir: string;
+  feeBps: number;
+  /** Smallest fee in token units, whatever the amount. */
+  minFee: bigint;
+  quoteTtlSeconds: number;
+  /** Blocks on top of the inclusion block before a claim counts as confirmed. */
+  confirmations: number;
+  /** A transaction not mined after this long is sent again with a higher fee. */
+  repriceAfterMs: number;
+  pollIntervalMs: number;
+  /** Below this balance (wei) the relayer reports not ready. */
+  minBalanceWei: bigint;
+  rateLimitPerMinute: number;
+  bodyLimitBytes: number;
+  verificationKeyPath: string | undefined;
+  logLevel: string;
+}
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ConfigError";
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+function int(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
+    throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
+  }
+  return Number(raw);
+}
+
+function big(env: Env, name: string, fallback: bigint): bigint {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(`${name} must be a whole number, got "${raw}"`);
+  return BigInt(raw);
+}
+
+/** Reads HUZHU_* variables; a deployment record (HUZHU_DEPLOYMENT) supplies pool, block and RPC URL defaults. */
+export function loadConfig(env: Env = process.env): RelayerConfig {
+  let deployment: { pool?: string; deployBlock?: number; rpcUrl?: string } = {};
+  if (env.HUZHU_DEPLOYMENT) {
+    try {
+      deployment = JSON.parse(readFileSync(env.HUZHU_DEPLOYMENT, "utf8"));
+    } catch (error) {
+      throw new ConfigError(`HUZHU_DEPLOYMENT: cannot read ${env.HUZHU_DEPLOYMENT} (${(error as Error).message})`);
+    }
+  }
+  const rpcUrl = env.HUZHU_RPC_URL || deployment.rpcUrl;
+  if (!rpcUrl) throw new ConfigError("HUZHU_RPC_URL is required: the JSON-RPC URL of the chain the pool is on");
+  try {
+    const url = new URL(rpcUrl);
+    if (url.protocol !== "http:" && url.protocol !== "https:") throw new Error("not http(s)");
+  } catch {
+    throw new ConfigError(`HUZHU_RPC_URL must be an http(s) URL, got "${rpcUrl}"`);
+  }
+  let privateKey = env.HUZHU_RELAYER_KEY;
+  if (!privateKey && env.HUZHU_RELAYER_KEY_FILE) {
+    try {
+      privateKey = readFileSync(env.HUZHU_RELAYER_KEY_FILE, "utf8").trim();
+    } catch (error) {
+      throw new ConfigError(`HUZHU_RELAYER_KEY_FILE: cannot read it (${(error as Error).message})`);
+    }
+  }
+  if (!privateKey) throw new ConfigError("HUZHU_RELAYER_KEY (or HUZHU_RELAYER_KEY_FILE) is required: the relayer wallet's private key");
+  if (!isHex(privateKey) || privateKey.length !== 66)
+    throw new ConfigError("HUZHU_RELAYER_KEY must be a 0x-prefixed 32-byte hex private key");
+  const pool = env.HUZHU_POOL || deployment.pool;
+  if (!pool) throw new ConfigError("HUZHU_POOL (or HUZHU_DEPLOYMENT, a deployment record) is required: the pool's address");
+  if (!isAddress(pool)) throw new ConfigError(`HUZHU_POOL must be an address, got "${pool}"`);
+  const feeBps = int(env, "HUZHU_RELAYER_FEE_BPS", 100, 0, 1000);
+  return {
+    rpcUrl,
+    privateKey: privateKey as `0x${string}`,
+    pool,
+    fromBlock: big(env, "HUZHU_FROM_BLOCK", BigInt(deployment.deployBlock ?? 0)),
+    host: env.HUZHU_RELAYER_HOST || "127.0.0.1",
+    port: int(env, "HUZHU_RELAYER_PORT", 8787, 0, 65535),
+    dataDir: env.HUZHU_RELAYER_DATA_DIR || ".huzhu/relayer",
+    feeBps,
+    minFee: big(env, "HUZHU_RELAYER_MIN_FEE", 0n),
+    quoteTtlSeconds: int(env, "HUZHU_QUOTE_TTL_SECONDS", 300, 10, 86_400),
+    confirmations: int(env, "HUZHU_CONFIRMATIONS", 1, 1, 100),
+    repriceAfterMs: int(env, "HUZHU_REPRICE_AFTER_SECONDS", 30, 1, 3600) * 1000,
+    pollIntervalMs: int(env, "HUZHU_POLL_INTERVAL_MS", 500, 50, 60_000),
+    minBalanceWei: big(env, "HUZHU_MIN_BALANCE_WEI", 10n ** 16n),
+    rateLimitPerMinute: int(env, "HUZHU_RATE_LIMIT_PER_MINUTE", 600, 1, 1_000_000),
+    bodyLimitBytes: int(env, "HUZHU_BODY_LIMIT_BYTES", 16_384, 1024, 1_048_576),
+    verificationKeyPath: env.HUZHU_VERIFICATION_KEY || undefined,
+    logLevel: env.HUZHU_LOG_LEVEL || "info",
+  };
+}

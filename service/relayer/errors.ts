@@ -1,0 +1,96 @@
+/**
+ * The relayer's refusals: one stable code per reason, mapped to an HTTP status. Every client
+ * mistake is a 4xx with a message that says what to fix; a 5xx never describes internals.
+ */
+export const RelayerErrorCode = {
+  InvalidBody: "INVALID_BODY",
+  InvalidJson: "INVALID_JSON",
+  UnsupportedMediaType: "UNSUPPORTED_MEDIA_TYPE",
+  FieldOutOfRange: "FIELD_OUT_OF_RANGE",
+  BodyTooLarge: "BODY_TOO_LARGE",
+  UnknownPlan: "UNKNOWN_PLAN",
+  PlanInactive: "PLAN_INACTIVE",
+  UnknownMemberRoot: "UNKNOWN_MEMBER_ROOT",
+  StaleAssessorRoot: "STALE_ASSESSOR_ROOT",
+  WrongEpoch: "WRONG_EPOCH",
+  ZeroAmount: "ZERO_AMOUNT",
+  AmountOverCap: "AMOUNT_OVER_CAP",
+  InsufficientPoolFunds: "INSUFFICIENT_POOL_FUNDS",
+  ZeroAddress: "ZERO_ADDRESS",
+  QuoteInvalid: "QUOTE_INVALID",
+  QuoteExpired: "QUOTE_EXPIRED",
+  WrongRelayer: "WRONG_RELAYER",
+  FeeTooLow: "FEE_TOO_LOW",
+  FeePolicyUnsatisfiable: "FEE_POLICY_UNSATISFIABLE",
+  NullifierSpent: "NULLIFIER_SPENT",
+  InvalidProof: "INVALID_PROOF",
+  SimulationFailed: "SIMULATION_FAILED",
+  ClaimNotFound: "CLAIM_NOT_FOUND",
+  NotFound: "NOT_FOUND",
+  RateLimited: "RATE_LIMITED",
+  NotReady: "NOT_READY",
+  Internal: "INTERNAL",
+} as const;
+export type RelayerErrorCode = (typeof RelayerErrorCode)[keyof typeof RelayerErrorCode];
+
+const STATUS: Record<RelayerErrorCode, number> = {
+  INVALID_BODY: 400,
+  INVALID_JSON: 400,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  FIELD_OUT_OF_RANGE: 400,
+  BODY_TOO_LARGE: 413,
+  UNKNOWN_PLAN: 422,
+  PLAN_INACTIVE: 422,
+  UNKNOWN_MEMBER_ROOT: 422,
+  STALE_ASSESSOR_ROOT: 422,
+  WRONG_EPOCH: 422,
+  ZERO_AMOUNT: 422,
+  AMOUNT_OVER_CAP: 422,
+  INSUFFICIENT_POOL_FUNDS: 422,
+  ZERO_ADDRESS: 422,
+  QUOTE_INVALID: 422,
+  QUOTE_EXPIRED: 422,
+  WRONG_RELAYER: 422,
+  FEE_TOO_LOW: 422,
+  FEE_POLICY_UNSATISFIABLE: 422,
+  NULLIFIER_SPENT: 409,
+  INVALID_PROOF: 422,
+  SIMULATION_FAILED: 422,
+  CLAIM_NOT_FOUND: 404,
+  NOT_FOUND: 404,
+  RATE_LIMITED: 429,
+  NOT_READY: 503,
+  INTERNAL: 500,
+};
+
+export class RelayerError extends Error {
+  readonly code: RelayerErrorCode;
+  readonly statusCode: number;
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(code: RelayerErrorCode, message: string, details?: Record<string, unknown>) {
+    super(message);
+    this.name = "RelayerError";
+    this.code = code;
+    this.statusCode = STATUS[code];
+    this.details = details;
+  }
+}
+
+/** The pool's custom errors (without the `HuzhuPool__` prefix) as relayer codes. */
+export const POOL_ERROR_CODES: Record<string, RelayerErrorCode> = {
+  InputNotInField: RelayerErrorCode.FieldOutOfRange,
+  UnknownPlan: RelayerErrorCode.UnknownPlan,
+  PlanInactive: RelayerErrorCode.PlanInactive,
+  EnforcedPause: RelayerErrorCode.PlanInactive,
+  UnknownMemberRoot: RelayerErrorCode.UnknownMemberRoot,
+  StaleAssessorRoot: RelayerErrorCode.StaleAssessorRoot,
+  WrongEpoch: RelayerErrorCode.WrongEpoch,
+  ZeroAmount: RelayerErrorCode.ZeroAmount,
+  AmountOverCap: RelayerErrorCode.AmountOverCap,
+  FeeTooHigh: RelayerErrorCode.FeePolicyUnsatisfiable,
+  ZeroAddress: RelayerErrorCode.ZeroAddress,
+  InsufficientPoolFunds: RelayerErrorCode.InsufficientPoolFunds,
+  NullifierAlreadySpent: RelayerErrorCode.NullifierSpent,
+  InvalidProof: RelayerErrorCode.InvalidProof,
+};

@@ -1,0 +1,127 @@
+/** The member-facing API under /v1: info, quote, submit a claim, follow its status. */
+import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import { SNARK_SCALAR_FIELD } from "../../sdk/index.ts";
+import { RelayerError, RelayerErrorCode } from "../errors.ts";
+import { feeFor, signQuote } from "../quotes.ts";
+import { AcceptedReply, ClaimBody, ClaimParams, ClaimReply, ErrorReply, InfoReply, QuoteBody, QuoteReply } from "../schemas.ts";
+import type { StoredClaim } from "../store.ts";
+
+function bounded(value: string, name: string): bigint {
+  const n = BigInt(value);
+  if (n >= SNARK_SCALAR_FIELD) throw new RelayerError(RelayerErrorCode.FieldOutOfRange, `${name} is not below the SNARK field modulus r`);
+  return n;
+}
+
+const errors = { 400: ErrorReply, 404: ErrorReply, 409: ErrorReply, 413: ErrorReply, 422: ErrorReply, 429: ErrorReply, 503: ErrorReply };
+
+export const claimRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const { deps, claims, submitter, metrics } = app.relayer;
+  const { gateway, policy, verifier } = deps;
+
+  app.get("/info", { schema: { summary: "Chain, pool, relayer address, fee policy, plans", response: { 200: InfoReply } } }, async () => {
+    const plans = await gateway.plans();
+    return {
+      chainId: gateway.chainId,
+      pool: gateway.pool,
+      relayer: gateway.relayer,
+      verificationKeyHash: verifier.keyHash,
+      feePolicy: { feeBps: policy.feeBps, minFee: policy.minFee.toString(), quoteTtlSeconds: policy.quoteTtlSeconds },
+      plans: plans.map((p) => ({
+        planId: p.planId.toString(),
+        name: p.name,
+        token: p.token,
+        claimCap: p.claimCap.toString(),
+        maxFeeBps: p.maxFeeBps,
+        active: p.active,
+      })),
+    };
+  });
+
+  app.post(
+    "/quote",
+    { schema: { summary: "A signed fee quote for a plan and amount", body: QuoteBody, response: { 200: QuoteReply, ...errors } } },
+    async (request) => {
+      const planId = bounded(request.body.planId, "planId");
+      const amount = bounded(request.body.amount, "amount");
+      const plan = await gateway.plan(planId);
+      if (!plan.active) throw new RelayerError(RelayerErrorCode.PlanInactive, `plan ${planId} is paused`);
+      if (amount === 0n) throw new RelayerError(RelayerErrorCode.ZeroAmount, "the amount must be above zero");
+      if (amount > plan.claimCap)
+        throw new RelayerError(RelayerErrorCode.AmountOverCap, `the amount ${amount} exceeds plan ${planId}'s claim cap ${plan.claimCap}`);
+      const fee = feeFor(policy, amount, plan.maxFeeBps);
+      const quote = {
+        planId,
+        amount,
+        fee,
+        relayer: gateway.relayer,
+        expiresAt: BigInt(Math.floor(Date.now() / 1000) + policy.quoteTtlSeconds),
+      };
+      const signature = await signQuote(gateway.account, gateway.chainId, gateway.pool, quote);
+      return {
+        quote: {
+          planId: planId.toString(),
+          amount: amount.toString(),
+          fee: fee.toString(),
+          relayer: quote.relayer,
+          expiresAt: Number(quote.expiresAt),
+        },
+        signature,
+      };
+    },
+  );
+
+  app.post(
+    "/claims",
+    {
+      schema: {
+        summary: "Submit a claim (202 once stored; the same nullifier always maps to the same claim)",
+        body: ClaimBody,
+        response: { 200: AcceptedReply, 202: AcceptedReply, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const started = performance.now();
+      try {
+        const { claim, created } = await claims.accept(request.body);
+        metrics.claimsReceived.inc({ outcome: created ? "accepted" : "duplicate" });
+        return created
+          ? reply.code(202).send({ id: claim.id, status: claim.status })
+          : reply.code(200).send({ id: claim.id, status: claim.status, duplicate: true });
+      } catch (error) {
+        metrics.claimsReceived.inc({ outcome: error instanceof RelayerError ? error.code : "error" });
+        throw error;
+      } finally {
+        metrics.acceptSeconds.observe((performance.now() - started) / 1000);
+      }
+    },
+  );
+
+  app.get(
+    "/claims/:id",
+    { schema: { summary: "A claim's status", params: ClaimParams, response: { 200: ClaimReply, ...errors } } },
+    async (request) => {
+      const claim = claims.store.get(request.params.id);
+      if (!claim) throw new RelayerError(RelayerErrorCode.ClaimNotFound, `no claim ${request.params.id} on this relayer`);
+      return claimReply(claim, await submitter.confirmations(claim));
+    },
+  );
+};
+
+function claimReply(claim: StoredClaim, confirmations: number | undefined) {
+  return {
+    id: claim.id,
+    status: claim.status,
+    planId: claim.planId,
+    nullifier: claim.nullifier,
+    amount: claim.amount,
+    fee: claim.fee,
+    recipient: claim.recipient,
+    ...(claim.txHash ? { txHash: claim.txHash } : {}),
+    ...(claim.blockNumber ? { blockNumber: claim.blockNumber } : {}),
+    ...(confirmations !== undefined ? { confirmations } : {}),
+    ...(claim.code ? { code: claim.code } : {}),
+    ...(claim.reason ? { reason: claim.reason } : {}),
+    createdAt: new Date(claim.createdAt).toISOString(),
+    updatedAt: new Date(claim.updatedAt).toISOString(),
+  };
+}

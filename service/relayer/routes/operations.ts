@@ -1,0 +1,24 @@
+/** Liveness, readiness and metrics: what an operator's monitoring polls. */
+import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import { Type } from "typebox";
+import { errorBody } from "../app.ts";
+import { RelayerError, RelayerErrorCode } from "../errors.ts";
+
+export const operationsRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.get("/health", { schema: { hide: true, response: { 200: Type.Object({ status: Type.Literal("ok") }) } } }, async () => ({
+    status: "ok" as const,
+  }));
+
+  app.get("/ready", { schema: { hide: true } }, async (_request, reply) => {
+    const { gateway, minBalanceWei } = app.relayer.deps;
+    const state = await gateway.ready(minBalanceWei);
+    if (state.balance !== undefined) app.relayer.metrics.balanceWei.set(Number(state.balance));
+    if (!state.ready) return reply.code(503).send(errorBody(new RelayerError(RelayerErrorCode.NotReady, state.reason ?? "not ready")));
+    return { ready: true, block: String(state.block), balance: String(state.balance) };
+  });
+
+  app.get("/metrics", { schema: { hide: true } }, async (_request, reply) => {
+    const { registry } = app.relayer.metrics;
+    return reply.type(registry.contentType).send(await registry.metrics());
+  });
+};

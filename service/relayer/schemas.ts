@@ -1,0 +1,110 @@
+/**
+ * Every body, parameter and reply of the relayer's API. Objects refuse unknown fields (the
+ * validator is configured never to strip them); numbers that can exceed 2^53 are decimal strings.
+ */
+import { type Static, Type } from "typebox";
+
+const strict = { additionalProperties: false } as const;
+
+/** A non-negative integer as a decimal string, at most 78 digits; `< r` is checked after parsing. */
+export const Decimal = Type.String({ pattern: "^(0|[1-9][0-9]{0,77})$", description: "non-negative integer, decimal string" });
+export const AddressString = Type.String({ pattern: "^0x[0-9a-fA-F]{40}$", description: "0x-prefixed 20-byte address" });
+export const HexSignature = Type.String({ pattern: "^0x[0-9a-fA-F]{130}$", description: "65-byte signature" });
+
+export const QuoteBody = Type.Object({ planId: Decimal, amount: Decimal }, strict);
+export type QuoteBody = Static<typeof QuoteBody>;
+
+export const QuoteSchema = Type.Object(
+  { planId: Decimal, amount: Decimal, fee: Decimal, relayer: AddressString, expiresAt: Type.Integer({ minimum: 0, maximum: 2 ** 53 - 1 }) },
+  strict,
+);
+
+export const QuoteReply = Type.Object({ quote: QuoteSchema, signature: HexSignature });
+
+export const ClaimRequestSchema = Type.Object(
+  {
+    planId: Decimal,
+    claimEpoch: Decimal,
+    amount: Decimal,
+    memberRoot: Decimal,
+    assessorRoot: Decimal,
+    nullifier: Decimal,
+    recipient: AddressString,
+    relayer: AddressString,
+    fee: Decimal,
+  },
+  strict,
+);
+
+const Pair = Type.Array(Decimal, { minItems: 2, maxItems: 2 });
+const Triple = Type.Array(Decimal, { minItems: 3, maxItems: 3 });
+
+export const ProofSchema = Type.Object(
+  {
+    pi_a: Triple,
+    pi_b: Type.Array(Pair, { minItems: 3, maxItems: 3 }),
+    pi_c: Triple,
+    protocol: Type.Optional(Type.Literal("groth16")),
+    curve: Type.Optional(Type.Literal("bn128")),
+  },
+  strict,
+);
+
+export const ClaimBody = Type.Object(
+  { quote: QuoteSchema, quoteSignature: HexSignature, request: ClaimRequestSchema, proof: ProofSchema },
+  strict,
+);
+export type ClaimBody = Static<typeof ClaimBody>;
+
+export const ClaimStatusSchema = Type.Union([
+  Type.Literal("queued"),
+  Type.Literal("submitted"),
+  Type.Literal("confirmed"),
+  Type.Literal("failed"),
+]);
+
+export const AcceptedReply = Type.Object({ id: Type.String(), status: ClaimStatusSchema, duplicate: Type.Optional(Type.Boolean()) });
+
+export const ClaimReply = Type.Object({
+  id: Type.String(),
+  status: ClaimStatusSchema,
+  planId: Decimal,
+  nullifier: Decimal,
+  amount: Decimal,
+  fee: Decimal,
+  recipient: AddressString,
+  txHash: Type.Optional(Type.String()),
+  blockNumber: Type.Optional(Decimal),
+  confirmations: Type.Optional(Type.Integer()),
+  code: Type.Optional(Type.String()),
+  reason: Type.Optional(Type.String()),
+  createdAt: Type.String(),
+  updatedAt: Type.String(),
+});
+
+export const ClaimParams = Type.Object({ id: Type.String({ pattern: "^[0-9a-f]{32}$" }) }, strict);
+
+export const InfoReply = Type.Object({
+  chainId: Type.Integer(),
+  pool: AddressString,
+  relayer: AddressString,
+  verificationKeyHash: Type.String(),
+  feePolicy: Type.Object({ feeBps: Type.Integer(), minFee: Decimal, quoteTtlSeconds: Type.Integer() }),
+  plans: Type.Array(
+    Type.Object({
+      planId: Decimal,
+      name: Type.String(),
+      token: AddressString,
+      claimCap: Decimal,
+      maxFeeBps: Type.Integer(),
+      active: Type.Boolean(),
+    }),
+  ),
+});
+
+export const ErrorReply = Type.Object({
+  statusCode: Type.Integer(),
+  code: Type.String(),
+  error: Type.String(),
+  message: Type.String(),
+});

@@ -1,0 +1,93 @@
+/**
+ * Starts a relayer from environment variables (see docs/RELAYER.md): validates the config, connects
+ * to the chain, opens the store, warms the verifier, resumes unfinished claims, listens. SIGINT or
+ * SIGTERM stops accepting, lets the submitter finish its step (a signed transaction is always
+ * recorded first), closes the store and exits; unfinished claims resume on the next start.
+ */
+import { join } from "node:path";
+import { pino } from "pino";
+import { releaseProver } from "../sdk/index.ts";
+import { buildApp } from "./app.ts";
+import { PoolGateway } from "./chain.ts";
+import { ConfigError, loadConfig, type RelayerConfig } from "./config.ts";
+import { ClaimStore } from "./store.ts";
+import { ProofVerifier } from "./verifier.ts";
+
+export function relayerLogger(level: string) {
+  return pino({
+    name: "relayer",
+    level,
+    redact: { paths: ["req.headers.authorization", "privateKey", "*.privateKey", "proof", "*.proof"], censor: "[redacted]" },
+  });
+}
+
+export async function startRelayer(config: RelayerConfig, log = relayerLogger(config.logLevel)) {
+  const gateway = await PoolGateway.connect(config.rpcUrl, config.privateKey, config.pool);
+  const store = new ClaimStore(config.dataDir);
+  const verifier = new ProofVerifier(config.verificationKeyPath);
+  await verifier.warm();
+  const app = await buildApp({
+    log,
+    gateway,
+    store,
+    verifier,
+    policy: { feeBps: config.feeBps, minFee: config.minFee, quoteTtlSeconds: config.quoteTtlSeconds },
+    submitter: { confirmations: config.confirmations, repriceAfterMs: config.repriceAfterMs, pollIntervalMs: config.pollIntervalMs },
+    minBalanceWei: config.minBalanceWei,
+    rateLimitPerMinute: config.rateLimitPerMinute,
+    bodyLimitBytes: config.bodyLimitBytes,
+  });
+  app.addHook("onClose", async () => {
+    store.close();
+  });
+  const address = await app.listen({ host: config.host, port: config.port });
+  const pending = store.countByStatus();
+  log.info(
+    {
+      url: address,
+      chainId: gateway.chainId,
+      pool: gateway.pool,
+      relayer: gateway.relayer,
+      store: join(config.dataDir, "relayer.sqlite"),
+      resuming: pending.queued + pending.submitted,
+    },
+    "relayer listening",
+  );
+  return { app, address, gateway };
+}
+
+async function main(): Promise<void> {
+  let config: RelayerConfig;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`relayer configuration error: ${error.message}\n(see docs/RELAYER.md for every variable)\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const log = relayerLogger(config.logLevel);
+  let relayer: Awaited<ReturnType<typeof startRelayer>>;
+  try {
+    relayer = await startRelayer(config, log);
+  } catch (error) {
+    log.fatal({ err: error }, `relayer could not start: ${(error as Error).message}`);
+    process.exit(1);
+  }
+  let closing = false;
+  const shutdown = async (signal: string) => {
+    if (closing) return;
+    closing = true;
+    log.info({ signal }, "shutting down: finishing the current step, unfinished claims resume on restart");
+    const force = setTimeout(() => process.exit(1), 15_000);
+    force.unref();
+    await relayer.app.close();
+    await releaseProver();
+    process.exit(0);
+  };
+  process.on("SIGINT", () => void shutdown("SIGINT"));
+  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+}
+
+if (import.meta.main) await main();

@@ -1,0 +1,217 @@
+/**
+ * The relayer's durable claim store: an embedded SQLite file (node:sqlite). A claim is written
+ * (and synced) before the relayer answers 202, and every transaction is recorded before it is
+ * broadcast, so a restart can resume every unfinished claim without ever sending a second
+ * transaction for it. One process owns the file (exclusive lock): one writer owns the nonce.
+ */
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { DatabaseSync } from "node:sqlite";
+
+export type ClaimStatus = "queued" | "submitted" | "confirmed" | "failed";
+
+export interface SentTransaction {
+  hash: `0x${string}`;
+  raw: `0x${string}`;
+  gas: string;
+  maxFeePerGas: string;
+  maxPriorityFeePerGas: string;
+  sentAt: number;
+}
+
+export interface StoredClaim {
+  id: string;
+  nullifier: string;
+  planId: string;
+  amount: string;
+  fee: string;
+  recipient: string;
+  status: ClaimStatus;
+  /** The JSON body as accepted (request + proof), what the submitter sends. */
+  payload: string;
+  nonce: number | null;
+  transactions: SentTransaction[];
+  txHash: string | null;
+  blockNumber: string | null;
+  code: string | null;
+  reason: string | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+interface Row {
+  id: string;
+  nullifier: string;
+  plan_id: string;
+  amount: string;
+  fee: string;
+  recipient: string;
+  status: ClaimStatus;
+  payload: string;
+  nonce: number | null;
+  transactions: string;
+  tx_hash: string | null;
+  block_number: string | null;
+  code: string | null;
+  reason: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+function fromRow(row: Row): StoredClaim {
+  return {
+    id: row.id,
+    nullifier: row.nullifier,
+    planId: row.plan_id,
+    amount: row.amount,
+    fee: row.fee,
+    recipient: row.recipient,
+    status: row.status,
+    payload: row.payload,
+    nonce: row.nonce,
+    transactions: JSON.parse(row.transactions) as SentTransaction[],
+    txHash: row.tx_hash,
+    blockNumber: row.block_number,
+    code: row.code,
+    reason: row.reason,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+export interface NewClaim {
+  id: string;
+  nullifier: string;
+  planId: string;
+  amount: string;
+  fee: string;
+  recipient: string;
+  payload: string;
+}
+
+export class ClaimStore {
+  readonly #db: DatabaseSync;
+
+  constructor(dataDir: string) {
+    mkdirSync(dataDir, { recursive: true });
+    this.#db = new DatabaseSync(join(dataDir, "relayer.sqlite"));
+    this.#db.exec(`
+      PRAGMA journal_mode = WAL;
+      PRAGMA synchronous = FULL;
+      PRAGMA locking_mode = EXCLUSIVE;
+      PRAGMA busy_timeout = 0;
+      CREATE TABLE IF NOT EXISTS claims (
+        id TEXT PRIMARY KEY,
+        nullifier TEXT NOT NULL UNIQUE,
+        plan_id TEXT NOT NULL,
+        amount TEXT NOT NULL,
+        fee TEXT NOT NULL,
+        recipient TEXT NOT NULL,
+        status TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        nonce INTEGER,
+        transactions TEXT NOT NULL DEFAULT '[]',
+        tx_hash TEXT,
+        block_number TEXT,
+        code TEXT,
+        reason TEXT,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+      );
+      CREATE INDEX IF NOT EXISTS claims_status ON claims (status, created_at);
+    `);
+    // Take the exclusive lock now: a second relayer on the same file fails at boot, not mid-claim.
+    try {
+      this.#db.exec("BEGIN EXCLUSIVE; COMMIT;");
+    } catch (error) {
+      this.#db.close();
+      throw new Error(
+        `the relayer store ${join(dataDir, "relayer.sqlite")} is in use by another relayer process (${(error as Error).message}); ` +
+          "stop it or give this one its own HUZHU_RELAYER_DATA_DIR and key",
+      );
+    }
+  }
+
+  /** Stores a new claim; returns the existing one if its nullifier is already known. */
+  insert(claim: NewClaim): { claim: StoredClaim; created: boolean } {
+    const now = Date.now();
+    const result = this.#db
+      .prepare(
+        `INSERT INTO claims (id, nullifier, plan_id, amount, fee, recipient, status, payload, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?) ON CONFLICT (nullifier) DO NOTHING`,
+      )
+      .run(claim.id, claim.nullifier, claim.planId, claim.amount, claim.fee, claim.recipient, claim.payload, now, now);
+    const stored = this.byNullifier(claim.nullifier);
+    if (!stored) throw new Error("claim vanished after insert");
+    return { claim: stored, created: Number(result.changes) === 1 };
+  }
+
+  get(id: string): StoredClaim | undefined {
+    const row = this.#db.prepare("SELECT * FROM claims WHERE id = ?").get(id) as Row | undefined;
+    return row && fromRow(row);
+  }
+
+  byNullifier(nullifier: string): StoredClaim | undefined {
+    const row = this.#db.prepare("SELECT * FROM claims WHERE nullifier = ?").get(nullifier) as Row | undefined;
+    return row && fromRow(row);
+  }
+
+  /** Unfinished claims, oldest first. */
+  unfinished(status: "queued" | "submitted"): StoredClaim[] {
+    return (this.#db.prepare("SELECT * FROM claims WHERE status = ? ORDER BY created_at, id").all(status) as unknown as Row[]).map(fromRow);
+  }
+
+  countByStatus(): Record<ClaimStatus, number> {
+    const counts: Record<ClaimStatus, number> = { queued: 0, submitted: 0, confirmed: 0, failed: 0 };
+    for (const row of this.#db.prepare("SELECT status, COUNT(*) AS n FROM claims GROUP BY status").all() as Array<{
+      status: ClaimStatus;
+      n: number;
+    }>) {
+      counts[row.status] = Number(row.n);
+    }
+    return counts;
+  }
+
+  /** The highest nonce any stored transaction used, or -1. */
+  maxNonce(): number {
+    const row = this.#db.prepare("SELECT MAX(nonce) AS n FROM claims").get() as { n: number | null };
+    return row.n ?? -1;
+  }
+
+  /** Records a signed transaction before it is broadcast. */
+  recordTransaction(id: string, nonce: number, tx: SentTransaction): void {
+    const claim = this.get(id);
+    if (!claim) throw new Error(`unknown claim ${id}`);
+    const transactions = [...claim.transactions, tx];
+    this.#db
+      .prepare("UPDATE claims SET status = 'submitted', nonce = ?, transactions = ?, tx_hash = ?, updated_at = ? WHERE id = ?")
+      .run(nonce, JSON.stringify(transactions), tx.hash, Date.now(), id);
+  }
+
+  markIncluded(id: string, txHash: string, blockNumber: bigint): void {
+    this.#db
+      .prepare("UPDATE claims SET tx_hash = ?, block_number = ?, updated_at = ? WHERE id = ?")
+      .run(txHash, blockNumber.toString(), Date.now(), id);
+  }
+
+  /** A receipt vanished (reorg): the claim waits for inclusion again. */
+  markUnincluded(id: string): void {
+    this.#db.prepare("UPDATE claims SET block_number = NULL, updated_at = ? WHERE id = ?").run(Date.now(), id);
+  }
+
+  markConfirmed(id: string, txHash: string, blockNumber: bigint): void {
+    this.#db
+      .prepare("UPDATE claims SET status = 'confirmed', tx_hash = ?, block_number = ?, updated_at = ? WHERE id = ?")
+      .run(txHash, blockNumber.toString(), Date.now(), id);
+  }
+
+  markFailed(id: string, code: string, reason: string): void {
+    this.#db
+      .prepare("UPDATE claims SET status = 'failed', code = ?, reason = ?, updated_at = ? WHERE id = ?")
+      .run(code, reason, Date.now(), id);
+  }
+
+  close(): void {
+    if (this.#db.isOpen) this.#db.close();
+  }
+}

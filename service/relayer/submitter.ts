@@ -1,0 +1,246 @@
+/**
+ * The one writer of the relayer's wallet: takes accepted claims in order, gives each a nonce,
+ * records the signed transaction before broadcasting it, follows receipts to the confirmation
+ * depth, re-prices a transaction that is not mined in time (same nonce, so at most one of its
+ * versions can land), and resumes all of this after a restart from the store alone.
+ */
+import type { Logger } from "pino";
+import { encodeFunctionData, type Hex, keccak256 } from "viem";
+import { type Groth16Proof, huzhuPoolAbi, toSolidityProof } from "../sdk/index.ts";
+import type { ClaimArgs, PoolGateway } from "./chain.ts";
+import type { ClaimPayload } from "./claims.ts";
+import { RelayerErrorCode } from "./errors.ts";
+import type { Metrics } from "./metrics.ts";
+import type { ClaimStore, SentTransaction, StoredClaim } from "./store.ts";
+
+export interface SubmitterOptions {
+  confirmations: number;
+  repriceAfterMs: number;
+  pollIntervalMs: number;
+}
+
+/** Replacement transactions must raise both fees; nodes commonly require at least +10%. */
+const REPRICE_NUMERATOR = 125n;
+
+function claimArgs(payload: ClaimPayload): ClaimArgs {
+  const r = payload.request;
+  return {
+    planId: BigInt(r.planId),
+    claimEpoch: BigInt(r.claimEpoch),
+    amount: BigInt(r.amount),
+    memberRoot: BigInt(r.memberRoot),
+    assessorRoot: BigInt(r.assessorRoot),
+    nullifier: BigInt(r.nullifier),
+    recipient: r.recipient as `0x${string}`,
+    relayer: r.relayer as `0x${string}`,
+    fee: BigInt(r.fee),
+  };
+}
+
+function larger(a: bigint, b: bigint): bigint {
+  return a > b ? a : b;
+}
+
+export class Submitter {
+  readonly #gateway: PoolGateway;
+  readonly #store: ClaimStore;
+  readonly #log: Logger;
+  readonly #metrics: Metrics;
+  readonly #options: SubmitterOptions;
+  #nextNonce: number | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  #running: Promise<void> | undefined;
+  #again = false;
+  #stopped = true;
+
+  constructor(gateway: PoolGateway, store: ClaimStore, log: Logger, metrics: Metrics, options: SubmitterOptions) {
+    this.#gateway = gateway;
+    this.#store = store;
+    this.#log = log;
+    this.#metrics = metrics;
+    this.#options = options;
+  }
+
+  start(): void {
+    this.#stopped = false;
+    this.wake();
+  }
+
+  /** Finishes the step in progress (a transaction is never left half-recorded) and stops. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    clearTimeout(this.#timer);
+    await this.#running;
+  }
+
+  /** Runs a pass now (after a new claim), or right after the current one. */
+  wake(): void {
+    if (this.#stopped) return;
+    if (this.#running) {
+      this.#again = true;
+      return;
+    }
+    clearTimeout(this.#timer);
+    this.#running = this.#pass()
+      .catch((error: unknown) => this.#log.warn({ err: error }, "submitter pass failed; retrying"))
+      .finally(() => {
+        this.#running = undefined;
+        if (this.#stopped) return;
+        if (this.#again) {
+          this.#again = false;
+          this.wake();
+        } else {
+          this.#timer = setTimeout(() => this.wake(), this.#options.pollIntervalMs);
+        }
+      });
+  }
+
+  async #pass(): Promise<void> {
+    for (const claim of this.#store.unfinished("submitted")) {
+      if (this.#stopped) return;
+      await this.#track(claim);
+    }
+    for (const claim of this.#store.unfinished("queued")) {
+      if (this.#stopped) return;
+      await this.#send(claim);
+    }
+    const counts = this.#store.countByStatus();
+    this.#metrics.queueDepth.set({ status: "queued" }, counts.queued);
+    this.#metrics.queueDepth.set({ status: "submitted" }, counts.submitted);
+  }
+
+  async #nonce(): Promise<number> {
+    if (this.#nextNonce === undefined) {
+      const pending = await this.#gateway.publicClient.getTransactionCount({ address: this.#gateway.relayer, blockTag: "pending" });
+      this.#nextNonce = Math.max(pending, this.#store.maxNonce() + 1);
+    }
+    return this.#nextNonce;
+  }
+
+  #fail(claim: StoredClaim, code: string, reason: string): void {
+    this.#store.markFailed(claim.id, code, reason);
+    this.#metrics.claimsFinished.inc({ status: "failed" });
+    this.#log.info({ claim: claim.id, code }, "claim failed");
+  }
+
+  async #send(claim: StoredClaim): Promise<void> {
+    const payload = JSON.parse(claim.payload) as ClaimPayload;
+    const args = claimArgs(payload);
+    const proof = toSolidityProof(payload.proof as Groth16Proof);
+    // Someone else (the member directly, another relayer) may have paid it since we accepted it:
+    // find out before spending gas.
+    if (await this.#gateway.nullifierSpent(args.nullifier)) {
+      this.#fail(claim, RelayerErrorCode.NullifierSpent, "already spent: another submission of this claim was paid first");
+      return;
+    }
+    let gas: bigint;
+    try {
+      gas = await this.#gateway.simulate(args, proof);
+    } catch (error) {
+      const e = error as { code?: string; message: string };
+      if (e.code === RelayerErrorCode.NotReady) throw error; // chain unreachable: retry next pass
+      this.#fail(claim, e.code ?? RelayerErrorCode.SimulationFailed, e.message);
+      return;
+    }
+    const fees = await this.#gateway.publicClient.estimateFeesPerGas();
+    const nonce = await this.#nonce();
+    const tx = await this.#sign(args, proof, nonce, (gas * 12n) / 10n, fees.maxFeePerGas, fees.maxPriorityFeePerGas);
+    this.#store.recordTransaction(claim.id, nonce, tx);
+    this.#nextNonce = nonce + 1;
+    this.#metrics.transactionsSent.inc({ kind: "first" });
+    this.#log.info({ claim: claim.id, tx: tx.hash, nonce }, "claim transaction sent");
+    await this.#broadcast(tx);
+  }
+
+  async #sign(args: ClaimArgs, proof: ReturnType<typeof toSolidityProof>, nonce: number, gas: bigint, maxFee: bigint, maxPriority: bigint) {
+    const data = encodeFunctionData({ abi: huzhuPoolAbi, functionName: "claim", args: [args, proof] });
+    const raw = await this.#gateway.account.signTransaction({
+      type: "eip1559",
+      chainId: this.#gateway.chainId,
+      to: this.#gateway.pool,
+      data,
+      nonce,
+      gas,
+      maxFeePerGas: maxFee,
+      maxPriorityFeePerGas: maxPriority,
+    });
+    return {
+      hash: keccak256(raw),
+      raw,
+      gas: gas.toString(),
+      maxFeePerGas: maxFee.toString(),
+      maxPriorityFeePerGas: maxPriority.toString(),
+      sentAt: Date.now(),
+    } satisfies SentTransaction;
+  }
+
+  async #broadcast(tx: SentTransaction): Promise<void> {
+    try {
+      await this.#gateway.publicClient.sendRawTransaction({ serializedTransaction: tx.raw as Hex });
+    } catch (error) {
+      // Already known, nonce used by a version that was mined, or the chain is down: the receipt
+      // check of the next pass tells which, and re-broadcasts if needed.
+      this.#log.debug({ tx: tx.hash, err: (error as Error).message.split("\n")[0] }, "broadcast not accepted");
+    }
+  }
+
+  async #track(claim: StoredClaim): Promise<void> {
+    const client = this.#gateway.publicClient;
+    for (const tx of [...claim.transactions].reverse()) {
+      const receipt = await client.getTransactionReceipt({ hash: tx.hash }).catch(() => undefined);
+      if (!receipt) continue;
+      const head = await client.getBlockNumber();
+      const depth = Number(head - receipt.blockNumber) + 1;
+      if (depth < this.#options.confirmations) {
+        if (claim.blockNumber !== receipt.blockNumber.toString()) this.#store.markIncluded(claim.id, tx.hash, receipt.blockNumber);
+        return;
+      }
+      if (receipt.status === "success") {
+        this.#store.markConfirmed(claim.id, tx.hash, receipt.blockNumber);
+        this.#metrics.claimsFinished.inc({ status: "confirmed" });
+        this.#log.info({ claim: claim.id, tx: tx.hash, block: receipt.blockNumber }, "claim confirmed");
+      } else {
+        const payload = JSON.parse(claim.payload) as ClaimPayload;
+        const spent = await this.#gateway.nullifierSpent(BigInt(payload.request.nullifier));
+        this.#store.markIncluded(claim.id, tx.hash, receipt.blockNumber);
+        if (spent) this.#fail(claim, RelayerErrorCode.NullifierSpent, "already spent: another submission of this claim was paid first");
+        else this.#fail(claim, RelayerErrorCode.SimulationFailed, `the claim transaction ${tx.hash} reverted`);
+      }
+      return;
+    }
+    // Not mined (or reorged out): keep it in the mempool, and raise its price when it is stuck.
+    if (claim.blockNumber !== null) this.#store.markUnincluded(claim.id);
+    const last = claim.transactions.at(-1);
+    if (!last || claim.nonce === null) return;
+    if (Date.now() - last.sentAt < this.#options.repriceAfterMs) {
+      await this.#broadcast(last);
+      return;
+    }
+    if (await this.#gateway.nullifierSpent(BigInt((JSON.parse(claim.payload) as ClaimPayload).request.nullifier))) {
+      // Paid by someone else while ours waited: our transaction would revert; let it, at its old price.
+      await this.#broadcast(last);
+      return;
+    }
+    const payload = JSON.parse(claim.payload) as ClaimPayload;
+    const bump = (v: string) => (BigInt(v) * REPRICE_NUMERATOR) / 100n + 1n;
+    const fees = await this.#gateway.publicClient.estimateFeesPerGas();
+    const maxFee = larger(fees.maxFeePerGas, bump(last.maxFeePerGas));
+    const maxPriority = larger(fees.maxPriorityFeePerGas, bump(last.maxPriorityFeePerGas));
+    const tx = await this.#sign(claimArgs(payload), toSolidityProof(payload.proof), claim.nonce, BigInt(last.gas), maxFee, maxPriority);
+    this.#store.recordTransaction(claim.id, claim.nonce, tx);
+    this.#metrics.transactionsSent.inc({ kind: "reprice" });
+    this.#log.info({ claim: claim.id, tx: tx.hash, nonce: claim.nonce, maxFeePerGas: maxFee.toString() }, "claim transaction re-priced");
+    await this.#broadcast(tx);
+  }
+
+  /** Blocks mined on top of a claim's inclusion block (for status replies). */
+  async confirmations(claim: StoredClaim): Promise<number | undefined> {
+    if (claim.blockNumber === null) return undefined;
+    try {
+      const head = await this.#gateway.publicClient.getBlockNumber();
+      return Number(head - BigInt(claim.blockNumber)) + 1;
+    } catch {
+      return undefined;
+    }
+  }
+}

@@ -1,0 +1,84 @@
+/**
+ * A member's claim from chain data: reads the plan's member and assessor trees and the current
+ * epoch, checks and proves the claim locally, and returns the pool's `ClaimRequest` with the
+ * proof. Nothing here leaves the member's device; the caller decides whom to send it to.
+ */
+import type { Address } from "viem";
+import type { Approval } from "../assessor.ts";
+import { type Groth16Proof, type SolidityProof, toSolidityProof } from "../encoding.ts";
+import type { Identity } from "../identity.ts";
+import { type ClaimProof, type ProofProgress, type ProverArtifacts, prepareClaim, proveClaim } from "../prover.ts";
+import { huzhuPoolAbi } from "./abi.ts";
+import { loadAssessorTree, loadMemberTree, type PoolRef } from "./pool.ts";
+
+/** The pool's ClaimRequest with numbers as bigints (what `claim` takes). */
+export interface PoolClaimRequest {
+  planId: bigint;
+  claimEpoch: bigint;
+  amount: bigint;
+  memberRoot: bigint;
+  assessorRoot: bigint;
+  nullifier: bigint;
+  recipient: Address;
+  relayer: Address;
+  fee: bigint;
+}
+
+export interface BuiltClaim {
+  request: PoolClaimRequest;
+  proof: Groth16Proof;
+  solidityProof: SolidityProof;
+  claimProof: ClaimProof;
+}
+
+export interface BuildClaimOptions {
+  identity: Identity;
+  approval: Approval;
+  recipient: Address;
+  /** Who submits and receives the fee: a relayer's address, or the member's own wallet. */
+  relayer: Address;
+  fee: bigint;
+  artifacts: ProverArtifacts;
+  onProgress?: (progress: ProofProgress) => void;
+}
+
+export async function buildClaim(ref: PoolRef, options: BuildClaimOptions): Promise<BuiltClaim> {
+  const planId = options.approval.planId;
+  const [chainId, memberTree, assessorTree, claimEpoch] = await Promise.all([
+    ref.client.getChainId(),
+    loadMemberTree(ref, planId),
+    loadAssessorTree(ref, planId),
+    ref.client.readContract({ address: ref.pool, abi: huzhuPoolAbi, functionName: "currentEpoch", args: [planId] }),
+  ]);
+  const prepared = prepareClaim({
+    identity: options.identity,
+    memberTree,
+    assessorTree,
+    approval: options.approval,
+    claimEpoch,
+    context: { chainId: BigInt(chainId), pool: ref.pool, planId, recipient: options.recipient, relayer: options.relayer, fee: options.fee },
+  });
+  const claimProof = await proveClaim(prepared, options.artifacts, options.onProgress);
+  const c = claimProof.claim;
+  return {
+    request: {
+      planId: c.planId,
+      claimEpoch: c.claimEpoch,
+      amount: c.amount,
+      memberRoot: c.memberRoot,
+      assessorRoot: c.assessorRoot,
+      nullifier: c.nullifier,
+      recipient: options.recipient,
+      relayer: options.relayer,
+      fee: options.fee,
+    },
+    proof: claimProof.proof,
+    solidityProof: toSolidityProof(claimProof.proof),
+    claimProof,
+  };
+}
+
+/** The request with decimal strings, as the relayer API takes it. */
+export function requestToJson(request: PoolClaimRequest): Record<keyof PoolClaimRequest, string> {
+  return Object.fromEntries(Object.entries(request).map(([k, v]) => [k, String(v)])) as Record<keyof PoolClaimRequest, string>;
+}

@@ -1,0 +1,198 @@
+/**
+ * A real local stack for relayer tests: a Hardhat node on 127.0.0.1, the pool with the demo plan,
+ * members who joined by paying, an assessor, and helpers to make real claims against a relayer.
+ */
+import { createServer, Socket as NetSocket, type Server, type Socket } from "node:net";
+import { type Address, createWalletClient, type Hex, http, parseAbi } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import { type Chain, deployLocal, devAccount, type LocalDeployment, publicClientFor, startChain } from "../../scripts/lib/stack.ts";
+import {
+  buildClaim,
+  createIdentity,
+  demoTokenAbi,
+  huzhuPoolAbi,
+  type Identity,
+  randomFieldElement,
+  requestToJson,
+  signApproval,
+} from "../../service/sdk/index.ts";
+import { claimArtifacts } from "../../service/sdk/node.ts";
+
+export interface Stack {
+  chain: Chain;
+  deployment: LocalDeployment;
+  members: Identity[];
+  pool: Address;
+  token: Address;
+  client: ReturnType<typeof publicClientFor>;
+}
+
+const erc20 = parseAbi(["function balanceOf(address) view returns (uint256)", "function approve(address,uint256) returns (bool)"]);
+
+export async function startStack(members = 3): Promise<Stack> {
+  const chain = await startChain(20_000 + Math.floor(Math.random() * 20_000));
+  const deployment = await deployLocal(chain.rpcUrl);
+  const client = publicClientFor(chain.rpcUrl);
+  const { pool, demoToken: token } = deployment.record;
+  const identities: Identity[] = [];
+  for (let i = 0; i < members; i++) {
+    const identity = createIdentity();
+    const payer = devAccount(2 + i);
+    const wallet = createWalletClient({ account: privateKeyToAccount(payer.privateKey), transport: http(chain.rpcUrl) });
+    const wait = async (hash: Hex) => client.waitForTransactionReceipt({ hash });
+    await wait(
+      await wallet.writeContract({
+        chain: null,
+        address: token,
+        abi: demoTokenAbi,
+        functionName: "mint",
+        args: [payer.address, 1_000_000_000n],
+      }),
+    );
+    await wait(
+      await wallet.writeContract({ chain: null, address: token, abi: erc20, functionName: "approve", args: [pool, 1_000_000_000n] }),
+    );
+    await wait(
+      await wallet.writeContract({
+        chain: null,
+        address: pool,
+        abi: huzhuPoolAbi,
+        functionName: "join",
+        args: [1n, identity.commitment, 12],
+      }),
+    );
+    identities.push(identity);
+  }
+  return { chain, deployment, members: identities, pool, token, client };
+}
+
+export function tokenBalance(stack: Stack, who: Address): Promise<bigint> {
+  return stack.client.readContract({ address: stack.token, abi: erc20, functionName: "balanceOf", args: [who] });
+}
+
+export interface Quote {
+  quote: { planId: string; amount: string; fee: string; relayer: string; expiresAt: number };
+  signature: string;
+}
+
+export async function getQuote(relayerUrl: string, amount: bigint): Promise<Quote> {
+  const response = await fetch(`${relayerUrl}/v1/quote`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ planId: "1", amount: amount.toString() }),
+  });
+  if (response.status !== 200) throw new Error(`quote failed: ${response.status} ${await response.text()}`);
+  return (await response.json()) as Quote;
+}
+
+/** An approved claim for `member`, proven for `recipient` with the quote's relayer and fee. */
+export async function makeClaim(stack: Stack, member: Identity, quote: Quote, recipient: Address) {
+  const amount = BigInt(quote.quote.amount);
+  const approval = signApproval(stack.deployment.assessor, {
+    commitment: member.commitment,
+    planId: 1n,
+    eventId: randomFieldElement(),
+    amount,
+    expiresAtEpoch: 1000n,
+  });
+  const built = await buildClaim(
+    { client: stack.client, pool: stack.pool, fromBlock: BigInt(stack.deployment.record.deployBlock) },
+    {
+      identity: member,
+      approval,
+      recipient,
+      relayer: quote.quote.relayer as Address,
+      fee: BigInt(quote.quote.fee),
+      artifacts: claimArtifacts(),
+    },
+  );
+  return {
+    built,
+    body: { quote: quote.quote, quoteSignature: quote.signature, request: requestToJson(built.request), proof: built.proof },
+  };
+}
+
+export async function postClaim(relayerUrl: string, body: unknown) {
+  const response = await fetch(`${relayerUrl}/v1/claims`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
+export interface ClaimStatusReply {
+  id: string;
+  status: string;
+  txHash?: string;
+  code?: string;
+  reason?: string;
+  blockNumber?: string;
+}
+
+export async function claimStatus(relayerUrl: string, id: string): Promise<ClaimStatusReply> {
+  const response = await fetch(`${relayerUrl}/v1/claims/${id}`);
+  return (await response.json()) as ClaimStatusReply;
+}
+
+/** Polls a claim until it reaches one of `statuses`. */
+export async function waitForStatus(relayerUrl: string, id: string, statuses: string[], timeoutMs = 60_000): Promise<ClaimStatusReply> {
+  const deadline = Date.now() + timeoutMs;
+  let last: ClaimStatusReply | undefined;
+  while (Date.now() < deadline) {
+    try {
+      last = await claimStatus(relayerUrl, id);
+      if (statuses.includes(last.status)) return last;
+    } catch {
+      // relayer restarting
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`claim ${id} did not reach ${statuses.join("/")} within ${timeoutMs} ms (last: ${JSON.stringify(last)})`);
+}
+
+/** A TCP proxy in front of the chain node, to cut and restore the relayer's connection. */
+export class ChainProxy {
+  readonly port: number;
+  readonly #target: number;
+  #server: Server | undefined;
+  readonly #sockets = new Set<Socket>();
+
+  constructor(port: number, target: number) {
+    this.port = port;
+    this.#target = target;
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  async start(): Promise<void> {
+    const server = createServer((socket) => {
+      const upstream = new NetSocket();
+      this.#sockets.add(socket).add(upstream);
+      upstream.connect(this.#target, "127.0.0.1");
+      socket.pipe(upstream).pipe(socket);
+      const drop = () => {
+        socket.destroy();
+        upstream.destroy();
+        this.#sockets.delete(socket);
+        this.#sockets.delete(upstream);
+      };
+      socket.on("error", drop).on("close", drop);
+      upstream.on("error", drop).on("close", drop);
+    });
+    await new Promise<void>((resolve) => server.listen(this.port, "127.0.0.1", resolve));
+    this.#server = server;
+  }
+
+  async stop(): Promise<void> {
+    for (const socket of this.#sockets) socket.destroy();
+    this.#sockets.clear();
+    const server = this.#server;
+    this.#server = undefined;
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+}
+
+export { devAccount };
