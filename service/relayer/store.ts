@@ -94,7 +94,22 @@ export class ClaimStore {
 
   constructor(dataDir: string) {
     mkdirSync(dataDir, { recursive: true });
-    this.#db = new DatabaseSync(join(dataDir, "relayer.sqlite"));
+    const file = join(dataDir, "relayer.sqlite");
+    this.#db = new DatabaseSync(file);
+    try {
+      this.#open();
+    } catch (error) {
+      this.#db.close();
+      if (/locked|busy/i.test((error as Error).message)) {
+        throw new Error(
+          `the relayer store ${file} is in use by another relayer process; stop it or give this one its own HUZHU_RELAYER_DATA_DIR and key`,
+        );
+      }
+      throw error;
+    }
+  }
+
+  #open(): void {
     this.#db.exec(`
       PRAGMA journal_mode = WAL;
       PRAGMA synchronous = FULL;
@@ -121,15 +136,7 @@ export class ClaimStore {
       CREATE INDEX IF NOT EXISTS claims_status ON claims (status, created_at);
     `);
     // Take the exclusive lock now: a second relayer on the same file fails at boot, not mid-claim.
-    try {
-      this.#db.exec("BEGIN EXCLUSIVE; COMMIT;");
-    } catch (error) {
-      this.#db.close();
-      throw new Error(
-        `the relayer store ${join(dataDir, "relayer.sqlite")} is in use by another relayer process (${(error as Error).message}); ` +
-          "stop it or give this one its own HUZHU_RELAYER_DATA_DIR and key",
-      );
-    }
+    this.#db.exec("BEGIN EXCLUSIVE; COMMIT;");
   }
 
   /** Stores a new claim; returns the existing one if its nullifier is already known. */

@@ -1,0 +1,175 @@
+/**
+ * Faults with real processes: the relayer killed (SIGKILL) between accepting and confirming a
+ * claim, the chain connection cut and restored, and another party paying the same claim first.
+ * In each case the claim is paid exactly once.
+ */
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type Address, createWalletClient, http } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type RelayerProcess, rpc, spawnRelayer } from "../../scripts/lib/stack.ts";
+import { huzhuPoolAbi, releaseProver } from "../../service/sdk/index.ts";
+import {
+  ChainProxy,
+  devAccount,
+  getQuote,
+  makeClaim,
+  postClaim,
+  type Stack,
+  startStack,
+  tokenBalance,
+  waitForStatus,
+} from "../helpers/relayer-stack.ts";
+
+const RELAYER = devAccount(1);
+let stack: Stack;
+const running: RelayerProcess[] = [];
+
+function relayerEnv(rpcUrl: string, dataDir: string): Record<string, string> {
+  return {
+    HUZHU_RPC_URL: rpcUrl,
+    HUZHU_RELAYER_KEY: RELAYER.privateKey,
+    HUZHU_POOL: stack.pool,
+    HUZHU_FROM_BLOCK: String(stack.deployment.record.deployBlock),
+    HUZHU_RELAYER_PORT: "0",
+    HUZHU_RELAYER_DATA_DIR: dataDir,
+    HUZHU_POLL_INTERVAL_MS: "100",
+    HUZHU_LOG_LEVEL: "info",
+  };
+}
+
+async function relayer(env: Record<string, string>): Promise<RelayerProcess> {
+  const process = await spawnRelayer(env);
+  running.push(process);
+  return process;
+}
+
+const recipient = (n: number) => `0x${n.toString(16).padStart(40, "0")}` as Address;
+
+async function paidEvents(nullifier: string) {
+  const logs = await stack.client.getContractEvents({ address: stack.pool, abi: huzhuPoolAbi, eventName: "ClaimPaid", fromBlock: 0n });
+  return logs.filter((log) => log.args.nullifier === BigInt(nullifier));
+}
+
+beforeAll(async () => {
+  stack = await startStack(3);
+}, 180_000);
+
+afterAll(async () => {
+  for (const process of running) await process.stop("SIGKILL");
+  await stack?.chain.stop();
+  await releaseProver();
+});
+
+describe("relayer faults", () => {
+  it("pays a claim exactly once when the relayer is killed between accepting and confirming it", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "huzhu-relayer-"));
+    const first = await relayer(relayerEnv(stack.chain.rpcUrl, dataDir));
+    const claim = await makeClaim(stack, stack.members[0] as never, await getQuote(first.url, 1_000_000n), recipient(0xb1));
+    const nonceBefore = await stack.client.getTransactionCount({ address: RELAYER.address });
+
+    await rpc(stack.chain.rpcUrl, "evm_setAutomine", [false]);
+    const accepted = await postClaim(first.url, claim.body);
+    expect(accepted.status).toBe(202);
+    const sent = await waitForStatus(first.url, accepted.body.id as string, ["submitted"]);
+    expect(sent.txHash).toMatch(/^0x/);
+    expect(await first.stop("SIGKILL")).toBe(null);
+
+    const second = await relayer(relayerEnv(stack.chain.rpcUrl, dataDir));
+    expect(second.output()).toContain('"resuming":1');
+    await rpc(stack.chain.rpcUrl, "evm_mine");
+    await rpc(stack.chain.rpcUrl, "evm_setAutomine", [true]);
+    const done = await waitForStatus(second.url, accepted.body.id as string, ["confirmed", "failed"]);
+    expect(done.status).toBe("confirmed");
+    expect(done.txHash).toBe(sent.txHash);
+    expect(await paidEvents(claim.body.request.nullifier)).toHaveLength(1);
+    expect(await stack.client.getTransactionCount({ address: RELAYER.address })).toBe(nonceBefore + 1);
+    expect(await tokenBalance(stack, recipient(0xb1))).toBe(990_000n);
+    await second.stop();
+  });
+
+  it("reports not ready while the chain is unreachable and completes the queued claim when it returns", async () => {
+    const proxy = new ChainProxy(40_000 + Math.floor(Math.random() * 10_000), stack.chain.port);
+    await proxy.start();
+    const node = await relayer(relayerEnv(proxy.url, mkdtempSync(join(tmpdir(), "huzhu-relayer-"))));
+    try {
+      const claim = await makeClaim(stack, stack.members[1] as never, await getQuote(node.url, 2_000_000n), recipient(0xb2));
+      await rpc(stack.chain.rpcUrl, "evm_setAutomine", [false]);
+      const accepted = await postClaim(node.url, claim.body);
+      expect(accepted.status).toBe(202);
+      await waitForStatus(node.url, accepted.body.id as string, ["submitted"]);
+
+      await proxy.stop();
+      const down = await fetch(`${node.url}/ready`);
+      expect(down.status).toBe(503);
+      expect(((await down.json()) as { code: string }).code).toBe("NOT_READY");
+      await rpc(stack.chain.rpcUrl, "evm_mine");
+      await rpc(stack.chain.rpcUrl, "evm_setAutomine", [true]);
+      expect((await fetch(`${node.url}/v1/claims/${accepted.body.id}`).then((r) => r.json())).status).toBe("submitted");
+
+      await proxy.start();
+      expect((await fetch(`${node.url}/ready`)).status).toBe(200);
+      const done = await waitForStatus(node.url, accepted.body.id as string, ["confirmed", "failed"]);
+      expect(done.status).toBe("confirmed");
+      expect(await tokenBalance(stack, recipient(0xb2))).toBe(1_980_000n);
+    } finally {
+      await proxy.stop();
+      await node.stop();
+    }
+  });
+
+  it("ends a claim 'failed: already spent' when another party submits the same proof first, paying once", async () => {
+    const node = await relayer(relayerEnv(stack.chain.rpcUrl, mkdtempSync(join(tmpdir(), "huzhu-relayer-"))));
+    try {
+      const claim = await makeClaim(stack, stack.members[2] as never, await getQuote(node.url, 3_000_000n), recipient(0xb3));
+      const other = createWalletClient({ account: privateKeyToAccount(devAccount(9).privateKey), transport: http(stack.chain.rpcUrl) });
+      await rpc(stack.chain.rpcUrl, "evm_setAutomine", [false]);
+      const accepted = await postClaim(node.url, claim.body);
+      expect(accepted.status).toBe(202);
+      const sent = await waitForStatus(node.url, accepted.body.id as string, ["submitted"]);
+      const relayerTx = await stack.client.getTransaction({ hash: sent.txHash as `0x${string}` });
+      // The other party copies the proof from the mempool and outbids the relayer's gas price.
+      await other.writeContract({
+        chain: null,
+        address: stack.pool,
+        abi: huzhuPoolAbi,
+        functionName: "claim",
+        args: [claim.built.request, claim.built.solidityProof],
+        gas: 1_000_000n,
+        maxFeePerGas: (relayerTx.maxFeePerGas ?? 0n) * 4n,
+        maxPriorityFeePerGas: (relayerTx.maxFeePerGas ?? 0n) * 3n,
+      });
+      await rpc(stack.chain.rpcUrl, "evm_mine");
+      await rpc(stack.chain.rpcUrl, "evm_setAutomine", [true]);
+      const done = await waitForStatus(node.url, accepted.body.id as string, ["confirmed", "failed"]);
+      expect(done).toMatchObject({ status: "failed", code: "NULLIFIER_SPENT" });
+      expect(done.reason).toContain("already spent");
+      expect(await paidEvents(claim.body.request.nullifier)).toHaveLength(1);
+      // The recipient got the payout once (the fee went to the relayer address named in the proof).
+      expect(await tokenBalance(stack, recipient(0xb3))).toBe(2_970_000n);
+    } finally {
+      await node.stop();
+    }
+  });
+
+  it("refuses to start with a clear message when its configuration is wrong", async () => {
+    await expect(spawnRelayer({ HUZHU_RPC_URL: "", HUZHU_DEPLOYMENT: "", HUZHU_RELAYER_KEY: RELAYER.privateKey }, 20_000)).rejects.toThrow(
+      "relayer configuration error: HUZHU_RPC_URL is required",
+    );
+    await expect(spawnRelayer({ ...relayerEnv(stack.chain.rpcUrl, "/tmp/x"), HUZHU_RELAYER_KEY: "0x1234" }, 20_000)).rejects.toThrow(
+      "HUZHU_RELAYER_KEY must be a 0x-prefixed 32-byte hex private key",
+    );
+  });
+
+  it("refuses a second relayer on the same store: one writer owns the nonce", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "huzhu-relayer-"));
+    const owner = await relayer(relayerEnv(stack.chain.rpcUrl, dataDir));
+    try {
+      await expect(spawnRelayer(relayerEnv(stack.chain.rpcUrl, dataDir), 20_000)).rejects.toThrow("is in use by another relayer process");
+    } finally {
+      await owner.stop();
+    }
+  });
+});
