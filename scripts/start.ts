@@ -1,104 +1,103 @@
 /**
  * `npm start`: the local stack on 127.0.0.1. Starts a Hardhat node, deploys the pool (libraries,
- * generated verifier, pool), a demo token and a demo plan with one assessor, writes the addresses
- * to .huzhu/deployments/localhost.json, and keeps the chain running until Ctrl-C.
+ * generated verifier, pool), a demo token and a demo plan with one assessor, starts the relayer,
+ * writes the addresses to .huzhu/deployments/localhost.json, prints what to try next, and keeps
+ * running until Ctrl-C, which stops the relayer (parking unfinished work) and the chain.
  */
-import { type ChildProcess, spawn } from "node:child_process";
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { network } from "hardhat";
-import { generateAssessorKey } from "../service/sdk/index.ts";
-import { deployHuzhu, deploymentRecord } from "./lib/deploy.ts";
+import { loadConfig } from "../service/relayer/config.ts";
+import { relayerLogger, startRelayer } from "../service/relayer/server.ts";
+import { releaseProver } from "../service/sdk/index.ts";
 import { scriptLogger } from "./lib/log.ts";
 import { ROOT } from "./lib/paths.ts";
+import { type Chain, DEV_ROLES, deployLocal, devAccount, startChain } from "./lib/stack.ts";
 
 const log = scriptLogger("start");
-const HOST = "127.0.0.1";
-const PORT = Number(process.env.HUZHU_CHAIN_PORT ?? 8545);
-const RPC_URL = `http://${HOST}:${PORT}`;
-const STATE_DIR = process.env.HUZHU_STATE_DIR ?? join(ROOT, ".huzhu");
 
-async function waitForRpc(url: string, child: ChildProcess, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`the chain node exited with code ${child.exitCode}; is port ${PORT} already in use?`);
-    try {
-      const response = await fetch(url, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] }),
-      });
-      if (response.ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  throw new Error(`the chain node did not answer on ${url} within ${timeoutMs / 1000} s`);
+function port(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === "") return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) > 65_535) throw new Error(`${name} must be a port number, got "${raw}"`);
+  return Number(raw);
 }
 
-let chain: ChildProcess | undefined;
+let chain: Chain | undefined;
+let stopRelayer: (() => Promise<void>) | undefined;
+
+async function shutdown(code: number): Promise<never> {
+  log.info("stopping the relayer and the chain");
+  await stopRelayer?.().catch(() => {});
+  await chain?.stop().catch(() => {});
+  await releaseProver();
+  process.exit(code);
+}
 
 async function main(): Promise<void> {
-  log.info({ rpc: RPC_URL }, "starting the local chain (Hardhat node)");
-  chain = spawn(
-    process.execPath,
-    [join(ROOT, "node_modules/hardhat/dist/src/cli.js"), "node", "--hostname", HOST, "--port", String(PORT)],
-    {
-      cwd: ROOT,
-      stdio: ["ignore", "ignore", "inherit"],
-    },
-  );
-  const stop = () => {
-    log.info("stopping");
-    chain?.kill("SIGTERM");
-    process.exit(0);
-  };
-  process.on("SIGINT", stop);
-  process.on("SIGTERM", stop);
-  await waitForRpc(RPC_URL, chain);
+  const stateDir = process.env.HUZHU_STATE_DIR ?? join(ROOT, ".huzhu");
+  const chainPort = port("HUZHU_CHAIN_PORT", 8545);
+  const relayerPort = port("HUZHU_RELAYER_PORT", 8787);
+  process.on("SIGINT", () => void shutdown(0));
+  process.on("SIGTERM", () => void shutdown(0));
 
-  const { viem } = await network.create({ network: "localhost", override: { url: RPC_URL } });
-  const [admin] = await viem.getWalletClients();
-  if (!admin) throw new Error("the local node has no accounts");
-  log.info("deploying the pool");
-  const deployment = await deployHuzhu(viem, { admin: admin.account.address });
-  const token = await viem.deployContract("DemoToken", ["Demo USD", "dUSD", 6]);
-  await deployment.pool.write.createPlan([
-    {
-      token: token.address,
-      contribution: 10_000_000n,
-      periodLength: 86_400n,
-      waitingPeriods: 0,
-      claimCap: 5_000_000_000n,
-      maxFeeBps: 300,
-      admin: admin.account.address,
-      name: "Demo medical plan",
-    },
-  ]);
-  const assessor = generateAssessorKey();
-  await deployment.pool.write.addAssessor([1n, assessor.publicKey[0], assessor.publicKey[1]]);
+  log.info({ port: chainPort }, "starting the local chain (Hardhat node)");
+  chain = await startChain(chainPort);
+  log.info("deploying the pool, a demo token and the demo plan");
+  const { record, assessor } = await deployLocal(chain.rpcUrl);
 
-  const addresses = { ...deploymentRecord("localhost", deployment), rpcUrl: RPC_URL, demoToken: token.address, demoPlanId: 1 };
-  await mkdir(join(STATE_DIR, "deployments"), { recursive: true });
-  const deploymentFile = join(STATE_DIR, "deployments", "localhost.json");
-  await writeFile(deploymentFile, `${JSON.stringify(addresses, null, 2)}\n`);
+  await mkdir(join(stateDir, "deployments"), { recursive: true });
+  const deploymentFile = join(stateDir, "deployments", "localhost.json");
+  await writeFile(deploymentFile, `${JSON.stringify(record, null, 2)}\n`);
+  const assessorFile = join(stateDir, "demo-assessor.json");
   await writeFile(
-    join(STATE_DIR, "demo-assessor.json"),
+    assessorFile,
     `${JSON.stringify({ privateKey: assessor.privateKey, publicKey: assessor.publicKey.map(String) }, null, 2)}\n`,
-    { mode: 0o600 },
+    {
+      mode: 0o600,
+    },
   );
-  log.info({ ...addresses, deploymentFile }, "local stack ready");
-  log.info(
-    `next: the deployment is in ${deploymentFile} and the demo assessor key beside it (demo-assessor.json); ` +
-      "the relayer service and the CLI join this stack in a later release. Press Ctrl-C to stop the chain.",
-  );
+
+  // A new chain starts empty, so the relayer's claims from any earlier run are meaningless.
+  const relayerDir = join(stateDir, "relayer");
+  await rm(relayerDir, { recursive: true, force: true });
+  const config = loadConfig({
+    ...process.env,
+    HUZHU_RPC_URL: chain.rpcUrl,
+    HUZHU_POOL: record.pool,
+    HUZHU_FROM_BLOCK: String(record.deployBlock),
+    HUZHU_RELAYER_KEY: devAccount(DEV_ROLES.relayer).privateKey,
+    HUZHU_RELAYER_PORT: String(relayerPort),
+    HUZHU_RELAYER_DATA_DIR: relayerDir,
+  });
+  const relayer = await startRelayer(config, relayerLogger(process.env.HUZHU_LOG_LEVEL ?? "info"));
+  stopRelayer = () => relayer.app.close();
+
+  log.info({ ...record, deploymentFile, relayer: relayer.address, relayerAddress: relayer.gateway.relayer }, "local stack ready");
+  const next = [
+    "",
+    "Huzhu local stack is running:",
+    `  chain     ${chain.rpcUrl} (chain id ${record.chainId})`,
+    `  pool      ${record.pool}, demo plan ${record.demoPlanId} paying in dUSD ${record.demoToken}`,
+    `  relayer   ${relayer.address}  (API docs ${relayer.address}/docs)`,
+    `  state     ${deploymentFile}, demo assessor key ${assessorFile}`,
+    "",
+    "Try, in another terminal:",
+    "  npm run huzhu -- plans list",
+    "  npm run huzhu -- identity create",
+    "  npm run huzhu -- join 1 --periods 3 --dev-account 2 --mint",
+    `  npm run huzhu -- assessor approve --plan 1 --commitment <yours> --event 1 --amount 250 --expires-epoch 30 --key ${assessorFile} --out approval.json`,
+    `  npm run huzhu -- claim --plan 1 --approval approval.json --recipient <fresh address> --relayer ${relayer.address}`,
+    "  npm run demo      (the whole story, unattended)",
+    "",
+    "Press Ctrl-C to stop.",
+    "",
+  ];
+  process.stdout.write(next.join("\n"));
   await new Promise<never>(() => {});
 }
 
-main().catch((error: unknown) => {
-  log.error({ err: error }, "npm start failed");
+main().catch(async (error: unknown) => {
+  log.error({ err: error }, `npm start failed: ${(error as Error).message}`);
   // Never leave an orphaned chain node holding the port.
-  chain?.kill("SIGTERM");
-  process.exit(1);
+  await shutdown(1);
 });

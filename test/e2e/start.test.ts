@@ -1,6 +1,6 @@
 /**
  * `npm start` end to end: the local stack comes up on 127.0.0.1, the pool and a demo plan are on
- * the chain, and Ctrl-C (SIGINT) stops the chain node too.
+ * the chain, the relayer serves them, and Ctrl-C (SIGINT) stops the relayer and the chain node.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
@@ -12,6 +12,8 @@ import { afterAll, describe, expect, it } from "vitest";
 const ROOT = join(import.meta.dirname, "..", "..");
 const PORT = 18_545 + Math.floor(Math.random() * 1000);
 const RPC = `http://127.0.0.1:${PORT}`;
+const RELAYER_PORT = PORT + 1000;
+const RELAYER = `http://127.0.0.1:${RELAYER_PORT}`;
 
 function waitForLine(child: ChildProcess, pattern: RegExp, timeoutMs: number): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -35,7 +37,7 @@ describe("npm start", () => {
   const stateDir = mkdtempSync(join(tmpdir(), "huzhu-start-"));
   const child = spawn(process.execPath, [join(ROOT, "scripts", "start.ts")], {
     cwd: ROOT,
-    env: { ...process.env, HUZHU_CHAIN_PORT: String(PORT), HUZHU_STATE_DIR: stateDir },
+    env: { ...process.env, HUZHU_CHAIN_PORT: String(PORT), HUZHU_RELAYER_PORT: String(RELAYER_PORT), HUZHU_STATE_DIR: stateDir },
     stdio: ["ignore", "pipe", "inherit"],
   });
   afterAll(() => {
@@ -43,8 +45,9 @@ describe("npm start", () => {
     if (child.exitCode === null) child.kill("SIGINT");
   });
 
-  it("deploys the pool and a demo plan on a local chain, and stops the chain on Ctrl-C", async () => {
-    await waitForLine(child, /local stack ready/, 120_000);
+  it("deploys the pool and a demo plan on a local chain, serves the relayer, and stops both on Ctrl-C", async () => {
+    const printed = await waitForLine(child, /Press Ctrl-C to stop/, 120_000);
+    expect(printed).toContain(`relayer   ${RELAYER}`);
     const deployment = JSON.parse(readFileSync(join(stateDir, "deployments", "localhost.json"), "utf8")) as {
       pool: `0x${string}`;
       rpcUrl: string;
@@ -55,11 +58,18 @@ describe("npm start", () => {
     expect(await client.readContract({ address: deployment.pool, abi, functionName: "planCount" })).toBe(1n);
     expect(await client.readContract({ address: deployment.pool, abi, functionName: "planName", args: [1n] })).toBe("Demo medical plan");
 
+    const ready = await fetch(`${RELAYER}/ready`);
+    expect(ready.status).toBe(200);
+    const info = (await (await fetch(`${RELAYER}/v1/info`)).json()) as { pool: string; plans: Array<{ name: string }> };
+    expect(info.pool.toLowerCase()).toBe(deployment.pool.toLowerCase());
+    expect(info.plans.map((p) => p.name)).toEqual(["Demo medical plan"]);
+
     const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
     child.kill("SIGINT");
     expect(await exited).toBe(0);
     // The chain node went down with it.
     await new Promise((resolve) => setTimeout(resolve, 500));
     await expect(client.getChainId()).rejects.toThrow();
+    await expect(fetch(`${RELAYER}/health`)).rejects.toThrow();
   });
 });
