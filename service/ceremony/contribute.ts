@@ -79,7 +79,7 @@ export async function contribute(options: ContributeOptions): Promise<Contribute
   const path = join(ceremony.dir, file);
   const partial = `${path}.partial`;
   const entropy = randomBytes(64).toString("hex") + (options.entropy ? `:${options.entropy}` : "");
-  log.info({ from: from.zkey, to: file, name: options.name }, "contributing");
+  log.info({ from: from.zkey, to: file, contributor: options.name }, "contributing");
   let hash: Uint8Array;
   try {
     hash = await snarkjs.zKey.contribute(
@@ -104,6 +104,6 @@ export async function contribute(options: ContributeOptions): Promise<Contribute
   };
   transcript.contributions.push(contribution);
   await writeTranscript(ceremony.dir, transcript);
-  log.info({ index, name: options.name, hash: contribution.hash }, "contribution recorded: publish its hash");
+  log.info({ index, contributor: options.name, hash: contribution.hash }, "contribution recorded: publish its hash");
   return { previous, contribution };
 }

@@ -101,6 +101,6 @@ export async function initCeremony(options: InitOptions): Promise<Transcript> {
     final: null,
   };
   await writeTranscript(dir, transcript);
-  log.info({ dir, circuitHash: transcript.circuit.circuitHash }, "ceremony initialised");
+  log.info({ dir, circuitHash: transcript.circuit.circuitHash }, "initialised");
   return transcript;
 }

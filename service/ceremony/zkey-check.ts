@@ -12,7 +12,7 @@ import type { Logger } from "pino";
 import * as snarkjs from "snarkjs";
 import { CeremonyError, CeremonyErrorCode } from "./errors.ts";
 import { sha256File } from "./hashing.ts";
-import { snarkLogger } from "./progress.ts";
+import { type CapturingLogger, snarkLogger } from "./progress.ts";
 import type { Ceremony } from "./state.ts";
 import { latestZkey } from "./transcript.ts";
 
@@ -57,6 +57,26 @@ function parseReport(infos: string[]): { circuitHash: string; contributions: Ver
   return { circuitHash, contributions };
 }
 
+/**
+ * snarkjs prints a broken contribution (`INVALID(i): …`) with console.log instead of its logger:
+ * for the duration of `run`, such lines go to the logger as errors (`contribution #i+1: …`), so
+ * they become the refusal's reason and never mix with the CLI's JSON on stdout.
+ */
+async function withChainReports<T>(logger: CapturingLogger, run: () => Promise<T>): Promise<T> {
+  // biome-ignore lint/suspicious/noConsole: this saves snarkjs's console.log to restore it, it prints nothing
+  const original = console.log;
+  console.log = (...args: unknown[]) => {
+    const line = args.map(String).join(" ").trim();
+    const invalid = /^INVALID\((\d+)\): (.*)$/.exec(line);
+    logger.error(invalid ? `contribution #${Number(invalid[1]) + 1}: ${invalid[2]}` : line);
+  };
+  try {
+    return await run();
+  } finally {
+    console.log = original;
+  }
+}
+
 export async function verifyLatestZkey(ceremony: Ceremony, log: Logger): Promise<ZkeyVerification> {
   const { transcript } = ceremony;
   const record = latestZkey(transcript);
@@ -74,7 +94,7 @@ export async function verifyLatestZkey(ceremony: Ceremony, log: Logger): Promise
   const logger = snarkLogger(log, "zkey verify", true);
   let ok: boolean;
   try {
-    ok = await snarkjs.zKey.verifyFromR1cs(ceremony.r1csPath, ceremony.ptauPath, path, logger);
+    ok = await withChainReports(logger, () => snarkjs.zKey.verifyFromR1cs(ceremony.r1csPath, ceremony.ptauPath, path, logger));
   } catch (error) {
     throw refuse(`unreadable (${(error as Error).message})`);
   }

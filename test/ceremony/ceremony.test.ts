@@ -183,7 +183,9 @@ describe("a three-party ceremony", () => {
 
     const source = await readFile(join(out, "MultiplierVerifier.sol"), "utf8");
     expect(source).toContain("contract MultiplierVerifier {");
-    expect(source).toContain("a DEVELOPMENT ceremony over an unpublished Powers of Tau: INSECURE");
+    expect(source).toContain(
+      "// Setup: a DEVELOPMENT ceremony over an unpublished Powers of Tau, INSECURE: never for real funds; 3 contribution(s), then a beacon",
+    );
     const chain = await deployVerifier(compileSolidity("MultiplierVerifier.sol", source, "MultiplierVerifier"));
     try {
       expect(await chain.verify(proof, publicSignals)).toBe(true);
@@ -215,6 +217,17 @@ describe("refusals", () => {
     await expect(verifyCeremony({ dir })).rejects.toMatchObject({
       code: CeremonyErrorCode.ZkeyInvalid,
       message: "multiplier_0001.zkey does not verify against multiplier.r1cs and the Powers of Tau: L section does not match",
+    });
+  });
+
+  it("refuses a contribution whose public key was altered (its proof of knowledge no longer holds)", async () => {
+    const dir = await ceremonyWith("tampered-key", ["alice"]);
+    // Section 10: circuit hash (64 bytes), count (4), then alice's deltaAfter (64), g1_s (64), g1_sx (64).
+    await flipBytesInSection(join(dir, "multiplier_0001.zkey"), 10, 64 + 4 + 64 + 64 + 16);
+    await expect(verifyCeremony({ dir })).rejects.toMatchObject({
+      code: CeremonyErrorCode.ZkeyInvalid,
+      message:
+        "multiplier_0001.zkey does not verify against multiplier.r1cs and the Powers of Tau: contribution #1: Inconsistent transcript",
     });
   });
 

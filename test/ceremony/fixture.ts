@@ -44,14 +44,17 @@ export async function compileMultiplier(outDir: string): Promise<{ r1cs: string;
   return { r1cs, wasm };
 }
 
-/** Flips bytes in the middle of a zkey section (9 = H, 8 = L): the file still parses, the points are wrong. */
-export async function flipBytesInSection(zkey: string, sectionType = 9): Promise<void> {
+/**
+ * Flips 4 bytes of a zkey section (9 = H, 8 = L, 10 = the contributions), in its middle or at
+ * `offset`: the file still parses, the values are wrong.
+ */
+export async function flipBytesInSection(zkey: string, sectionType: number, offset?: number): Promise<void> {
   const bin = await readBinFile(zkey, "zkey");
   const section = bin.sections.find((s) => s.type === sectionType);
   if (!section) throw new Error(`no section ${sectionType} in ${zkey}`);
   const file = await open(zkey, "r+");
   try {
-    const at = section.offset + Math.floor(section.size / 2);
+    const at = section.offset + (offset ?? Math.floor(section.size / 2));
     const bytes = Buffer.alloc(4);
     await file.read(bytes, 0, 4, at);
     for (let i = 0; i < bytes.length; i++) bytes[i] = (bytes[i] ?? 0) ^ 0xff;

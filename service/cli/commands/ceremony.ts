@@ -4,7 +4,7 @@
  * progress to stderr as log lines; every refusal exits with 1.
  */
 import { join, resolve } from "node:path";
-import type { Command } from "commander";
+import { type Command, Option } from "commander";
 import { type Logger, pino } from "pino";
 import {
   applyBeacon,
@@ -93,7 +93,7 @@ export function registerCeremony(program: Command): void {
     .command("init")
     .description("start a ceremony directory from a published Powers of Tau and the compiled circuit")
     .requiredOption("--ptau <file>", "prepared Powers of Tau (powersOfTau28_hez_final_NN.ptau; its blake2b is checked)")
-    .option("--r1cs <file>", "the compiled circuit", DEFAULT_R1CS)
+    .addOption(new Option("--r1cs <file>", "the compiled circuit").default(DEFAULT_R1CS, "circuits/build/claim.r1cs"))
     .option("--wasm <file>", "the circuit's witness calculator (default: <name>_js/<name>.wasm beside the r1cs)")
     .requiredOption("--dir <dir>", "the ceremony directory to create")
     .option("--dev", "accept a Powers of Tau whose hash is not published (INSECURE development setup)")
