@@ -5,6 +5,7 @@
  */
 import { Command } from "commander";
 import { registerAssessor } from "./commands/assessor.ts";
+import { registerAudit } from "./commands/audit.ts";
 import { registerClaim } from "./commands/claim.ts";
 import { registerIdentity } from "./commands/identity.ts";
 import { registerMembership } from "./commands/membership.ts";
@@ -21,5 +22,6 @@ registerPlans(program);
 registerMembership(program);
 registerAssessor(program);
 registerClaim(program);
+registerAudit(program);
 
 await program.parseAsync(process.argv);

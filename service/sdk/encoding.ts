@@ -140,3 +140,30 @@ export function toSolidityProof(proof: Groth16Proof): SolidityProof {
     c: [n(proof.pi_c[0]), n(proof.pi_c[1])],
   };
 }
+
+/**
+ * The inverse of toSolidityProof: a proof as the pool's ClaimPaid event carries it, in snarkjs's
+ * layout (affine, z = 1). (0, 0), the EVM's point at infinity, becomes snarkjs's infinity (z = 0).
+ */
+export function fromSolidityProof(proof: SolidityProof): Groth16Proof {
+  const g1 = (p: readonly [bigint, bigint]) => (p[0] === 0n && p[1] === 0n ? ["0", "1", "0"] : [p[0].toString(), p[1].toString(), "1"]);
+  const [bx, by] = proof.b;
+  const infinityB = bx[0] === 0n && bx[1] === 0n && by[0] === 0n && by[1] === 0n;
+  return {
+    pi_a: g1(proof.a),
+    pi_b: infinityB
+      ? [
+          ["0", "0"],
+          ["1", "0"],
+          ["0", "0"],
+        ]
+      : [
+          [bx[1].toString(), bx[0].toString()],
+          [by[1].toString(), by[0].toString()],
+          ["1", "0"],
+        ],
+    pi_c: g1(proof.c),
+    protocol: "groth16",
+    curve: "bn128",
+  };
+}

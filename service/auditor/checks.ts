@@ -1,0 +1,353 @@
+/**
+ * The auditor's checks over the pool's event list: pure functions, no chain access, so each can be
+ * tested on constructed event lists (including histories the pool itself would refuse to write).
+ *
+ * Walking the events in chain order, per plan, it keeps what the pool keeps: the member roots and
+ * their sequence numbers, the current and previous assessor roots, the spent nullifiers and the
+ * books. Every claim is then held to the rules the pool applied when it paid it.
+ */
+import type { Address, Hex } from "viem";
+import { PUBLIC_SIGNALS, SNARK_SCALAR_FIELD } from "../sdk/constants.ts";
+import { claimContext } from "../sdk/encoding.ts";
+import { type ClaimEvent, compareEvents, describeRef, type EventRef, type PlanCreatedEvent, type PoolEvent } from "./events.ts";
+import type { OnChainBooks } from "./reader.ts";
+
+/** Stable names of the checks; every finding carries one. */
+export const AuditCheck = {
+  /** The deployed verifier embeds a different verification key than the published one. */
+  VerifierKey: "verifier-key",
+  /** The deployed verifier accepted a proof that does not verify. */
+  VerifierBehaviour: "verifier-behaviour",
+  /** A paid claim's proof does not verify against the published verification key. */
+  Proof: "proof",
+  /** A nullifier was paid more than once. */
+  Nullifier: "nullifier",
+  /** A claim used a member root that was not one of the plan's recent roots at that time. */
+  MemberRoot: "member-root",
+  /** A claim used an assessor root outside the plan's window at that time. */
+  AssessorRoot: "assessor-root",
+  /** The context in the event is not keccak256(chainId, pool, planId, recipient, relayer, fee) mod r. */
+  Context: "context",
+  /** A public input is not below the scalar field order r. */
+  FieldRange: "field-range",
+  /** A claim paid nothing or more than the plan's cap. */
+  AmountCap: "amount-cap",
+  /** A relayer fee above the plan's maximum. */
+  FeeCap: "fee-cap",
+  /** An event names a plan that was never created. */
+  UnknownPlan: "unknown-plan",
+  /** A plan's books disagree with its events, or go negative. */
+  Books: "books",
+  /** The pool holds less of a token than its plans' balances add up to. */
+  TokenBalance: "token-balance",
+} as const;
+export type AuditCheck = (typeof AuditCheck)[keyof typeof AuditCheck];
+
+export interface Finding {
+  check: AuditCheck;
+  message: string;
+  planId?: bigint;
+  tx?: Hex;
+  block?: bigint;
+  logIndex?: number;
+}
+
+export interface PlanSummary {
+  planId: bigint;
+  name: string;
+  token: Address;
+  claimCap: bigint;
+  maxFeeBps: number;
+  /** Joins (each a new member). */
+  members: number;
+  renewals: number;
+  /** Sum of every join's and renewal's payment. */
+  contributions: bigint;
+  claims: number;
+  /** To claim recipients (amount - fee). */
+  paid: bigint;
+  /** To relayers. */
+  fees: bigint;
+  /** contributions - paid - fees. */
+  balance: bigint;
+  /** The pool's own books for the plan, if read. */
+  onChain?: OnChainBooks;
+  /** Claims whose proof verifies / does not verify / was not verified. */
+  verified: number;
+  failed: number;
+  unverified: number;
+  findings: number;
+}
+
+export interface TokenSummary {
+  token: Address;
+  plans: bigint[];
+  /** Sum of those plans' balances. */
+  owed: bigint;
+  /** The pool's token balance, if read. */
+  held?: bigint;
+}
+
+export interface CheckInput {
+  events: readonly PoolEvent[];
+  chainId: bigint;
+  pool: Address;
+  /** The pool's MEMBER_ROOT_HISTORY: a member root pays until this many newer roots exist. */
+  memberRootHistory: bigint;
+  /** books(planId) as the pool reports it at the audited block. */
+  books?: ReadonlyMap<bigint, OnChainBooks>;
+  /** The pool's balance of each plan token at the audited block. */
+  tokenBalances?: ReadonlyMap<Address, bigint>;
+}
+
+export interface CheckResult {
+  plans: PlanSummary[];
+  tokens: TokenSummary[];
+  findings: Finding[];
+}
+
+interface PlanState {
+  plan: PlanCreatedEvent;
+  summary: PlanSummary;
+  /** Number of member roots so far (the pool's rootSeq). */
+  rootSeq: bigint;
+  /** Member root -> sequence number of its latest recording (the pool's memberRootSeq). */
+  rootSeqOf: Map<bigint, bigint>;
+  /** Assessor roots ever current, to tell "stale" from "never". */
+  assessorRootsSeen: Set<bigint>;
+  assessorRoot: bigint;
+  previousAssessorRoot: bigint;
+}
+
+function at(event: EventRef): Pick<Finding, "tx" | "block" | "logIndex"> {
+  return { tx: event.tx, block: event.block, logIndex: event.logIndex };
+}
+
+/** Runs every event-level and books check. Claim proofs are judged by `ClaimEvent.verified`. */
+export function checkEvents(input: CheckInput): CheckResult {
+  const findings: Finding[] = [];
+  const plans = new Map<bigint, PlanState>();
+  const nullifiers = new Map<bigint, ClaimEvent>();
+  const events = [...input.events].sort(compareEvents);
+
+  const planOf = (event: PoolEvent & { planId: bigint }): PlanState | undefined => {
+    const state = plans.get(event.planId);
+    if (!state) {
+      findings.push({
+        check: AuditCheck.UnknownPlan,
+        planId: event.planId,
+        ...at(event),
+        message: `${describeRef(event)}: ${event.kind} event for plan ${event.planId}, which was never created`,
+      });
+    }
+    return state;
+  };
+
+  for (const event of events) {
+    switch (event.kind) {
+      case "plan": {
+        if (plans.has(event.planId)) {
+          findings.push({
+            check: AuditCheck.UnknownPlan,
+            planId: event.planId,
+            ...at(event),
+            message: `${describeRef(event)}: plan ${event.planId} created a second time`,
+          });
+          break;
+        }
+        plans.set(event.planId, {
+          plan: event,
+          summary: {
+            planId: event.planId,
+            name: event.name,
+            token: event.token,
+            claimCap: event.claimCap,
+            maxFeeBps: event.maxFeeBps,
+            members: 0,
+            renewals: 0,
+            contributions: 0n,
+            claims: 0,
+            paid: 0n,
+            fees: 0n,
+            balance: 0n,
+            verified: 0,
+            failed: 0,
+            unverified: 0,
+            findings: 0,
+          },
+          rootSeq: 0n,
+          rootSeqOf: new Map(),
+          assessorRootsSeen: new Set(),
+          assessorRoot: 0n,
+          previousAssessorRoot: 0n,
+        });
+        break;
+      }
+      case "member": {
+        const state = planOf(event);
+        if (!state) break;
+        state.rootSeq += 1n;
+        state.rootSeqOf.set(event.memberRoot, state.rootSeq);
+        state.summary.contributions += event.paid;
+        if (event.renewal) state.summary.renewals++;
+        else state.summary.members++;
+        break;
+      }
+      case "assessor": {
+        const state = planOf(event);
+        if (!state) break;
+        // The pool's rule: an addition keeps the root before it valid (its set is a subset of the
+        // new one); a revocation invalidates every earlier root at once.
+        state.previousAssessorRoot = event.revoked ? 0n : state.assessorRoot;
+        state.assessorRoot = event.assessorRoot;
+        state.assessorRootsSeen.add(event.assessorRoot);
+        break;
+      }
+      case "claim":
+        checkClaim(event, plans, nullifiers, input, findings);
+        break;
+    }
+  }
+
+  // Books: the event sums against the pool's own books, then each token against the pool's balance.
+  const summaries = [...plans.values()].map((s) => s.summary).sort((a, b) => (a.planId < b.planId ? -1 : 1));
+  for (const s of summaries) {
+    s.balance = s.contributions - s.paid - s.fees;
+    if (s.balance < 0n) {
+      findings.push({
+        check: AuditCheck.Books,
+        planId: s.planId,
+        message: `plan ${s.planId}: paid ${s.paid} + fees ${s.fees} exceed contributions ${s.contributions}`,
+      });
+    }
+    const onChain = input.books?.get(s.planId);
+    if (onChain) {
+      s.onChain = onChain;
+      const diffs = (["contributed", "paidOut", "fees"] as const)
+        .map((field) => [field, onChain[field], field === "contributed" ? s.contributions : field === "paidOut" ? s.paid : s.fees] as const)
+        .filter(([, chain, events]) => chain !== events)
+        .map(([field, chain, events]) => `${field} ${chain} on chain vs ${events} from events`);
+      if (diffs.length > 0) {
+        findings.push({
+          check: AuditCheck.Books,
+          planId: s.planId,
+          message: `plan ${s.planId}: books disagree with events: ${diffs.join("; ")}`,
+        });
+      }
+    }
+  }
+  if (input.books) {
+    for (const planId of input.books.keys()) {
+      if (!plans.has(planId)) {
+        findings.push({ check: AuditCheck.Books, planId, message: `plan ${planId} has books on chain but no PlanCreated event` });
+      }
+    }
+  }
+
+  const tokens = new Map<Address, TokenSummary>();
+  for (const s of summaries) {
+    const t = tokens.get(s.token) ?? { token: s.token, plans: [], owed: 0n };
+    t.plans.push(s.planId);
+    t.owed += s.balance;
+    tokens.set(s.token, t);
+  }
+  for (const t of tokens.values()) {
+    const held = input.tokenBalances?.get(t.token);
+    if (held === undefined) continue;
+    t.held = held;
+    if (held < t.owed) {
+      findings.push({
+        check: AuditCheck.TokenBalance,
+        message: `token ${t.token}: the pool holds ${held} but plans ${t.plans.join(", ")} hold ${t.owed} (short by ${t.owed - held})`,
+      });
+    }
+  }
+
+  for (const f of findings) {
+    if (f.planId === undefined) continue;
+    const s = plans.get(f.planId)?.summary;
+    if (s) s.findings++;
+  }
+  return { plans: summaries, tokens: [...tokens.values()], findings };
+}
+
+function checkClaim(
+  claim: ClaimEvent,
+  plans: Map<bigint, PlanState>,
+  nullifiers: Map<bigint, ClaimEvent>,
+  input: CheckInput,
+  findings: Finding[],
+): void {
+  const where = describeRef(claim);
+  const add = (check: AuditCheck, message: string) =>
+    findings.push({ check, planId: claim.planId, ...at(claim), message: `${where}: ${message}` });
+
+  // 1. Every public input is a canonical field element.
+  for (const name of PUBLIC_SIGNALS) {
+    if (claim[name] >= SNARK_SCALAR_FIELD) add(AuditCheck.FieldRange, `${name} ${claim[name]} is not below r`);
+  }
+
+  // 2. One payout per nullifier (checked before the plan: a double spend is a finding on its own).
+  const first = nullifiers.get(claim.nullifier);
+  if (first) add(AuditCheck.Nullifier, `nullifier ${claim.nullifier} was already paid in ${describeRef(first)}`);
+  else nullifiers.set(claim.nullifier, claim);
+
+  // 3. The proof, as verified against the published key.
+  const state = plans.get(claim.planId);
+  if (claim.verified === false) add(AuditCheck.Proof, "the proof does not verify against the published verification key");
+
+  if (!state) {
+    add(AuditCheck.UnknownPlan, `claim for plan ${claim.planId}, which was never created`);
+    return;
+  }
+  const s = state.summary;
+  s.claims++;
+  if (claim.verified === true) s.verified++;
+  else if (claim.verified === false) s.failed++;
+  else s.unverified++;
+  s.paid += claim.amount - claim.fee;
+  s.fees += claim.fee;
+
+  // 4. The member root was one of the plan's recent roots when the claim was paid.
+  const seq = state.rootSeqOf.get(claim.memberRoot);
+  if (claim.memberRoot === 0n || seq === undefined) {
+    add(AuditCheck.MemberRoot, `member root ${claim.memberRoot} was never a root of plan ${claim.planId} before this claim`);
+  } else if (state.rootSeq - seq >= input.memberRootHistory) {
+    add(
+      AuditCheck.MemberRoot,
+      `member root ${claim.memberRoot} had expired: ${state.rootSeq - seq} newer roots (the pool keeps ${input.memberRootHistory})`,
+    );
+  }
+
+  // 5. The assessor root was current, or the one before the last addition (no revocation since).
+  const ar = claim.assessorRoot;
+  if (ar === 0n || (ar !== state.assessorRoot && ar !== state.previousAssessorRoot)) {
+    const why = state.assessorRootsSeen.has(ar)
+      ? "was no longer valid (replaced by later changes or a revocation)"
+      : "was never an assessor root of the plan";
+    add(AuditCheck.AssessorRoot, `assessor root ${ar} ${why}`);
+  }
+
+  // 6. Amount and fee within the plan's rules.
+  if (claim.amount === 0n || claim.amount > state.plan.claimCap) {
+    add(AuditCheck.AmountCap, `amount ${claim.amount} is outside 1..${state.plan.claimCap} (the plan's cap)`);
+  }
+  const maxFee = (claim.amount * BigInt(state.plan.maxFeeBps)) / 10_000n;
+  if (claim.fee > maxFee) add(AuditCheck.FeeCap, `fee ${claim.fee} exceeds the plan's maximum ${maxFee} (${state.plan.maxFeeBps} bps)`);
+
+  // 7. The context binds this chain, pool, plan, recipient, relayer and fee.
+  let expected: bigint | undefined;
+  try {
+    expected = claimContext({
+      chainId: input.chainId,
+      pool: input.pool,
+      planId: claim.planId,
+      recipient: claim.recipient,
+      relayer: claim.relayer,
+      fee: claim.fee,
+    });
+  } catch {
+    expected = undefined;
+  }
+  if (expected !== claim.context) add(AuditCheck.Context, `context ${claim.context} is not the one these payout terms give (${expected})`);
+}

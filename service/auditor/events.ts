@@ -1,0 +1,80 @@
+/**
+ * The pool's history as the auditor keeps it: every plan, membership payment, assessor change and
+ * paid claim, read from the pool's events, in chain order. Plain data (bigints, hex strings), so
+ * the checks are pure functions over a list and the list can be stored in a checkpoint.
+ */
+import type { Address, Hex } from "viem";
+import type { SolidityProof } from "../sdk/encoding.ts";
+
+/** Where an event sits on the chain. */
+export interface EventRef {
+  block: bigint;
+  blockHash: Hex;
+  tx: Hex;
+  logIndex: number;
+}
+
+export interface PlanCreatedEvent extends EventRef {
+  kind: "plan";
+  planId: bigint;
+  name: string;
+  admin: Address;
+  token: Address;
+  contribution: bigint;
+  periodLength: bigint;
+  waitingPeriods: number;
+  claimCap: bigint;
+  maxFeeBps: number;
+  start: bigint;
+}
+
+/** MemberJoined (renewal false) or MemberRenewed (renewal true). */
+export interface MemberEvent extends EventRef {
+  kind: "member";
+  renewal: boolean;
+  planId: bigint;
+  commitment: bigint;
+  index: bigint;
+  paid: bigint;
+  memberRoot: bigint;
+}
+
+/** AssessorAdded (revoked false) or AssessorRevoked (revoked true). */
+export interface AssessorEvent extends EventRef {
+  kind: "assessor";
+  revoked: boolean;
+  planId: bigint;
+  leaf: bigint;
+  assessorRoot: bigint;
+}
+
+/** ClaimPaid: the request, the context the pool computed and the proof it accepted. */
+export interface ClaimEvent extends EventRef {
+  kind: "claim";
+  planId: bigint;
+  claimEpoch: bigint;
+  amount: bigint;
+  memberRoot: bigint;
+  assessorRoot: bigint;
+  nullifier: bigint;
+  recipient: Address;
+  relayer: Address;
+  fee: bigint;
+  context: bigint;
+  proof: SolidityProof;
+  /** Whether the proof verifies against the audited verification key (set once verified). */
+  verified?: boolean;
+}
+
+export type PoolEvent = PlanCreatedEvent | MemberEvent | AssessorEvent | ClaimEvent;
+
+/** Chain order: block, then log index. */
+export function compareEvents(a: EventRef, b: EventRef): number {
+  if (a.block !== b.block) return a.block < b.block ? -1 : 1;
+  return a.logIndex - b.logIndex;
+}
+
+/** "tx 0xabc… (block 12, log 3)": how findings name an event. */
+export function describeRef(ref: EventRef): string {
+  return `tx ${ref.tx} (block ${ref.block}, log ${ref.logIndex})`;
+}

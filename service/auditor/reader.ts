@@ -1,0 +1,192 @@
+/**
+ * Reads the pool's events into the auditor's event list, in block windows so long ranges report
+ * progress, and reads the state the books are compared with (plan books, token balances, the
+ * verifier's address), all at one block so the figures are consistent.
+ */
+import { type Address, erc20Abi, type Hex, type PublicClient } from "viem";
+import { huzhuPoolAbi } from "../sdk/chain/abi.ts";
+import { type PoolRef, poolLogs } from "../sdk/chain/pool.ts";
+import type { SolidityProof } from "../sdk/encoding.ts";
+import type { PoolEvent } from "./events.ts";
+
+const EVENT_NAMES = ["PlanCreated", "MemberJoined", "MemberRenewed", "AssessorAdded", "AssessorRevoked", "ClaimPaid"] as const;
+
+export interface ReadProgress {
+  fromBlock: bigint;
+  toBlock: bigint;
+  /** Last block read so far. */
+  block: bigint;
+  events: number;
+}
+
+export interface ReadOptions {
+  client: PublicClient;
+  pool: Address;
+  fromBlock: bigint;
+  toBlock: bigint;
+  /** Blocks per progress step (each step is one or more eth_getLogs calls). */
+  window?: bigint;
+  /** Largest block span of one eth_getLogs call (public RPCs limit it). */
+  logChunk?: bigint;
+  onProgress?: (progress: ReadProgress) => void;
+}
+
+type Args = Record<string, unknown>;
+
+function ref(log: { blockNumber: bigint; blockHash: Hex; transactionHash: Hex; logIndex: number }) {
+  return { block: log.blockNumber, blockHash: log.blockHash, tx: log.transactionHash, logIndex: log.logIndex };
+}
+
+/** One decoded pool log as an auditor event. */
+function toEvent(eventName: string, args: Args, at: ReturnType<typeof ref>): PoolEvent {
+  switch (eventName) {
+    case "PlanCreated": {
+      const p = args.params as {
+        token: Address;
+        contribution: bigint;
+        periodLength: bigint;
+        waitingPeriods: number;
+        claimCap: bigint;
+        maxFeeBps: number;
+        admin: Address;
+        name: string;
+      };
+      return {
+        kind: "plan",
+        ...at,
+        planId: args.planId as bigint,
+        name: p.name,
+        admin: p.admin,
+        token: p.token,
+        contribution: p.contribution,
+        periodLength: p.periodLength,
+        waitingPeriods: Number(p.waitingPeriods),
+        claimCap: p.claimCap,
+        maxFeeBps: Number(p.maxFeeBps),
+        start: args.start as bigint,
+      };
+    }
+    case "MemberJoined":
+    case "MemberRenewed":
+      return {
+        kind: "member",
+        ...at,
+        renewal: eventName === "MemberRenewed",
+        planId: args.planId as bigint,
+        commitment: args.commitment as bigint,
+        index: args.index as bigint,
+        paid: args.paid as bigint,
+        memberRoot: args.memberRoot as bigint,
+      };
+    case "AssessorAdded":
+    case "AssessorRevoked":
+      return {
+        kind: "assessor",
+        ...at,
+        revoked: eventName === "AssessorRevoked",
+        planId: args.planId as bigint,
+        leaf: args.leaf as bigint,
+        assessorRoot: args.assessorRoot as bigint,
+      };
+    case "ClaimPaid": {
+      const r = args.request as {
+        planId: bigint;
+        claimEpoch: bigint;
+        amount: bigint;
+        memberRoot: bigint;
+        assessorRoot: bigint;
+        nullifier: bigint;
+        recipient: Address;
+        relayer: Address;
+        fee: bigint;
+      };
+      return {
+        kind: "claim",
+        ...at,
+        planId: r.planId,
+        claimEpoch: r.claimEpoch,
+        amount: r.amount,
+        memberRoot: r.memberRoot,
+        assessorRoot: r.assessorRoot,
+        nullifier: r.nullifier,
+        recipient: r.recipient,
+        relayer: r.relayer,
+        fee: r.fee,
+        context: args.context as bigint,
+        proof: args.proof as SolidityProof,
+      };
+    }
+    default:
+      throw new Error(`unexpected pool event ${eventName}`);
+  }
+}
+
+/** Every pool event in [fromBlock, toBlock], in chain order. Removed (reorged) logs are dropped. */
+export async function readPoolEvents(options: ReadOptions): Promise<PoolEvent[]> {
+  const window = options.window ?? 20_000n;
+  const events: PoolEvent[] = [];
+  for (let from = options.fromBlock; from <= options.toBlock; from += window) {
+    const to = from + window - 1n < options.toBlock ? from + window - 1n : options.toBlock;
+    const poolRef: PoolRef = { client: options.client, pool: options.pool, fromBlock: from };
+    if (options.logChunk !== undefined) poolRef.logChunk = options.logChunk;
+    const logs = await poolLogs(poolRef, EVENT_NAMES, undefined, to);
+    for (const log of logs) {
+      if (log.removed || log.blockHash === null || log.transactionHash === null || log.logIndex === null) continue;
+      events.push(
+        toEvent(
+          log.eventName,
+          log.args as Args,
+          ref(log as { blockNumber: bigint; blockHash: Hex; transactionHash: Hex; logIndex: number }),
+        ),
+      );
+    }
+    options.onProgress?.({ fromBlock: options.fromBlock, toBlock: options.toBlock, block: to, events: events.length });
+  }
+  return events;
+}
+
+export interface OnChainBooks {
+  contributed: bigint;
+  paidOut: bigint;
+  fees: bigint;
+}
+
+export interface PoolState {
+  planCount: bigint;
+  verifier: Address;
+  memberRootHistory: bigint;
+  /** books(planId) for plans 1..planCount. */
+  books: Map<bigint, OnChainBooks>;
+  /** The pool's balance of each token a plan uses. */
+  tokenBalances: Map<Address, bigint>;
+}
+
+/** The pool's state at `blockNumber`: what the event sums are compared with. */
+export async function readPoolState(
+  client: PublicClient,
+  pool: Address,
+  blockNumber: bigint,
+  tokens: readonly Address[],
+): Promise<PoolState> {
+  const c = { address: pool, abi: huzhuPoolAbi, blockNumber } as const;
+  const [planCount, verifier, memberRootHistory] = await Promise.all([
+    client.readContract({ ...c, functionName: "planCount" }),
+    client.readContract({ ...c, functionName: "VERIFIER" }),
+    client.readContract({ ...c, functionName: "MEMBER_ROOT_HISTORY" }),
+  ]);
+  const ids = Array.from({ length: Number(planCount) }, (_, i) => BigInt(i + 1));
+  const books = new Map<bigint, OnChainBooks>();
+  const results = await Promise.all(ids.map((planId) => client.readContract({ ...c, functionName: "books", args: [planId] })));
+  ids.forEach((planId, i) => {
+    const b = results[i] as OnChainBooks;
+    books.set(planId, { contributed: b.contributed, paidOut: b.paidOut, fees: b.fees });
+  });
+  const tokenBalances = new Map<Address, bigint>();
+  const balances = await Promise.all(
+    tokens.map((token) => client.readContract({ address: token, abi: erc20Abi, functionName: "balanceOf", args: [pool], blockNumber })),
+  );
+  tokens.forEach((token, i) => {
+    tokenBalances.set(token, balances[i] as bigint);
+  });
+  return { planCount, verifier, memberRootHistory, books, tokenBalances };
+}
