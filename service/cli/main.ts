@@ -5,6 +5,7 @@
  */
 import { Command } from "commander";
 import { registerAssessor } from "./commands/assessor.ts";
+import { registerCeremony } from "./commands/ceremony.ts";
 import { registerAudit } from "./commands/audit.ts";
 import { registerClaim } from "./commands/claim.ts";
 import { registerIdentity } from "./commands/identity.ts";
@@ -22,6 +23,7 @@ registerPlans(program);
 registerMembership(program);
 registerAssessor(program);
 registerClaim(program);
+registerCeremony(program);
 registerAudit(program);
 
 await program.parseAsync(process.argv);
