@@ -246,7 +246,7 @@ describe("refusals", () => {
   });
 
   it("refuses a Powers of Tau other than the one the ceremony started from", async () => {
-    const dir = join(work, "tampered");
+    const dir = await ceremonyWith("other-ptau", []);
     const other = unpreparedPtau(join(work, "ptau"));
     await expect(verifyCeremony({ dir, ptau: other })).rejects.toMatchObject({
       code: CeremonyErrorCode.PtauMismatch,

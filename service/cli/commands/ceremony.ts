@@ -36,7 +36,8 @@ function progressLog(json: boolean): Logger {
         const fields = Object.entries(entry)
           .filter(([key]) => !hidden.has(key))
           .map(([key, value]) => `${key}=${typeof value === "string" ? value : JSON.stringify(value)}`);
-        const prefix = Number(entry.level) >= 40 ? "ceremony (warning)" : "ceremony";
+        const level = Number(entry.level);
+        const prefix = level >= 50 ? "ceremony (error)" : level >= 40 ? "ceremony (warning)" : "ceremony";
         process.stderr.write(`${prefix}: ${String(entry.msg)}${fields.length > 0 ? ` ${fields.join(" ")}` : ""}\n`);
       },
     },
