@@ -34,7 +34,7 @@ interface ClaimOptions extends ChainOptions, IdentityOptions, WalletOptions {
 }
 
 function relayerUrl(opts: { relayer?: string }): string {
-  return opts.relayer ?? process.env.HUZHU_RELAYER_URL ?? DEFAULT_RELAYER;
+  return opts.relayer ?? (process.env.HUZHU_RELAYER_URL || DEFAULT_RELAYER);
 }
 
 function statusLines(status: ClaimStatus): Array<[string, string]> {

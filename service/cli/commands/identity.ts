@@ -155,6 +155,14 @@ export function registerIdentity(program: Command): void {
         refuseOverwrite(path, opts);
         await writeFileSafely(path, keystore, { force: opts.force === true, secret: true });
       } else {
+        // Semaphore's import decodes base64 leniently (stray characters are dropped), so a typo would
+        // silently make another identity: accept only canonical base64.
+        if (!/^[A-Za-z0-9+/]+={0,2}$/.test(text) || Buffer.from(text, "base64").toString("base64") !== text) {
+          throw new CliError(
+            "NOT_AN_IDENTITY",
+            "not a keystore file nor a Semaphore identity export string (base64, as Identity.export() writes it)",
+          );
+        }
         imported = importIdentity(text);
         path = await saveIdentity(imported, opts);
       }

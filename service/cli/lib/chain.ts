@@ -43,7 +43,7 @@ export function addChainOptions(command: Command): Command {
 export async function connectPool(opts: ChainOptions): Promise<PoolConnection> {
   let pool: Address;
   let fromBlock = 0n;
-  let rpcUrl = opts.rpc ?? process.env.HUZHU_RPC_URL;
+  let rpcUrl = opts.rpc ?? (process.env.HUZHU_RPC_URL || undefined);
   let expectedChainId: number | undefined;
   let demoToken: Address | undefined;
   if (opts.pool !== undefined) {
