@@ -1,0 +1,152 @@
+/**
+ * `huzhu claim` through a real relayer process: quote, local proof, submission, following the
+ * status to confirmation; `huzhu status`; and the relayer's errors as the member sees them.
+ */
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type Address, erc20Abi, getAddress } from "viem";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { devAccount, type RelayerProcess, spawnRelayer } from "../../scripts/lib/stack.ts";
+import { runCli } from "../helpers/cli.ts";
+import { type LocalChain, startLocalChain } from "../helpers/local-chain.ts";
+
+let chain: LocalChain;
+let relayer: RelayerProcess;
+let env: Record<string, string>;
+let work: string;
+let assessorKey: string;
+
+async function balanceOf(who: Address): Promise<bigint> {
+  return chain.client.readContract({ address: chain.token, abi: erc20Abi, functionName: "balanceOf", args: [who] });
+}
+
+async function approval(commitment: string, amount: string, name: string): Promise<string> {
+  const out = join(work, `${name}.json`);
+  const result = await runCli(
+    [
+      "assessor",
+      "approve",
+      "--plan",
+      "1",
+      "--commitment",
+      commitment,
+      "--event",
+      String(Date.now()),
+      "--amount",
+      amount,
+      "--expires-epoch",
+      "+2",
+      "--key",
+      assessorKey,
+      "--out",
+      out,
+    ],
+    { env },
+  );
+  expect(result.code, result.stderr).toBe(0);
+  return out;
+}
+
+beforeAll(async () => {
+  chain = await startLocalChain();
+  work = mkdtempSync(join(tmpdir(), "huzhu-cli-relayer-"));
+  env = { HUZHU_STATE_DIR: chain.stateDir, HUZHU_HOME: join(work, "home"), HUZHU_PASSWORD: "pw", HUZHU_PRIVATE_KEY: "", HUZHU_RPC_URL: "" };
+  assessorKey = join(work, "assessor.json");
+  const keygen = await runCli(["--json", "assessor", "keygen", "--out", assessorKey], { env });
+  const { publicKey } = keygen.json<{ publicKey: [string, string] }>();
+  expect((await runCli(["assessor", "add", "1", "--public-key", publicKey.join(","), "--dev-account", "0"], { env })).code).toBe(0);
+  expect((await runCli(["identity", "create"], { env })).code).toBe(0);
+  expect((await runCli(["join", "1", "--periods", "12", "--dev-account", "2", "--mint"], { env })).code).toBe(0);
+  relayer = await spawnRelayer({
+    HUZHU_DEPLOYMENT: chain.deploymentFile,
+    HUZHU_RPC_URL: chain.rpcUrl,
+    HUZHU_RELAYER_KEY: devAccount(1).privateKey,
+    HUZHU_RELAYER_PORT: "0",
+    HUZHU_RELAYER_DATA_DIR: join(work, "relayer"),
+    HUZHU_RELAYER_FEE_BPS: "100",
+  });
+});
+
+afterAll(async () => {
+  await relayer?.stop();
+  await chain?.stop();
+});
+
+function commitment(): Promise<string> {
+  return runCli(["--json", "identity", "show"], { env }).then((r) => r.json<{ commitment: string }>().commitment);
+}
+
+describe("claim through a relayer", () => {
+  it("quotes, proves locally, submits, follows the claim to confirmation and pays amount - fee", async () => {
+    const file = await approval(await commitment(), "100", "relayed");
+    const recipient = getAddress("0x00000000000000000000000000000000000fee01");
+    const relayerBefore = await balanceOf(devAccount(1).address);
+    const result = await runCli(
+      ["--json", "claim", "--plan", "1", "--approval", file, "--recipient", recipient, "--relayer", relayer.url],
+      { env },
+    );
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toContain(`relayer ${relayer.url} quotes a fee of 1 dUSD`);
+    expect(result.stderr).toMatch(/proof ready in/);
+    const claim = result.json<{ id: string; status: string; txHash: string; payout: { raw: string }; fee: { raw: string } }>();
+    expect(claim).toMatchObject({ status: "confirmed", recipient, payout: { raw: "99000000" }, fee: { raw: "1000000" } });
+    expect(claim.txHash).toMatch(/^0x[0-9a-f]{64}$/);
+    expect(await balanceOf(recipient)).toBe(99_000_000n);
+    expect((await balanceOf(devAccount(1).address)) - relayerBefore).toBe(1_000_000n);
+    // The member's wallet is nowhere in the claim transaction.
+    const tx = await chain.client.getTransaction({ hash: claim.txHash as `0x${string}` });
+    expect(getAddress(tx.from)).toBe(devAccount(1).address);
+
+    const status = await runCli(["--json", "status", claim.id, "--relayer", relayer.url], { env });
+    expect(status.code).toBe(0);
+    expect(status.json()).toMatchObject({ id: claim.id, status: "confirmed", txHash: claim.txHash, amount: "100000000", fee: "1000000" });
+  });
+
+  it("returns after submission with --no-wait; `status --wait` follows it", async () => {
+    const file = await approval(await commitment(), "10", "no-wait");
+    const recipient = getAddress("0x00000000000000000000000000000000000fee02");
+    const submitted = await runCli(
+      ["--json", "claim", "--plan", "1", "--approval", file, "--recipient", recipient, "--relayer", relayer.url, "--no-wait"],
+      {
+        env,
+      },
+    );
+    expect(submitted.code, submitted.stderr).toBe(0);
+    const { id, status } = submitted.json<{ id: string; status: string }>();
+    expect(["queued", "submitted", "confirmed"]).toContain(status);
+    const followed = await runCli(["status", id, "--relayer", relayer.url, "--wait"], { env });
+    expect(followed.code, followed.stderr).toBe(0);
+    expect(followed.stdout).toMatch(/^status:\s+confirmed$/m);
+    expect(await balanceOf(recipient)).toBe(9_900_000n);
+  });
+
+  it("shows the relayer's error code and message, and says when the relayer cannot be reached", async () => {
+    const unknown = await runCli(["--json", "status", "0".repeat(32), "--relayer", relayer.url], { env });
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/^error: the relayer refused \(CLAIM_NOT_FOUND\): .+\n$/);
+    expect(unknown.json<{ error: { code: string } }>().error.code).toBe("CLAIM_NOT_FOUND");
+
+    const file = await approval(await commitment(), "1", "unreachable");
+    const down = await runCli(
+      [
+        "claim",
+        "--plan",
+        "1",
+        "--approval",
+        file,
+        "--recipient",
+        "0x00000000000000000000000000000000000fee03",
+        "--relayer",
+        "http://127.0.0.1:9",
+      ],
+      {
+        env,
+      },
+    );
+    expect(down.code).toBe(1);
+    expect(down.stderr).toMatch(/^error: cannot reach the relayer at http:\/\/127\.0\.0\.1:9 \(.+\)\n/);
+    expect(down.stderr).toContain("hint: is the relayer running? pass --relayer <url> or set HUZHU_RELAYER_URL\n");
+    expect(down.stderr).not.toContain("proving");
+  });
+});
