@@ -4,6 +4,7 @@
  * assessor, and relayer processes.
  */
 import { type ChildProcess, spawn } from "node:child_process";
+import { createServer } from "node:net";
 import { join } from "node:path";
 import { network } from "hardhat";
 import { type Address, createPublicClient, type Hex, http, toHex } from "viem";
@@ -33,11 +34,20 @@ async function rpcAnswers(url: string): Promise<boolean> {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] }),
+      signal: AbortSignal.timeout(2_000),
     });
     return response.ok;
   } catch {
     return false;
   }
+}
+
+function portInUse(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once("error", () => resolve(true));
+    probe.listen(port, HOST, () => probe.close(() => resolve(false)));
+  });
 }
 
 export interface Chain {
@@ -50,7 +60,8 @@ export interface Chain {
 /** Starts `hardhat node` on 127.0.0.1:port and waits until it answers. */
 export async function startChain(port: number, timeoutMs = 60_000): Promise<Chain> {
   const rpcUrl = `http://${HOST}:${port}`;
-  if (await rpcAnswers(rpcUrl)) throw new Error(`port ${port} already serves a chain; stop it or choose another port (HUZHU_CHAIN_PORT)`);
+  if (await portInUse(port))
+    throw new Error(`the chain node cannot use port ${port}: it is already in use; stop what holds it or choose another port`);
   const child = spawn(
     process.execPath,
     [join(ROOT, "node_modules/hardhat/dist/src/cli.js"), "node", "--hostname", HOST, "--port", String(port)],

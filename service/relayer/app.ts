@@ -7,7 +7,7 @@ import rateLimit from "@fastify/rate-limit";
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
-import Fastify, { type FastifyError } from "fastify";
+import Fastify, { type FastifyError, LogController } from "fastify";
 import type { Logger } from "pino";
 import type { PoolGateway } from "./chain.ts";
 import { ClaimService } from "./claims.ts";
@@ -86,7 +86,7 @@ export async function buildApp(deps: RelayerDeps) {
     loggerInstance: deps.log,
     bodyLimit: deps.bodyLimitBytes,
     // Requests are logged below without addresses; Fastify's own lines would carry the client IP.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     requestIdHeader: false,
     return503OnClosing: true,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false, useDefaults: false } },

@@ -1,0 +1,234 @@
+/**
+ * `npm run demo`: the whole story, unattended, on its own local chain. Several members join the
+ * demo plan, one suffers a loss, an assessor approves it, the member proves the claim on their own
+ * machine and sends it through the relayer to a fresh address, and the payout lands. The summary
+ * shows the transactions, the balances, and that nothing on chain links the payout to the member.
+ * Exits 0 only if every step succeeded. `--json` prints the summary as JSON.
+ */
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pino } from "pino";
+import { type Address, createWalletClient, formatUnits, type Hex, http, parseAbi } from "viem";
+import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
+import { loadConfig } from "../service/relayer/config.ts";
+import { startRelayer } from "../service/relayer/server.ts";
+import {
+  buildClaim,
+  claimSubmission,
+  createIdentity,
+  demoTokenAbi,
+  huzhuPoolAbi,
+  type Identity,
+  RelayerClient,
+  randomFieldElement,
+  releaseProver,
+  signApproval,
+} from "../service/sdk/index.ts";
+import { claimArtifacts } from "../service/sdk/node.ts";
+import { type Chain, DEV_ROLES, deployLocal, devAccount, publicClientFor, startChain } from "./lib/stack.ts";
+
+const json = process.argv.includes("--json");
+const MEMBERS = 4;
+const CLAIMANT = 2; // which member suffers the loss
+const PERIODS = 12;
+const AMOUNT = 250_000_000n; // 250 dUSD
+const erc20 = parseAbi(["function balanceOf(address) view returns (uint256)", "function approve(address,uint256) returns (bool)"]);
+
+let step = 0;
+function say(text: string): void {
+  step += 1;
+  if (!json) process.stdout.write(`[${step}] ${text}\n`);
+}
+function detail(text: string): void {
+  if (!json) process.stdout.write(`    ${text}\n`);
+}
+
+function check(condition: boolean, what: string): void {
+  if (!condition) throw new Error(`check failed: ${what}`);
+  detail(`ok: ${what}`);
+}
+
+let chain: Chain | undefined;
+
+async function main(): Promise<Record<string, unknown>> {
+  const port = Number(process.env.HUZHU_DEMO_CHAIN_PORT ?? 18_545 + Math.floor(Math.random() * 1000));
+  say(`starting a local chain on 127.0.0.1:${port}`);
+  chain = await startChain(port);
+  const client = publicClientFor(chain.rpcUrl);
+  const { record, assessor } = await deployLocal(chain.rpcUrl);
+  const { pool, demoToken: token } = record;
+  detail(`pool ${pool}, demo plan 1 paying in dUSD ${token}`);
+
+  const relayer = await startRelayer(
+    loadConfig({
+      HUZHU_RPC_URL: chain.rpcUrl,
+      HUZHU_POOL: pool,
+      HUZHU_FROM_BLOCK: String(record.deployBlock),
+      HUZHU_RELAYER_KEY: devAccount(DEV_ROLES.relayer).privateKey,
+      HUZHU_RELAYER_PORT: "0",
+      HUZHU_RELAYER_DATA_DIR: mkdtempSync(join(tmpdir(), "huzhu-demo-relayer-")),
+      HUZHU_POLL_INTERVAL_MS: "200",
+    }),
+    pino({ level: "warn" }),
+  );
+  try {
+    detail(`relayer ${relayer.address} (address ${relayer.gateway.relayer})`);
+
+    say(`${MEMBERS} members join the plan, each paying ${PERIODS} periods from their own wallet`);
+    const members: Array<{ identity: Identity; wallet: Address }> = [];
+    const joinTxs: Hex[] = [];
+    for (let i = 0; i < MEMBERS; i++) {
+      const payer = devAccount(DEV_ROLES.firstMember + i);
+      const wallet = createWalletClient({ account: privateKeyToAccount(payer.privateKey), transport: http(chain.rpcUrl) });
+      const send = async (hash: Hex) => client.waitForTransactionReceipt({ hash });
+      const cost = 10_000_000n * BigInt(PERIODS);
+      await send(
+        await wallet.writeContract({ chain: null, address: token, abi: demoTokenAbi, functionName: "mint", args: [payer.address, cost] }),
+      );
+      await send(await wallet.writeContract({ chain: null, address: token, abi: erc20, functionName: "approve", args: [pool, cost] }));
+      const identity = createIdentity();
+      const tx = await wallet.writeContract({
+        chain: null,
+        address: pool,
+        abi: huzhuPoolAbi,
+        functionName: "join",
+        args: [1n, identity.commitment, PERIODS],
+      });
+      await send(tx);
+      joinTxs.push(tx);
+      members.push({ identity, wallet: payer.address });
+      detail(`member ${i + 1}: wallet ${payer.address} joined (tx ${tx})`);
+    }
+
+    const claimant = members[CLAIMANT];
+    if (!claimant) throw new Error("no claimant");
+    say(`member ${CLAIMANT + 1} suffers a loss; the assessor reviews it off-chain and approves ${formatUnits(AMOUNT, 6)} dUSD`);
+    const approval = signApproval(assessor, {
+      commitment: claimant.identity.commitment,
+      planId: 1n,
+      eventId: randomFieldElement(),
+      amount: AMOUNT,
+      expiresAtEpoch: 30n,
+    });
+
+    const recipient = privateKeyToAccount(generatePrivateKey()).address;
+    const relayerClient = new RelayerClient(relayer.address);
+    const quote = await relayerClient.quote(1n, AMOUNT);
+    say(
+      `the member asks the relayer for a quote: fee ${formatUnits(BigInt(quote.quote.fee), 6)} dUSD; proves locally, paying to a fresh address ${recipient}`,
+    );
+    const claimantNonce = await client.getTransactionCount({ address: claimant.wallet });
+    let lastPercent = -25;
+    const built = await buildClaim(
+      { client, pool, fromBlock: BigInt(record.deployBlock) },
+      {
+        identity: claimant.identity,
+        approval,
+        recipient,
+        relayer: quote.quote.relayer,
+        fee: BigInt(quote.quote.fee),
+        artifacts: claimArtifacts(),
+        onProgress: (p) => {
+          if (p.percent - lastPercent >= 25 || p.percent === 100) {
+            lastPercent = p.percent;
+            detail(`proving: ${p.percent}% ${p.step}`);
+          }
+        },
+      },
+    );
+
+    say("the member sends the proof to the relayer, which checks it and pays the gas");
+    const submitted = await relayerClient.submitClaim(claimSubmission(quote, built.claimProof, recipient));
+    detail(`claim ${submitted.id}: ${submitted.status}`);
+    const final = await relayerClient.waitForClaim(submitted.id, {
+      intervalMs: 200,
+      timeoutMs: 120_000,
+      onUpdate: (s) => detail(`status: ${s.status}`),
+    });
+    if (final.status !== "confirmed" || !final.txHash) throw new Error(`the claim ended ${final.status}: ${final.reason ?? "no reason"}`);
+
+    say("the payout landed; checking what the chain shows");
+    const tx = await client.getTransaction({ hash: final.txHash as Hex });
+    const receipt = await client.getTransactionReceipt({ hash: final.txHash as Hex });
+    const fee = BigInt(quote.quote.fee);
+    const received = await client.readContract({ address: token, abi: erc20, functionName: "balanceOf", args: [recipient] });
+    const relayerFee = await client.readContract({
+      address: token,
+      abi: erc20,
+      functionName: "balanceOf",
+      args: [relayer.gateway.relayer],
+    });
+    const books = await client.readContract({ address: pool, abi: huzhuPoolAbi, functionName: "books", args: [1n] });
+    const poolBalance = await client.readContract({ address: token, abi: erc20, functionName: "balanceOf", args: [pool] });
+    check(receipt.status === "success", "the claim transaction succeeded");
+    check(received === AMOUNT - fee, `the recipient received amount - fee = ${formatUnits(AMOUNT - fee, 6)} dUSD`);
+    check(relayerFee === fee, `the relayer received its fee of ${formatUnits(fee, 6)} dUSD`);
+    check(
+      tx.from.toLowerCase() === relayer.gateway.relayer.toLowerCase(),
+      "the claim transaction was sent by the relayer, not by any member",
+    );
+    const wallets = members.map((m) => m.wallet.toLowerCase());
+    check(
+      !wallets.includes(recipient.toLowerCase()) && !wallets.includes(tx.from.toLowerCase()),
+      "neither the sender nor the recipient is a member's wallet",
+    );
+    check(
+      (await client.getTransactionCount({ address: claimant.wallet })) === claimantNonce,
+      "the claimant's wallet sent nothing while claiming",
+    );
+    check(
+      (await client.getTransactionCount({ address: recipient })) === 0,
+      "the recipient address is fresh: it has never sent a transaction",
+    );
+    const logged = JSON.stringify([tx.input, receipt.logs.map((l) => [l.data, ...l.topics])]).toLowerCase();
+    const leaks = members
+      .flatMap((m) => [m.wallet.slice(2).toLowerCase(), m.identity.commitment.toString(16)])
+      .filter((needle) => logged.includes(needle));
+    check(leaks.length === 0, "the claim's calldata and events contain no member wallet and no identity commitment");
+    check(
+      books.contributed - books.paidOut - books.fees === poolBalance,
+      "the plan's books balance: contributed - paid - fees = pool balance",
+    );
+
+    return {
+      ok: true,
+      chain: chain.rpcUrl,
+      pool,
+      token,
+      relayer: relayer.gateway.relayer,
+      members: members.map((m, i) => ({ wallet: m.wallet, joinTx: joinTxs[i] })),
+      claim: { id: submitted.id, txHash: final.txHash, block: String(receipt.blockNumber), nullifier: built.request.nullifier.toString() },
+      payout: { recipient, amount: AMOUNT.toString(), fee: fee.toString(), received: received.toString() },
+      books: {
+        contributed: books.contributed.toString(),
+        paidOut: books.paidOut.toString(),
+        fees: books.fees.toString(),
+        poolBalance: poolBalance.toString(),
+      },
+    };
+  } finally {
+    await relayer.app.close();
+  }
+}
+
+main()
+  .then(async (summary) => {
+    if (json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+    else {
+      const s = summary as { claim: { txHash: string }; payout: { recipient: string; received: string }; books: Record<string, string> };
+      process.stdout.write(
+        `\nDemo complete: ${formatUnits(BigInt(s.payout.received), 6)} dUSD reached ${s.payout.recipient} in ${s.claim.txHash}; ` +
+          `the plan holds ${formatUnits(BigInt(s.books.poolBalance ?? "0"), 6)} dUSD. Nothing on chain links the payout to the member.\n`,
+      );
+    }
+    await chain?.stop();
+    await releaseProver();
+    process.exit(0);
+  })
+  .catch(async (error: unknown) => {
+    process.stderr.write(`demo failed: ${(error as Error).message}\n`);
+    await chain?.stop().catch(() => {});
+    await releaseProver();
+    process.exit(1);
+  });
