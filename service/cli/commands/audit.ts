@@ -74,7 +74,7 @@ export function registerAudit(program: Command): void {
         process.stdout.write(opts.json ? `${reportJson(report)}\n` : reportText(report));
         process.exitCode = report.ok ? 0 : 1;
       } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
+        const message = (error as { shortMessage?: string }).shortMessage ?? (error instanceof Error ? error.message : String(error));
         if (opts.json) process.stdout.write(`${JSON.stringify({ ok: false, error: message })}\n`);
         else process.stderr.write(`huzhu audit: ${message}\n`);
         process.exitCode = 2;
