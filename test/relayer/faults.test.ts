@@ -154,6 +154,44 @@ describe("relayer faults", () => {
     }
   });
 
+  it("re-prices a transaction stuck in the mempool (same nonce) and the claim still pays once", async () => {
+    const env = { ...relayerEnv(stack.chain.rpcUrl, mkdtempSync(join(tmpdir(), "huzhu-relayer-"))), HUZHU_REPRICE_AFTER_SECONDS: "1" };
+    const node = await relayer(env);
+    try {
+      const claim = await makeClaim(stack, stack.members[0] as never, await getQuote(node.url, 500_000n), recipient(0xb4));
+      const nonceBefore = await stack.client.getTransactionCount({ address: RELAYER.address });
+      await rpc(stack.chain.rpcUrl, "evm_setAutomine", [false]);
+      const accepted = await postClaim(node.url, claim.body);
+      const first = await waitForStatus(node.url, accepted.body.id as string, ["submitted"]);
+      // Not mined: after a second the relayer replaces it with a higher fee.
+      const deadline = Date.now() + 20_000;
+      let replaced = first;
+      while (replaced.txHash === first.txHash && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 250));
+        replaced = await waitForStatus(node.url, accepted.body.id as string, ["submitted"]);
+      }
+      expect(replaced.txHash).not.toBe(first.txHash);
+      // The replacement took the same nonce, so the node dropped the first version.
+      const after = await stack.client.getTransaction({ hash: replaced.txHash as `0x${string}` });
+      expect(after.nonce).toBe(nonceBefore);
+      await expect(stack.client.getTransaction({ hash: first.txHash as `0x${string}` })).rejects.toThrow("could not be found");
+      const metrics = await (await fetch(`${node.url}/metrics`)).text();
+      expect(metrics).toMatch(/huzhu_relayer_transactions_sent_total\{kind="reprice"\} [1-9]/);
+
+      await rpc(stack.chain.rpcUrl, "evm_mine");
+      await rpc(stack.chain.rpcUrl, "evm_setAutomine", [true]);
+      const done = await waitForStatus(node.url, accepted.body.id as string, ["confirmed", "failed"]);
+      expect(done.status).toBe("confirmed");
+      expect(await paidEvents(claim.body.request.nullifier)).toHaveLength(1);
+      expect(await stack.client.getTransactionCount({ address: RELAYER.address })).toBe(nonceBefore + 1);
+      // Private by default: the relayer's log never names a client address.
+      expect(node.output()).toContain(accepted.body.id as string);
+      expect(node.output()).not.toMatch(/remoteAddress|"ip"|127\.0\.0\.1:\d+"[^\n]*(claim|nullifier)/);
+    } finally {
+      await node.stop();
+    }
+  });
+
   it("refuses to start with a clear message when its configuration is wrong", async () => {
     await expect(spawnRelayer({ HUZHU_RPC_URL: "", HUZHU_DEPLOYMENT: "", HUZHU_RELAYER_KEY: RELAYER.privateKey }, 20_000)).rejects.toThrow(
       "relayer configuration error: HUZHU_RPC_URL is required",
