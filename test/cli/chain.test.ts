@@ -281,6 +281,28 @@ describe("assessor", () => {
     expect(wrongPassword.code).toBe(1);
     expect(wrongPassword.stderr).toBe(`error: wrong password for the assessor key ${keyFile} (or the file was altered)\n`);
   });
+
+  it("revokes an assessor with its Merkle path, after which it is no longer in the set", async () => {
+    const keyFile = join(work, "revoked-assessor.json");
+    expect((await runCli(["assessor", "keygen", "--out", keyFile], { env })).code).toBe(0);
+    expect((await runCli(["assessor", "add", "2", "--key", keyFile, "--dev-account", "0"], { env })).code).toBe(0);
+    const other = join(work, "kept-assessor.json");
+    expect((await runCli(["assessor", "keygen", "--out", other], { env })).code).toBe(0);
+    expect((await runCli(["assessor", "add", "2", "--key", other, "--dev-account", "0"], { env })).code).toBe(0);
+
+    const revoked = await runCli(["--json", "assessor", "revoke", "2", "--key", keyFile, "--dev-account", "0"], { env });
+    expect(revoked.code, revoked.stderr).toBe(0);
+    const tree = await loadAssessorTree({ client: chain.client, pool: chain.pool, fromBlock: chain.deployBlock }, 2n);
+    const key = JSON.parse(readFileSync(keyFile, "utf8")) as { publicKey: [string, string] };
+    expect(tree.has([BigInt(key.publicKey[0]), BigInt(key.publicKey[1])])).toBe(false);
+    const onChain = await chain.client.readContract({ address: chain.pool, abi: huzhuPoolAbi, functionName: "assessorRoot", args: [2n] });
+    expect(tree.root).toBe(onChain);
+    expect(revoked.json()).toMatchObject({ action: "revoke", assessorRoot: onChain.toString() });
+
+    const again = await runCli(["assessor", "revoke", "2", "--key", keyFile, "--dev-account", "0"], { env });
+    expect(again.code).toBe(1);
+    expect(again.stderr).toBe("error: this assessor key is not in plan 2's set\n");
+  });
 });
 
 describe("claim --direct", () => {
@@ -334,7 +356,7 @@ describe("claim --direct", () => {
     );
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toContain(
-      `warning: --direct submits from ${mnemonicToAccount(DEV_MNEMONIC, { addressIndex: 7 }).address}: anyone can see that this wallet received a claim payout`,
+      `warning: --direct submits from ${mnemonicToAccount(DEV_MNEMONIC, { addressIndex: 7 }).address}: anyone can link this wallet to the claim paid to ${getAddress(recipient)}`,
     );
     expect(result.stderr).toMatch(/proving: 10% proving/);
     expect(result.stderr).toMatch(/proof ready in [0-9.]+ s/);

@@ -82,7 +82,7 @@ async function claim(opts: ClaimOptions, out: Output): Promise<void> {
   let account: Awaited<ReturnType<typeof loadAccount>> | undefined;
   if (opts.direct) {
     account = await loadAccount(opts, connection, out);
-    out.warn(`--direct submits from ${account.address}: anyone can see that this wallet received a claim payout to ${recipient}`);
+    out.warn(`--direct submits from ${account.address}: anyone can link this wallet to the claim paid to ${recipient}`);
     relayer = account.address;
     fee = 0n;
   } else {
