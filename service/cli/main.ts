@@ -5,8 +5,8 @@
  */
 import { Command } from "commander";
 import { registerAssessor } from "./commands/assessor.ts";
-import { registerCeremony } from "./commands/ceremony.ts";
 import { registerAudit } from "./commands/audit.ts";
+import { registerCeremony } from "./commands/ceremony.ts";
 import { registerClaim } from "./commands/claim.ts";
 import { registerIdentity } from "./commands/identity.ts";
 import { registerMembership } from "./commands/membership.ts";
@@ -23,7 +23,7 @@ registerPlans(program);
 registerMembership(program);
 registerAssessor(program);
 registerClaim(program);
-registerCeremony(program);
 registerAudit(program);
+registerCeremony(program);
 
 await program.parseAsync(process.argv);

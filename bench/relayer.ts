@@ -1,0 +1,338 @@
+/**
+ * Relayer benchmark against a Hardhat node on 127.0.0.1 and a relayer process of its own:
+ * valid claims accepted per second beside the verification ceiling (cores / warm verify time),
+ * accept latency, service under a flood of invalid proofs from several clients (each from its own
+ * loopback address), and claims confirmed per minute with interval mining.
+ * Runs alone with `node bench/relayer.ts`.
+ */
+
+import { mkdtempSync } from "node:fs";
+import { request } from "node:http";
+import { cpus, tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Logger } from "pino";
+import { type Address, createWalletClient, type Hex, http, parseAbi } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import { scriptLogger } from "../scripts/lib/log.ts";
+import { deployLocal, devAccount, publicClientFor, rpc, spawnRelayer, startChain } from "../scripts/lib/stack.ts";
+import {
+  buildClaim,
+  claimContext,
+  createIdentity,
+  demoTokenAbi,
+  huzhuPoolAbi,
+  type Identity,
+  randomFieldElement,
+  releaseProver,
+  requestToJson,
+  signApproval,
+  verifyClaimProof,
+} from "../service/sdk/index.ts";
+import { claimArtifacts, loadVerificationKey } from "../service/sdk/node.ts";
+import { type BenchEntry, entry, median, p95 } from "./stats.ts";
+
+const erc20 = parseAbi(["function approve(address,uint256) returns (bool)"]);
+
+interface Reply {
+  status: number;
+  ms: number;
+}
+
+/** One HTTP request from a chosen loopback address (the relayer rate-limits per client address). */
+function call(url: string, method: "GET" | "POST", body: unknown, localAddress: string): Promise<Reply> {
+  const started = performance.now();
+  const target = new URL(url);
+  const payload = body === undefined ? undefined : JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host: target.hostname,
+        port: target.port,
+        path: target.pathname,
+        method,
+        localAddress,
+        headers: payload ? { "content-type": "application/json", "content-length": Buffer.byteLength(payload) } : {},
+      },
+      (res) => {
+        res.resume();
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, ms: performance.now() - started }));
+      },
+    );
+    req.on("error", reject);
+    if (payload) req.write(payload);
+    req.end();
+  });
+}
+
+export interface RelayerBenchResult {
+  entries: BenchEntry[];
+  table: string;
+}
+
+export async function benchRelayer(log: Logger): Promise<RelayerBenchResult> {
+  const chain = await startChain(21_000 + Math.floor(Math.random() * 5000));
+  const running: Array<{ stop(signal?: NodeJS.Signals): Promise<number | null> }> = [];
+  try {
+    const { record, assessor } = await deployLocal(chain.rpcUrl);
+    const client = publicClientFor(chain.rpcUrl);
+    const pool = record.pool;
+    const members: Identity[] = [];
+    log.info("relayer: 8 members join");
+    for (let i = 0; i < 8; i++) {
+      const payer = devAccount(2 + i);
+      const wallet = createWalletClient({ account: privateKeyToAccount(payer.privateKey), transport: http(chain.rpcUrl) });
+      const wait = async (hash: Hex) => client.waitForTransactionReceipt({ hash });
+      const identity = createIdentity();
+      await wait(
+        await wallet.writeContract({
+          chain: null,
+          address: record.demoToken,
+          abi: demoTokenAbi,
+          functionName: "mint",
+          args: [payer.address, 10n ** 12n],
+        }),
+      );
+      await wait(
+        await wallet.writeContract({
+          chain: null,
+          address: record.demoToken,
+          abi: erc20,
+          functionName: "approve",
+          args: [pool, 10n ** 12n],
+        }),
+      );
+      await wait(
+        await wallet.writeContract({
+          chain: null,
+          address: pool,
+          abi: huzhuPoolAbi,
+          functionName: "join",
+          args: [1n, identity.commitment, 1000],
+        }),
+      );
+      members.push(identity);
+    }
+    const relayer = await spawnRelayer({
+      HUZHU_RPC_URL: chain.rpcUrl,
+      HUZHU_RELAYER_KEY: devAccount(1).privateKey,
+      HUZHU_POOL: pool,
+      HUZHU_FROM_BLOCK: String(record.deployBlock),
+      HUZHU_RELAYER_PORT: "0",
+      HUZHU_RELAYER_DATA_DIR: mkdtempSync(join(tmpdir(), "huzhu-bench-relayer-")),
+      HUZHU_POLL_INTERVAL_MS: "200",
+      HUZHU_LOG_LEVEL: "info",
+      HUZHU_RATE_LIMIT_PER_MINUTE: "600",
+    });
+    running.push(relayer);
+    const relayerAddress = devAccount(1).address;
+
+    let made = 0;
+    const makeClaims = async (count: number) => {
+      const bodies = [];
+      for (let i = 0; i < count; i++) {
+        const member = members[made % members.length] as Identity;
+        made += 1;
+        const quoteReply = await fetch(`${relayer.url}/v1/quote`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ planId: "1", amount: "1000000" }),
+        });
+        const quote = (await quoteReply.json()) as { quote: { fee: string; relayer: Address }; signature: string };
+        const approval = signApproval(assessor, {
+          commitment: member.commitment,
+          planId: 1n,
+          eventId: randomFieldElement(),
+          amount: 1_000_000n,
+          expiresAtEpoch: 1000n,
+        });
+        const recipient = privateKeyToAccount(`0x${(made + 1000).toString(16).padStart(64, "0")}` as Hex).address;
+        const built = await buildClaim(
+          { client, pool, fromBlock: BigInt(record.deployBlock) },
+          {
+            identity: member,
+            approval,
+            recipient,
+            relayer: quote.quote.relayer,
+            fee: BigInt(quote.quote.fee),
+            artifacts: claimArtifacts(),
+          },
+        );
+        bodies.push({
+          body: { quote: quote.quote, quoteSignature: quote.signature, request: requestToJson(built.request), proof: built.proof },
+          built,
+        });
+      }
+      return bodies;
+    };
+    const waitConfirmed = async (ids: string[], timeoutMs = 300_000) => {
+      const deadline = Date.now() + timeoutMs;
+      for (const id of ids) {
+        for (;;) {
+          const status = (await (await fetch(`${relayer.url}/v1/claims/${id}`)).json()) as { status: string; reason?: string };
+          if (status.status === "confirmed") break;
+          if (status.status === "failed") throw new Error(`claim ${id} failed: ${status.reason}`);
+          if (Date.now() > deadline) throw new Error(`claim ${id} not confirmed in time`);
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+      }
+    };
+
+    // 1. Valid claims accepted per second (blocks are not mined meanwhile, so acceptance is all that runs).
+    const ACCEPT = 24;
+    log.info({ claims: ACCEPT }, "relayer: proving claims for the acceptance run");
+    const batch = await makeClaims(ACCEPT);
+    const vkey = loadVerificationKey();
+    const verifyMs: number[] = [];
+    const chainId = BigInt(record.chainId);
+    for (const { built } of batch) {
+      const r = built.request;
+      const signals = {
+        ...built.claimProof.claim,
+        context: claimContext({ chainId, pool, planId: r.planId, recipient: r.recipient, relayer: r.relayer, fee: r.fee }),
+      };
+      const t = performance.now();
+      if (!(await verifyClaimProof(vkey, built.proof, signals))) throw new Error("a benchmark proof does not verify");
+      verifyMs.push(performance.now() - t);
+    }
+    const verifyMedian = median(verifyMs.slice(2));
+    const ceiling = (cpus().length * 1000) / verifyMedian;
+
+    await rpc(chain.rpcUrl, "evm_setAutomine", [false]);
+    const latencies: number[] = [];
+    const ids: string[] = [];
+    const CONCURRENCY = 4;
+    const started = performance.now();
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: CONCURRENCY }, async () => {
+        while (next < batch.length) {
+          const item = batch[next++];
+          if (!item) break;
+          const t = performance.now();
+          const reply = await fetch(`${relayer.url}/v1/claims`, {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify(item.body),
+          });
+          latencies.push(performance.now() - t);
+          const body = (await reply.json()) as { id: string; message?: string };
+          if (reply.status !== 202) throw new Error(`claim refused: ${reply.status} ${body.message}`);
+          ids.push(body.id);
+        }
+      }),
+    );
+    const acceptSeconds = (performance.now() - started) / 1000;
+    const acceptedPerSecond = ACCEPT / acceptSeconds;
+    await rpc(chain.rpcUrl, "evm_mine");
+    await rpc(chain.rpcUrl, "evm_setAutomine", [true]);
+    await waitConfirmed(ids);
+
+    // 2. A flood of invalid proofs from three clients while an honest member submits and a monitor polls /health.
+    log.info("relayer: flood of invalid proofs");
+    const honest = await makeClaims(6);
+    const [template] = await makeClaims(1);
+    if (!template) throw new Error("no template");
+    const bad = {
+      ...template.body,
+      proof: { ...template.body.proof, pi_a: [template.body.proof.pi_c[0], template.body.proof.pi_c[1], "1"] },
+    };
+    let flooding = true;
+    const floodStatus = new Map<number, number>();
+    const flooders = ["127.0.0.2", "127.0.0.3", "127.0.0.4"].flatMap((address) =>
+      Array.from({ length: 4 }, async () => {
+        while (flooding) {
+          const reply = await call(`${relayer.url}/v1/claims`, "POST", bad, address).catch(() => ({ status: 0, ms: 0 }));
+          floodStatus.set(reply.status, (floodStatus.get(reply.status) ?? 0) + 1);
+        }
+      }),
+    );
+    const health: number[] = [];
+    const monitor = (async () => {
+      while (flooding) {
+        health.push((await call(`${relayer.url}/health`, "GET", undefined, "127.0.0.5")).ms);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    })();
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const honestMs: number[] = [];
+    let honestAccepted = 0;
+    for (const { body } of honest) {
+      const reply = await call(`${relayer.url}/v1/claims`, "POST", body, "127.0.0.6");
+      honestMs.push(reply.ms);
+      if (reply.status === 202) honestAccepted += 1;
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    }
+    flooding = false;
+    await Promise.all([...flooders, monitor]);
+    const floodTotal = [...floodStatus.values()].reduce((a, b) => a + b, 0);
+
+    // 3. End to end with a block every second: claims confirmed per minute.
+    log.info("relayer: end to end with interval mining");
+    const E2E = 12;
+    const e2eBatch = await makeClaims(E2E);
+    await rpc(chain.rpcUrl, "evm_setAutomine", [false]);
+    await rpc(chain.rpcUrl, "evm_setIntervalMining", [1000]);
+    const e2eStart = performance.now();
+    const e2eIds = await Promise.all(
+      e2eBatch.map(async ({ body }) => {
+        const reply = await fetch(`${relayer.url}/v1/claims`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify(body),
+        });
+        return ((await reply.json()) as { id: string }).id;
+      }),
+    );
+    await waitConfirmed(e2eIds);
+    const e2eMinutes = (performance.now() - e2eStart) / 60_000;
+    await rpc(chain.rpcUrl, "evm_setIntervalMining", [0]);
+    await rpc(chain.rpcUrl, "evm_setAutomine", [true]);
+    void relayerAddress;
+
+    const entries = [
+      entry("relayer.accept.valid_claims_per_second", acceptedPerSecond, "claims/s", ceiling),
+      entry("relayer.verify.warm.median", verifyMedian, "ms"),
+      entry("relayer.accept.latency.p50", median(latencies), "ms"),
+      entry("relayer.accept.latency.p95", p95(latencies), "ms"),
+      entry("relayer.flood.health.p95", p95(health), "ms"),
+      entry("relayer.flood.honest_accept.p50", median(honestMs), "ms", median(latencies)),
+      entry("relayer.flood.honest_accepted_fraction", honestAccepted / honest.length, "fraction"),
+      entry("relayer.flood.requests", floodTotal, "requests"),
+      entry("relayer.e2e.confirmed_per_minute", E2E / e2eMinutes, "claims/min"),
+    ];
+    const f = (x: number, d = 1) => x.toLocaleString("en-US", { maximumFractionDigits: d });
+    const statusList = [...floodStatus.entries()]
+      .sort(([a], [b]) => a - b)
+      .map(([s, n]) => `${n} x ${s}`)
+      .join(", ");
+    const table = [
+      "| measure | value | beside |",
+      "| --- | ---: | --- |",
+      `| valid claims accepted per second (${ACCEPT} claims, 4 concurrent clients) | ${f(acceptedPerSecond)} | ceiling ${f(ceiling)} = ${cpus().length} cores / ${f(verifyMedian)} ms warm verify (ratio ${f(acceptedPerSecond / ceiling, 2)}) |`,
+      `| accept latency p50 / p95 | ${f(median(latencies), 0)} / ${f(p95(latencies), 0)} ms | |`,
+      `| under a flood of invalid proofs (3 clients x 4 connections, ${floodTotal} requests: ${statusList}): /health p95 | ${f(p95(health), 1)} ms | |`,
+      `| under the flood: honest claims accepted | ${honestAccepted} / ${honest.length}, p50 ${f(median(honestMs), 0)} ms | p50 without flood ${f(median(latencies), 0)} ms |`,
+      `| end to end, a block every second: claims confirmed per minute (${E2E} claims) | ${f(E2E / e2eMinutes)} | |`,
+    ].join("\n");
+    return { entries, table };
+  } finally {
+    for (const process of running) await process.stop();
+    await chain.stop();
+  }
+}
+
+if (import.meta.main) {
+  const log = scriptLogger("bench");
+  benchRelayer(log).then(
+    async (result) => {
+      process.stdout.write(`${result.table}\n`);
+      for (const e of result.entries) log.info(e, e.name);
+      await releaseProver();
+      process.exit(0);
+    },
+    (error: unknown) => {
+      log.error({ err: error }, "relayer benchmark failed");
+      process.exit(1);
+    },
+  );
+}
