@@ -6,6 +6,7 @@
  */
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import pretty from "pino-pretty";
 import { loadConfig } from "../service/relayer/config.ts";
 import { relayerLogger, startRelayer } from "../service/relayer/server.ts";
 import { releaseProver } from "../service/sdk/index.ts";
@@ -69,7 +70,9 @@ async function main(): Promise<void> {
     HUZHU_RELAYER_PORT: String(relayerPort),
     HUZHU_RELAYER_DATA_DIR: relayerDir,
   });
-  const relayer = await startRelayer(config, relayerLogger(process.env.HUZHU_LOG_LEVEL ?? "info"));
+  const readable =
+    process.env.HUZHU_LOG_FORMAT === "json" ? undefined : pretty({ colorize: process.stdout.isTTY, ignore: "pid,hostname", sync: true });
+  const relayer = await startRelayer(config, relayerLogger(process.env.HUZHU_LOG_LEVEL ?? "info", readable));
   stopRelayer = () => relayer.app.close();
 
   log.info({ ...record, deploymentFile, relayer: relayer.address, relayerAddress: relayer.gateway.relayer }, "local stack ready");

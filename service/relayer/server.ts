@@ -5,7 +5,7 @@
  * recorded first), closes the store and exits; unfinished claims resume on the next start.
  */
 import { join } from "node:path";
-import { pino } from "pino";
+import { type DestinationStream, pino } from "pino";
 import { releaseProver } from "../sdk/index.ts";
 import { buildApp } from "./app.ts";
 import { PoolGateway } from "./chain.ts";
@@ -13,12 +13,14 @@ import { ConfigError, loadConfig, type RelayerConfig } from "./config.ts";
 import { ClaimStore } from "./store.ts";
 import { ProofVerifier } from "./verifier.ts";
 
-export function relayerLogger(level: string) {
-  return pino({
+/** The relayer's pino logger, with redaction; `destination` lets `npm start` print readable lines. */
+export function relayerLogger(level: string, destination?: DestinationStream) {
+  const options = {
     name: "relayer",
     level,
     redact: { paths: ["req.headers.authorization", "privateKey", "*.privateKey", "proof", "*.proof"], censor: "[redacted]" },
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
 }
 
 export async function startRelayer(config: RelayerConfig, log = relayerLogger(config.logLevel)) {
