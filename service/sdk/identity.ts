@@ -17,11 +17,18 @@ export function createIdentity(): Identity {
 export function importIdentity(exported: string): Identity {
   let identity: Identity;
   try {
-    identity = Identity.import(exported);
+    identity = Identity.import(exported.trim());
   } catch (error) {
     throw new HuzhuError(ErrorCode.InvalidSecret, "not an exported Semaphore identity (expected base64 private key)", {
       cause: String(error),
     });
+  }
+  // Semaphore decodes base64 leniently: a mistyped export would silently become another identity.
+  if (identity.export() !== exported.trim()) {
+    throw new HuzhuError(
+      ErrorCode.InvalidSecret,
+      "not an exported Semaphore identity: the text is not exact base64 of a private key (check for typos)",
+    );
   }
   if (identity.secretScalar >= BABYJUBJUB_SUBORDER) {
     throw new HuzhuError(ErrorCode.InvalidSecret, "identity secret is not below the BabyJubjub subgroup order");

@@ -72,5 +72,10 @@ describe("identity import", () => {
   it("restores the Semaphore identity exported by the library", () => {
     const identity = new Identity("a member's private key");
     expect(importIdentity(identity.export()).commitment).toBe(identity.commitment);
+    // One character changed decodes to another key under lenient base64: refused instead.
+    const typo = `${identity.export().slice(0, 10)}*${identity.export().slice(11)}`;
+    expect(() => importIdentity(typo)).toThrow(
+      "not an exported Semaphore identity: the text is not exact base64 of a private key (check for typos)",
+    );
   });
 });
