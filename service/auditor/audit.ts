@@ -105,13 +105,14 @@ export async function verifyClaims(
   });
 }
 
-function throttle(ms: number, fn: (...args: never[]) => void) {
-  let last = 0;
-  return (force: boolean, ...args: never[]) => {
+/** Calls `report` at most every `ms` milliseconds, and always when `last` is true. */
+function every(ms: number): (last: boolean, report: () => void) => void {
+  let previous = 0;
+  return (last, report) => {
     const now = Date.now();
-    if (force || now - last >= ms) {
-      last = now;
-      fn(...args);
+    if (last || now - previous >= ms) {
+      previous = now;
+      report();
     }
   };
 }
@@ -134,8 +135,9 @@ export async function runAudit(options: AuditOptions): Promise<AuditReport> {
     const saved = await loadCheckpoint(options.checkpointPath);
     if (saved && saved.chainId === chainId && saved.pool.toLowerCase() === pool.toLowerCase() && saved.fromBlock === fromBlock) {
       const resume = await resumeFrom(client, saved);
-      events = resume.events;
-      readFrom = resume.nextBlock;
+      // A --to-block below the checkpoint's last block audits only up to it.
+      events = resume.events.filter((e) => e.block <= toBlock);
+      readFrom = resume.nextBlock <= toBlock + 1n ? resume.nextBlock : toBlock + 1n;
       rewoundFrom = resume.rewoundFrom;
       if (rewoundFrom !== undefined) {
         logger?.warn(
@@ -163,9 +165,7 @@ export async function runAudit(options: AuditOptions): Promise<AuditReport> {
   for (let attempt = 0; ; attempt++) {
     const block = await client.getBlock({ blockNumber: toBlock });
     toBlockHash = block.hash as Hex;
-    const progress = throttle(2_000, (p: { block: bigint; events: number }) =>
-      logger?.info({ block: p.block, toBlock, events: p.events }, "reading events"),
-    );
+    const progress = every(2_000);
     const fresh =
       readFrom <= toBlock
         ? await readPoolEvents({
@@ -174,7 +174,8 @@ export async function runAudit(options: AuditOptions): Promise<AuditReport> {
             fromBlock: readFrom,
             toBlock,
             ...(options.logChunk === undefined ? {} : { logChunk: options.logChunk }),
-            onProgress: (p) => progress(p.block === toBlock, p as never),
+            onProgress: (p) =>
+              progress(p.block === toBlock, () => logger?.info({ block: p.block, toBlock, events: p.events }, "reading events")),
           })
         : [];
     const after = await client.getBlock({ blockNumber: toBlock });
@@ -210,8 +211,12 @@ export async function runAudit(options: AuditOptions): Promise<AuditReport> {
   const pending = claims.filter((c) => c.verified === undefined).length;
   if (pending > 0) {
     const batch = await Groth16BatchVerifier.create(vkey, options.batchSize === undefined ? {} : { batchSize: options.batchSize });
-    const progress = throttle(2_000, (done: number, total: number) => logger?.info({ done, total }, "verifying claim proofs"));
-    await verifyClaims(claims, batch, (done, total) => progress(done === total, done as never, total as never));
+    const progress = every(2_000);
+    await verifyClaims(claims, batch, (done, total) =>
+      progress(done === total, () =>
+        logger?.info({ done, total, perSecond: Math.round(done / ((performance.now() - verifyStarted) / 1000)) }, "verifying claim proofs"),
+      ),
+    );
   }
   const verifyMs = performance.now() - verifyStarted;
 

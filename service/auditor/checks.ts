@@ -252,8 +252,15 @@ export function checkEvents(input: CheckInput): CheckResult {
     tokens.set(s.token, t);
   }
   for (const t of tokens.values()) {
-    const held = input.tokenBalances?.get(t.token);
-    if (held === undefined) continue;
+    if (!input.tokenBalances) continue;
+    const held = input.tokenBalances.get(t.token);
+    if (held === undefined) {
+      findings.push({
+        check: AuditCheck.TokenBalance,
+        message: `token ${t.token}: the pool's balance could not be read (balanceOf failed)`,
+      });
+      continue;
+    }
     t.held = held;
     if (held < t.owed) {
       findings.push({

@@ -182,11 +182,13 @@ export async function readPoolState(
     books.set(planId, { contributed: b.contributed, paidOut: b.paidOut, fees: b.fees });
   });
   const tokenBalances = new Map<Address, bigint>();
-  const balances = await Promise.all(
+  // A token whose balanceOf fails is left out: the books check then reports it as unread.
+  const balances = await Promise.allSettled(
     tokens.map((token) => client.readContract({ address: token, abi: erc20Abi, functionName: "balanceOf", args: [pool], blockNumber })),
   );
   tokens.forEach((token, i) => {
-    tokenBalances.set(token, balances[i] as bigint);
+    const result = balances[i];
+    if (result?.status === "fulfilled") tokenBalances.set(token, result.value);
   });
   return { planCount, verifier, memberRootHistory, books, tokenBalances };
 }

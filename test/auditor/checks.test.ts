@@ -250,5 +250,9 @@ describe("checkEvents", () => {
     ]);
     expect(result.findings[0]?.message).toContain("paidOut 50 on chain vs 0 from events");
     expect(result.findings[2]?.message).toContain("holds 1299 but plans 1, 2 hold 1300 (short by 1)");
+    const unread = check(h.events, { tokenBalances: new Map() }).findings;
+    expect(unread).toEqual([
+      expect.objectContaining({ check: AuditCheck.TokenBalance, message: expect.stringContaining("could not be read") }),
+    ]);
   });
 });
