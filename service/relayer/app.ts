@@ -30,6 +30,8 @@ export interface RelayerDeps {
   minBalanceWei: bigint;
   rateLimitPerMinute: number;
   bodyLimitBytes: number;
+  /** Origins whose pages may call the API (the member web app); "*" for any. Default ["*"]. */
+  corsOrigins?: string[];
 }
 
 const HTTP_REASON: Record<number, string> = {
@@ -117,6 +119,26 @@ export async function buildApp(deps: RelayerDeps) {
       },
       "request",
     );
+  });
+
+  // CORS, so the member web app (another origin) can call the API. It carries no credentials and
+  // no cookies, so any origin is safe by default; HUZHU_RELAYER_CORS_ORIGINS narrows it.
+  const corsOrigins = deps.corsOrigins ?? ["*"];
+  app.addHook("onRequest", async (request, reply) => {
+    const origin = request.headers.origin;
+    if (origin === undefined) return;
+    const allowed = corsOrigins.includes("*") ? "*" : corsOrigins.includes(origin) ? origin : undefined;
+    if (allowed === undefined) return;
+    void reply.header("access-control-allow-origin", allowed);
+    if (allowed !== "*") void reply.header("vary", "origin");
+    if (request.method === "OPTIONS") {
+      return reply
+        .code(204)
+        .header("access-control-allow-methods", "GET, POST")
+        .header("access-control-allow-headers", "content-type, accept")
+        .header("access-control-max-age", "600")
+        .send();
+    }
   });
 
   await app.register(swagger, {

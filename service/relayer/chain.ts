@@ -64,7 +64,8 @@ export class PoolGateway {
       nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
       rpcUrls: { default: { http: [rpcUrl] } },
     });
-    const transport = http(rpcUrl, { retryCount: 0, timeout: 10_000 });
+    // Reads issued together (the cheap checks) travel as one JSON-RPC batch.
+    const transport = http(rpcUrl, { retryCount: 0, timeout: 10_000, batch: { wait: 0 } });
     this.publicClient = createPublicClient({ chain: this.chain, transport });
     this.account = privateKeyToAccount(privateKey);
     this.walletClient = createWalletClient({ chain: this.chain, transport, account: this.account });

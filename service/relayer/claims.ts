@@ -96,7 +96,14 @@ export class ClaimService {
 
   async #check(body: ClaimBody, request: ClaimArgs, proof: Groth16Proof): Promise<{ claim: StoredClaim; created: boolean }> {
     const gateway = this.gateway;
+    let mark = performance.now();
+    const stage = (name: string) => {
+      const now = performance.now();
+      this.metrics.acceptStageSeconds.observe({ stage: name }, (now - mark) / 1000);
+      mark = now;
+    };
     await gateway.checkClaim(request);
+    stage("chain_checks");
     const quote = {
       planId: BigInt(body.quote.planId),
       amount: BigInt(body.quote.amount),
@@ -113,6 +120,7 @@ export class ClaimService {
       request,
       BigInt(Math.floor(Date.now() / 1000)),
     );
+    stage("quote");
 
     const signals: ClaimPublicSignals = {
       memberRoot: request.memberRoot,
@@ -133,6 +141,7 @@ export class ClaimService {
     const started = performance.now();
     const valid = await this.verifier.verify(proof, signals);
     this.metrics.verifySeconds.observe((performance.now() - started) / 1000);
+    stage("verify");
     if (!valid) {
       throw new RelayerError(
         RelayerErrorCode.InvalidProof,
@@ -140,6 +149,7 @@ export class ClaimService {
       );
     }
     await gateway.simulate(request, toSolidityProof(proof));
+    stage("simulate");
 
     const payload: ClaimPayload = {
       request: Object.fromEntries(Object.entries(request).map(([k, v]) => [k, String(v)])) as ClaimPayload["request"],
@@ -154,6 +164,7 @@ export class ClaimService {
       recipient: request.recipient,
       payload: JSON.stringify(payload),
     });
+    stage("store");
     if (result.created) this.onAccepted();
     return result;
   }

@@ -30,6 +30,8 @@ export interface RelayerConfig {
   bodyLimitBytes: number;
   verificationKeyPath: string | undefined;
   logLevel: string;
+  /** Origins allowed to call the API from a browser (HUZHU_RELAYER_CORS_ORIGINS, comma-separated; default "*"). */
+  corsOrigins: string[];
 }
 
 export class ConfigError extends Error {
@@ -109,5 +111,9 @@ export function loadConfig(env: Env = process.env): RelayerConfig {
     bodyLimitBytes: int(env, "HUZHU_BODY_LIMIT_BYTES", 16_384, 1024, 1_048_576),
     verificationKeyPath: env.HUZHU_VERIFICATION_KEY || undefined,
     logLevel: env.HUZHU_LOG_LEVEL || "info",
+    corsOrigins: (env.HUZHU_RELAYER_CORS_ORIGINS || "*")
+      .split(",")
+      .map((origin) => origin.trim())
+      .filter((origin) => origin !== ""),
   };
 }

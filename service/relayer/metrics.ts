@@ -30,6 +30,13 @@ export function createMetrics() {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers: [registry],
     }),
+    acceptStageSeconds: new Histogram({
+      name: "huzhu_relayer_accept_stage_seconds",
+      help: "Time spent in each stage of accepting a claim (chain_checks, quote, verify, simulate, store)",
+      labelNames: ["stage"] as const,
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5],
+      registers: [registry],
+    }),
     verifySeconds: new Histogram({
       name: "huzhu_relayer_verify_seconds",
       help: "Off-chain Groth16 verification time",

@@ -19,6 +19,9 @@ export interface SubmitterOptions {
   pollIntervalMs: number;
 }
 
+/** A pending transaction is broadcast again this often, in case a node dropped it. */
+const REBROADCAST_MS = 5_000;
+
 /** Replacement transactions must raise both fees; nodes commonly require at least +10%. */
 const REPRICE_NUMERATOR = 125n;
 
@@ -48,6 +51,9 @@ export class Submitter {
   readonly #metrics: Metrics;
   readonly #options: SubmitterOptions;
   #nextNonce: number | undefined;
+  #lastHead: bigint | undefined;
+  /** When each transaction was last broadcast (re-broadcast at most every REBROADCAST_MS). */
+  readonly #broadcastAt = new Map<string, number>();
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<void> | undefined;
   #again = false;
@@ -96,9 +102,17 @@ export class Submitter {
   }
 
   async #pass(): Promise<void> {
-    for (const claim of this.#store.unfinished("submitted")) {
-      if (this.#stopped) return;
-      await this.#track(claim);
+    const submitted = this.#store.unfinished("submitted");
+    if (submitted.length > 0) {
+      // Receipts can only change with a new block: look them up once per block, not once per pass.
+      const head = await this.#gateway.publicClient.getBlockNumber();
+      const newBlock = head !== this.#lastHead;
+      for (const claim of submitted) {
+        if (this.#stopped) return;
+        if (newBlock) await this.#track(claim, head);
+        else await this.#keepAlive(claim);
+      }
+      this.#lastHead = head;
     }
     for (const claim of this.#store.unfinished("queued")) {
       if (this.#stopped) return;
@@ -175,6 +189,7 @@ export class Submitter {
   }
 
   async #broadcast(tx: SentTransaction): Promise<void> {
+    this.#broadcastAt.set(tx.hash, Date.now());
     try {
       await this.#gateway.publicClient.sendRawTransaction({ serializedTransaction: tx.raw as Hex });
     } catch (error) {
@@ -184,12 +199,11 @@ export class Submitter {
     }
   }
 
-  async #track(claim: StoredClaim): Promise<void> {
+  async #track(claim: StoredClaim, head: bigint): Promise<void> {
     const client = this.#gateway.publicClient;
     for (const tx of [...claim.transactions].reverse()) {
       const receipt = await client.getTransactionReceipt({ hash: tx.hash }).catch(() => undefined);
       if (!receipt) continue;
-      const head = await client.getBlockNumber();
       const depth = Number(head - receipt.blockNumber) + 1;
       if (depth < this.#options.confirmations) {
         if (claim.blockNumber !== receipt.blockNumber.toString()) this.#store.markIncluded(claim.id, tx.hash, receipt.blockNumber);
@@ -208,12 +222,17 @@ export class Submitter {
       }
       return;
     }
-    // Not mined (or reorged out): keep it in the mempool, and raise its price when it is stuck.
+    // Not mined (or reorged out).
     if (claim.blockNumber !== null) this.#store.markUnincluded(claim.id);
+    await this.#keepAlive(claim);
+  }
+
+  /** Keeps a pending transaction in the mempool, and raises its price when it is stuck. */
+  async #keepAlive(claim: StoredClaim): Promise<void> {
     const last = claim.transactions.at(-1);
-    if (!last || claim.nonce === null) return;
+    if (!last || claim.nonce === null || claim.blockNumber !== null) return;
     if (Date.now() - last.sentAt < this.#options.repriceAfterMs) {
-      await this.#broadcast(last);
+      if (Date.now() - (this.#broadcastAt.get(last.hash) ?? 0) >= REBROADCAST_MS) await this.#broadcast(last);
       return;
     }
     if (await this.#gateway.nullifierSpent(BigInt((JSON.parse(claim.payload) as ClaimPayload).request.nullifier))) {
