@@ -13,6 +13,7 @@ import { releaseProver } from "../service/sdk/index.ts";
 import { scriptLogger } from "./lib/log.ts";
 import { ROOT } from "./lib/paths.ts";
 import { type Chain, DEV_ROLES, deployLocal, devAccount, startChain } from "./lib/stack.ts";
+import { serveWeb } from "./lib/web.ts";
 
 const log = scriptLogger("start");
 
@@ -25,9 +26,11 @@ function port(name: string, fallback: number): number {
 
 let chain: Chain | undefined;
 let stopRelayer: (() => Promise<void>) | undefined;
+let stopWeb: (() => Promise<void>) | undefined;
 
 async function shutdown(code: number): Promise<never> {
   log.info("stopping the relayer and the chain");
+  await stopWeb?.().catch(() => {});
   await stopRelayer?.().catch(() => {});
   await chain?.stop().catch(() => {});
   await releaseProver();
@@ -38,6 +41,7 @@ async function main(): Promise<void> {
   const stateDir = process.env.HUZHU_STATE_DIR ?? join(ROOT, ".huzhu");
   const chainPort = port("HUZHU_CHAIN_PORT", 8545);
   const relayerPort = port("HUZHU_RELAYER_PORT", 8787);
+  const webPort = port("HUZHU_WEB_PORT", 5173);
   process.on("SIGINT", () => void shutdown(0));
   process.on("SIGTERM", () => void shutdown(0));
 
@@ -74,6 +78,19 @@ async function main(): Promise<void> {
     process.env.HUZHU_LOG_FORMAT === "json" ? undefined : pretty({ colorize: process.stdout.isTTY, ignore: "pid,hostname", sync: true });
   const relayer = await startRelayer(config, relayerLogger(process.env.HUZHU_LOG_LEVEL ?? "info", readable));
   stopRelayer = () => relayer.app.close();
+  const web = await serveWeb({
+    port: webPort,
+    config: {
+      chainId: record.chainId,
+      rpcUrl: chain.rpcUrl,
+      pool: record.pool,
+      deployBlock: record.deployBlock,
+      relayerUrl: relayer.address,
+      devWallet: true,
+      demoToken: record.demoToken,
+    },
+  });
+  stopWeb = web.close;
 
   log.info({ ...record, deploymentFile, relayer: relayer.address, relayerAddress: relayer.gateway.relayer }, "local stack ready");
   const next = [
@@ -82,6 +99,7 @@ async function main(): Promise<void> {
     `  chain     ${chain.rpcUrl} (chain id ${record.chainId})`,
     `  pool      ${record.pool}, demo plan ${record.demoPlanId} paying in dUSD ${record.demoToken}`,
     `  relayer   ${relayer.address}  (API docs ${relayer.address}/docs)`,
+    `  web app   ${web.url}  (members and auditors, in the browser)`,
     `  state     ${deploymentFile}, demo assessor key ${assessorFile}`,
     "",
     "Try, in another terminal:",

@@ -1,0 +1,291 @@
+/**
+ * The member and auditor web app end to end, in headless Chromium against a real stack (Hardhat
+ * node, deployment, relayer, web server): create an identity, join with the development wallet,
+ * import an assessor's approval file, claim with the proof made in the browser, payout checked on
+ * chain; no request the page makes carries the secret or the password; the auditor view verifies
+ * the claim and marks a claim paid through a verifier that accepts anything as failed.
+ */
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { network } from "hardhat";
+import type { BrowserContext, Page } from "playwright-core";
+import { type Address, parseAbi } from "viem";
+import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { deployHuzhu } from "../../scripts/lib/deploy.ts";
+import {
+  type Chain,
+  DEMO_PLAN,
+  DEV_ROLES,
+  deployLocal,
+  devAccount,
+  type LocalDeployment,
+  publicClientFor,
+  startChain,
+} from "../../scripts/lib/stack.ts";
+import { serveWeb, type WebServer } from "../../scripts/lib/web.ts";
+import { loadConfig } from "../../service/relayer/config.ts";
+import { relayerLogger, startRelayer } from "../../service/relayer/server.ts";
+import {
+  createIdentity,
+  decryptIdentity,
+  type Identity,
+  poolLogs,
+  randomFieldElement,
+  releaseProver,
+  serializeApproval,
+  signApproval,
+} from "../../service/sdk/index.ts";
+import { ensureBrowserAndBuild, launchBrowser } from "./browser.ts";
+
+const PASSWORD = "correct horse battery staple 7";
+const DEV_WALLET_INDEX = 7;
+const SCREENSHOTS = join(import.meta.dirname, "screenshots");
+const erc20 = parseAbi(["function balanceOf(address) view returns (uint256)"]);
+
+interface Recorded {
+  url: string;
+  method: string;
+  headers: string;
+  body: string;
+}
+
+let chain: Chain;
+let deployment: LocalDeployment;
+let stopRelayer: () => Promise<void>;
+let web: WebServer;
+let context: BrowserContext;
+let page: Page;
+let stateDir: string;
+const requests: Recorded[] = [];
+
+async function screenshot(name: string): Promise<void> {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await page.screenshot({ path: join(SCREENSHOTS, `${name}-desktop.png`), fullPage: true });
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.screenshot({ path: join(SCREENSHOTS, `${name}-phone.png`), fullPage: true });
+  await page.setViewportSize({ width: 1280, height: 800 });
+}
+
+beforeAll(async () => {
+  ensureBrowserAndBuild();
+  chain = await startChain(20_000 + Math.floor(Math.random() * 20_000));
+  deployment = await deployLocal(chain.rpcUrl);
+  stateDir = mkdtempSync(join(tmpdir(), "huzhu-web-"));
+  const config = loadConfig({
+    HUZHU_RPC_URL: chain.rpcUrl,
+    HUZHU_POOL: deployment.record.pool,
+    HUZHU_FROM_BLOCK: String(deployment.record.deployBlock),
+    HUZHU_RELAYER_KEY: devAccount(DEV_ROLES.relayer).privateKey,
+    HUZHU_RELAYER_PORT: "0",
+    HUZHU_RELAYER_DATA_DIR: join(stateDir, "relayer"),
+    HUZHU_POLL_INTERVAL_MS: "100",
+  });
+  const relayer = await startRelayer(config, relayerLogger("warn"));
+  stopRelayer = () => relayer.app.close();
+  web = await serveWeb({
+    port: 0,
+    config: {
+      chainId: deployment.record.chainId,
+      rpcUrl: chain.rpcUrl,
+      pool: deployment.record.pool,
+      deployBlock: deployment.record.deployBlock,
+      relayerUrl: relayer.address,
+      devWallet: true,
+      demoToken: deployment.record.demoToken,
+    },
+  });
+  context = await launchBrowser();
+  // Every request of the page and of its workers, with headers and body.
+  context.on("request", (request) => {
+    requests.push({
+      url: request.url(),
+      method: request.method(),
+      headers: JSON.stringify(request.headers()),
+      body: request.postData() ?? "",
+    });
+  });
+  page = await context.newPage();
+});
+
+afterAll(async () => {
+  await context?.close();
+  await web?.close();
+  await stopRelayer?.();
+  await chain?.stop();
+  await releaseProver();
+  if (stateDir) await rm(stateDir, { recursive: true, force: true });
+});
+
+describe("web app", () => {
+  let identity: Identity;
+  let recipient: Address;
+
+  it("creates an identity kept encrypted in the browser", async () => {
+    await page.goto(`${web.url}/#/identity`);
+    await page.getByLabel("Password", { exact: true }).first().fill(PASSWORD);
+    await page.getByLabel("Repeat the password").fill(PASSWORD);
+    // By keyboard: Enter in the last field submits the form.
+    await page.getByLabel("Repeat the password").press("Enter");
+    await page.getByTestId("identity-state").getByText("Unlocked").waitFor({ timeout: 30_000 });
+    const keystore = JSON.parse((await page.evaluate(() => localStorage.getItem("huzhu.keystore"))) ?? "null");
+    expect(keystore.kind).toBe("huzhu-identity");
+    identity = await decryptIdentity(keystore, PASSWORD);
+    expect(await page.getByTestId("commitment").textContent()).toBe(identity.commitment.toString());
+    await screenshot("identity");
+  });
+
+  it("refuses a wrong password with what to do next", async () => {
+    await page.getByRole("button", { name: "Lock" }).click();
+    await page.getByLabel("Password").fill("not the password");
+    await page.getByRole("button", { name: "Unlock" }).click();
+    await expect.poll(() => page.getByRole("alert").textContent()).toContain("Wrong password. Type it again");
+    await page.getByLabel("Password").fill(PASSWORD);
+    await page.getByRole("button", { name: "Unlock" }).click();
+    await page.getByTestId("identity-state").getByText("Unlocked").waitFor({ timeout: 30_000 });
+  });
+
+  it("lists the plans and joins one, paying from the development wallet", async () => {
+    await page.getByRole("link", { name: "Plans" }).click();
+    await page.getByText(DEMO_PLAN.name).waitFor();
+    await expect.poll(() => page.getByTestId("cover-1").textContent()).toContain("not a member");
+    await page.getByLabel("Development account").selectOption(String(DEV_WALLET_INDEX));
+    await page.getByRole("button", { name: "Use development wallet" }).click();
+    await expect.poll(() => page.getByTestId("payer").textContent()).toContain(devAccount(DEV_WALLET_INDEX).address);
+    await page.getByRole("button", { name: "Get 1,000 demo tokens" }).click();
+    await expect.poll(() => page.getByTestId("payer-balance").textContent(), { timeout: 30_000 }).toContain("1,000 dUSD");
+    await page.getByRole("button", { name: "Join" }).click();
+    await expect.poll(() => page.getByTestId("cover-1").textContent(), { timeout: 60_000 }).toContain("covered, epochs 0–2");
+    await screenshot("plans");
+  });
+
+  it("imports an assessor's approval file and claims through the relayer; the payout arrives", async () => {
+    const approval = signApproval(deployment.assessor, {
+      commitment: identity.commitment,
+      planId: 1n,
+      eventId: randomFieldElement(),
+      amount: 20_000_000n,
+      expiresAtEpoch: 2n,
+    });
+    const file = join(stateDir, "approval.json");
+    writeFileSync(file, JSON.stringify(serializeApproval(approval)));
+    recipient = privateKeyToAccount(generatePrivateKey()).address;
+
+    await page.getByRole("link", { name: "Claim" }).click();
+    await page.getByTestId("approval-file").setInputFiles(file);
+    const summary = page.getByTestId("approval-summary");
+    await expect.poll(() => summary.textContent()).toContain("20 dUSD");
+    expect(await summary.textContent()).toContain("your identity");
+    await page.getByTestId("relayer-info").waitFor();
+    await page.getByLabel(/Recipient address/).fill(recipient);
+    await page.getByRole("button", { name: "Make the proof and send the claim" }).click();
+    await page.getByRole("progressbar").waitFor({ timeout: 30_000 });
+    await page.getByTestId("claim-done").waitFor({ timeout: 120_000 });
+    await screenshot("claim");
+
+    const client = publicClientFor(chain.rpcUrl);
+    const received = await client.readContract({
+      address: deployment.record.demoToken,
+      abi: erc20,
+      functionName: "balanceOf",
+      args: [recipient],
+    });
+    // The relayer's default fee is 1%.
+    expect(received).toBe(19_800_000n);
+    expect(await page.getByTestId("claim-done").textContent()).toContain(recipient);
+  });
+
+  it("sends no request that carries the identity secret or the keystore password", () => {
+    const secrets = [
+      identity.export(),
+      identity.secretScalar.toString(),
+      identity.secretScalar.toString(16),
+      identity.privateKey.toString(),
+      PASSWORD,
+      encodeURIComponent(PASSWORD),
+    ].filter((s) => typeof s === "string" && s.length >= 8);
+    expect(requests.length).toBeGreaterThan(10);
+    // The page did talk to the chain, the relayer and its own server.
+    expect(requests.some((r) => r.url.includes("/v1/claims") && r.method === "POST")).toBe(true);
+    for (const request of requests) {
+      const text = `${request.url}\n${request.headers}\n${request.body}`.toLowerCase();
+      for (const secret of secrets) expect(text.includes(secret.toLowerCase()), `${request.method} ${request.url}`).toBe(false);
+    }
+  });
+
+  it("re-verifies the claim's proof in the auditor view", async () => {
+    await page.getByRole("link", { name: "Audit" }).click();
+    const summary = page.getByTestId("audit-summary");
+    await summary.waitFor({ timeout: 60_000 });
+    expect(await summary.getAttribute("data-claims")).toBe("1");
+    expect(await summary.getAttribute("data-failed")).toBe("0");
+    expect(await page.getByTestId("verifier-check").textContent()).toBe("verified");
+    expect(await page.locator('tr[data-verified="true"]').count()).toBe(1);
+    await screenshot("audit");
+  });
+
+  it("marks as failed a claim a pool paid through a verifier that accepts any proof", async () => {
+    // A second pool on the same chain whose verifier accepts anything, paying a claim whose proof
+    // is the real one above replayed with other public inputs.
+    const { viem } = await network.create({ network: "localhost", override: { url: chain.rpcUrl } });
+    const admin = devAccount(DEV_ROLES.admin).address;
+    const bad = await deployHuzhu(viem, { admin, acceptingVerifier: true });
+    const token = await viem.deployContract("DemoToken", ["Demo USD", "dUSD", 6]);
+    const publicClient = await viem.getPublicClient();
+    const wait = async (hash: `0x${string}`) => publicClient.waitForTransactionReceipt({ hash });
+    await wait(await bad.pool.write.createPlan([{ token: token.address, admin, ...DEMO_PLAN }]));
+    await wait(await bad.pool.write.addAssessor([1n, deployment.assessor.publicKey[0], deployment.assessor.publicKey[1]]));
+    await wait(await token.write.mint([admin, 1_000_000_000n]));
+    await wait(await token.write.approve([bad.pool.address, 1_000_000_000n]));
+    await wait(await bad.pool.write.join([1n, createIdentity().commitment, 12]));
+    const [paid] = await poolLogs(
+      { client: publicClient, pool: deployment.record.pool, fromBlock: BigInt(deployment.record.deployBlock) },
+      ["ClaimPaid"],
+    );
+    if (!paid) throw new Error("expected the claim paid above");
+    const realProof = paid.args.proof;
+    const [memberRoot] = await bad.pool.read.memberTree([1n]);
+    await wait(
+      await bad.pool.write.claim([
+        {
+          planId: 1n,
+          claimEpoch: await bad.pool.read.currentEpoch([1n]),
+          amount: 50_000_000n,
+          memberRoot,
+          assessorRoot: await bad.pool.read.assessorRoot([1n]),
+          nullifier: randomFieldElement(),
+          recipient: privateKeyToAccount(generatePrivateKey()).address,
+          relayer: admin,
+          fee: 0n,
+        },
+        realProof,
+      ]),
+    );
+    const block = await publicClient.getBlockNumber();
+
+    await page.goto(`${web.url}/?pool=${bad.pool.address}&fromBlock=${block - 20n}#/audit`);
+    const summary = page.getByTestId("audit-summary");
+    await summary.waitFor({ timeout: 60_000 });
+    expect(await summary.getAttribute("data-claims")).toBe("1");
+    expect(await summary.getAttribute("data-failed")).toBe("1");
+    expect(await page.locator('tr[data-verified="false"]').count()).toBe(1);
+    expect(await page.locator('tr[data-verified="false"]').textContent()).toContain("FAILED");
+    // Its verifier is not the published key's.
+    expect(await page.getByTestId("verifier-check").textContent()).toBe("FAILED");
+    await screenshot("audit-tampered");
+  });
+
+  it("switches the interface to Simplified Chinese", async () => {
+    await page.getByRole("button", { name: "切换到简体中文" }).click();
+    await expect.poll(() => page.locator("html").getAttribute("lang")).toBe("zh-CN");
+    expect(await page.getByRole("heading", { level: 2 }).textContent()).toBe("审计资金池");
+    expect(await page.getByRole("link", { name: "理赔" }).count()).toBe(1);
+    expect(await page.getByTestId("verifier-check").textContent()).toBe("验证失败");
+    await screenshot("audit-zh");
+    await page.getByRole("button", { name: "Switch to English" }).click();
+    expect(await page.getByRole("heading", { level: 2 }).textContent()).toBe("Audit the pool");
+  });
+});

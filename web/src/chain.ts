@@ -1,0 +1,131 @@
+/**
+ * The page's view of the chain: a viem public client on the configured RPC URL, the pool reference
+ * the SDK reads with, token metadata, and the paying wallet (an injected EIP-1193 wallet, or on the
+ * local chain the built-in development wallet).
+ */
+import {
+  type Address,
+  type Chain,
+  createPublicClient,
+  createWalletClient,
+  custom,
+  type EIP1193Provider,
+  formatUnits,
+  type Hex,
+  http,
+  type PublicClient,
+  parseAbi,
+  type WalletClient,
+} from "viem";
+import type { PoolRef } from "../../service/sdk/chain/pool.ts";
+import { LOCAL_CHAIN_ID, type RuntimeConfig } from "./config.ts";
+
+export const erc20Abi = parseAbi([
+  "function balanceOf(address) view returns (uint256)",
+  "function allowance(address owner, address spender) view returns (uint256)",
+  "function approve(address spender, uint256 amount) returns (bool)",
+  "function decimals() view returns (uint8)",
+  "function symbol() view returns (string)",
+]);
+
+export function chainOf(config: RuntimeConfig): Chain {
+  return {
+    id: config.chainId,
+    name: config.chainId === LOCAL_CHAIN_ID ? "Local (Hardhat)" : `Chain ${config.chainId}`,
+    nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
+    rpcUrls: { default: { http: [config.rpcUrl] } },
+  };
+}
+
+export function publicClientFor(config: RuntimeConfig): PublicClient {
+  return createPublicClient({ chain: chainOf(config), transport: http(config.rpcUrl, { retryCount: 1 }) });
+}
+
+export function poolRef(config: RuntimeConfig, client: PublicClient, pool: Address = config.pool, fromBlock = config.deployBlock): PoolRef {
+  return { client, pool, fromBlock: BigInt(fromBlock) };
+}
+
+export interface TokenInfo {
+  address: Address;
+  symbol: string;
+  decimals: number;
+}
+
+const tokens = new Map<string, Promise<TokenInfo>>();
+
+export function tokenInfo(client: PublicClient, address: Address): Promise<TokenInfo> {
+  const key = address.toLowerCase();
+  let info = tokens.get(key);
+  if (!info) {
+    info = Promise.all([
+      client.readContract({ address, abi: erc20Abi, functionName: "symbol" }),
+      client.readContract({ address, abi: erc20Abi, functionName: "decimals" }),
+    ]).then(([symbol, decimals]) => ({ address, symbol, decimals }));
+    info.catch(() => tokens.delete(key));
+    tokens.set(key, info);
+  }
+  return info;
+}
+
+export function formatAmount(value: bigint, token: TokenInfo | undefined): string {
+  if (!token) return value.toString();
+  const [whole = "0", fraction] = formatUnits(value, token.decimals).split(".");
+  const grouped = whole.replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+  return `${fraction ? `${grouped}.${fraction.slice(0, 6)}` : grouped} ${token.symbol}`;
+}
+
+export function shortHex(value: string, keep = 6): string {
+  return value.length <= keep * 2 + 2 ? value : `${value.slice(0, keep + 2)}…${value.slice(-keep)}`;
+}
+
+/** A wallet the member pays from. */
+export interface Payer {
+  kind: "dev" | "injected";
+  address: Address;
+  wallet: WalletClient;
+}
+
+/** Account `index` of Hardhat's public development mnemonic; the local chain funds it. */
+export async function devWallet(config: RuntimeConfig, index: number): Promise<Payer> {
+  if (config.chainId !== LOCAL_CHAIN_ID) throw new Error("the development wallet works only on the local chain (31337)");
+  const { mnemonicToAccount } = await import("viem/accounts");
+  const account = mnemonicToAccount("test test test test test test test test test test test junk", { addressIndex: index });
+  const wallet = createWalletClient({ account, chain: chainOf(config), transport: http(config.rpcUrl) });
+  return { kind: "dev", address: account.address, wallet };
+}
+
+export function injectedProvider(): EIP1193Provider | undefined {
+  return (globalThis as { ethereum?: EIP1193Provider }).ethereum;
+}
+
+export async function injectedWallet(config: RuntimeConfig): Promise<Payer> {
+  const provider = injectedProvider();
+  if (!provider) throw new Error("NO_INJECTED_WALLET");
+  const wallet = createWalletClient({ chain: chainOf(config), transport: custom(provider) });
+  const [address] = await wallet.requestAddresses();
+  if (!address) throw new Error("NO_INJECTED_WALLET");
+  const chainId = await wallet.getChainId();
+  if (chainId !== config.chainId) {
+    await wallet.switchChain({ id: config.chainId }).catch(() => {
+      throw new Error(`WRONG_CHAIN:${chainId}`);
+    });
+  }
+  return {
+    kind: "injected",
+    address,
+    wallet: createWalletClient({ account: address, chain: chainOf(config), transport: custom(provider) }),
+  };
+}
+
+/** Sends a contract call from the payer and waits for its receipt; throws on a revert. */
+export async function send(
+  client: PublicClient,
+  payer: Payer,
+  call: { address: Address; abi: readonly unknown[]; functionName: string; args: readonly unknown[] },
+): Promise<Hex> {
+  const { request } = await client.simulateContract({ ...call, account: payer.wallet.account ?? payer.address } as never);
+  const hash = await payer.wallet.writeContract(request as never);
+  const receipt = await client.waitForTransactionReceipt({ hash });
+  if (receipt.status !== "success") throw new Error(`transaction ${hash} reverted`);
+  return hash;
+}

@@ -1,0 +1,292 @@
+/** Plans side by side (rules and books), the member's cover in each, and paying to join or renew. */
+import { useEffect, useState } from "preact/hooks";
+import type { Address } from "viem";
+import { demoTokenAbi, huzhuPoolAbi } from "../../../service/sdk/chain/abi.ts";
+import { listPlans, loadMemberTree, type PlanInfo } from "../../../service/sdk/chain/pool.ts";
+import type { MemberRecord } from "../../../service/sdk/trees.ts";
+import { Notice, useApp } from "../app.tsx";
+import { devWallet, erc20Abi, formatAmount, injectedProvider, injectedWallet, poolRef, send, type TokenInfo, tokenInfo } from "../chain.ts";
+import { LOCAL_CHAIN_ID } from "../config.ts";
+import { type Explained, explain } from "../errors.ts";
+import { type Translate, useT } from "../i18n.ts";
+
+interface PlanRow {
+  plan: PlanInfo;
+  token: TokenInfo;
+  member: MemberRecord | undefined;
+}
+
+function coverText(t: Translate, row: PlanRow): string {
+  const m = row.member;
+  if (!m) return t("notMember");
+  const now = row.plan.currentEpoch;
+  if (now < m.eligibleFrom) return t("waitingUntil", { from: m.eligibleFrom });
+  if (now > m.paidThrough) return t("lapsed", { to: m.paidThrough });
+  return t("coveredThrough", { from: m.eligibleFrom, to: m.paidThrough });
+}
+
+function WalletBox() {
+  const t = useT();
+  const { config, client, payer, setPayer } = useApp();
+  const [index, setIndex] = useState(2);
+  const [balance, setBalance] = useState<string>();
+  const [error, setError] = useState<Explained>();
+  const [busy, setBusy] = useState(false);
+  const devAllowed = config.devWallet && config.chainId === LOCAL_CHAIN_ID;
+
+  const refresh = async () => {
+    if (!payer || !config.demoToken) return setBalance(undefined);
+    const token = await tokenInfo(client, config.demoToken);
+    const value = await client.readContract({ address: token.address, abi: erc20Abi, functionName: "balanceOf", args: [payer.address] });
+    setBalance(formatAmount(value, token));
+  };
+  useEffect(() => {
+    refresh().catch(() => {});
+  }, [payer]);
+
+  const act = async (action: () => Promise<void>) => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      await action();
+    } catch (e) {
+      setError(explain(e, t, config));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <section class="card" aria-labelledby="wallet-heading">
+      <h3 id="wallet-heading">{t("walletHeading")}</h3>
+      {devAllowed ? (
+        <div class="row">
+          <p class="dev-label" role="note">
+            {t("devWalletLabel")}
+          </p>
+          <label>
+            {t("devAccount")}
+            <select value={String(index)} onChange={(e) => setIndex(Number((e.currentTarget as HTMLSelectElement).value))}>
+              {Array.from({ length: 18 }, (_, i) => i + 2).map((i) => (
+                <option key={i} value={String(i)}>
+                  #{i}
+                </option>
+              ))}
+            </select>
+          </label>
+          <button type="button" disabled={busy} onClick={() => act(async () => setPayer(await devWallet(config, index)))}>
+            {t("useDevWallet")}
+          </button>
+        </div>
+      ) : null}
+      {injectedProvider() || !devAllowed ? (
+        <button type="button" disabled={busy} onClick={() => act(async () => setPayer(await injectedWallet(config)))}>
+          {t("connectWallet")}
+        </button>
+      ) : null}
+      {payer ? (
+        <dl class="inline">
+          <dt>{t("walletAddress")}</dt>
+          <dd class="mono" data-testid="payer">
+            {payer.address} {payer.kind === "dev" ? "(dev)" : ""}
+          </dd>
+          {balance ? (
+            <>
+              <dt>{t("balanceOf")}</dt>
+              <dd data-testid="payer-balance">{balance}</dd>
+            </>
+          ) : null}
+        </dl>
+      ) : null}
+      {payer?.kind === "dev" && config.demoToken ? (
+        <button
+          type="button"
+          disabled={busy}
+          onClick={() =>
+            act(async () => {
+              const token = await tokenInfo(client, config.demoToken as Address);
+              await send(client, payer, {
+                address: token.address,
+                abi: demoTokenAbi,
+                functionName: "mint",
+                args: [payer.address, 1_000n * 10n ** BigInt(token.decimals)],
+              });
+              await refresh();
+            })
+          }
+        >
+          {t("mintDemo")}
+        </button>
+      ) : null}
+      {error ? (
+        <Notice kind="error" detail={error.detail}>
+          {error.text}
+        </Notice>
+      ) : null}
+    </section>
+  );
+}
+
+export function PlansView() {
+  const t = useT();
+  const { config, client, keystore, payer } = useApp();
+  const [rows, setRows] = useState<PlanRow[]>();
+  const [error, setError] = useState<Explained>();
+  const [result, setResult] = useState<{ planId: bigint; ok?: string; error?: Explained }>();
+  const [busy, setBusy] = useState<bigint>();
+  const [periods, setPeriods] = useState<Record<string, number>>({});
+  const ref = poolRef(config, client);
+  const commitment = keystore ? BigInt(keystore.commitment) : undefined;
+
+  const load = async () => {
+    setError(undefined);
+    try {
+      const plans = await listPlans(ref);
+      const loaded = await Promise.all(
+        plans.map(async (plan) => ({
+          plan,
+          token: await tokenInfo(client, plan.token),
+          // The whole tree is read from events: asking for one's own record would reveal interest in it.
+          member: commitment === undefined ? undefined : (await loadMemberTree(ref, plan.planId)).find(commitment),
+        })),
+      );
+      setRows(loaded);
+    } catch (e) {
+      setError(explain(e, t, config));
+    }
+  };
+  useEffect(() => {
+    void load();
+  }, [keystore?.commitment]);
+
+  const pay = async (row: PlanRow, kind: "join" | "renew") => {
+    const planId = row.plan.planId;
+    setResult(undefined);
+    if (commitment === undefined) return setResult({ planId, error: { text: t("needIdentity") } });
+    if (!payer) return setResult({ planId, error: { text: t("needWallet") } });
+    setBusy(planId);
+    try {
+      const n = periods[planId.toString()] ?? 3;
+      const cost = row.plan.contribution * BigInt(n);
+      const balance = await client.readContract({
+        address: row.token.address,
+        abi: erc20Abi,
+        functionName: "balanceOf",
+        args: [payer.address],
+      });
+      if (balance < cost) {
+        const mint = payer.kind === "dev" && config.demoToken?.toLowerCase() === row.token.address.toLowerCase() ? t("mintHint") : "";
+        throw new Error(
+          t("notEnoughTokens", { symbol: row.token.symbol, address: payer.address, need: formatAmount(cost, row.token), mint }),
+        );
+      }
+      const allowance = await client.readContract({
+        address: row.token.address,
+        abi: erc20Abi,
+        functionName: "allowance",
+        args: [payer.address, config.pool],
+      });
+      if (allowance < cost) {
+        await send(client, payer, { address: row.token.address, abi: erc20Abi, functionName: "approve", args: [config.pool, cost] });
+      }
+      let hash: string;
+      if (kind === "join") {
+        hash = await send(client, payer, { address: config.pool, abi: huzhuPoolAbi, functionName: "join", args: [planId, commitment, n] });
+      } else {
+        // The pool updates the leaf in place and needs its Merkle path, rebuilt here from events.
+        const tree = await loadMemberTree(ref, planId);
+        const record = tree.find(commitment);
+        if (!record) throw new Error(t("errNotAMember"));
+        const proof = tree.proof(record);
+        hash = await send(client, payer, {
+          address: config.pool,
+          abi: huzhuPoolAbi,
+          functionName: "renew",
+          args: [planId, commitment, n, proof.siblings.slice(0, proof.depth)],
+        });
+      }
+      setResult({ planId, ok: t("joined", { hash }) });
+      await load();
+    } catch (e) {
+      setResult({ planId, error: explain(e, t, config) });
+    } finally {
+      setBusy(undefined);
+    }
+  };
+
+  return (
+    <section aria-labelledby="plans-heading">
+      <h2 id="plans-heading">{t("plansHeading")}</h2>
+      <p class="intro">{t("plansIntro")}</p>
+      <WalletBox />
+      {error ? (
+        <Notice kind="error" detail={error.detail}>
+          {error.text}
+        </Notice>
+      ) : null}
+      {!rows && !error ? <p>{t("loading")}</p> : null}
+      <div class="plans">
+        {rows?.map((row) => {
+          const p = row.plan;
+          const id = p.planId.toString();
+          return (
+            <article class="card plan" key={id} data-plan={id} aria-labelledby={`plan-${id}`}>
+              <h3 id={`plan-${id}`}>
+                #{id} {p.name} {p.active ? null : <span class="badge bad">{t("paused")}</span>}
+              </h3>
+              <dl class="grid">
+                <dt>{t("contribution")}</dt>
+                <dd>
+                  {formatAmount(p.contribution, row.token)} {t("perPeriod", { days: Number(p.periodLength) / 86_400 })}
+                </dd>
+                <dt>{t("waiting")}</dt>
+                <dd>{t("periodsN", { n: p.waitingPeriods })}</dd>
+                <dt>{t("cap")}</dt>
+                <dd>{formatAmount(p.claimCap, row.token)}</dd>
+                <dt>{t("feeLimit")}</dt>
+                <dd>{(p.maxFeeBps / 100).toFixed(2)}%</dd>
+                <dt>{t("members")}</dt>
+                <dd>{p.members.toString()}</dd>
+                <dt>{t("balance")}</dt>
+                <dd>{formatAmount(p.balance, row.token)}</dd>
+                <dt>{t("status")}</dt>
+                <dd data-testid={`cover-${id}`}>
+                  {coverText(t, row)} <small>({t("epochNow", { epoch: p.currentEpoch })})</small>
+                </dd>
+              </dl>
+              <div class="row">
+                <label>
+                  {t("periods")}
+                  <input
+                    type="number"
+                    min={1}
+                    max={120}
+                    value={periods[id] ?? 3}
+                    onInput={(e) => setPeriods({ ...periods, [id]: Number((e.currentTarget as HTMLInputElement).value) })}
+                  />
+                </label>
+                <button
+                  type="button"
+                  class="primary"
+                  disabled={busy !== undefined || !p.active}
+                  onClick={() => pay(row, row.member ? "renew" : "join")}
+                >
+                  {busy === p.planId ? t("paying") : row.member ? t("renew") : t("join")}
+                </button>
+              </div>
+              {result?.planId === p.planId && result.ok ? <Notice kind="ok">{result.ok}</Notice> : null}
+              {result?.planId === p.planId && result.error ? (
+                <Notice kind="error" detail={result.error.detail}>
+                  {result.error.text}
+                </Notice>
+              ) : null}
+            </article>
+          );
+        })}
+      </div>
+      <button type="button" onClick={() => load()}>
+        {t("refresh")}
+      </button>
+    </section>
+  );
+}
