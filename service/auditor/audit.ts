@@ -226,6 +226,7 @@ export async function runAudit(options: AuditOptions): Promise<AuditReport> {
     chainId,
     pool,
     memberRootHistory: state.memberRootHistory,
+    epochGrace: state.epochGrace,
     books: state.books,
     tokenBalances: state.tokenBalances,
   });

@@ -30,6 +30,8 @@ export const AuditCheck = {
   Context: "context",
   /** A public input is not below the scalar field order r. */
   FieldRange: "field-range",
+  /** A claim paid in a block whose time is outside the claim's epoch (and the grace after it). */
+  Epoch: "epoch",
   /** A claim paid nothing or more than the plan's cap. */
   AmountCap: "amount-cap",
   /** A relayer fee above the plan's maximum. */
@@ -94,6 +96,8 @@ export interface CheckInput {
   pool: Address;
   /** The pool's MEMBER_ROOT_HISTORY: a member root pays until this many newer roots exist. */
   memberRootHistory: bigint;
+  /** The pool's EPOCH_GRACE: how long into an epoch a proof for the previous one still pays (default 1 hour). */
+  epochGrace?: bigint;
   /** books(planId) as the pool reports it at the audited block. */
   books?: ReadonlyMap<bigint, OnChainBooks>;
   /** The pool's balance of each plan token at the audited block. */
@@ -335,14 +339,29 @@ function checkClaim(
     add(AuditCheck.AssessorRoot, `assessor root ${ar} ${why}`);
   }
 
-  // 6. Amount and fee within the plan's rules.
+  // 6. Paid in the claim's epoch, or just after it (the pool's clock is the block's timestamp).
+  if (claim.timestamp !== undefined) {
+    const plan = state.plan;
+    const epoch = claim.timestamp >= plan.start ? (claim.timestamp - plan.start) / plan.periodLength : -1n;
+    const intoEpoch = claim.timestamp - (plan.start + epoch * plan.periodLength);
+    const grace = input.epochGrace ?? 3_600n;
+    const inGrace = epoch > 0n && claim.claimEpoch === epoch - 1n && intoEpoch < grace;
+    if (claim.claimEpoch !== epoch && !inGrace) {
+      add(
+        AuditCheck.Epoch,
+        `claim for epoch ${claim.claimEpoch} paid at time ${claim.timestamp}, in epoch ${epoch} of plan ${claim.planId}`,
+      );
+    }
+  }
+
+  // 7. Amount and fee within the plan's rules.
   if (claim.amount === 0n || claim.amount > state.plan.claimCap) {
     add(AuditCheck.AmountCap, `amount ${claim.amount} is outside 1..${state.plan.claimCap} (the plan's cap)`);
   }
   const maxFee = (claim.amount * BigInt(state.plan.maxFeeBps)) / 10_000n;
   if (claim.fee > maxFee) add(AuditCheck.FeeCap, `fee ${claim.fee} exceeds the plan's maximum ${maxFee} (${state.plan.maxFeeBps} bps)`);
 
-  // 7. The context binds this chain, pool, plan, recipient, relayer and fee.
+  // 8. The context binds this chain, pool, plan, recipient, relayer and fee.
   let expected: bigint | undefined;
   try {
     expected = claimContext({

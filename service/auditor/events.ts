@@ -62,6 +62,8 @@ export interface ClaimEvent extends EventRef {
   fee: bigint;
   context: bigint;
   proof: SolidityProof;
+  /** The block's timestamp (the pool's clock when it paid), if read. */
+  timestamp?: bigint;
   /** Whether the proof verifies against the audited verification key (set once verified). */
   verified?: boolean;
 }

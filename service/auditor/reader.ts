@@ -130,15 +130,29 @@ export async function readPoolEvents(options: ReadOptions): Promise<PoolEvent[]>
     const poolRef: PoolRef = { client: options.client, pool: options.pool, fromBlock: from };
     if (options.logChunk !== undefined) poolRef.logChunk = options.logChunk;
     const logs = await poolLogs(poolRef, EVENT_NAMES, undefined, to);
+    const timestamps = new Map<bigint, bigint>();
+    const fresh: PoolEvent[] = [];
     for (const log of logs) {
       if (log.removed || log.blockHash === null || log.transactionHash === null || log.logIndex === null) continue;
-      events.push(
-        toEvent(
-          log.eventName,
-          log.args as Args,
-          ref(log as { blockNumber: bigint; blockHash: Hex; transactionHash: Hex; logIndex: number }),
-        ),
+      const event = toEvent(
+        log.eventName,
+        log.args as Args,
+        ref(log as { blockNumber: bigint; blockHash: Hex; transactionHash: Hex; logIndex: number }),
       );
+      // Some nodes put the block's timestamp in the log; the others are asked once per block.
+      const stamp = (log as { blockTimestamp?: bigint | Hex | null }).blockTimestamp;
+      if (event.kind === "claim" && stamp !== undefined && stamp !== null) timestamps.set(event.block, BigInt(stamp));
+      fresh.push(event);
+    }
+    const missing = [...new Set(fresh.flatMap((e) => (e.kind === "claim" && !timestamps.has(e.block) ? [e.block] : [])))];
+    const blocks = await Promise.all(missing.map((blockNumber) => options.client.getBlock({ blockNumber })));
+    for (const b of blocks) if (b.number !== null) timestamps.set(b.number, b.timestamp);
+    for (const e of fresh) {
+      if (e.kind === "claim") {
+        const timestamp = timestamps.get(e.block);
+        if (timestamp !== undefined) e.timestamp = timestamp;
+      }
+      events.push(e);
     }
     options.onProgress?.({ fromBlock: options.fromBlock, toBlock: options.toBlock, block: to, events: events.length });
   }
@@ -155,6 +169,7 @@ export interface PoolState {
   planCount: bigint;
   verifier: Address;
   memberRootHistory: bigint;
+  epochGrace: bigint;
   /** books(planId) for plans 1..planCount. */
   books: Map<bigint, OnChainBooks>;
   /** The pool's balance of each token a plan uses. */
@@ -169,10 +184,11 @@ export async function readPoolState(
   tokens: readonly Address[],
 ): Promise<PoolState> {
   const c = { address: pool, abi: huzhuPoolAbi, blockNumber } as const;
-  const [planCount, verifier, memberRootHistory] = await Promise.all([
+  const [planCount, verifier, memberRootHistory, epochGrace] = await Promise.all([
     client.readContract({ ...c, functionName: "planCount" }),
     client.readContract({ ...c, functionName: "VERIFIER" }),
     client.readContract({ ...c, functionName: "MEMBER_ROOT_HISTORY" }),
+    client.readContract({ ...c, functionName: "EPOCH_GRACE" }),
   ]);
   const ids = Array.from({ length: Number(planCount) }, (_, i) => BigInt(i + 1));
   const books = new Map<bigint, OnChainBooks>();
@@ -190,5 +206,5 @@ export async function readPoolState(
     const result = balances[i];
     if (result?.status === "fulfilled") tokenBalances.set(token, result.value);
   });
-  return { planCount, verifier, memberRootHistory, books, tokenBalances };
+  return { planCount, verifier, memberRootHistory, epochGrace, books, tokenBalances };
 }

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { PublicClient } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AuditCheck, type AuditReport, reportJson, reportText, runAudit } from "../../service/auditor/index.ts";
+import { AuditCheck, type AuditReport, readPoolEvents, reportJson, reportText, runAudit } from "../../service/auditor/index.ts";
 import { BN254_BASE_FIELD } from "../../service/sdk/batch-verify.ts";
 import { createIdentity, releaseProver } from "../../service/sdk/index.ts";
 import { loadVerificationKey } from "../../service/sdk/node.ts";
@@ -67,6 +67,16 @@ describe("audit of a clean pool", () => {
     expect(b).toMatchObject({ planId: planB, members: 2, claims: 1, fees: 0n, paid: 100_000_000n, contributions: 30n * 10_000_000n });
     for (const t of report.tokens) expect(t.held).toBe(t.owed);
     expect(reportText(report)).toContain("OK: every check passed.");
+    // Each claim carries its block's time, so the epoch rule was checked too.
+    const claims = (
+      await readPoolEvents({
+        client: chain.publicClient as unknown as PublicClient,
+        pool: chain.pool.address,
+        fromBlock: 0n,
+        toBlock: report.toBlock,
+      })
+    ).filter((e) => e.kind === "claim");
+    expect(claims.map((c) => c.timestamp !== undefined)).toEqual([true, true, true]);
     expect(JSON.parse(reportJson(report))).toMatchObject({ ok: true, claims: { total: 3 } });
   });
 

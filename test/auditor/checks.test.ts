@@ -230,6 +230,26 @@ describe("checkEvents", () => {
     expect(check(h.events).plans[0]).toMatchObject({ claims: 3, verified: 2, failed: 1 });
   });
 
+  it("names a claim paid outside its epoch, allowing the previous epoch for the grace hour after a boundary", () => {
+    const h = history();
+    h.plan(1n, { start: 1_000n, periodLength: 86_400n });
+    h.join(1n, 1001n, 1_000n);
+    h.assessor(1n, 2001n);
+    const epoch3 = 1_000n + 3n * 86_400n;
+    h.claim(1n, { claimEpoch: 3n, timestamp: epoch3 + 10n });
+    h.claim(1n, { claimEpoch: 2n, timestamp: epoch3 + 3_599n }); // within the grace hour
+    const late = h.claim(1n, { claimEpoch: 2n, timestamp: epoch3 + 3_600n });
+    const early = h.claim(1n, { claimEpoch: 4n, timestamp: epoch3 + 10n });
+    const beforeStart = h.claim(1n, { claimEpoch: 0n, timestamp: 999n });
+    const findings = check(h.events, { epochGrace: 3_600n }).findings;
+    expect(findings.map((f) => [f.check, f.tx])).toEqual([
+      [AuditCheck.Epoch, late.tx],
+      [AuditCheck.Epoch, early.tx],
+      [AuditCheck.Epoch, beforeStart.tx],
+    ]);
+    expect(findings[0]?.message).toContain("claim for epoch 2 paid at time");
+  });
+
   it("names books that disagree with the events, and a token the pool holds too little of", () => {
     const h = ready();
     h.plan(2n);
