@@ -149,7 +149,7 @@ export class Submitter {
     }
     let gas: bigint;
     try {
-      gas = await this.#gateway.simulate(args, proof);
+      gas = await this.#gateway.estimateGas(args, proof);
     } catch (error) {
       const e = error as { code?: string; message: string };
       if (e.code === RelayerErrorCode.NotReady) throw error; // chain unreachable: retry next pass
