@@ -38,10 +38,18 @@ interface CurveGroup {
   multiExpAffine(bases: Uint8Array, scalarsLE: Uint8Array): Promise<Uint8Array>;
 }
 
+/** One step of a task for the curve's worker threads (ffjavascript's thread manager). */
+type WorkerStep =
+  | { cmd: "ALLOCSET"; var: number; buff: Uint8Array }
+  | { cmd: "ALLOC"; var: number; len: number }
+  | { cmd: "CALL"; fnName: string; params: Array<{ var: number } | { val: number }> }
+  | { cmd: "GET"; out: number; var: number; len: number };
+
 interface Bn128Curve {
   G1: CurveGroup;
   G2: CurveGroup;
   pairingEq(...pairs: Uint8Array[]): Promise<boolean>;
+  tm: { queueAction(task: WorkerStep[]): Promise<Uint8Array[]> };
 }
 
 /** One proof and its public signals (decimal strings as snarkjs gives them, or bigints). */
@@ -151,7 +159,7 @@ export class Groth16BatchVerifier {
 
   /**
    * A verifier for one verification key. Uses snarkjs's process-wide bn128 curve (its worker
-   * threads run the Miller loops); `releaseProver()` ends it.
+   * threads run the Miller loops and the G2 subgroup checks); `releaseProver()` ends it.
    */
   static async create(vkey: VerificationKey, options: BatchVerifierOptions = {}): Promise<Groth16BatchVerifier> {
     if (vkey.protocol !== "groth16" || (vkey as { curve?: string }).curve !== "bn128") {
@@ -172,12 +180,13 @@ export class Groth16BatchVerifier {
    */
   async verify(items: readonly BatchItem[], onProgress?: (done: number, total: number) => void): Promise<boolean[]> {
     const results = new Array<boolean>(items.length).fill(false);
-    const parsed: ParsedProof[] = [];
+    const decoded: ParsedProof[] = [];
     items.forEach((item, index) => {
       const p = this.parse(item, index);
-      if (p) parsed.push(p);
-      else this.stats.malformed++;
+      if (p) decoded.push(p);
     });
+    const parsed = await this.inSubgroup(decoded);
+    this.stats.malformed += items.length - parsed.length;
     this.stats.proofs += items.length;
     let done = items.length - parsed.length;
     for (let start = 0; start < parsed.length; start += this.batchSize) {
@@ -192,12 +201,14 @@ export class Groth16BatchVerifier {
 
   /** One random-combination check over all items: true only if every proof verifies (w.h.p.). */
   async checkBatch(items: readonly BatchItem[]): Promise<boolean> {
-    const parsed: ParsedProof[] = [];
+    const decoded: ParsedProof[] = [];
     for (const [index, item] of items.entries()) {
       const p = this.parse(item, index);
       if (!p) return false;
-      parsed.push(p);
+      decoded.push(p);
     }
+    const parsed = await this.inSubgroup(decoded);
+    if (parsed.length < decoded.length) return false;
     return parsed.length === 0 ? true : this.combinedCheck(parsed);
   }
 
@@ -223,7 +234,32 @@ export class Groth16BatchVerifier {
     return true;
   }
 
-  /** Decodes and checks one item's points and signals; undefined if anything is malformed. */
+  /**
+   * The proofs whose B is in G2's order-r subgroup (r * B = 0; G1 has cofactor 1, so A and C need
+   * no such check). The scalar multiplications run on the curve's worker threads, in parallel.
+   */
+  private async inSubgroup(proofs: ParsedProof[]): Promise<ParsedProof[]> {
+    const { G2 } = this.curve;
+    const jacobianSize = G2.F.n8 * 3;
+    const results = await Promise.all(
+      proofs.map((p) =>
+        G2.isZero(p.b)
+          ? true
+          : this.curve.tm
+              .queueAction([
+                { cmd: "ALLOCSET", var: 0, buff: p.b },
+                { cmd: "ALLOCSET", var: 1, buff: this.rLE },
+                { cmd: "ALLOC", var: 2, len: jacobianSize },
+                { cmd: "CALL", fnName: "g2m_timesScalarAffine", params: [{ var: 0 }, { var: 1 }, { val: FR_BYTES }, { var: 2 }] },
+                { cmd: "GET", out: 0, var: 2, len: jacobianSize },
+              ])
+              .then((out) => G2.isZero(out[0] as Uint8Array)),
+      ),
+    );
+    return proofs.filter((_, i) => results[i]);
+  }
+
+  /** Decodes and checks one item's points (on the curve) and signals; undefined if anything is malformed. */
   private parse(item: BatchItem, index: number): ParsedProof | undefined {
     const { G1, G2 } = this.curve;
     try {
@@ -234,8 +270,6 @@ export class Groth16BatchVerifier {
       const c = G1.fromObject(proof.pi_c.map(toCoordinate));
       const b = G2.fromObject(proof.pi_b.map((pair) => pair.map(toCoordinate)));
       if (!G1.isValid(a) || !G1.isValid(c) || !G2.isValid(b)) return undefined;
-      // G1 has cofactor 1: on the curve means in the group. G2 needs r * B = 0.
-      if (!G2.isZero(b) && !G2.isZero(G2.timesScalar(b, this.rLE))) return undefined;
       return { index, a: G1.toAffine(a), b: G2.toAffine(b), c: G1.toAffine(c), signals };
     } catch {
       return undefined;
