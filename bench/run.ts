@@ -14,19 +14,21 @@ import { benchCircuits } from "./circuits.ts";
 import { benchGas } from "./gas.ts";
 import { benchRelayer } from "./relayer.ts";
 import type { BenchEntry } from "./stats.ts";
+import { benchWeb } from "./web.ts";
 
 const log = scriptLogger("bench");
 
 async function main(): Promise<void> {
   const started = new Date();
-  // `npm run bench -- gas` (or `circuits`, `audit`, `relayer`) runs one part; the other parts' figures are kept.
+  // `npm run bench -- gas` (or `circuits`, `audit`, `relayer`, `web`) runs one part; the other parts' figures are kept.
   const only = process.argv[2];
   const skipped = { entries: [], table: "(not run)" };
   const gas = only && only !== "gas" ? skipped : await benchGas(log);
   const circuits = only && only !== "circuits" ? skipped : await benchCircuits(log);
   const audit = only && only !== "audit" ? skipped : await benchAudit(log);
   const relayer = only && only !== "relayer" ? skipped : await benchRelayer(log);
-  const entries: BenchEntry[] = [...circuits.entries, ...gas.entries, ...audit.entries, ...relayer.entries];
+  const web = only && only !== "web" ? skipped : await benchWeb(log);
+  const entries: BenchEntry[] = [...circuits.entries, ...gas.entries, ...audit.entries, ...relayer.entries, ...web.entries];
 
   const jsonPath = join(ROOT, "docs", "benchmarks.json");
   const previous = JSON.parse(await readFile(jsonPath, "utf8").catch(() => "[]")) as BenchEntry[];
@@ -119,6 +121,17 @@ check but verification) from three loopback addresses, four connections each, wh
 member submits valid claims from a fourth address and a monitor polls \`/health\` from a fifth; the
 per-address rate limit (600 a minute by default) refuses most of the flood with 429 before it costs
 a verification. See [RELAYER.md](RELAYER.md).
+
+## Web app (Debian's headless Chromium on this machine, the web server and a Hardhat node on 127.0.0.1)
+
+${web.table}
+
+The browser proof is the app's own prover worker (the SDK's \`proveClaim\` bundled by Vite, snarkjs
+spawning its own workers) on a claim prepared once; Node proves the same prepared claim with the same
+SDK call in the same run, before the browser starts. Target: browser <= 2x Node. Transfer sizes are
+what the Resource Timing API reports (compressed bytes on the wire); the server sends the text assets
+and the circuit wasm gzip-compressed and every hashed file as \`immutable\`, so a second visit
+downloads only the revalidated page. See [WEB.md](WEB.md).
 `;
   await writeFile(join(ROOT, "docs", "BENCHMARKS.md"), md);
   log.info({ file: "docs/BENCHMARKS.md" }, "benchmarks written");
