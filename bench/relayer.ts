@@ -11,16 +11,14 @@ import { request } from "node:http";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Logger } from "pino";
-import { type Address, createWalletClient, type Hex, http, parseAbi } from "viem";
+import { type Address, type Hex, parseAbi } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { scriptLogger } from "../scripts/lib/log.ts";
-import { deployLocal, devAccount, publicClientFor, rpc, spawnRelayer, startChain } from "../scripts/lib/stack.ts";
+import { deployLocal, devAccount, joinMembers, publicClientFor, rpc, spawnRelayer, startChain } from "../scripts/lib/stack.ts";
 import {
   buildClaim,
   claimContext,
   createIdentity,
-  demoTokenAbi,
-  huzhuPoolAbi,
   type Identity,
   randomFieldElement,
   releaseProver,
@@ -31,7 +29,7 @@ import {
 import { claimArtifacts, loadVerificationKey } from "../service/sdk/node.ts";
 import { type BenchEntry, entry, median, p95 } from "./stats.ts";
 
-const erc20 = parseAbi(["function approve(address,uint256) returns (bool)"]);
+const _erc20 = parseAbi(["function approve(address,uint256) returns (bool)"]);
 
 interface Reply {
   status: number;
@@ -76,42 +74,9 @@ export async function benchRelayer(log: Logger): Promise<RelayerBenchResult> {
     const { record, assessor } = await deployLocal(chain.rpcUrl);
     const client = publicClientFor(chain.rpcUrl);
     const pool = record.pool;
-    const members: Identity[] = [];
     log.info("relayer: 8 members join");
-    for (let i = 0; i < 8; i++) {
-      const payer = devAccount(2 + i);
-      const wallet = createWalletClient({ account: privateKeyToAccount(payer.privateKey), transport: http(chain.rpcUrl) });
-      const wait = async (hash: Hex) => client.waitForTransactionReceipt({ hash });
-      const identity = createIdentity();
-      await wait(
-        await wallet.writeContract({
-          chain: null,
-          address: record.demoToken,
-          abi: demoTokenAbi,
-          functionName: "mint",
-          args: [payer.address, 10n ** 12n],
-        }),
-      );
-      await wait(
-        await wallet.writeContract({
-          chain: null,
-          address: record.demoToken,
-          abi: erc20,
-          functionName: "approve",
-          args: [pool, 10n ** 12n],
-        }),
-      );
-      await wait(
-        await wallet.writeContract({
-          chain: null,
-          address: pool,
-          abi: huzhuPoolAbi,
-          functionName: "join",
-          args: [1n, identity.commitment, 1000],
-        }),
-      );
-      members.push(identity);
-    }
+    const members: Identity[] = Array.from({ length: 8 }, () => createIdentity());
+    await joinMembers(chain.rpcUrl, record, members, 1000);
     const relayer = await spawnRelayer({
       HUZHU_RPC_URL: chain.rpcUrl,
       HUZHU_RELAYER_KEY: devAccount(1).privateKey,

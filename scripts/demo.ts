@@ -9,7 +9,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
-import { type Address, createWalletClient, formatUnits, type Hex, http, parseAbi } from "viem";
+import { type Address, formatUnits, type Hex, parseAbi } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { loadConfig } from "../service/relayer/config.ts";
 import { startRelayer } from "../service/relayer/server.ts";
@@ -17,16 +17,14 @@ import {
   buildClaim,
   claimSubmission,
   createIdentity,
-  demoTokenAbi,
   huzhuPoolAbi,
-  type Identity,
   RelayerClient,
   randomFieldElement,
   releaseProver,
   signApproval,
 } from "../service/sdk/index.ts";
 import { claimArtifacts } from "../service/sdk/node.ts";
-import { type Chain, DEV_ROLES, deployLocal, devAccount, publicClientFor, startChain } from "./lib/stack.ts";
+import { type Chain, DEV_ROLES, deployLocal, devAccount, joinMembers, publicClientFor, startChain } from "./lib/stack.ts";
 
 const json = process.argv.includes("--json");
 const MEMBERS = 4;
@@ -76,30 +74,11 @@ async function main(): Promise<Record<string, unknown>> {
     detail(`relayer ${relayer.address} (address ${relayer.gateway.relayer})`);
 
     say(`${MEMBERS} members join the plan, each paying ${PERIODS} periods from their own wallet`);
-    const members: Array<{ identity: Identity; wallet: Address }> = [];
-    const joinTxs: Hex[] = [];
-    for (let i = 0; i < MEMBERS; i++) {
-      const payer = devAccount(DEV_ROLES.firstMember + i);
-      const wallet = createWalletClient({ account: privateKeyToAccount(payer.privateKey), transport: http(chain.rpcUrl) });
-      const send = async (hash: Hex) => client.waitForTransactionReceipt({ hash });
-      const cost = 10_000_000n * BigInt(PERIODS);
-      await send(
-        await wallet.writeContract({ chain: null, address: token, abi: demoTokenAbi, functionName: "mint", args: [payer.address, cost] }),
-      );
-      await send(await wallet.writeContract({ chain: null, address: token, abi: erc20, functionName: "approve", args: [pool, cost] }));
-      const identity = createIdentity();
-      const tx = await wallet.writeContract({
-        chain: null,
-        address: pool,
-        abi: huzhuPoolAbi,
-        functionName: "join",
-        args: [1n, identity.commitment, PERIODS],
-      });
-      await send(tx);
-      joinTxs.push(tx);
-      members.push({ identity, wallet: payer.address });
-      detail(`member ${i + 1}: wallet ${payer.address} joined (tx ${tx})`);
-    }
+    const identities = Array.from({ length: MEMBERS }, () => createIdentity());
+    const joined = await joinMembers(chain.rpcUrl, record, identities, PERIODS);
+    const members = identities.map((identity, i) => ({ identity, wallet: joined[i]?.wallet as Address }));
+    const joinTxs = joined.map((j) => j.tx);
+    for (const [i, j] of joined.entries()) detail(`member ${i + 1}: wallet ${j.wallet} joined (tx ${j.tx})`);
 
     const claimant = members[CLAIMANT];
     if (!claimant) throw new Error("no claimant");

@@ -7,9 +7,16 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { network } from "hardhat";
-import { type Address, createPublicClient, type Hex, http, toHex } from "viem";
+import { type Address, createPublicClient, createWalletClient, type Hex, http, parseAbi, toHex } from "viem";
 import { mnemonicToAccount } from "viem/accounts";
-import { type AssessorKey, type DeploymentRecord, generateAssessorKey } from "../../service/sdk/index.ts";
+import {
+  type AssessorKey,
+  type DeploymentRecord,
+  demoTokenAbi,
+  generateAssessorKey,
+  huzhuPoolAbi,
+  type Identity,
+} from "../../service/sdk/index.ts";
 import { deployHuzhu, deploymentRecord } from "./deploy.ts";
 import { ROOT } from "./paths.ts";
 
@@ -123,6 +130,61 @@ export async function deployLocal(rpcUrl: string): Promise<LocalDeployment> {
     record: { ...deploymentRecord("localhost", deployment), rpcUrl, demoToken: token.address, demoPlanId: 1 },
     assessor,
   };
+}
+
+/**
+ * Members join the demo plan, each paying from its own development account (starting at
+ * `firstAccount`): the token is minted, approved for exactly the cost, and `join` is sent.
+ */
+export async function joinMembers(
+  rpcUrl: string,
+  record: LocalDeployment["record"],
+  identities: readonly Identity[],
+  periods: number,
+  firstAccount: number = DEV_ROLES.firstMember,
+): Promise<Array<{ wallet: Address; tx: Hex }>> {
+  const client = createPublicClient({ transport: http(rpcUrl) });
+  const erc20 = parseAbi(["function approve(address,uint256) returns (bool)"]);
+  const cost = DEMO_PLAN.contribution * BigInt(periods);
+  const joined = [];
+  for (const [i, identity] of identities.entries()) {
+    const payer = devAccount(firstAccount + i);
+    const wallet = createWalletClient({ account: payer.account, transport: http(rpcUrl) });
+    const send = async (hash: Hex) => {
+      const receipt = await client.waitForTransactionReceipt({ hash });
+      if (receipt.status !== "success") throw new Error(`transaction ${hash} reverted`);
+      return hash;
+    };
+    await send(
+      await wallet.writeContract({
+        chain: null,
+        address: record.demoToken,
+        abi: demoTokenAbi,
+        functionName: "mint",
+        args: [payer.address, cost],
+      }),
+    );
+    await send(
+      await wallet.writeContract({
+        chain: null,
+        address: record.demoToken,
+        abi: erc20,
+        functionName: "approve",
+        args: [record.pool, cost],
+      }),
+    );
+    const tx = await send(
+      await wallet.writeContract({
+        chain: null,
+        address: record.pool,
+        abi: huzhuPoolAbi,
+        functionName: "join",
+        args: [1n, identity.commitment, periods],
+      }),
+    );
+    joined.push({ wallet: payer.address, tx });
+  }
+  return joined;
 }
 
 export interface RelayerProcess {

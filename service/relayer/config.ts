@@ -3,6 +3,7 @@
  * a bad value stops the process with a message naming the variable and what it should hold.
  */
 import { readFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { isAddress, isHex } from "viem";
 
 export interface RelayerConfig {
@@ -29,6 +30,8 @@ export interface RelayerConfig {
   rateLimitPerMinute: number;
   bodyLimitBytes: number;
   verificationKeyPath: string | undefined;
+  /** Worker threads verifying proofs (default: one per core). */
+  verifyThreads: number;
   logLevel: string;
   /** Origins allowed to call the API from a browser (HUZHU_RELAYER_CORS_ORIGINS, comma-separated; default "*"). */
   corsOrigins: string[];
@@ -110,6 +113,7 @@ export function loadConfig(env: Env = process.env): RelayerConfig {
     rateLimitPerMinute: int(env, "HUZHU_RATE_LIMIT_PER_MINUTE", 600, 1, 1_000_000),
     bodyLimitBytes: int(env, "HUZHU_BODY_LIMIT_BYTES", 16_384, 1024, 1_048_576),
     verificationKeyPath: env.HUZHU_VERIFICATION_KEY || undefined,
+    verifyThreads: int(env, "HUZHU_VERIFY_THREADS", availableParallelism(), 1, 64),
     logLevel: env.HUZHU_LOG_LEVEL || "info",
     corsOrigins: (env.HUZHU_RELAYER_CORS_ORIGINS || "*")
       .split(",")

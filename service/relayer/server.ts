@@ -26,7 +26,7 @@ export function relayerLogger(level: string, destination?: DestinationStream) {
 export async function startRelayer(config: RelayerConfig, log = relayerLogger(config.logLevel)) {
   const gateway = await PoolGateway.connect(config.rpcUrl, config.privateKey, config.pool);
   const store = new ClaimStore(config.dataDir);
-  const verifier = new ProofVerifier(config.verificationKeyPath);
+  const verifier = new ProofVerifier(config.verificationKeyPath, config.verifyThreads);
   await verifier.warm();
   const app = await buildApp({
     log,
@@ -42,6 +42,7 @@ export async function startRelayer(config: RelayerConfig, log = relayerLogger(co
   });
   app.addHook("onClose", async () => {
     store.close();
+    await verifier.close();
   });
   const address = await app.listen({ host: config.host, port: config.port });
   const pending = store.countByStatus();

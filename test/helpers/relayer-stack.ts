@@ -3,19 +3,17 @@
  * members who joined by paying, an assessor, and helpers to make real claims against a relayer.
  */
 import { createServer, Socket as NetSocket, type Server, type Socket } from "node:net";
-import { type Address, createWalletClient, type Hex, http, parseAbi } from "viem";
-import { privateKeyToAccount } from "viem/accounts";
-import { type Chain, deployLocal, devAccount, type LocalDeployment, publicClientFor, startChain } from "../../scripts/lib/stack.ts";
+import { type Address, parseAbi } from "viem";
 import {
-  buildClaim,
-  createIdentity,
-  demoTokenAbi,
-  huzhuPoolAbi,
-  type Identity,
-  randomFieldElement,
-  requestToJson,
-  signApproval,
-} from "../../service/sdk/index.ts";
+  type Chain,
+  deployLocal,
+  devAccount,
+  joinMembers,
+  type LocalDeployment,
+  publicClientFor,
+  startChain,
+} from "../../scripts/lib/stack.ts";
+import { buildClaim, createIdentity, type Identity, randomFieldElement, requestToJson, signApproval } from "../../service/sdk/index.ts";
 import { claimArtifacts } from "../../service/sdk/node.ts";
 
 export interface Stack {
@@ -34,35 +32,8 @@ export async function startStack(members = 3): Promise<Stack> {
   const deployment = await deployLocal(chain.rpcUrl);
   const client = publicClientFor(chain.rpcUrl);
   const { pool, demoToken: token } = deployment.record;
-  const identities: Identity[] = [];
-  for (let i = 0; i < members; i++) {
-    const identity = createIdentity();
-    const payer = devAccount(2 + i);
-    const wallet = createWalletClient({ account: privateKeyToAccount(payer.privateKey), transport: http(chain.rpcUrl) });
-    const wait = async (hash: Hex) => client.waitForTransactionReceipt({ hash });
-    await wait(
-      await wallet.writeContract({
-        chain: null,
-        address: token,
-        abi: demoTokenAbi,
-        functionName: "mint",
-        args: [payer.address, 1_000_000_000n],
-      }),
-    );
-    await wait(
-      await wallet.writeContract({ chain: null, address: token, abi: erc20, functionName: "approve", args: [pool, 1_000_000_000n] }),
-    );
-    await wait(
-      await wallet.writeContract({
-        chain: null,
-        address: pool,
-        abi: huzhuPoolAbi,
-        functionName: "join",
-        args: [1n, identity.commitment, 12],
-      }),
-    );
-    identities.push(identity);
-  }
+  const identities = Array.from({ length: members }, () => createIdentity());
+  await joinMembers(chain.rpcUrl, deployment.record, identities, 12);
   return { chain, deployment, members: identities, pool, token, client };
 }
 
