@@ -10,15 +10,11 @@ import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Logger } from "pino";
 import type { Page } from "playwright-core";
-import { createWalletClient, type Hex, http, parseAbi } from "viem";
-import { privateKeyToAccount } from "viem/accounts";
 import { scriptLogger } from "../scripts/lib/log.ts";
-import { deployLocal, devAccount, publicClientFor, startChain } from "../scripts/lib/stack.ts";
+import { deployLocal, devAccount, joinMembers, publicClientFor, startChain } from "../scripts/lib/stack.ts";
 import { serveWeb, WEB_DIST } from "../scripts/lib/web.ts";
 import {
   createIdentity,
-  demoTokenAbi,
-  huzhuPoolAbi,
   loadAssessorTree,
   loadMemberTree,
   type PreparedClaim,
@@ -33,7 +29,6 @@ import { ensureBrowserAndBuild, launchBrowser } from "../test/web/browser.ts";
 import { type BenchEntry, entry, median } from "./stats.ts";
 
 const RUNS = 6;
-const erc20 = parseAbi(["function approve(address,uint256) returns (bool)"]);
 
 export interface WebBenchResult {
   entries: BenchEntry[];
@@ -51,37 +46,8 @@ interface Transfer {
 async function preparedClaim(rpcUrl: string) {
   const { record, assessor } = await deployLocal(rpcUrl);
   const client = publicClientFor(rpcUrl);
-  const payer = devAccount(2);
-  const wallet = createWalletClient({ account: privateKeyToAccount(payer.privateKey), transport: http(rpcUrl) });
-  const wait = async (hash: Hex) => client.waitForTransactionReceipt({ hash });
   const identity = createIdentity();
-  await wait(
-    await wallet.writeContract({
-      chain: null,
-      address: record.demoToken,
-      abi: demoTokenAbi,
-      functionName: "mint",
-      args: [payer.address, 10n ** 9n],
-    }),
-  );
-  await wait(
-    await wallet.writeContract({
-      chain: null,
-      address: record.demoToken,
-      abi: erc20,
-      functionName: "approve",
-      args: [record.pool, 10n ** 9n],
-    }),
-  );
-  await wait(
-    await wallet.writeContract({
-      chain: null,
-      address: record.pool,
-      abi: huzhuPoolAbi,
-      functionName: "join",
-      args: [1n, identity.commitment, 3],
-    }),
-  );
+  await joinMembers(rpcUrl, record, [identity], 3);
   const ref = { client, pool: record.pool, fromBlock: BigInt(record.deployBlock) };
   const approval = signApproval(assessor, {
     commitment: identity.commitment,

@@ -5,6 +5,7 @@
  */
 import { type Address, erc20Abi, type Hex, type PublicClient } from "viem";
 import { huzhuPoolAbi } from "../sdk/chain/abi.ts";
+import type { PoolClaimRequest } from "../sdk/chain/claim.ts";
 import { type PoolRef, poolLogs } from "../sdk/chain/pool.ts";
 import type { SolidityProof } from "../sdk/encoding.ts";
 import type { PoolEvent } from "./events.ts";
@@ -89,17 +90,7 @@ function toEvent(eventName: string, args: Args, at: ReturnType<typeof ref>): Poo
         assessorRoot: args.assessorRoot as bigint,
       };
     case "ClaimPaid": {
-      const r = args.request as {
-        planId: bigint;
-        claimEpoch: bigint;
-        amount: bigint;
-        memberRoot: bigint;
-        assessorRoot: bigint;
-        nullifier: bigint;
-        recipient: Address;
-        relayer: Address;
-        fee: bigint;
-      };
+      const r = args.request as PoolClaimRequest;
       return {
         kind: "claim",
         ...at,

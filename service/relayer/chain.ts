@@ -16,26 +16,12 @@ import {
   type WalletClient,
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
-import { huzhuPoolAbi } from "../sdk/index.ts";
+import { huzhuPoolAbi, type PoolClaimRequest, type SolidityProof } from "../sdk/index.ts";
 import { POOL_ERROR_CODES, RelayerError, RelayerErrorCode } from "./errors.ts";
 
-export interface ClaimArgs {
-  planId: bigint;
-  claimEpoch: bigint;
-  amount: bigint;
-  memberRoot: bigint;
-  assessorRoot: bigint;
-  nullifier: bigint;
-  recipient: Address;
-  relayer: Address;
-  fee: bigint;
-}
-
-export interface SolidityProofArgs {
-  a: readonly [bigint, bigint];
-  b: readonly [readonly [bigint, bigint], readonly [bigint, bigint]];
-  c: readonly [bigint, bigint];
-}
+/** The pool's ClaimRequest (the SDK owns its shape). */
+export type ClaimArgs = PoolClaimRequest;
+export type SolidityProofArgs = SolidityProof;
 
 export interface PlanRules {
   planId: bigint;

@@ -14,6 +14,8 @@ const PORT = 18_545 + Math.floor(Math.random() * 1000);
 const RPC = `http://127.0.0.1:${PORT}`;
 const RELAYER_PORT = PORT + 1000;
 const RELAYER = `http://127.0.0.1:${RELAYER_PORT}`;
+const WEB_PORT = PORT + 2000;
+const WEB = `http://127.0.0.1:${WEB_PORT}`;
 
 function waitForLine(child: ChildProcess, pattern: RegExp, timeoutMs: number): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -37,7 +39,13 @@ describe("npm start", () => {
   const stateDir = mkdtempSync(join(tmpdir(), "huzhu-start-"));
   const child = spawn(process.execPath, [join(ROOT, "scripts", "start.ts")], {
     cwd: ROOT,
-    env: { ...process.env, HUZHU_CHAIN_PORT: String(PORT), HUZHU_RELAYER_PORT: String(RELAYER_PORT), HUZHU_STATE_DIR: stateDir },
+    env: {
+      ...process.env,
+      HUZHU_CHAIN_PORT: String(PORT),
+      HUZHU_RELAYER_PORT: String(RELAYER_PORT),
+      HUZHU_WEB_PORT: String(WEB_PORT),
+      HUZHU_STATE_DIR: stateDir,
+    },
     stdio: ["ignore", "pipe", "inherit"],
   });
   afterAll(() => {
@@ -63,6 +71,10 @@ describe("npm start", () => {
     const info = (await (await fetch(`${RELAYER}/v1/info`)).json()) as { pool: string; plans: Array<{ name: string }> };
     expect(info.pool.toLowerCase()).toBe(deployment.pool.toLowerCase());
     expect(info.plans.map((p) => p.name)).toEqual(["Demo medical plan"]);
+    expect(printed).toContain(`web app   ${WEB}`);
+    const config = (await (await fetch(`${WEB}/config.json`)).json()) as Record<string, unknown>;
+    expect(JSON.stringify(config).toLowerCase()).toContain(deployment.pool.toLowerCase());
+    expect((await fetch(`${WEB}/`)).status).toBe(200);
 
     const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
     child.kill("SIGINT");
@@ -71,5 +83,6 @@ describe("npm start", () => {
     await new Promise((resolve) => setTimeout(resolve, 500));
     await expect(client.getChainId()).rejects.toThrow();
     await expect(fetch(`${RELAYER}/health`)).rejects.toThrow();
+    await expect(fetch(`${WEB}/`)).rejects.toThrow();
   });
 });

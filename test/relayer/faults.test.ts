@@ -90,6 +90,25 @@ describe("relayer faults", () => {
     await second.stop();
   });
 
+  it("shuts down cleanly on SIGTERM with a claim in flight and finishes it after a restart", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "huzhu-relayer-"));
+    const first = await relayer(relayerEnv(stack.chain.rpcUrl, dataDir));
+    const claim = await makeClaim(stack, stack.members[1] as never, await getQuote(first.url, 400_000n), recipient(0xb5));
+    await rpc(stack.chain.rpcUrl, "evm_setAutomine", [false]);
+    const accepted = await postClaim(first.url, claim.body);
+    await waitForStatus(first.url, accepted.body.id as string, ["submitted"]);
+    expect(await first.stop("SIGTERM")).toBe(0);
+    expect(first.output()).toContain("shutting down: finishing the current step, unfinished claims resume on restart");
+
+    const second = await relayer(relayerEnv(stack.chain.rpcUrl, dataDir));
+    await rpc(stack.chain.rpcUrl, "evm_mine");
+    await rpc(stack.chain.rpcUrl, "evm_setAutomine", [true]);
+    const done = await waitForStatus(second.url, accepted.body.id as string, ["confirmed", "failed"]);
+    expect(done.status).toBe("confirmed");
+    expect(await paidEvents(claim.body.request.nullifier)).toHaveLength(1);
+    await second.stop();
+  });
+
   it("reports not ready while the chain is unreachable and completes the queued claim when it returns", async () => {
     const proxy = new ChainProxy(40_000 + Math.floor(Math.random() * 10_000), stack.chain.port);
     await proxy.start();

@@ -97,6 +97,44 @@ describe("relayer API", () => {
   });
 });
 
+describe("relayer limits", () => {
+  it("rate-limits a client with 429 RATE_LIMITED and a Retry-After, while /health stays exempt", async () => {
+    const limited = await relayerFor(stack, { HUZHU_RATE_LIMIT_PER_MINUTE: "3" });
+    try {
+      const quote = () => limited.app.inject({ method: "POST", url: "/v1/quote", payload: { planId: "1", amount: "1000" } });
+      for (let i = 0; i < 3; i++) expect((await quote()).statusCode).toBe(200);
+      const refused = await quote();
+      expect(refused.statusCode).toBe(429);
+      expect(refused.json()).toMatchObject({ statusCode: 429, code: "RATE_LIMITED" });
+      expect(Number(refused.headers["retry-after"])).toBeGreaterThan(0);
+      for (let i = 0; i < 5; i++) expect((await limited.app.inject({ url: "/health" })).statusCode).toBe(200);
+    } finally {
+      await limited.app.close();
+    }
+  });
+
+  it("answers a web page's CORS preflight and names only configured origins", async () => {
+    const narrow = await relayerFor(stack, { HUZHU_RELAYER_CORS_ORIGINS: "http://127.0.0.1:5173" });
+    try {
+      const preflight = await narrow.app.inject({
+        method: "OPTIONS",
+        url: "/v1/claims",
+        headers: {
+          origin: "http://127.0.0.1:5173",
+          "access-control-request-method": "POST",
+          "access-control-request-headers": "content-type",
+        },
+      });
+      expect(preflight.statusCode).toBe(204);
+      expect(preflight.headers["access-control-allow-origin"]).toBe("http://127.0.0.1:5173");
+      const other = await narrow.app.inject({ method: "GET", url: "/v1/info", headers: { origin: "http://evil.example" } });
+      expect(other.headers["access-control-allow-origin"]).toBeUndefined();
+    } finally {
+      await narrow.app.close();
+    }
+  });
+});
+
 describe("claims through the relayer", () => {
   let paid: Awaited<ReturnType<typeof makeClaim>>;
 

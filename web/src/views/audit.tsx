@@ -6,6 +6,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { type Address, isAddress } from "viem";
 import { huzhuPoolAbi } from "../../../service/sdk/chain/abi.ts";
+import type { PoolClaimRequest } from "../../../service/sdk/chain/claim.ts";
 import { listPlans, type PlanInfo, poolLogs } from "../../../service/sdk/chain/pool.ts";
 import { encodePublicSignals, fromSolidityProof, type Groth16Proof, type SolidityProof } from "../../../service/sdk/encoding.ts";
 import type { VerificationKey } from "../../../service/sdk/prover.ts";
@@ -66,16 +67,7 @@ export function AuditView() {
       const verifierCheck = await checkVerifier(client, verifierAddress, vkey, await client.getBlockNumber());
       const claims = logs.map((log) => {
         const args = log.args as unknown as {
-          request: {
-            planId: bigint;
-            claimEpoch: bigint;
-            amount: bigint;
-            memberRoot: bigint;
-            assessorRoot: bigint;
-            nullifier: bigint;
-            recipient: Address;
-            fee: bigint;
-          };
+          request: PoolClaimRequest;
           context: bigint;
           proof: SolidityProof;
         };
