@@ -42,6 +42,9 @@ const RELAYER_NEXT: Record<string, MessageKey> = {
   FEE_POLICY_UNSATISFIABLE: "errRelayerLater",
 };
 
+/** A sentence already in the page's language that says what to do next; shown as it is. */
+export class UserMessage extends Error {}
+
 /** A claim refused or failed by the relayer (thrown by the claim view). */
 export class ClaimFailed extends Error {
   readonly code: string;
@@ -55,6 +58,7 @@ export function explain(error: unknown, t: Translate, where: { rpcUrl?: string; 
   const raw = error instanceof Error ? error.message : String(error);
   const code = error instanceof HuzhuError || error instanceof WorkerError ? error.code : undefined;
   if (code && SDK_CODES[code]) return { text: t(SDK_CODES[code]), detail: raw };
+  if (error instanceof UserMessage) return { text: error.message };
   if (error instanceof ClaimFailed) return { text: t("errClaimFailed", { code: error.code, reason: error.message }) };
   if (error instanceof RelayerError) {
     if (error.code === "UNREACHABLE" || error.code === "BAD_URL" || error.code === "BAD_REPLY") {

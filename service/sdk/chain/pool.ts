@@ -105,7 +105,9 @@ export async function poolLogs<E extends PoolEventName>(
   args?: { planId?: bigint },
   toBlock?: bigint,
 ) {
-  const latest = toBlock ?? (await ref.client.getBlockNumber());
+  // Not viem's cached block number (kept for the polling interval): a transaction just confirmed
+  // may be in a newer block, and its events would be missed.
+  const latest = toBlock ?? (await ref.client.getBlockNumber({ cacheTime: 0 }));
   const chunk = ref.logChunk ?? 50_000n;
   const events = huzhuPoolAbi.filter((item) => item.type === "event" && (eventNames as readonly string[]).includes(item.name));
   const out = [];

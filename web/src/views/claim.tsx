@@ -16,7 +16,7 @@ import {
 } from "../../../service/sdk/relayer-client.ts";
 import { Notice, useApp } from "../app.tsx";
 import { erc20Abi, formatAmount, poolRef, shortHex, type TokenInfo, tokenInfo } from "../chain.ts";
-import { ClaimFailed, type Explained, explain } from "../errors.ts";
+import { ClaimFailed, type Explained, explain, UserMessage } from "../errors.ts";
 import { type MessageKey, useT } from "../i18n.ts";
 
 interface LoadedApproval {
@@ -83,7 +83,7 @@ export function ClaimView() {
     const relayerClient = new RelayerClient(relayerUrl.trim());
     const info = await relayerClient.info();
     if (info.chainId !== config.chainId || info.pool.toLowerCase() !== config.pool.toLowerCase()) {
-      throw new Error(t("relayerOtherPool", { chainId: info.chainId, pool: info.pool }));
+      throw new UserMessage(t("relayerOtherPool", { chainId: info.chainId, pool: info.pool }));
     }
     setRelayer(info);
     return { client: relayerClient, info };

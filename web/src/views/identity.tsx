@@ -4,7 +4,7 @@ import { ErrorCode, HuzhuError } from "../../../service/sdk/errors.ts";
 import { createIdentity, type Identity, importIdentity } from "../../../service/sdk/identity.ts";
 import { decryptIdentity, encryptIdentity, type Keystore, parseKeystore } from "../../../service/sdk/keystore.ts";
 import { Notice, useApp } from "../app.tsx";
-import { type Explained, explain } from "../errors.ts";
+import { type Explained, explain, UserMessage } from "../errors.ts";
 import { useT } from "../i18n.ts";
 
 function download(name: string, text: string): void {
@@ -70,7 +70,7 @@ export function IdentityView() {
         setKeystore(parsed);
         setIdentity(id);
       } else {
-        if (password.length < 8) throw new Error(t("passwordTooShort"));
+        if (password.length < 8) throw new UserMessage(t("passwordTooShort"));
         await store(importIdentity(text), password);
       }
       formElement.reset();

@@ -7,7 +7,7 @@ import type { MemberRecord } from "../../../service/sdk/trees.ts";
 import { Notice, useApp } from "../app.tsx";
 import { devWallet, erc20Abi, formatAmount, injectedProvider, injectedWallet, poolRef, send, type TokenInfo, tokenInfo } from "../chain.ts";
 import { LOCAL_CHAIN_ID } from "../config.ts";
-import { type Explained, explain } from "../errors.ts";
+import { type Explained, explain, UserMessage } from "../errors.ts";
 import { type Translate, useT } from "../i18n.ts";
 
 interface PlanRow {
@@ -25,7 +25,8 @@ function coverText(t: Translate, row: PlanRow): string {
   return t("coveredThrough", { from: m.eligibleFrom, to: m.paidThrough });
 }
 
-function WalletBox() {
+/** `payments` counts the payments made on this page: the balance is read again after each. */
+function WalletBox(props: { payments: number }) {
   const t = useT();
   const { config, client, payer, setPayer } = useApp();
   const [index, setIndex] = useState(2);
@@ -42,7 +43,7 @@ function WalletBox() {
   };
   useEffect(() => {
     refresh().catch(() => {});
-  }, [payer]);
+  }, [payer, props.payments]);
 
   const act = async (action: () => Promise<void>) => {
     setBusy(true);
@@ -135,6 +136,7 @@ export function PlansView() {
   const [result, setResult] = useState<{ planId: bigint; ok?: string; error?: Explained }>();
   const [busy, setBusy] = useState<bigint>();
   const [periods, setPeriods] = useState<Record<string, number>>({});
+  const [payments, setPayments] = useState(0);
   const ref = poolRef(config, client);
   const commitment = keystore ? BigInt(keystore.commitment) : undefined;
 
@@ -176,7 +178,7 @@ export function PlansView() {
       });
       if (balance < cost) {
         const mint = payer.kind === "dev" && config.demoToken?.toLowerCase() === row.token.address.toLowerCase() ? t("mintHint") : "";
-        throw new Error(
+        throw new UserMessage(
           t("notEnoughTokens", { symbol: row.token.symbol, address: payer.address, need: formatAmount(cost, row.token), mint }),
         );
       }
@@ -196,7 +198,7 @@ export function PlansView() {
         // The pool updates the leaf in place and needs its Merkle path, rebuilt here from events.
         const tree = await loadMemberTree(ref, planId);
         const record = tree.find(commitment);
-        if (!record) throw new Error(t("errNotAMember"));
+        if (!record) throw new UserMessage(t("errNotAMember"));
         const proof = tree.proof(record);
         hash = await send(client, payer, {
           address: config.pool,
@@ -206,6 +208,7 @@ export function PlansView() {
         });
       }
       setResult({ planId, ok: t("joined", { hash }) });
+      setPayments((n) => n + 1);
       await load();
     } catch (e) {
       setResult({ planId, error: explain(e, t, config) });
@@ -218,7 +221,7 @@ export function PlansView() {
     <section aria-labelledby="plans-heading">
       <h2 id="plans-heading">{t("plansHeading")}</h2>
       <p class="intro">{t("plansIntro")}</p>
-      <WalletBox />
+      <WalletBox payments={payments} />
       {error ? (
         <Notice kind="error" detail={error.detail}>
           {error.text}
