@@ -5,9 +5,7 @@
  * chain; no request the page makes carries the secret or the password; the auditor view verifies
  * the claim and marks a claim paid through a verifier that accepts anything as failed.
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import { rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { network } from "hardhat";
 import type { BrowserContext, Page } from "playwright-core";
@@ -15,20 +13,8 @@ import { type Address, parseAbi } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { deployHuzhu } from "../../scripts/lib/deploy.ts";
-import {
-  type Chain,
-  DEMO_PLAN,
-  DEV_ROLES,
-  deployLocal,
-  devAccount,
-  type LocalDeployment,
-  publicClientFor,
-  rpc,
-  startChain,
-} from "../../scripts/lib/stack.ts";
-import { serveWeb, type WebServer } from "../../scripts/lib/web.ts";
-import { loadConfig } from "../../service/relayer/config.ts";
-import { relayerLogger, startRelayer } from "../../service/relayer/server.ts";
+import { type Chain, DEMO_PLAN, DEV_ROLES, devAccount, type LocalDeployment, publicClientFor, rpc } from "../../scripts/lib/stack.ts";
+import type { WebServer } from "../../scripts/lib/web.ts";
 import {
   createIdentity,
   decryptIdentity,
@@ -39,11 +25,11 @@ import {
   serializeApproval,
   signApproval,
 } from "../../service/sdk/index.ts";
-import { ensureBrowserAndBuild, launchBrowser } from "./browser.ts";
+import { launchBrowser } from "./browser.ts";
+import { screenshot, startWebStack, type WebStack } from "./stack.ts";
 
 const PASSWORD = "correct horse battery staple 7";
 const DEV_WALLET_INDEX = 7;
-const SCREENSHOTS = join(import.meta.dirname, "screenshots");
 const erc20 = parseAbi(["function balanceOf(address) view returns (uint256)"]);
 
 interface Recorded {
@@ -53,52 +39,18 @@ interface Recorded {
   body: string;
 }
 
+let stack: WebStack;
 let chain: Chain;
 let deployment: LocalDeployment;
-let stopRelayer: () => Promise<void>;
 let web: WebServer;
 let context: BrowserContext;
 let page: Page;
 let stateDir: string;
 const requests: Recorded[] = [];
 
-async function screenshot(name: string): Promise<void> {
-  mkdirSync(SCREENSHOTS, { recursive: true });
-  await page.setViewportSize({ width: 1280, height: 800 });
-  await page.screenshot({ path: join(SCREENSHOTS, `${name}-desktop.png`), fullPage: true });
-  await page.setViewportSize({ width: 390, height: 844 });
-  await page.screenshot({ path: join(SCREENSHOTS, `${name}-phone.png`), fullPage: true });
-  await page.setViewportSize({ width: 1280, height: 800 });
-}
-
 beforeAll(async () => {
-  ensureBrowserAndBuild();
-  chain = await startChain(20_000 + Math.floor(Math.random() * 20_000));
-  deployment = await deployLocal(chain.rpcUrl);
-  stateDir = mkdtempSync(join(tmpdir(), "huzhu-web-"));
-  const config = loadConfig({
-    HUZHU_RPC_URL: chain.rpcUrl,
-    HUZHU_POOL: deployment.record.pool,
-    HUZHU_FROM_BLOCK: String(deployment.record.deployBlock),
-    HUZHU_RELAYER_KEY: devAccount(DEV_ROLES.relayer).privateKey,
-    HUZHU_RELAYER_PORT: "0",
-    HUZHU_RELAYER_DATA_DIR: join(stateDir, "relayer"),
-    HUZHU_POLL_INTERVAL_MS: "100",
-  });
-  const relayer = await startRelayer(config, relayerLogger("warn"));
-  stopRelayer = () => relayer.app.close();
-  web = await serveWeb({
-    port: 0,
-    config: {
-      chainId: deployment.record.chainId,
-      rpcUrl: chain.rpcUrl,
-      pool: deployment.record.pool,
-      deployBlock: deployment.record.deployBlock,
-      relayerUrl: relayer.address,
-      devWallet: true,
-      demoToken: deployment.record.demoToken,
-    },
-  });
+  stack = await startWebStack();
+  ({ chain, deployment, web, stateDir } = stack);
   context = await launchBrowser();
   // Every request of the page and of its workers, with headers and body.
   context.on("request", (request) => {
@@ -114,11 +66,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await context?.close();
-  await web?.close();
-  await stopRelayer?.();
-  await chain?.stop();
+  await stack?.stop();
   await releaseProver();
-  if (stateDir) await rm(stateDir, { recursive: true, force: true });
 });
 
 describe("web app", () => {
@@ -136,7 +85,7 @@ describe("web app", () => {
     expect(keystore.kind).toBe("huzhu-identity");
     identity = await decryptIdentity(keystore, PASSWORD);
     expect(await page.getByTestId("commitment").textContent()).toBe(identity.commitment.toString());
-    await screenshot("identity");
+    await screenshot(page, "identity");
   });
 
   it("refuses a wrong password with what to do next", async () => {
@@ -160,7 +109,7 @@ describe("web app", () => {
     await expect.poll(() => page.getByTestId("payer-balance").textContent(), { timeout: 30_000 }).toContain("1,000 dUSD");
     await page.getByRole("button", { name: "Join" }).click();
     await expect.poll(() => page.getByTestId("cover-1").textContent(), { timeout: 60_000 }).toContain("covered, epochs 0–2");
-    await screenshot("plans");
+    await screenshot(page, "plans");
   });
 
   it("imports an assessor's approval file and claims through the relayer; the payout arrives", async () => {
@@ -203,7 +152,7 @@ describe("web app", () => {
     );
     expect(longestGap).toBeLessThan(500);
     await page.getByTestId("claim-done").waitFor({ timeout: 120_000 });
-    await screenshot("claim");
+    await screenshot(page, "claim");
 
     const client = publicClientFor(chain.rpcUrl);
     const received = await client.readContract({
@@ -243,7 +192,7 @@ describe("web app", () => {
     expect(await summary.getAttribute("data-failed")).toBe("0");
     expect(await page.getByTestId("verifier-check").textContent()).toBe("verified");
     expect(await page.locator('tr[data-verified="true"]').count()).toBe(1);
-    await screenshot("audit");
+    await screenshot(page, "audit");
   });
 
   it("marks as failed a claim a pool paid through a verifier that accepts any proof", async () => {
@@ -294,7 +243,7 @@ describe("web app", () => {
     expect(await page.locator('tr[data-verified="false"]').textContent()).toContain("FAILED");
     // Its verifier is not the published key's.
     expect(await page.getByTestId("verifier-check").textContent()).toBe("FAILED");
-    await screenshot("audit-tampered");
+    await screenshot(page, "audit-tampered");
   });
 
   it("switches the interface to Simplified Chinese", async () => {
@@ -303,7 +252,7 @@ describe("web app", () => {
     expect(await page.getByRole("heading", { level: 2 }).textContent()).toBe("审计资金池");
     expect(await page.getByRole("link", { name: "理赔" }).count()).toBe(1);
     expect(await page.getByTestId("verifier-check").textContent()).toBe("验证失败");
-    await screenshot("audit-zh");
+    await screenshot(page, "audit-zh");
     await page.getByRole("button", { name: "Switch to English" }).click();
     expect(await page.getByRole("heading", { level: 2 }).textContent()).toBe("Audit the pool");
   });

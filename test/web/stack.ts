@@ -1,0 +1,88 @@
+/**
+ * The stack the web app runs against in its end-to-end tests: a Hardhat node on a random port, the
+ * deployment (pool, demo token, demo plan with one assessor), a relayer in this process and the web
+ * server, all on 127.0.0.1; and screenshots at a desktop and a phone size.
+ */
+import { mkdirSync, mkdtempSync } from "node:fs";
+import { rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Page } from "playwright-core";
+import { type Chain, DEV_ROLES, deployLocal, devAccount, type LocalDeployment, startChain } from "../../scripts/lib/stack.ts";
+import { serveWeb, type WebServer } from "../../scripts/lib/web.ts";
+import { loadConfig } from "../../service/relayer/config.ts";
+import { relayerLogger, startRelayer } from "../../service/relayer/server.ts";
+import { ensureBrowserAndBuild } from "./browser.ts";
+
+export const SCREENSHOTS = join(import.meta.dirname, "screenshots");
+
+export interface WebStack {
+  chain: Chain;
+  deployment: LocalDeployment;
+  web: WebServer;
+  /** A temporary folder for the relayer's state and the test's files. */
+  stateDir: string;
+  stop(): Promise<void>;
+}
+
+/** Starts the whole stack (and installs the browser and builds the app when missing). */
+export async function startWebStack(): Promise<WebStack> {
+  ensureBrowserAndBuild();
+  const chain = await startChain(20_000 + Math.floor(Math.random() * 20_000));
+  const stateDir = mkdtempSync(join(tmpdir(), "huzhu-web-"));
+  let stopRelayer: (() => Promise<void>) | undefined;
+  try {
+    const deployment = await deployLocal(chain.rpcUrl);
+    const config = loadConfig({
+      HUZHU_RPC_URL: chain.rpcUrl,
+      HUZHU_POOL: deployment.record.pool,
+      HUZHU_FROM_BLOCK: String(deployment.record.deployBlock),
+      HUZHU_RELAYER_KEY: devAccount(DEV_ROLES.relayer).privateKey,
+      HUZHU_RELAYER_PORT: "0",
+      HUZHU_RELAYER_DATA_DIR: join(stateDir, "relayer"),
+      HUZHU_POLL_INTERVAL_MS: "100",
+    });
+    const relayer = await startRelayer(config, relayerLogger("warn"));
+    stopRelayer = () => relayer.app.close();
+    const web = await serveWeb({
+      port: 0,
+      config: {
+        chainId: deployment.record.chainId,
+        rpcUrl: chain.rpcUrl,
+        pool: deployment.record.pool,
+        deployBlock: deployment.record.deployBlock,
+        relayerUrl: relayer.address,
+        devWallet: true,
+        demoToken: deployment.record.demoToken,
+      },
+    });
+    const stopRelayerNow = stopRelayer;
+    return {
+      chain,
+      deployment,
+      web,
+      stateDir,
+      stop: async () => {
+        await web.close();
+        await stopRelayerNow();
+        await chain.stop();
+        await rm(stateDir, { recursive: true, force: true });
+      },
+    };
+  } catch (error) {
+    await stopRelayer?.();
+    await chain.stop();
+    await rm(stateDir, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+/** Saves `<name>-desktop.png` (1280x800) and `<name>-phone.png` (390x844), full page, then returns to desktop size. */
+export async function screenshot(page: Page, name: string): Promise<void> {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await page.screenshot({ path: join(SCREENSHOTS, `${name}-desktop.png`), fullPage: true });
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.screenshot({ path: join(SCREENSHOTS, `${name}-phone.png`), fullPage: true });
+  await page.setViewportSize({ width: 1280, height: 800 });
+}
