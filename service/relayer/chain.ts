@@ -52,7 +52,8 @@ export class PoolGateway {
     });
     // Reads issued together (the cheap checks) travel as one JSON-RPC batch.
     const transport = http(rpcUrl, { retryCount: 0, timeout: 10_000, batch: { wait: 0 } });
-    this.publicClient = createPublicClient({ chain: this.chain, transport });
+    // cacheTime 0: the submitter acts on each new block, so the block number must never be stale.
+    this.publicClient = createPublicClient({ chain: this.chain, transport, cacheTime: 0 });
     this.account = privateKeyToAccount(privateKey);
     this.walletClient = createWalletClient({ chain: this.chain, transport, account: this.account });
     this.pool = pool;

@@ -51,7 +51,7 @@ export function registerAudit(program: Command): void {
       try {
         if (!isAddress(opts.pool, { strict: false })) throw new Error(`--pool must be an address, got ${JSON.stringify(opts.pool)}`);
         const pool = getAddress(opts.pool);
-        const client = createPublicClient({ transport: http(opts.rpc, { batch: true, retryCount: 3 }) });
+        const client = createPublicClient({ transport: http(opts.rpc, { batch: true, retryCount: 3 }), cacheTime: 0 });
         const chainId = await client.getChainId();
         const checkpointPath =
           opts.checkpoint === false

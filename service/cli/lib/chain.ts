@@ -85,7 +85,7 @@ export async function connectPool(opts: ChainOptions): Promise<PoolConnection> {
     nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
     rpcUrls: { default: { http: [rpcUrl] } },
   });
-  const client = createPublicClient({ chain, transport: http(rpcUrl) }) as PublicClient;
+  const client = createPublicClient({ chain, transport: http(rpcUrl), cacheTime: 0 }) as PublicClient;
   const code = await client.getCode({ address: pool });
   if (code === undefined || code === "0x") {
     throw new CliError(
