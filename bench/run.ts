@@ -116,11 +116,15 @@ ${relayer.table}
 Acceptance runs every check of a claim (schema, field ranges, roots, epoch, cap and nullifier read
 from the chain, the quote's signature, off-chain Groth16 verification, an \`eth_call\` simulation)
 and stores it durably before answering 202, while blocks are not mined; the ceiling is what
-verification alone would allow on every core. The flood sends invalid proofs (which pass every
-check but verification) from three loopback addresses, four connections each, while an honest
-member submits valid claims from a fourth address and a monitor polls \`/health\` from a fifth; the
-per-address rate limit (600 a minute by default) refuses most of the flood with 429 before it costs
-a verification. See [RELAYER.md](RELAYER.md).
+verification alone would allow on every core (the relayer verifies in one process per core). The
+rest is the chain: the Hardhat node shares the same two cores and answers the reads and the
+\`eth_call\` (the chain_checks and simulate stages), so on one machine acceptance reaches about a quarter
+of the ceiling; against a remote node the verification processes have the cores to themselves. The
+flood sends invalid proofs (which pass every check but verification, so each costs one) from three
+loopback addresses, four connections each, for a few seconds (below the per-address rate limit of
+600 a minute, so none is refused early), while an honest member submits valid claims from a fourth
+address and a monitor polls \`/health\` from a fifth: verification runs outside the event loop, so
+health checks and honest claims are still answered promptly. See [RELAYER.md](RELAYER.md).
 
 ## Web app (Debian's headless Chromium on this machine, the web server and a Hardhat node on 127.0.0.1)
 
