@@ -211,6 +211,47 @@ describe("relayer faults", () => {
     }
   });
 
+  it("waits for the confirmation depth and re-sends a claim whose block was reorganised away", async () => {
+    const env = { ...relayerEnv(stack.chain.rpcUrl, mkdtempSync(join(tmpdir(), "huzhu-relayer-"))), HUZHU_CONFIRMATIONS: "3" };
+    const node = await relayer(env);
+    try {
+      const claim = await makeClaim(stack, stack.members[2] as never, await getQuote(node.url, 600_000n), recipient(0xb6));
+      await rpc(stack.chain.rpcUrl, "evm_setAutomine", [false]);
+      const accepted = await postClaim(node.url, claim.body);
+      const sent = await waitForStatus(node.url, accepted.body.id as string, ["submitted"]);
+      const snapshot = await rpc(stack.chain.rpcUrl, "evm_snapshot");
+      await rpc(stack.chain.rpcUrl, "evm_mine");
+      // Included, one block deep: still "submitted", with its block.
+      const deadline = Date.now() + 20_000;
+      let included = await waitForStatus(node.url, accepted.body.id as string, ["submitted"]);
+      while (included.blockNumber === undefined && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        included = await waitForStatus(node.url, accepted.body.id as string, ["submitted"]);
+      }
+      expect(included.blockNumber).toBeDefined();
+      // The block disappears (a reorganisation): the claim is waiting for inclusion again.
+      await rpc(stack.chain.rpcUrl, "evm_revert", [snapshot]);
+      let after = included;
+      while (after.blockNumber !== undefined && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        after = await waitForStatus(node.url, accepted.body.id as string, ["submitted", "confirmed"]);
+      }
+      expect(after).toMatchObject({ status: "submitted", txHash: sent.txHash });
+      expect(after.blockNumber).toBeUndefined();
+      // Re-sent (the node lost it with the block), included again and then buried three deep.
+      await new Promise((resolve) => setTimeout(resolve, 6_000));
+      await rpc(stack.chain.rpcUrl, "evm_setAutomine", [true]);
+      for (let i = 0; i < 3; i++) await rpc(stack.chain.rpcUrl, "evm_mine");
+      const done = await waitForStatus(node.url, accepted.body.id as string, ["confirmed", "failed"]);
+      expect(done.status).toBe("confirmed");
+      expect(done.txHash).toBe(sent.txHash);
+      expect(await paidEvents(claim.body.request.nullifier)).toHaveLength(1);
+    } finally {
+      await rpc(stack.chain.rpcUrl, "evm_setAutomine", [true]);
+      await node.stop();
+    }
+  });
+
   it("refuses to start with a clear message when its configuration is wrong", async () => {
     await expect(spawnRelayer({ HUZHU_RPC_URL: "", HUZHU_DEPLOYMENT: "", HUZHU_RELAYER_KEY: RELAYER.privateKey }, 20_000)).rejects.toThrow(
       "relayer configuration error: HUZHU_RPC_URL is required",
