@@ -12,13 +12,19 @@ export interface DeployOptions {
   admin: Address;
   /** Deploy a verifier that accepts every proof instead of the real one (fuzz tests only). */
   acceptingVerifier?: boolean;
+  /** An already deployed claim verifier (a production setup's), used instead of deploying one. */
+  verifier?: Address;
 }
 
 export async function deployHuzhu(viem: HardhatViemHelpers, options: DeployOptions) {
   const publicClient = await viem.getPublicClient();
   const poseidonT3 = await viem.deployContract("poseidon-solidity/PoseidonT3.sol:PoseidonT3");
   const poseidonT4 = await viem.deployContract("poseidon-solidity/PoseidonT4.sol:PoseidonT4");
-  const verifier = options.acceptingVerifier ? await viem.deployContract("AcceptingVerifier") : await viem.deployContract("ClaimVerifier");
+  const verifier = options.verifier
+    ? await viem.getContractAt("ClaimVerifier", options.verifier)
+    : options.acceptingVerifier
+      ? await viem.deployContract("AcceptingVerifier")
+      : await viem.deployContract("ClaimVerifier");
   const pool = await viem.deployContract("HuzhuPool", [verifier.address, options.admin], {
     libraries: { PoseidonT3: poseidonT3.address, PoseidonT4: poseidonT4.address },
   });

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import fastifyStatic from "@fastify/static";
 import Fastify from "fastify";
-import { CLAIM_BUILD } from "../../service/sdk/node.ts";
+import { claimArtifacts, productionSetupDir, verificationKeyPath } from "../../service/sdk/node.ts";
 import type { RuntimeConfig } from "../../web/src/config.ts";
 import { ROOT } from "./paths.ts";
 
@@ -53,10 +53,12 @@ function artifact(path: string, stem: string, ext: string, type: string): Artifa
 export async function serveWeb(options: { port: number; config: WebConfig; dist?: string }): Promise<WebServer> {
   const dist = options.dist ?? WEB_DIST;
   if (!existsSync(join(dist, "index.html"))) throw new Error(`${dist}/index.html is missing: run \`npm run build:web\` first`);
+  // The production setup's artifacts when HUZHU_SETUP_DIR names one, else the development build.
+  const prover = claimArtifacts();
   const artifacts = {
-    wasm: artifact(CLAIM_BUILD.wasm, "claim", "wasm", "application/wasm"),
-    zkey: artifact(CLAIM_BUILD.zkey, "claim.dev-insecure", "zkey", "application/octet-stream"),
-    verificationKey: artifact(CLAIM_BUILD.verificationKey, "verification_key", "json", "application/json"),
+    wasm: artifact(String(prover.wasm), "claim", "wasm", "application/wasm"),
+    zkey: artifact(String(prover.zkey), productionSetupDir() ? "claim" : "claim.dev-insecure", "zkey", "application/octet-stream"),
+    verificationKey: artifact(verificationKeyPath(), "verification_key", "json", "application/json"),
   };
   const config: RuntimeConfig = {
     ...options.config,

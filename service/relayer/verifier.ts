@@ -10,7 +10,7 @@ import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { type ClaimPublicSignals, encodePublicSignals, type Groth16Proof, type VerificationKey } from "../sdk/index.ts";
-import { CLAIM_BUILD } from "../sdk/node.ts";
+import { verificationKeyPath } from "../sdk/node.ts";
 
 interface Slot {
   worker: ChildProcess;
@@ -26,7 +26,7 @@ export class ProofVerifier {
   readonly #pending = new Map<number, (valid: boolean) => void>();
   #nextId = 0;
 
-  constructor(path: string = CLAIM_BUILD.verificationKey, threads = Math.max(1, availableParallelism())) {
+  constructor(path: string = verificationKeyPath(), threads = Math.max(1, availableParallelism())) {
     const text = readFileSync(path, "utf8");
     this.key = JSON.parse(text) as VerificationKey;
     this.keyHash = `0x${createHash("sha256").update(text).digest("hex")}`;

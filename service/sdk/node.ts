@@ -17,12 +17,28 @@ export const CLAIM_BUILD = {
   verificationKey: join(ROOT, "circuits", "setup", "dev-insecure", "verification_key.json"),
 } as const;
 
-/** The prover's inputs for the development build (`npm run build` makes them). */
-export function claimArtifacts(): ProverArtifacts {
-  return { wasm: CLAIM_BUILD.wasm, zkey: CLAIM_BUILD.zkey };
+/**
+ * A production setup: the folder `huzhu ceremony finalize` writes (claim.wasm, claim.zkey,
+ * verification_key.json, ClaimVerifier.sol), named by HUZHU_SETUP_DIR. Without it, the insecure
+ * development build is used.
+ */
+export function productionSetupDir(): string | undefined {
+  return process.env.HUZHU_SETUP_DIR || undefined;
 }
 
-export function loadVerificationKey(path: string = CLAIM_BUILD.verificationKey): VerificationKey {
+/** The prover's inputs: the production setup's if HUZHU_SETUP_DIR names one, else the development build. */
+export function claimArtifacts(): ProverArtifacts {
+  const dir = productionSetupDir();
+  return dir ? { wasm: join(dir, "claim.wasm"), zkey: join(dir, "claim.zkey") } : { wasm: CLAIM_BUILD.wasm, zkey: CLAIM_BUILD.zkey };
+}
+
+/** The verification key matching claimArtifacts(). */
+export function verificationKeyPath(): string {
+  const dir = productionSetupDir();
+  return dir ? join(dir, "verification_key.json") : CLAIM_BUILD.verificationKey;
+}
+
+export function loadVerificationKey(path: string = verificationKeyPath()): VerificationKey {
   return JSON.parse(readFileSync(path, "utf8")) as VerificationKey;
 }
 

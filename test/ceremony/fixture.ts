@@ -6,7 +6,6 @@
  */
 
 import { mkdir, open } from "node:fs/promises";
-import { createRequire } from "node:module";
 import { join } from "node:path";
 import { network } from "hardhat";
 import * as snarkjs from "snarkjs";
@@ -15,7 +14,6 @@ import { compileCircuit } from "../../scripts/lib/circuits.ts";
 import { readBinFile } from "../../service/ceremony/binfile.ts";
 import { toSolidityProof } from "../../service/sdk/encoding.ts";
 
-const require = createRequire(import.meta.url);
 export const MULTIPLIER = join(import.meta.dirname, "..", "fixtures", "ceremony", "multiplier.circom");
 
 /** A prepared Powers of Tau of `power`, with one contribution and a beacon (an unpublished file). */
@@ -64,26 +62,8 @@ export async function flipBytesInSection(zkey: string, sectionType: number, offs
   }
 }
 
-interface SolcOutput {
-  errors?: Array<{ severity: string; formattedMessage: string }>;
-  contracts: Record<string, Record<string, { abi: Abi; evm: { bytecode: { object: string } } }>>;
-}
-
 /** Compiles one Solidity source with the solc npm package (the compiler Hardhat uses here). */
-export function compileSolidity(fileName: string, source: string, contract: string): { abi: Abi; bytecode: Hex } {
-  const solc = require("solc") as { compile(input: string): string };
-  const input = {
-    language: "Solidity",
-    sources: { [fileName]: { content: source } },
-    settings: { optimizer: { enabled: true, runs: 200 }, outputSelection: { "*": { "*": ["abi", "evm.bytecode.object"] } } },
-  };
-  const output = JSON.parse(solc.compile(JSON.stringify(input))) as SolcOutput;
-  const errors = (output.errors ?? []).filter((e) => e.severity === "error");
-  if (errors.length > 0) throw new Error(errors.map((e) => e.formattedMessage).join("\n"));
-  const compiled = output.contracts[fileName]?.[contract];
-  if (!compiled) throw new Error(`solc produced no contract ${contract}`);
-  return { abi: compiled.abi, bytecode: `0x${compiled.evm.bytecode.object}` };
-}
+export { compileSolidity } from "../../scripts/lib/solidity.ts";
 
 export interface OnChainVerifier {
   verify(proof: snarkjs.Groth16ProofJson, publicSignals: string[]): Promise<boolean>;

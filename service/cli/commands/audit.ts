@@ -9,7 +9,7 @@ import { pino } from "pino";
 import { createPublicClient, getAddress, http, isAddress } from "viem";
 import { runAudit } from "../../auditor/audit.ts";
 import { reportJson, reportText } from "../../auditor/report.ts";
-import { CLAIM_BUILD, loadVerificationKey, localStateDir } from "../../sdk/node.ts";
+import { loadVerificationKey, localStateDir } from "../../sdk/node.ts";
 import { releaseProver } from "../../sdk/prover.ts";
 
 interface AuditCliOptions {
@@ -39,7 +39,7 @@ export function registerAudit(program: Command): void {
     .option("--from-block <n>", "first block to read (the pool's deployment block)", "0")
     .option("--to-block <n>", "last block to audit (default: the head minus --confirmations)")
     .option("--confirmations <n>", "leave this many newest blocks out", "0")
-    .option("--vkey <path>", "the published verification key", CLAIM_BUILD.verificationKey)
+    .option("--vkey <path>", "the published verification key (default: HUZHU_SETUP_DIR's, else the development key)")
     .option("--checkpoint <path>", "checkpoint file (default: <state dir>/audit/<chainId>-<pool>.json)")
     .option("--no-checkpoint", "read every block, keep no checkpoint")
     .option("--batch-size <n>", "proofs per batch verification", "256")
