@@ -13,7 +13,6 @@ import { join } from "node:path";
 import type { Logger } from "pino";
 import { type Address, type Hex, parseAbi } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
-import { scriptLogger } from "../scripts/lib/log.ts";
 import { deployLocal, devAccount, joinMembers, publicClientFor, rpc, spawnRelayer, startChain } from "../scripts/lib/stack.ts";
 import {
   buildClaim,
@@ -21,13 +20,12 @@ import {
   createIdentity,
   type Identity,
   randomFieldElement,
-  releaseProver,
   requestToJson,
   signApproval,
   verifyClaimProof,
 } from "../service/sdk/index.ts";
 import { claimArtifacts, loadVerificationKey } from "../service/sdk/node.ts";
-import { type BenchEntry, entry, median, p95 } from "./stats.ts";
+import { type BenchEntry, entry, median, p95, runAlone } from "./stats.ts";
 
 const _erc20 = parseAbi(["function approve(address,uint256) returns (bool)"]);
 
@@ -296,18 +294,4 @@ export async function benchRelayer(log: Logger): Promise<RelayerBenchResult> {
   }
 }
 
-if (import.meta.main) {
-  const log = scriptLogger("bench");
-  benchRelayer(log).then(
-    async (result) => {
-      process.stdout.write(`${result.table}\n`);
-      for (const e of result.entries) log.info(e, e.name);
-      await releaseProver();
-      process.exit(0);
-    },
-    (error: unknown) => {
-      log.error({ err: error }, "relayer benchmark failed");
-      process.exit(1);
-    },
-  );
-}
+if (import.meta.main) runAlone("relayer", benchRelayer);

@@ -1,3 +1,7 @@
+import type { Logger } from "pino";
+import { scriptLogger } from "../scripts/lib/log.ts";
+import { releaseProver } from "../service/sdk/index.ts";
+
 /** Order statistics for benchmark samples. */
 export function quantile(samples: number[], q: number): number {
   const sorted = [...samples].sort((a, b) => a - b);
@@ -25,4 +29,21 @@ export interface BenchEntry {
 export function entry(name: string, value: number, unit: string, anchor: number | null = null): BenchEntry {
   const round = (x: number) => Math.round(x * 1000) / 1000;
   return { name, value: round(value), unit, anchor: anchor === null ? null : round(anchor), ratio: anchor ? round(value / anchor) : null };
+}
+
+/** Runs one benchmark part as a script of its own (`node bench/<part>.ts`): prints its table and figures. */
+export function runAlone(name: string, part: (log: Logger) => Promise<{ entries: BenchEntry[]; table: string }>): void {
+  const log = scriptLogger("bench");
+  part(log).then(
+    async (result) => {
+      process.stdout.write(`${result.table}\n`);
+      for (const e of result.entries) log.info(e, e.name);
+      await releaseProver();
+      process.exit(0);
+    },
+    (error: unknown) => {
+      log.error({ err: error }, `${name} benchmark failed`);
+      process.exit(1);
+    },
+  );
 }

@@ -10,7 +10,6 @@ import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Logger } from "pino";
 import type { Page } from "playwright-core";
-import { scriptLogger } from "../scripts/lib/log.ts";
 import { deployLocal, devAccount, joinMembers, publicClientFor, startChain } from "../scripts/lib/stack.ts";
 import { serveWeb, WEB_DIST } from "../scripts/lib/web.ts";
 import {
@@ -26,7 +25,7 @@ import {
 } from "../service/sdk/index.ts";
 import { claimArtifacts } from "../service/sdk/node.ts";
 import { ensureBrowserAndBuild, launchBrowser } from "../test/web/browser.ts";
-import { type BenchEntry, entry, median } from "./stats.ts";
+import { type BenchEntry, entry, median, runAlone } from "./stats.ts";
 
 const RUNS = 6;
 
@@ -235,18 +234,4 @@ export async function benchWeb(log: Logger): Promise<WebBenchResult> {
   }
 }
 
-if (import.meta.main) {
-  const log = scriptLogger("bench");
-  benchWeb(log).then(
-    async (result) => {
-      process.stdout.write(`${result.table}\n`);
-      for (const e of result.entries) log.info(e, e.name);
-      await releaseProver();
-      process.exit(0);
-    },
-    (error: unknown) => {
-      log.error({ err: error }, "web benchmark failed");
-      process.exit(1);
-    },
-  );
-}
+if (import.meta.main) runAlone("web", benchWeb);

@@ -3,7 +3,9 @@
  * paid claim, read from the pool's events, in chain order. Plain data (bigints, hex strings), so
  * the checks are pure functions over a list and the list can be stored in a checkpoint.
  */
+
 import type { Address, Hex } from "viem";
+import type { PoolClaimRequest } from "../sdk/chain/claim.ts";
 import type { SolidityProof } from "../sdk/encoding.ts";
 
 /** Where an event sits on the chain. */
@@ -49,17 +51,8 @@ export interface AssessorEvent extends EventRef {
 }
 
 /** ClaimPaid: the request, the context the pool computed and the proof it accepted. */
-export interface ClaimEvent extends EventRef {
+export interface ClaimEvent extends EventRef, PoolClaimRequest {
   kind: "claim";
-  planId: bigint;
-  claimEpoch: bigint;
-  amount: bigint;
-  memberRoot: bigint;
-  assessorRoot: bigint;
-  nullifier: bigint;
-  recipient: Address;
-  relayer: Address;
-  fee: bigint;
   context: bigint;
   proof: SolidityProof;
   /** The block's timestamp (the pool's clock when it paid), if read. */
