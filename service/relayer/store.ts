@@ -206,6 +206,13 @@ export class ClaimStore {
     this.#db.prepare("UPDATE claims SET block_number = NULL, updated_at = ? WHERE id = ?").run(Date.now(), id);
   }
 
+  /** Back to the queue with no nonce (its earlier transactions stay on record). */
+  requeue(id: string): void {
+    this.#db
+      .prepare("UPDATE claims SET status = 'queued', nonce = NULL, block_number = NULL, updated_at = ? WHERE id = ?")
+      .run(Date.now(), id);
+  }
+
   markConfirmed(id: string, txHash: string, blockNumber: bigint): void {
     this.#db
       .prepare("UPDATE claims SET status = 'confirmed', tx_hash = ?, block_number = ?, updated_at = ? WHERE id = ?")

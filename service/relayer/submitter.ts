@@ -5,7 +5,7 @@
  * versions can land), and resumes all of this after a restart from the store alone.
  */
 import type { Logger } from "pino";
-import { encodeFunctionData, type Hex, keccak256 } from "viem";
+import { encodeFunctionData, type Hex, keccak256, TransactionReceiptNotFoundError } from "viem";
 import { type Groth16Proof, huzhuPoolAbi, toSolidityProof } from "../sdk/index.ts";
 import type { ClaimArgs, PoolGateway } from "./chain.ts";
 import type { ClaimPayload } from "./claims.ts";
@@ -144,6 +144,15 @@ export class Submitter {
     // Someone else (the member directly, another relayer) may have paid it since we accepted it:
     // find out before spending gas.
     if (await this.#gateway.nullifierSpent(args.nullifier)) {
+      // A claim sent again after losing its nonce may have been paid by an earlier version after all.
+      for (const tx of claim.transactions) {
+        const receipt = await this.#gateway.publicClient.getTransactionReceipt({ hash: tx.hash }).catch(() => undefined);
+        if (receipt?.status === "success") {
+          this.#store.markConfirmed(claim.id, tx.hash, receipt.blockNumber);
+          this.#metrics.claimsFinished.inc({ status: "confirmed" });
+          return;
+        }
+      }
       this.#fail(claim, RelayerErrorCode.NullifierSpent, "already spent: another submission of this claim was paid first");
       return;
     }
@@ -202,7 +211,11 @@ export class Submitter {
   async #track(claim: StoredClaim, head: bigint): Promise<void> {
     const client = this.#gateway.publicClient;
     for (const tx of [...claim.transactions].reverse()) {
-      const receipt = await client.getTransactionReceipt({ hash: tx.hash }).catch(() => undefined);
+      // Only "not found" means not mined; any other failure aborts the pass (never guess).
+      const receipt = await client.getTransactionReceipt({ hash: tx.hash }).catch((error: unknown) => {
+        if (error instanceof TransactionReceiptNotFoundError) return undefined;
+        throw error;
+      });
       if (!receipt) continue;
       const depth = Number(head - receipt.blockNumber) + 1;
       if (depth < this.#options.confirmations) {
@@ -224,6 +237,21 @@ export class Submitter {
     }
     // Not mined (or reorged out).
     if (claim.blockNumber !== null) this.#store.markUnincluded(claim.id);
+    // None of its versions is mined, yet the wallet's nonce moved past it: another transaction
+    // from this key (sent outside the relayer) took the nonce, so no version can ever land.
+    // Send the claim again with a new nonce (the nullifier is re-checked first).
+    if (claim.nonce !== null) {
+      const used = await client.getTransactionCount({ address: this.#gateway.relayer, blockTag: "latest" });
+      if (used > claim.nonce) {
+        this.#store.requeue(claim.id);
+        this.#nextNonce = undefined;
+        this.#log.warn(
+          { claim: claim.id, nonce: claim.nonce },
+          "claim nonce taken by another transaction from the relayer key; sending again",
+        );
+        return;
+      }
+    }
     await this.#keepAlive(claim);
   }
 

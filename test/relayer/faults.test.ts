@@ -252,6 +252,40 @@ describe("relayer faults", () => {
     }
   });
 
+  it("sends a claim again with a new nonce when another transaction from the relayer key took its nonce", async () => {
+    const node = await relayer(relayerEnv(stack.chain.rpcUrl, mkdtempSync(join(tmpdir(), "huzhu-relayer-"))));
+    try {
+      const claim = await makeClaim(stack, stack.members[0] as never, await getQuote(node.url, 300_000n), recipient(0xb7));
+      await rpc(stack.chain.rpcUrl, "evm_setAutomine", [false]);
+      const accepted = await postClaim(node.url, claim.body);
+      const first = await waitForStatus(node.url, accepted.body.id as string, ["submitted"]);
+      const pending = await stack.client.getTransaction({ hash: first.txHash as `0x${string}` });
+      // The operator sends a transfer from the relayer's key with the same nonce and a higher fee.
+      const operator = createWalletClient({ account: privateKeyToAccount(RELAYER.privateKey), transport: http(stack.chain.rpcUrl) });
+      await operator.sendTransaction({
+        chain: null,
+        to: devAccount(9).address,
+        value: 1n,
+        nonce: pending.nonce,
+        gas: 21_000n,
+        maxFeePerGas: (pending.maxFeePerGas ?? 0n) * 3n,
+        maxPriorityFeePerGas: (pending.maxFeePerGas ?? 0n) * 2n,
+      });
+      await rpc(stack.chain.rpcUrl, "evm_mine");
+      await rpc(stack.chain.rpcUrl, "evm_setAutomine", [true]);
+      const done = await waitForStatus(node.url, accepted.body.id as string, ["confirmed", "failed"]);
+      expect(done.status).toBe("confirmed");
+      expect(done.txHash).not.toBe(first.txHash);
+      const paid = await stack.client.getTransaction({ hash: done.txHash as `0x${string}` });
+      expect(paid.nonce).toBe(pending.nonce + 1);
+      expect(await paidEvents(claim.body.request.nullifier)).toHaveLength(1);
+      expect(node.output()).toContain("claim nonce taken by another transaction from the relayer key; sending again");
+    } finally {
+      await rpc(stack.chain.rpcUrl, "evm_setAutomine", [true]);
+      await node.stop();
+    }
+  });
+
   it("refuses to start with a clear message when its configuration is wrong", async () => {
     await expect(spawnRelayer({ HUZHU_RPC_URL: "", HUZHU_DEPLOYMENT: "", HUZHU_RELAYER_KEY: RELAYER.privateKey }, 20_000)).rejects.toThrow(
       "relayer configuration error: HUZHU_RPC_URL is required",
