@@ -344,6 +344,7 @@ describe("claims through the relayer", () => {
       fc.integer({ min: 1, max: 5000 }).map((depth) => `${'{"quote":'.repeat(depth)}1${"}".repeat(depth)}`),
       fc.integer({ min: 1, max: 5000 }).map((depth) => `${"[".repeat(depth)}${"]".repeat(depth)}`),
       fc.bigInt({ min: 0n, max: 1n << 400n }).map((n) => JSON.stringify({ planId: n.toString(), amount: n.toString() })),
+      fc.integer({ min: 8_000, max: 40_000 }).map((size) => JSON.stringify({ quote: "x".repeat(size) })),
     );
     await fc.assert(
       fc.asyncProperty(text, async (raw) => {
@@ -354,6 +355,8 @@ describe("claims through the relayer", () => {
           payload: raw,
         });
         expect(reply.statusCode).toBeLessThan(500);
+        // Over the 16 KiB limit is always 413, whatever the body holds.
+        if (Buffer.byteLength(raw) > 16_384) expect(reply.json()).toMatchObject({ statusCode: 413, code: "BODY_TOO_LARGE" });
       }),
       { numRuns: 100 },
     );
