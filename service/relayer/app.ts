@@ -30,6 +30,8 @@ export interface RelayerDeps {
   minBalanceWei: bigint;
   rateLimitPerMinute: number;
   bodyLimitBytes: number;
+  /** A request whose headers are not complete in this time is answered 408 and its connection closed. */
+  requestTimeoutMs?: number;
   /** Origins whose pages may call the API (the member web app); "*" for any. Default ["*"]. */
   corsOrigins?: string[];
 }
@@ -91,6 +93,12 @@ export async function buildApp(deps: RelayerDeps) {
     logController: new LogController({ disableRequestLogging: true }),
     requestIdHeader: false,
     return503OnClosing: true,
+    // A client that trickles its request (slowloris) is cut off instead of holding a socket.
+    requestTimeout: deps.requestTimeoutMs ?? 30_000,
+    // Node enforces requestTimeout on this interval: check often enough for the limit to mean something.
+    http: { connectionsCheckingInterval: Math.min(1_000, deps.requestTimeoutMs ?? 30_000) },
+    connectionTimeout: 60_000,
+    keepAliveTimeout: 10_000,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false, useDefaults: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 

@@ -29,6 +29,7 @@ export interface RelayerConfig {
   minBalanceWei: bigint;
   rateLimitPerMinute: number;
   bodyLimitBytes: number;
+  requestTimeoutMs: number;
   verificationKeyPath: string | undefined;
   /** Worker threads verifying proofs (default: one per core). */
   verifyThreads: number;
@@ -112,6 +113,7 @@ export function loadConfig(env: Env = process.env): RelayerConfig {
     minBalanceWei: big(env, "HUZHU_MIN_BALANCE_WEI", 10n ** 16n),
     rateLimitPerMinute: int(env, "HUZHU_RATE_LIMIT_PER_MINUTE", 600, 1, 1_000_000),
     bodyLimitBytes: int(env, "HUZHU_BODY_LIMIT_BYTES", 16_384, 1024, 1_048_576),
+    requestTimeoutMs: int(env, "HUZHU_REQUEST_TIMEOUT_MS", 30_000, 100, 600_000),
     verificationKeyPath: env.HUZHU_VERIFICATION_KEY || undefined,
     verifyThreads: int(env, "HUZHU_VERIFY_THREADS", availableParallelism(), 1, 64),
     logLevel: env.HUZHU_LOG_LEVEL || "info",

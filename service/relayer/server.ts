@@ -38,6 +38,7 @@ export async function startRelayer(config: RelayerConfig, log = relayerLogger(co
     minBalanceWei: config.minBalanceWei,
     rateLimitPerMinute: config.rateLimitPerMinute,
     bodyLimitBytes: config.bodyLimitBytes,
+    requestTimeoutMs: config.requestTimeoutMs,
     corsOrigins: config.corsOrigins,
   });
   app.addHook("onClose", async () => {

@@ -3,6 +3,7 @@
  * duplicate submissions, and fuzzed bodies. The relayer runs in this process on 127.0.0.1.
  */
 import { mkdtempSync } from "node:fs";
+import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
@@ -110,6 +111,28 @@ describe("relayer limits", () => {
       for (let i = 0; i < 5; i++) expect((await limited.app.inject({ url: "/health" })).statusCode).toBe(200);
     } finally {
       await limited.app.close();
+    }
+  });
+
+  it("answers 408 and closes the connection of a client whose headers never finish (slowloris)", async () => {
+    const slow = await relayerFor(stack, { HUZHU_REQUEST_TIMEOUT_MS: "500" });
+    try {
+      const { port } = new URL(slow.address);
+      const socket = connect(Number(port), "127.0.0.1");
+      let received = "";
+      socket.on("data", (chunk) => {
+        received += chunk.toString();
+      });
+      const closed = new Promise<void>((resolve) => socket.on("close", () => resolve()));
+      await new Promise<void>((resolve) => socket.once("connect", () => resolve()));
+      // The headers start and never finish (slowloris).
+      socket.write("POST /v1/claims HTTP/1.1\r\nHost: 127.0.0.1\r\n");
+      const started = Date.now();
+      await closed;
+      expect(Date.now() - started).toBeLessThan(10_000);
+      expect(received).toMatch(/^HTTP\/1\.1 408/);
+    } finally {
+      await slow.app.close();
     }
   });
 
