@@ -149,34 +149,22 @@ export class PoolGateway {
     if (spent) throw new RelayerError(RelayerErrorCode.NullifierSpent, "this claim has already been paid (its nullifier is spent)");
   }
 
+  #claimCall(request: ClaimArgs, proof: SolidityProofArgs) {
+    return { address: this.pool, abi: huzhuPoolAbi, functionName: "claim", args: [request, proof], account: this.account } as const;
+  }
+
   /** Runs the claim as one eth_call from the relayer's address; throws the pool's refusal as a RelayerError. */
   async simulate(request: ClaimArgs, proof: SolidityProofArgs): Promise<void> {
-    try {
-      await this.publicClient.simulateContract({
-        address: this.pool,
-        abi: huzhuPoolAbi,
-        functionName: "claim",
-        args: [request, proof],
-        account: this.account,
-      });
-    } catch (error) {
+    await this.publicClient.simulateContract(this.#claimCall(request, proof)).catch((error: unknown) => {
       throw toRelayerError(error);
-    }
+    });
   }
 
   /** Gas for the claim transaction (eth_estimateGas runs the claim several times: only at send time). */
   async estimateGas(request: ClaimArgs, proof: SolidityProofArgs): Promise<bigint> {
-    try {
-      return await this.publicClient.estimateContractGas({
-        address: this.pool,
-        abi: huzhuPoolAbi,
-        functionName: "claim",
-        args: [request, proof],
-        account: this.account,
-      });
-    } catch (error) {
+    return this.publicClient.estimateContractGas(this.#claimCall(request, proof)).catch((error: unknown) => {
       throw toRelayerError(error);
-    }
+    });
   }
 
   async ready(minBalance: bigint): Promise<{ ready: boolean; reason?: string; block?: bigint; balance?: bigint }> {

@@ -21,7 +21,8 @@ export interface ClaimPayload {
   proof: Groth16Proof;
 }
 
-function field(value: string, name: string): bigint {
+/** A decimal string the schema admitted, refused unless below the SNARK field modulus r. */
+export function field(value: string, name: string): bigint {
   const n = BigInt(value);
   if (n >= SNARK_SCALAR_FIELD) throw new RelayerError(RelayerErrorCode.FieldOutOfRange, `${name} is not below the SNARK field modulus r`);
   return n;
@@ -104,21 +105,14 @@ export class ClaimService {
     };
     await gateway.checkClaim(request);
     stage("chain_checks");
-    const quote = {
-      planId: BigInt(body.quote.planId),
-      amount: BigInt(body.quote.amount),
-      fee: BigInt(body.quote.fee),
-      relayer: body.quote.relayer as Address,
-      expiresAt: BigInt(body.quote.expiresAt),
-    };
     await checkQuote(
       gateway.relayer,
       gateway.chainId,
       gateway.pool,
-      quote,
+      { ...body.quote, relayer: body.quote.relayer as Address },
       body.quoteSignature as Hex,
       request,
-      BigInt(Math.floor(Date.now() / 1000)),
+      Math.floor(Date.now() / 1000),
     );
     stage("quote");
 

@@ -3,30 +3,11 @@
  * short time. A member proves with that fee in the claim context; the relayer accepts the claim
  * only with its own unexpired quote for the same plan and amount, and a fee at least the quoted one.
  */
-import { type Address, type Hex, type LocalAccount, verifyTypedData } from "viem";
+import type { Address, Hex, LocalAccount } from "viem";
+import { type Quote, quoteTypedData, verifyQuoteSignature } from "../sdk/index.ts";
 import { RelayerError, RelayerErrorCode } from "./errors.ts";
 
-export interface Quote {
-  planId: bigint;
-  amount: bigint;
-  fee: bigint;
-  relayer: Address;
-  expiresAt: bigint;
-}
-
-export const QUOTE_TYPES = {
-  Quote: [
-    { name: "planId", type: "uint256" },
-    { name: "amount", type: "uint256" },
-    { name: "fee", type: "uint256" },
-    { name: "relayer", type: "address" },
-    { name: "expiresAt", type: "uint64" },
-  ],
-} as const;
-
-export function quoteDomain(chainId: number, pool: Address) {
-  return { name: "Huzhu Relayer", version: "1", chainId, verifyingContract: pool } as const;
-}
+export type { Quote };
 
 export interface FeePolicy {
   feeBps: number;
@@ -48,8 +29,9 @@ export function feeFor(policy: FeePolicy, amount: bigint, maxFeeBps: number): bi
   return fee;
 }
 
+/** Signs a quote with the SDK's EIP-712 definition (the one members verify it with). */
 export async function signQuote(account: LocalAccount, chainId: number, pool: Address, quote: Quote): Promise<Hex> {
-  return account.signTypedData({ domain: quoteDomain(chainId, pool), types: QUOTE_TYPES, primaryType: "Quote", message: quote });
+  return account.signTypedData(quoteTypedData(chainId, pool, quote));
 }
 
 /** Checks a quote presented with a claim: signed by this relayer, unexpired, matching the request. */
@@ -60,26 +42,12 @@ export async function checkQuote(
   quote: Quote,
   signature: Hex,
   request: { planId: bigint; amount: bigint; fee: bigint; relayer: Address },
-  nowSeconds: bigint,
+  nowSeconds: number,
 ): Promise<void> {
-  let valid = false;
-  try {
-    valid =
-      quote.relayer.toLowerCase() === relayer.toLowerCase() &&
-      (await verifyTypedData({
-        address: relayer,
-        domain: quoteDomain(chainId, pool),
-        types: QUOTE_TYPES,
-        primaryType: "Quote",
-        message: quote,
-        signature,
-      }));
-  } catch {
-    valid = false;
-  }
+  const valid = quote.relayer.toLowerCase() === relayer.toLowerCase() && (await verifyQuoteSignature(chainId, pool, { quote, signature }));
   if (!valid)
     throw new RelayerError(RelayerErrorCode.QuoteInvalid, "the quote was not signed by this relayer; ask POST /v1/quote for a new one");
-  if (quote.planId !== request.planId || quote.amount !== request.amount) {
+  if (BigInt(quote.planId) !== request.planId || BigInt(quote.amount) !== request.amount) {
     throw new RelayerError(
       RelayerErrorCode.QuoteInvalid,
       "the quote is for another plan or amount than the claim; ask for a quote for this claim",
@@ -94,7 +62,7 @@ export async function checkQuote(
   if (request.relayer.toLowerCase() !== relayer.toLowerCase()) {
     throw new RelayerError(RelayerErrorCode.WrongRelayer, `the claim names relayer ${request.relayer}, but this relayer is ${relayer}`);
   }
-  if (request.fee < quote.fee) {
+  if (request.fee < BigInt(quote.fee)) {
     throw new RelayerError(RelayerErrorCode.FeeTooLow, `the claim's fee ${request.fee} is below the quoted fee ${quote.fee}`);
   }
 }

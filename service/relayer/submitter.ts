@@ -263,12 +263,12 @@ export class Submitter {
       if (Date.now() - (this.#broadcastAt.get(last.hash) ?? 0) >= REBROADCAST_MS) await this.#broadcast(last);
       return;
     }
-    if (await this.#gateway.nullifierSpent(BigInt((JSON.parse(claim.payload) as ClaimPayload).request.nullifier))) {
+    const payload = JSON.parse(claim.payload) as ClaimPayload;
+    if (await this.#gateway.nullifierSpent(BigInt(payload.request.nullifier))) {
       // Paid by someone else while ours waited: our transaction would revert; let it, at its old price.
       await this.#broadcast(last);
       return;
     }
-    const payload = JSON.parse(claim.payload) as ClaimPayload;
     const bump = (v: string) => (BigInt(v) * REPRICE_NUMERATOR) / 100n + 1n;
     const fees = await this.#gateway.publicClient.estimateFeesPerGas();
     const maxFee = larger(fees.maxFeePerGas, bump(last.maxFeePerGas));

@@ -238,13 +238,7 @@ describe("claims through the relayer", () => {
     it("an expired quote: 422 QUOTE_EXPIRED", async () => {
       const account = devAccount(1).account;
       const expired = { ...fresh.body.quote, expiresAt: Math.floor(Date.now() / 1000) - 1 };
-      const signature = await signQuote(account as never, 31337, stack.pool, {
-        planId: BigInt(expired.planId),
-        amount: BigInt(expired.amount),
-        fee: BigInt(expired.fee),
-        relayer: expired.relayer as Address,
-        expiresAt: BigInt(expired.expiresAt),
-      });
+      const signature = await signQuote(account as never, 31337, stack.pool, { ...expired, relayer: expired.relayer as Address });
       const reply = await post({ ...fresh.body, quote: expired, quoteSignature: signature });
       expect(reply.json()).toMatchObject({ statusCode: 422, code: "QUOTE_EXPIRED" });
     });

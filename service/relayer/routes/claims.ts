@@ -1,16 +1,10 @@
 /** The member-facing API under /v1: info, quote, submit a claim, follow its status. */
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
-import { SNARK_SCALAR_FIELD } from "../../sdk/index.ts";
+import { field } from "../claims.ts";
 import { RelayerError, RelayerErrorCode } from "../errors.ts";
 import { feeFor, signQuote } from "../quotes.ts";
 import { AcceptedReply, ClaimBody, ClaimParams, ClaimReply, ErrorReply, InfoReply, QuoteBody, QuoteReply } from "../schemas.ts";
 import type { StoredClaim } from "../store.ts";
-
-function bounded(value: string, name: string): bigint {
-  const n = BigInt(value);
-  if (n >= SNARK_SCALAR_FIELD) throw new RelayerError(RelayerErrorCode.FieldOutOfRange, `${name} is not below the SNARK field modulus r`);
-  return n;
-}
 
 const errors = { 400: ErrorReply, 404: ErrorReply, 409: ErrorReply, 413: ErrorReply, 422: ErrorReply, 429: ErrorReply, 503: ErrorReply };
 
@@ -41,8 +35,8 @@ export const claimRoutes: FastifyPluginAsyncTypebox = async (app) => {
     "/quote",
     { schema: { summary: "A signed fee quote for a plan and amount", body: QuoteBody, response: { 200: QuoteReply, ...errors } } },
     async (request) => {
-      const planId = bounded(request.body.planId, "planId");
-      const amount = bounded(request.body.amount, "amount");
+      const planId = field(request.body.planId, "planId");
+      const amount = field(request.body.amount, "amount");
       const plan = await gateway.plan(planId);
       if (!plan.active) throw new RelayerError(RelayerErrorCode.PlanInactive, `plan ${planId} is paused`);
       if (amount === 0n) throw new RelayerError(RelayerErrorCode.ZeroAmount, "the amount must be above zero");
@@ -50,23 +44,13 @@ export const claimRoutes: FastifyPluginAsyncTypebox = async (app) => {
         throw new RelayerError(RelayerErrorCode.AmountOverCap, `the amount ${amount} exceeds plan ${planId}'s claim cap ${plan.claimCap}`);
       const fee = feeFor(policy, amount, plan.maxFeeBps);
       const quote = {
-        planId,
-        amount,
-        fee,
+        planId: planId.toString(),
+        amount: amount.toString(),
+        fee: fee.toString(),
         relayer: gateway.relayer,
-        expiresAt: BigInt(Math.floor(Date.now() / 1000) + policy.quoteTtlSeconds),
+        expiresAt: Math.floor(Date.now() / 1000) + policy.quoteTtlSeconds,
       };
-      const signature = await signQuote(gateway.account, gateway.chainId, gateway.pool, quote);
-      return {
-        quote: {
-          planId: planId.toString(),
-          amount: amount.toString(),
-          fee: fee.toString(),
-          relayer: quote.relayer,
-          expiresAt: Number(quote.expiresAt),
-        },
-        signature,
-      };
+      return { quote, signature: await signQuote(gateway.account, gateway.chainId, gateway.pool, quote) };
     },
   );
 
