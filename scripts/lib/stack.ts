@@ -11,6 +11,7 @@ import { type Address, createPublicClient, createWalletClient, type Hex, http, p
 import { mnemonicToAccount } from "viem/accounts";
 import {
   type AssessorKey,
+  DEV_MNEMONIC,
   type DeploymentRecord,
   demoTokenAbi,
   generateAssessorKey,
@@ -21,8 +22,7 @@ import { deployHuzhu, deploymentRecord } from "./deploy.ts";
 import { ROOT } from "./paths.ts";
 
 export const HOST = "127.0.0.1";
-/** Hardhat's development mnemonic: its node funds these accounts. Never use it on a real chain. */
-export const DEV_MNEMONIC = "test test test test test test test test test test test junk";
+export { DEV_MNEMONIC };
 
 /** Account `index` of the development mnemonic, with its private key. */
 export function devAccount(index: number) {

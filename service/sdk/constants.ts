@@ -18,3 +18,9 @@ export const MAX_EPOCH = (1n << BigInt(EPOCH_BITS)) - 1n;
  */
 export const PUBLIC_SIGNALS = ["memberRoot", "assessorRoot", "nullifier", "planId", "claimEpoch", "amount", "context"] as const;
 export type PublicSignalName = (typeof PUBLIC_SIGNALS)[number];
+
+/**
+ * Hardhat's development mnemonic: a local Hardhat node funds its accounts. For local chains
+ * (chain id 31337) only; every key it derives is public.
+ */
+export const DEV_MNEMONIC = "test test test test test test test test test test test junk";

@@ -18,6 +18,7 @@ import {
   type WalletClient,
 } from "viem";
 import type { PoolRef } from "../../service/sdk/chain/pool.ts";
+import { DEV_MNEMONIC } from "../../service/sdk/constants.ts";
 import { LOCAL_CHAIN_ID, type RuntimeConfig } from "./config.ts";
 
 export const erc20Abi = parseAbi([
@@ -89,7 +90,7 @@ export interface Payer {
 export async function devWallet(config: RuntimeConfig, index: number): Promise<Payer> {
   if (config.chainId !== LOCAL_CHAIN_ID) throw new Error("the development wallet works only on the local chain (31337)");
   const { mnemonicToAccount } = await import("viem/accounts");
-  const account = mnemonicToAccount("test test test test test test test test test test test junk", { addressIndex: index });
+  const account = mnemonicToAccount(DEV_MNEMONIC, { addressIndex: index });
   const wallet = createWalletClient({ account, chain: chainOf(config), transport: http(config.rpcUrl) });
   return { kind: "dev", address: account.address, wallet };
 }

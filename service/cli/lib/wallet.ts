@@ -6,6 +6,7 @@ import { readFile, stat } from "node:fs/promises";
 import type { Command } from "commander";
 import { type Account, createWalletClient, type Hex, http, type WalletClient } from "viem";
 import { mnemonicToAccount, privateKeyToAccount } from "viem/accounts";
+import { DEV_MNEMONIC } from "../../sdk/constants.ts";
 import type { PoolConnection } from "./chain.ts";
 import { CliError } from "./errors.ts";
 import type { Output } from "./output.ts";
@@ -16,7 +17,6 @@ export interface WalletOptions {
 }
 
 /** Hardhat's public test mnemonic: its accounts are funded on a local node and nowhere else. */
-const HARDHAT_MNEMONIC = "test test test test test test test test test test test junk";
 const LOCAL_CHAIN_ID = 31337;
 
 export function addWalletOptions(command: Command): Command {
@@ -57,7 +57,7 @@ export async function loadAccount(opts: WalletOptions, connection: PoolConnectio
     if (!/^[0-9]+$/.test(opts.devAccount) || Number(opts.devAccount) > 19) {
       throw new CliError("BAD_DEV_ACCOUNT", `--dev-account is an account number from 0 to 19, got ${opts.devAccount}`);
     }
-    return mnemonicToAccount(HARDHAT_MNEMONIC, { addressIndex: Number(opts.devAccount) });
+    return mnemonicToAccount(DEV_MNEMONIC, { addressIndex: Number(opts.devAccount) });
   }
   const fromEnv = process.env.HUZHU_PRIVATE_KEY;
   if (fromEnv !== undefined && fromEnv.length > 0) return privateKeyToAccount(parseKey(fromEnv, "HUZHU_PRIVATE_KEY"));
