@@ -167,6 +167,7 @@ async function buildChain(rpcUrl: string, log: Logger): Promise<{ pool: Address;
           claimEpoch,
           amount,
           memberRoot: prepared.expected.memberRoot,
+          memberRootSeq: await pool.read.memberRootSeq([planId, prepared.expected.memberRoot]),
           assessorRoot: prepared.expected.assessorRoot,
           nullifier: prepared.expected.nullifier,
           recipient,

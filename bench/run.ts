@@ -95,7 +95,17 @@ The claim floor is EIP-1108's 181,000 + 6,150 per public input (7), plus the 21,
 transaction's calldata, one fresh nullifier slot (22,100) and the two token transfers measured alone
 (to a fresh recipient and to the relayer). Target: claim <= 1.15x the floor. The join budget is
 Semaphore's published addMember upper figure (157,000) plus one ERC-20 transferFrom and one
-Poseidon(3) leaf, each measured alone here.
+Poseidon(3) leaf, each measured alone here as the join pays it: its own transaction's gas less the
+21,000 base and calldata, plus 2,600 for reaching the token or library account cold.
+
+What a join writes: the LeanIMT insert (its leaf index slot and side nodes, as in Semaphore), one
+fresh slot for the commitment's cover (so a commitment cannot join twice, and renewal finds its
+leaf), one member-root ring slot and one slot of plan counters (contributions and root count).
+Semaphore records each new root in a fresh slot (22,100 gas); the pool instead keeps the last 100
+roots in a ring whose slots the plan's creator fills once (the create-plan row), so every join
+overwrites a slot (5,000). Claims name the root's sequence number, so the pool reads one ring slot.
+Joins are measured while the tree is small (the first 8 members); each further level a join hashes
+costs one Poseidon(2) (about 18,300 gas plus a storage read), exactly as in Semaphore's addMember.
 
 ## Auditor (\`huzhu audit\`, a Hardhat node on 127.0.0.1 read over HTTP)
 

@@ -50,15 +50,39 @@ contract HuzhuPool is IHuzhuPool, AccessControl, Pausable, ReentrancyGuardTransi
     /// @notice The Groth16 verifier of the claim circuit.
     IClaimVerifier public immutable VERIFIER;
 
+    /// @dev A plan as stored, laid out so that a join reads three slots and writes one, and a claim
+    ///      writes one: rules (slot 0), time and price (slot 1), what joins and renewals change
+    ///      (slot 2), what claims change (slot 3), the cap (slot 4).
+    struct PlanStore {
+        IERC20 token;
+        uint32 waitingPeriods;
+        uint16 maxFeeBps;
+        bool active;
+        uint64 start;
+        uint64 periodLength;
+        uint128 contribution;
+        uint128 contributed;
+        uint40 rootSeq;
+        uint128 paidOut;
+        uint128 fees;
+        uint128 claimCap;
+    }
+
+    /// @dev Fills the member-root ring at plan creation, so that recording a root overwrites a
+    ///      non-zero slot (5,000 gas) instead of creating one (22,100). Never a root a claim can use:
+    ///      a slot only counts once its sequence number has been recorded (see _isKnownMemberRoot).
+    uint256 private constant EMPTY_ROOT_SLOT = 1;
+
     /// @notice Number of plans created; plan ids run from 1 to `planCount`.
     uint256 public planCount;
 
-    mapping(uint256 planId => Plan plan) internal _plans;
+    mapping(uint256 planId => PlanStore plan) internal _plans;
     mapping(uint256 planId => address admin) public planAdmin;
     mapping(uint256 planId => string name) public planName;
-    mapping(uint256 planId => Books books) internal _books;
     mapping(uint256 planId => LeanIMTData tree) internal _memberTrees;
-    mapping(uint256 planId => mapping(uint256 root => uint256 seq)) public memberRootSeq;
+    /// @dev Root number `seq` of a plan's member tree sits at index `seq % MEMBER_ROOT_HISTORY`
+    ///      until root number `seq + MEMBER_ROOT_HISTORY` replaces it.
+    mapping(uint256 planId => uint256[MEMBER_ROOT_HISTORY] roots) internal _memberRoots;
     mapping(uint256 planId => mapping(uint256 commitment => Coverage coverage)) internal _coverage;
     mapping(uint256 planId => LeanIMTData tree) internal _assessorTrees;
     mapping(uint256 planId => uint256 root) public assessorRoot;
@@ -74,6 +98,13 @@ contract HuzhuPool is IHuzhuPool, AccessControl, Pausable, ReentrancyGuardTransi
     modifier planExists(uint256 planId) {
         if (planId == 0 || planId > planCount) revert HuzhuPool__UnknownPlan(planId);
         _;
+    }
+
+    /// @dev The plan's storage, or UnknownPlan. A created plan always has a token, so the plan's
+    ///      first slot (read by every caller anyway) answers without reading `planCount`.
+    function _existingPlan(uint256 planId) internal view returns (PlanStore storage plan) {
+        plan = _plans[planId];
+        if (address(plan.token) == address(0)) revert HuzhuPool__UnknownPlan(planId);
     }
 
     /// @param verifier The claim circuit's Groth16 verifier.
@@ -99,17 +130,19 @@ contract HuzhuPool is IHuzhuPool, AccessControl, Pausable, ReentrancyGuardTransi
         if (params.waitingPeriods > MAX_PERIODS_PER_PAYMENT) revert HuzhuPool__InvalidPlanParams("waiting above 1000 periods");
 
         planId = ++planCount;
-        _plans[planId] = Plan({
-            token: params.token,
-            waitingPeriods: params.waitingPeriods,
-            maxFeeBps: params.maxFeeBps,
-            active: true,
-            rootSeq: 0,
-            start: uint64(block.timestamp),
-            periodLength: params.periodLength,
-            claimCap: params.claimCap,
-            contribution: params.contribution
-        });
+        PlanStore storage plan = _plans[planId];
+        plan.token = params.token;
+        plan.waitingPeriods = params.waitingPeriods;
+        plan.maxFeeBps = params.maxFeeBps;
+        plan.active = true;
+        plan.start = uint64(block.timestamp);
+        plan.periodLength = params.periodLength;
+        plan.contribution = params.contribution;
+        plan.claimCap = params.claimCap;
+        uint256[MEMBER_ROOT_HISTORY] storage ring = _memberRoots[planId];
+        for (uint256 i = 0; i < MEMBER_ROOT_HISTORY; ++i) {
+            ring[i] = EMPTY_ROOT_SLOT;
+        }
         planAdmin[planId] = params.admin;
         planName[planId] = params.name;
         emit PlanCreated(planId, params.admin, params.token, params, uint64(block.timestamp));
@@ -145,10 +178,9 @@ contract HuzhuPool is IHuzhuPool, AccessControl, Pausable, ReentrancyGuardTransi
         external
         nonReentrant
         whenNotPaused
-        planExists(planId)
         returns (uint256 index)
     {
-        Plan storage plan = _plans[planId];
+        PlanStore storage plan = _existingPlan(planId);
         if (!plan.active) revert HuzhuPool__PlanInactive(planId);
         if (commitment == 0 || commitment >= PublicSignals.SNARK_SCALAR_FIELD) revert HuzhuPool__InvalidCommitment();
         if (periods == 0 || periods > MAX_PERIODS_PER_PAYMENT) revert HuzhuPool__InvalidPeriods(periods);
@@ -171,8 +203,8 @@ contract HuzhuPool is IHuzhuPool, AccessControl, Pausable, ReentrancyGuardTransi
             joined: true
         });
         _recordMemberRoot(planId, plan, root);
-        uint256 paid = _collect(planId, plan, periods);
-        emit MemberJoined(planId, commitment, msg.sender, index, eligibleFrom, paidThrough, leaf, paid, root);
+        uint256 paid = _collect(plan, periods);
+        emit MemberJoined(planId, commitment, msg.sender, index, eligibleFrom, paidThrough, paid, root);
     }
 
     /// @inheritdoc IHuzhuPool
@@ -180,9 +212,8 @@ contract HuzhuPool is IHuzhuPool, AccessControl, Pausable, ReentrancyGuardTransi
         external
         nonReentrant
         whenNotPaused
-        planExists(planId)
     {
-        Plan storage plan = _plans[planId];
+        PlanStore storage plan = _existingPlan(planId);
         if (!plan.active) revert HuzhuPool__PlanInactive(planId);
         if (periods == 0 || periods > MAX_PERIODS_PER_PAYMENT) revert HuzhuPool__InvalidPeriods(periods);
         Coverage memory cover = _coverage[planId][commitment];
@@ -200,7 +231,7 @@ contract HuzhuPool is IHuzhuPool, AccessControl, Pausable, ReentrancyGuardTransi
         });
         _recordMemberRoot(planId, plan, root);
         emit MemberRenewed(
-            planId, commitment, msg.sender, cover.index, eligibleFrom, paidThrough, leaf, _collect(planId, plan, periods), root
+            planId, commitment, msg.sender, cover.index, eligibleFrom, paidThrough, _collect(plan, periods), root
         );
     }
 
@@ -257,13 +288,11 @@ contract HuzhuPool is IHuzhuPool, AccessControl, Pausable, ReentrancyGuardTransi
         _checkField(request.claimEpoch, PublicSignals.CLAIM_EPOCH);
         _checkField(request.amount, PublicSignals.AMOUNT);
         // 2. The plan exists and is active.
-        // (The same test as the planExists modifier, written out: IR inlining of a shared internal
-        // function into every modifier use pushed the contract past the 24 KiB code limit.)
-        if (planId == 0 || planId > planCount) revert HuzhuPool__UnknownPlan(planId);
-        Plan storage plan = _plans[planId];
+        PlanStore storage plan = _existingPlan(planId);
         if (!plan.active) revert HuzhuPool__PlanInactive(planId);
-        // 3. The member root is one of the plan's recent roots (root 0 never is).
-        if (!_isKnownMemberRoot(planId, plan, request.memberRoot)) {
+        // 3. The member root is one of the plan's recent roots (root 0 never is), found at the
+        //    sequence number the request names.
+        if (!_isKnownMemberRoot(planId, plan, request.memberRoot, request.memberRootSeq)) {
             revert HuzhuPool__UnknownMemberRoot(planId, request.memberRoot);
         }
         // 4. The assessor root is current, or the one before an addition.
@@ -279,8 +308,7 @@ contract HuzhuPool is IHuzhuPool, AccessControl, Pausable, ReentrancyGuardTransi
         uint256 maxFee = (amount * plan.maxFeeBps) / 10_000;
         if (request.fee > maxFee) revert HuzhuPool__FeeTooHigh(request.fee, maxFee);
         if (request.recipient == address(0) || request.relayer == address(0)) revert HuzhuPool__ZeroAddress();
-        Books storage planBooks = _books[planId];
-        uint256 available = uint256(planBooks.contributed) - planBooks.paidOut - planBooks.fees;
+        uint256 available = uint256(plan.contributed) - plan.paidOut - plan.fees;
         if (amount > available) revert HuzhuPool__InsufficientPoolFunds(amount, available);
         // 7. One payout per nullifier.
         if (nullifierSpent[request.nullifier]) revert HuzhuPool__NullifierAlreadySpent(request.nullifier);
@@ -298,8 +326,8 @@ contract HuzhuPool is IHuzhuPool, AccessControl, Pausable, ReentrancyGuardTransi
 
         // Effects.
         nullifierSpent[request.nullifier] = true;
-        planBooks.paidOut += uint128(amount - request.fee);
-        planBooks.fees += uint128(request.fee);
+        plan.paidOut += uint128(amount - request.fee);
+        plan.fees += uint128(request.fee);
 
         // Interactions.
         IERC20 token = plan.token;
@@ -319,12 +347,24 @@ contract HuzhuPool is IHuzhuPool, AccessControl, Pausable, ReentrancyGuardTransi
 
     /// @notice A plan's stored rules and state.
     function getPlan(uint256 planId) external view planExists(planId) returns (Plan memory) {
-        return _plans[planId];
+        PlanStore storage plan = _plans[planId];
+        return Plan({
+            token: plan.token,
+            waitingPeriods: plan.waitingPeriods,
+            maxFeeBps: plan.maxFeeBps,
+            active: plan.active,
+            rootSeq: plan.rootSeq,
+            start: plan.start,
+            periodLength: plan.periodLength,
+            claimCap: plan.claimCap,
+            contribution: plan.contribution
+        });
     }
 
     /// @notice A plan's books: payouts, relayer fees and contributions.
     function books(uint256 planId) external view planExists(planId) returns (Books memory) {
-        return _books[planId];
+        PlanStore storage plan = _plans[planId];
+        return Books({paidOut: plan.paidOut, fees: plan.fees, contributed: plan.contributed});
     }
 
     /// @notice The current epoch of a plan: floor((now - start) / periodLength).
@@ -344,9 +384,23 @@ contract HuzhuPool is IHuzhuPool, AccessControl, Pausable, ReentrancyGuardTransi
         return (tree.size, tree.depth);
     }
 
-    /// @notice Whether `root` would be accepted as a member root in a claim now.
-    function isKnownMemberRoot(uint256 planId, uint256 root) external view returns (bool) {
-        return _isKnownMemberRoot(planId, _plans[planId], root);
+    /// @notice Whether a claim naming member root `root` with sequence number `seq` would pass the
+    ///         member-root check now.
+    function isKnownMemberRoot(uint256 planId, uint256 root, uint256 seq) external view returns (bool) {
+        return _isKnownMemberRoot(planId, _plans[planId], root, seq);
+    }
+
+    /// @notice The sequence number a claim must name for member root `root`: the newest of the
+    ///         plan's recent roots equal to it, or 0 if it is not one of them (unknown or evicted).
+    /// @dev Reads up to MEMBER_ROOT_HISTORY slots: for clients and relayers (eth_call), not for claims.
+    function memberRootSeq(uint256 planId, uint256 root) external view returns (uint256) {
+        PlanStore storage plan = _plans[planId];
+        uint256 newest = plan.rootSeq;
+        uint256 oldest = newest < MEMBER_ROOT_HISTORY ? 1 : newest - MEMBER_ROOT_HISTORY + 1;
+        for (uint256 seq = newest; seq >= oldest && seq != 0; --seq) {
+            if (_isKnownMemberRoot(planId, plan, root, seq)) return seq;
+        }
+        return 0;
     }
 
     /// @notice Whether `root` would be accepted as an assessor root in a claim now.
@@ -361,10 +415,15 @@ contract HuzhuPool is IHuzhuPool, AccessControl, Pausable, ReentrancyGuardTransi
 
     // ---------------------------------------------------------------- internals
 
-    /// @dev A root recorded for the plan, fewer than MEMBER_ROOT_HISTORY roots ago; never 0.
-    function _isKnownMemberRoot(uint256 planId, Plan storage plan, uint256 root) internal view returns (bool) {
-        uint256 seq = memberRootSeq[planId][root];
-        return seq != 0 && plan.rootSeq - seq < MEMBER_ROOT_HISTORY;
+    /// @dev `root` was recorded as root number `seq`, one of the last MEMBER_ROOT_HISTORY; never 0.
+    function _isKnownMemberRoot(uint256 planId, PlanStore storage plan, uint256 root, uint256 seq)
+        internal
+        view
+        returns (bool)
+    {
+        uint256 newest = plan.rootSeq;
+        return root != 0 && seq != 0 && seq <= newest && newest - seq < MEMBER_ROOT_HISTORY
+            && _memberRoots[planId][seq % MEMBER_ROOT_HISTORY] == root;
     }
 
     /// @dev The current assessor root, or the one before the last addition; never 0.
@@ -372,11 +431,11 @@ contract HuzhuPool is IHuzhuPool, AccessControl, Pausable, ReentrancyGuardTransi
         return root != 0 && (root == assessorRoot[planId] || root == previousAssessorRoot[planId]);
     }
 
-    function _currentEpoch(Plan storage plan) internal view returns (uint256) {
+    function _currentEpoch(PlanStore storage plan) internal view returns (uint256) {
         return (block.timestamp - plan.start) / plan.periodLength;
     }
 
-    function _checkEpoch(Plan storage plan, uint256 claimEpoch) internal view {
+    function _checkEpoch(PlanStore storage plan, uint256 claimEpoch) internal view {
         uint256 epoch = _currentEpoch(plan);
         if (claimEpoch == epoch) return;
         uint256 epochStart = plan.start + epoch * plan.periodLength;
@@ -390,7 +449,7 @@ contract HuzhuPool is IHuzhuPool, AccessControl, Pausable, ReentrancyGuardTransi
 
     /// @dev Cover after paying `periods` more: a member still covered extends `paidThrough`; a lapsed
     ///      member starts anew from the current epoch and serves the waiting period again.
-    function _extendCoverage(Plan storage plan, Coverage memory cover, uint32 periods)
+    function _extendCoverage(PlanStore storage plan, Coverage memory cover, uint32 periods)
         internal
         view
         returns (uint256 eligibleFrom, uint256 paidThrough)
@@ -417,16 +476,16 @@ contract HuzhuPool is IHuzhuPool, AccessControl, Pausable, ReentrancyGuardTransi
         return PoseidonT4.hash([commitment, uint256(cover.eligibleFrom), uint256(cover.paidThrough)]);
     }
 
-    function _recordMemberRoot(uint256 planId, Plan storage plan, uint256 root) internal {
+    function _recordMemberRoot(uint256 planId, PlanStore storage plan, uint256 root) internal {
         uint40 seq = plan.rootSeq + 1;
         plan.rootSeq = seq;
-        memberRootSeq[planId][root] = seq;
+        _memberRoots[planId][seq % MEMBER_ROOT_HISTORY] = root;
     }
 
     /// @dev Takes `contribution x periods` from the caller into the plan's books.
-    function _collect(uint256 planId, Plan storage plan, uint32 periods) internal returns (uint256 amount) {
+    function _collect(PlanStore storage plan, uint32 periods) internal returns (uint256 amount) {
         amount = uint256(plan.contribution) * periods;
-        _books[planId].contributed += uint128(amount);
+        plan.contributed += uint128(amount);
         plan.token.safeTransferFrom(msg.sender, address(this), amount);
     }
 }

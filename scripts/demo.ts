@@ -118,7 +118,7 @@ async function main(): Promise<Record<string, unknown>> {
     );
 
     say("the member sends the proof to the relayer, which checks it and pays the gas");
-    const submitted = await relayerClient.submitClaim(claimSubmission(quote, built.claimProof, recipient));
+    const submitted = await relayerClient.submitClaim(claimSubmission(quote, built.claimProof, recipient, built.request.memberRootSeq));
     detail(`claim ${submitted.id}: ${submitted.status}`);
     const final = await relayerClient.waitForClaim(submitted.id, {
       intervalMs: 200,

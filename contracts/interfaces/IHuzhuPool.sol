@@ -47,12 +47,14 @@ interface IHuzhuPool {
         bool joined; // distinguishes index 0 / epoch 0 from "never joined"
     }
 
-    /// @notice What a claim asks for; the proof binds every field.
+    /// @notice What a claim asks for; the proof binds every field but `memberRootSeq`, which only
+    ///         tells the pool where to find `memberRoot` (a wrong value makes the claim fail).
     struct ClaimRequest {
         uint256 planId;
         uint256 claimEpoch;
         uint256 amount;
         uint256 memberRoot;
+        uint256 memberRootSeq; // the root's sequence number (see memberRootSeq); not a proof input
         uint256 assessorRoot;
         uint256 nullifier;
         address recipient;
@@ -98,7 +100,8 @@ interface IHuzhuPool {
     event PlanActiveSet(uint256 indexed planId, bool active);
     /// @notice Emitted when a plan's administrator changes.
     event PlanAdminTransferred(uint256 indexed planId, address indexed previousAdmin, address indexed newAdmin);
-    /// @notice Emitted when a commitment joins a plan; `leaf` is inserted at `index`.
+    /// @notice Emitted when a commitment joins a plan; its leaf Poseidon(commitment, eligibleFrom,
+    ///         paidThrough) is inserted at `index`, making `memberRoot` the plan's next root.
     event MemberJoined(
         uint256 indexed planId,
         uint256 indexed commitment,
@@ -106,11 +109,11 @@ interface IHuzhuPool {
         uint256 index,
         uint256 eligibleFrom,
         uint256 paidThrough,
-        uint256 leaf,
         uint256 paid,
         uint256 memberRoot
     );
-    /// @notice Emitted when a member's cover is extended; the leaf at `index` is replaced.
+    /// @notice Emitted when a member's cover is extended; the leaf at `index` is replaced by
+    ///         Poseidon(commitment, eligibleFrom, paidThrough).
     event MemberRenewed(
         uint256 indexed planId,
         uint256 indexed commitment,
@@ -118,7 +121,6 @@ interface IHuzhuPool {
         uint256 index,
         uint256 eligibleFrom,
         uint256 paidThrough,
-        uint256 leaf,
         uint256 paid,
         uint256 memberRoot
     );

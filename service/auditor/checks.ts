@@ -115,8 +115,8 @@ interface PlanState {
   summary: PlanSummary;
   /** Number of member roots so far (the pool's rootSeq). */
   rootSeq: bigint;
-  /** Member root -> sequence number of its latest recording (the pool's memberRootSeq). */
-  rootSeqOf: Map<bigint, bigint>;
+  /** Sequence number -> member root recorded under it (the pool keeps the last memberRootHistory). */
+  rootBySeq: Map<bigint, bigint>;
   /** Assessor roots ever current, to tell "stale" from "never". */
   assessorRootsSeen: Set<bigint>;
   assessorRoot: bigint;
@@ -180,7 +180,7 @@ export function checkEvents(input: CheckInput): CheckResult {
             findings: 0,
           },
           rootSeq: 0n,
-          rootSeqOf: new Map(),
+          rootBySeq: new Map(),
           assessorRootsSeen: new Set(),
           assessorRoot: 0n,
           previousAssessorRoot: 0n,
@@ -191,7 +191,8 @@ export function checkEvents(input: CheckInput): CheckResult {
         const state = planOf(event);
         if (!state) break;
         state.rootSeq += 1n;
-        state.rootSeqOf.set(event.memberRoot, state.rootSeq);
+        state.rootBySeq.set(state.rootSeq, event.memberRoot);
+        state.rootBySeq.delete(state.rootSeq - input.memberRootHistory);
         state.summary.contributions += event.paid;
         if (event.renewal) state.summary.renewals++;
         else state.summary.members++;
@@ -319,15 +320,16 @@ function checkClaim(
   s.paid += claim.amount - claim.fee;
   s.fees += claim.fee;
 
-  // 4. The member root was one of the plan's recent roots when the claim was paid.
-  const seq = state.rootSeqOf.get(claim.memberRoot);
-  if (claim.memberRoot === 0n || seq === undefined) {
-    add(AuditCheck.MemberRoot, `member root ${claim.memberRoot} was never a root of plan ${claim.planId} before this claim`);
-  } else if (state.rootSeq - seq >= input.memberRootHistory) {
+  // 4. The member root was one of the plan's recent roots when the claim was paid, recorded under
+  //    the sequence number the claim names.
+  const seq = claim.memberRootSeq;
+  if (seq > 0n && seq <= state.rootSeq && state.rootSeq - seq >= input.memberRootHistory) {
     add(
       AuditCheck.MemberRoot,
-      `member root ${claim.memberRoot} had expired: ${state.rootSeq - seq} newer roots (the pool keeps ${input.memberRootHistory})`,
+      `member root number ${seq} had expired: ${state.rootSeq - seq} newer roots (the pool keeps ${input.memberRootHistory})`,
     );
+  } else if (claim.memberRoot === 0n || state.rootBySeq.get(seq) !== claim.memberRoot) {
+    add(AuditCheck.MemberRoot, `member root ${claim.memberRoot} was never plan ${claim.planId}'s root number ${seq} before this claim`);
   }
 
   // 5. The assessor root was current, or the one before the last addition (no revocation since).

@@ -98,6 +98,7 @@ function toEvent(eventName: string, args: Args, at: ReturnType<typeof ref>): Poo
         claimEpoch: r.claimEpoch,
         amount: r.amount,
         memberRoot: r.memberRoot,
+        memberRootSeq: r.memberRootSeq,
         assessorRoot: r.assessorRoot,
         nullifier: r.nullifier,
         recipient: r.recipient,

@@ -114,7 +114,11 @@ export class PoolGateway {
     const c = { address: this.pool, abi: huzhuPoolAbi } as const;
     const [paused, memberRootKnown, assessorRootValid, epoch, spent] = await Promise.all([
       this.publicClient.readContract({ ...c, functionName: "paused" }),
-      this.publicClient.readContract({ ...c, functionName: "isKnownMemberRoot", args: [request.planId, request.memberRoot] }),
+      this.publicClient.readContract({
+        ...c,
+        functionName: "isKnownMemberRoot",
+        args: [request.planId, request.memberRoot, request.memberRootSeq],
+      }),
       this.publicClient.readContract({ ...c, functionName: "isValidAssessorRoot", args: [request.planId, request.assessorRoot] }),
       this.publicClient.readContract({ ...c, functionName: "currentEpoch", args: [request.planId] }),
       this.nullifierSpent(request.nullifier),
@@ -124,7 +128,7 @@ export class PoolGateway {
     if (!memberRootKnown) {
       throw new RelayerError(
         RelayerErrorCode.UnknownMemberRoot,
-        "the member root is not a recent root of this plan; re-read the member tree and prove again",
+        "the member root is not a recent root of this plan at the given memberRootSeq; re-read the member tree and prove again",
       );
     }
     if (!assessorRootValid) {

@@ -34,6 +34,7 @@ export function parseRequest(raw: ClaimBody["request"]): ClaimArgs {
     claimEpoch: field(raw.claimEpoch, "request.claimEpoch"),
     amount: field(raw.amount, "request.amount"),
     memberRoot: field(raw.memberRoot, "request.memberRoot"),
+    memberRootSeq: field(raw.memberRootSeq, "request.memberRootSeq"),
     assessorRoot: field(raw.assessorRoot, "request.assessorRoot"),
     nullifier: field(raw.nullifier, "request.nullifier"),
     recipient: raw.recipient as Address,

@@ -27,6 +27,7 @@ export const ClaimRequestSchema = Type.Object(
     claimEpoch: Decimal,
     amount: Decimal,
     memberRoot: Decimal,
+    memberRootSeq: Decimal,
     assessorRoot: Decimal,
     nullifier: Decimal,
     recipient: AddressString,

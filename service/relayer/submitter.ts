@@ -32,6 +32,7 @@ function claimArgs(payload: ClaimPayload): ClaimArgs {
     claimEpoch: BigInt(r.claimEpoch),
     amount: BigInt(r.amount),
     memberRoot: BigInt(r.memberRoot),
+    memberRootSeq: BigInt(r.memberRootSeq),
     assessorRoot: BigInt(r.assessorRoot),
     nullifier: BigInt(r.nullifier),
     recipient: r.recipient as `0x${string}`,

@@ -47,6 +47,7 @@ export interface ClaimRequestBody {
   claimEpoch: string;
   amount: string;
   memberRoot: string;
+  memberRootSeq: string;
   assessorRoot: string;
   nullifier: string;
   recipient: Address;
@@ -157,8 +158,11 @@ export async function verifyQuoteSignature(chainId: number, pool: Address, signe
   }
 }
 
-/** The body of POST /v1/claims for a proof made with this quote's relayer and fee. */
-export function claimSubmission(signed: SignedQuote, proof: ClaimProof, recipient: Address): ClaimSubmission {
+/**
+ * The body of POST /v1/claims for a proof made with this quote's relayer and fee; `memberRootSeq`
+ * is where the pool keeps the proof's member root (`findMemberRootSeq`, or `buildClaim`'s request).
+ */
+export function claimSubmission(signed: SignedQuote, proof: ClaimProof, recipient: Address, memberRootSeq: bigint): ClaimSubmission {
   const c = proof.claim;
   return {
     quote: signed.quote,
@@ -168,6 +172,7 @@ export function claimSubmission(signed: SignedQuote, proof: ClaimProof, recipien
       claimEpoch: c.claimEpoch.toString(),
       amount: c.amount.toString(),
       memberRoot: c.memberRoot.toString(),
+      memberRootSeq: memberRootSeq.toString(),
       assessorRoot: c.assessorRoot.toString(),
       nullifier: c.nullifier.toString(),
       recipient,

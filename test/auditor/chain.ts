@@ -165,6 +165,7 @@ export async function auditChain(options: ChainOptions = {}) {
       claimEpoch,
       amount,
       memberRoot: proof.claim.memberRoot,
+      memberRootSeq: await pool.read.memberRootSeq([planId, proof.claim.memberRoot]),
       assessorRoot: proof.claim.assessorRoot,
       nullifier: proof.claim.nullifier,
       recipient,

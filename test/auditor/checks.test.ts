@@ -64,6 +64,7 @@ function history() {
         claimEpoch: 0n,
         amount: 100n,
         memberRoot: 1001n,
+        memberRootSeq: 1n,
         assessorRoot: 2001n,
         nullifier: block * 1_000n,
         recipient: RECIPIENT,
@@ -150,12 +151,22 @@ describe("checkEvents", () => {
       [AuditCheck.MemberRoot, claim.tx],
       [AuditCheck.MemberRoot, zero.tx],
     ]);
-    expect(findings[0]?.message).toContain("member root 9009 was never a root of plan 1");
+    expect(findings[0]?.message).toContain("member root 9009 was never plan 1's root number 1 before this claim");
+  });
+
+  it("names a recent member root claimed under another root's sequence number", () => {
+    const h = ready();
+    h.join(1n, 1002n);
+    h.claim(1n, { memberRoot: 1002n, memberRootSeq: 2n });
+    const wrong = h.claim(1n, { memberRoot: 1002n, memberRootSeq: 1n });
+    const { findings } = check(h.events);
+    expect(findings.map((f) => [f.check, f.tx])).toEqual([[AuditCheck.MemberRoot, wrong.tx]]);
+    expect(findings[0]?.message).toContain("member root 1002 was never plan 1's root number 1 before this claim");
   });
 
   it("names a member root that became a root only after the claim", () => {
     const h = ready();
-    const claim = h.claim(1n, { memberRoot: 1002n });
+    const claim = h.claim(1n, { memberRoot: 1002n, memberRootSeq: 2n });
     h.join(1n, 1002n);
     expect(check(h.events).findings).toEqual([expect.objectContaining({ check: AuditCheck.MemberRoot, tx: claim.tx })]);
   });

@@ -7,7 +7,6 @@ import {
   claimContext,
   createIdentity,
   generateAssessorKey,
-  memberLeaf,
   PUBLIC_SIGNALS,
   releaseProver,
   SNARK_SCALAR_FIELD,
@@ -160,12 +159,11 @@ describe("HuzhuPool", () => {
       assert.equal((await f.pool.read.books([f.planId])).contributed, PLAN.contribution * 12n);
     });
 
-    it("emits MemberJoined with the leaf and the new root", async () => {
+    it("emits MemberJoined with the cover and the new root, which the SDK's tree reproduces", async () => {
       const identity = createIdentity();
       const epoch = await f.currentEpoch();
       const eligibleFrom = epoch + BigInt(PLAN.waitingPeriods);
       const paidThrough = epoch + 5n;
-      const leaf = memberLeaf(identity.commitment, eligibleFrom, paidThrough);
       const tx = f.asPayer.write.join([f.planId, identity.commitment, 6]);
       f.memberTree.add({ commitment: identity.commitment, eligibleFrom, paidThrough });
       await f.viem.assertions.emitWithArgs(tx, f.pool, "MemberJoined", [
@@ -175,7 +173,6 @@ describe("HuzhuPool", () => {
         BigInt(f.memberTree.size - 1),
         eligibleFrom,
         paidThrough,
-        leaf,
         PLAN.contribution * 6n,
         f.memberTree.root,
       ]);
@@ -499,6 +496,30 @@ describe("HuzhuPool", () => {
         }
       });
 
+      it("UnknownMemberRoot for a known root named under another sequence number, 0, or one not yet recorded", async () => {
+        const { rootSeq } = await f.pool.read.getPlan([f.planId]);
+        assert.equal(valid.request.memberRootSeq, BigInt(rootSeq));
+        // Unrecorded ring slots hold 1; a claim naming root 1 at such a slot is refused too.
+        const cases = [
+          { memberRootSeq: valid.request.memberRootSeq - 1n },
+          { memberRootSeq: 0n },
+          { memberRootSeq: valid.request.memberRootSeq + 1n },
+          { memberRootSeq: valid.request.memberRootSeq + 100n },
+          { memberRoot: 1n, memberRootSeq: valid.request.memberRootSeq + 1n },
+        ];
+        for (const change of cases) {
+          const request = { ...valid.request, ...change };
+          assert.equal(await f.pool.read.isKnownMemberRoot([f.planId, request.memberRoot, request.memberRootSeq]), false);
+          await f.viem.assertions.revertWithCustomErrorWithArgs(
+            f.asRelayer.write.claim([request, valid.proof]),
+            f.pool,
+            "HuzhuPool__UnknownMemberRoot",
+            [f.planId, request.memberRoot],
+          );
+        }
+        assert.equal(await f.pool.read.isKnownMemberRoot([f.planId, valid.request.memberRoot, valid.request.memberRootSeq]), true);
+      });
+
       it("StaleAssessorRoot for an assessor root the plan does not accept", async () => {
         await f.viem.assertions.revertWithCustomErrorWithArgs(
           f.asRelayer.write.claim([{ ...valid.request, assessorRoot: 99n }, valid.proof]),
@@ -614,13 +635,19 @@ describe("HuzhuPool", () => {
       );
     });
 
-    it("keeps a member root for 100 newer roots, then refuses it with UnknownMemberRoot", async () => {
+    it("keeps a member root for 99 newer roots, then refuses it with UnknownMemberRoot", async () => {
       const { f, identities } = await coveredFixture(1);
       const claim = await f.makeClaim({ identity: identities[0] as never, fee: 0n });
+      const seq = claim.request.memberRootSeq;
       for (let i = 0; i < 99; i++) await f.join(1);
-      assert.equal(await f.pool.read.isKnownMemberRoot([f.planId, claim.request.memberRoot]), true);
+      assert.equal(await f.pool.read.isKnownMemberRoot([f.planId, claim.request.memberRoot, seq]), true);
+      assert.equal(await f.pool.read.memberRootSeq([f.planId, claim.request.memberRoot]), seq);
       await f.join(1);
-      assert.equal(await f.pool.read.isKnownMemberRoot([f.planId, claim.request.memberRoot]), false);
+      // Root number seq + 100 now sits in the root's ring slot.
+      assert.equal(await f.pool.read.isKnownMemberRoot([f.planId, claim.request.memberRoot, seq]), false);
+      assert.equal(await f.pool.read.memberRootSeq([f.planId, claim.request.memberRoot]), 0n);
+      const [current] = await f.pool.read.memberTree([f.planId]);
+      assert.equal(await f.pool.read.memberRootSeq([f.planId, current]), seq + 100n);
       await f.viem.assertions.revertWithCustomErrorWithArgs(
         f.asRelayer.write.claim([claim.request, claim.proof]),
         f.pool,

@@ -150,6 +150,7 @@ export async function poolFixture(options: FixtureOptions = {}) {
       claimEpoch,
       amount,
       memberRoot: proof.claim.memberRoot,
+      memberRootSeq: await pool.read.memberRootSeq([planId, proof.claim.memberRoot]),
       assessorRoot: proof.claim.assessorRoot,
       nullifier: proof.claim.nullifier,
       recipient,

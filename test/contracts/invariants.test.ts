@@ -55,6 +55,7 @@ describe("pool accounting invariants", () => {
               claimEpoch: await f.currentEpoch(),
               amount,
               memberRoot,
+              memberRootSeq: BigInt((await f.pool.read.getPlan([f.planId])).rootSeq),
               assessorRoot: await f.pool.read.assessorRoot([f.planId]),
               nullifier,
               recipient: freshAddress(),

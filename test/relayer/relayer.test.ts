@@ -258,6 +258,22 @@ describe("claims through the relayer", () => {
       expect(reply.json()).toMatchObject({ statusCode: 422, code: "UNKNOWN_MEMBER_ROOT" });
     });
 
+    it("the right member root under a wrong or missing memberRootSeq: 422 UNKNOWN_MEMBER_ROOT, 400 without it", async () => {
+      const seq = BigInt(fresh.body.request.memberRootSeq);
+      for (const memberRootSeq of [String(seq + 1n), String(seq - 1n), "0"]) {
+        const reply = await post(withRequest({ memberRootSeq }));
+        expect(reply.json()).toMatchObject({
+          statusCode: 422,
+          code: "UNKNOWN_MEMBER_ROOT",
+          message: "the member root is not a recent root of this plan at the given memberRootSeq; re-read the member tree and prove again",
+        });
+      }
+      const { memberRootSeq: _dropped, ...withoutSeq } = fresh.body.request;
+      const reply = await post({ ...fresh.body, request: withoutSeq });
+      expect(reply.statusCode).toBe(400);
+      expect(reply.json().message).toContain("memberRootSeq");
+    });
+
     it("a stale assessor root: 422 STALE_ASSESSOR_ROOT", async () => {
       const reply = await post(withRequest({ assessorRoot: "12345" }));
       expect(reply.json()).toMatchObject({ statusCode: 422, code: "STALE_ASSESSOR_ROOT" });

@@ -223,6 +223,7 @@ describe("web app", () => {
           claimEpoch: await bad.pool.read.currentEpoch([1n]),
           amount: 50_000_000n,
           memberRoot,
+          memberRootSeq: await bad.pool.read.memberRootSeq([1n, memberRoot]),
           assessorRoot: await bad.pool.read.assessorRoot([1n]),
           nullifier: randomFieldElement(),
           recipient: privateKeyToAccount(generatePrivateKey()).address,

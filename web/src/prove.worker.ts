@@ -69,7 +69,13 @@ async function handle(request: ProveRequest): Promise<void> {
       onProgress: progress,
     },
   );
-  post({ id: request.id, kind: "proved", proof: built.claimProof.proof, publicSignals: built.claimProof.publicSignals });
+  post({
+    id: request.id,
+    kind: "proved",
+    proof: built.claimProof.proof,
+    publicSignals: built.claimProof.publicSignals,
+    memberRootSeq: built.request.memberRootSeq.toString(),
+  });
 }
 
 self.onmessage = (event: MessageEvent<ProveRequest>) => {

@@ -37,7 +37,7 @@ export interface ResourceTransfer {
 export type WorkerReply = { id: number } & (
   | { kind: "progress"; stage: string; percent: number; step: string }
   | { kind: "warmed"; transfers: ResourceTransfer[] }
-  | { kind: "proved"; proof: Groth16Proof; publicSignals: string[] }
+  | { kind: "proved"; proof: Groth16Proof; publicSignals: string[]; memberRootSeq: string }
   | { kind: "proved-prepared"; ms: number; publicSignals: string[] }
   | { kind: "error"; code: string | undefined; name: string; message: string }
 );
@@ -91,10 +91,17 @@ export class ProverClient {
     return reply.kind === "warmed" ? reply.transfers : [];
   }
 
-  async prove(request: Omit<Extract<ProveRequest, { kind: "prove" }>, "id" | "kind">, onProgress: Progress): Promise<ClaimProof> {
+  /** Proves a claim from chain data; also returns where the pool keeps the proof's member root. */
+  async prove(
+    request: Omit<Extract<ProveRequest, { kind: "prove" }>, "id" | "kind">,
+    onProgress: Progress,
+  ): Promise<{ claimProof: ClaimProof; memberRootSeq: bigint }> {
     const reply = await this.#send({ kind: "prove", ...request }, onProgress);
     if (reply.kind !== "proved") throw new Error(`unexpected prover reply ${reply.kind}`);
-    return { proof: reply.proof, publicSignals: reply.publicSignals, claim: decodePublicSignals(reply.publicSignals) };
+    return {
+      claimProof: { proof: reply.proof, publicSignals: reply.publicSignals, claim: decodePublicSignals(reply.publicSignals) },
+      memberRootSeq: BigInt(reply.memberRootSeq),
+    };
   }
 
   /** Proves an already prepared claim and reports the proving time alone (benchmarks). */

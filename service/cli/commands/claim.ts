@@ -6,6 +6,7 @@ import type { Command } from "commander";
 import { type Address, getAddress, isAddress } from "viem";
 import { parseApproval } from "../../sdk/assessor.ts";
 import { huzhuPoolAbi } from "../../sdk/chain/abi.ts";
+import { findMemberRootSeq } from "../../sdk/chain/claim.ts";
 import { loadAssessorTree, loadMemberTree } from "../../sdk/chain/pool.ts";
 import { claimContext, toSolidityProof } from "../../sdk/encoding.ts";
 import { claimArtifacts } from "../../sdk/node.ts";
@@ -126,6 +127,7 @@ async function claim(opts: ClaimOptions, out: Output): Promise<void> {
   const progress = proofProgress();
   const proof: ClaimProof = await proveClaim(prepared, claimArtifacts(), progress.update);
   progress.finish();
+  const memberRootSeq = await findMemberRootSeq(connection.ref, plan.planId, proof.claim.memberRoot);
 
   const payout = approval.amount - fee;
   if (opts.direct) {
@@ -137,6 +139,7 @@ async function claim(opts: ClaimOptions, out: Output): Promise<void> {
       claimEpoch: c.claimEpoch,
       amount: c.amount,
       memberRoot: c.memberRoot,
+      memberRootSeq,
       assessorRoot: c.assessorRoot,
       nullifier: c.nullifier,
       recipient,
@@ -174,7 +177,7 @@ async function claim(opts: ClaimOptions, out: Output): Promise<void> {
   }
 
   if (client === undefined || signedQuote === undefined) throw new Error("unreachable: no relayer quote");
-  const submitted = await client.submitClaim(claimSubmission(signedQuote, proof, recipient));
+  const submitted = await client.submitClaim(claimSubmission(signedQuote, proof, recipient, memberRootSeq));
   out.note(`submitted to ${client.baseUrl}: claim ${submitted.id}${submitted.duplicate ? " (already submitted before)" : ""}`);
   const base = {
     id: submitted.id,

@@ -17,6 +17,8 @@ export interface PoolClaimRequest {
   claimEpoch: bigint;
   amount: bigint;
   memberRoot: bigint;
+  /** Where the pool keeps `memberRoot` (its sequence number); not a proof input. */
+  memberRootSeq: bigint;
   assessorRoot: bigint;
   nullifier: bigint;
   recipient: Address;
@@ -60,12 +62,14 @@ export async function buildClaim(ref: PoolRef, options: BuildClaimOptions): Prom
   });
   const claimProof = await proveClaim(prepared, options.artifacts, options.onProgress);
   const c = claimProof.claim;
+  const memberRootSeq = await findMemberRootSeq(ref, planId, c.memberRoot);
   return {
     request: {
       planId: c.planId,
       claimEpoch: c.claimEpoch,
       amount: c.amount,
       memberRoot: c.memberRoot,
+      memberRootSeq,
       assessorRoot: c.assessorRoot,
       nullifier: c.nullifier,
       recipient: options.recipient,
@@ -76,6 +80,26 @@ export async function buildClaim(ref: PoolRef, options: BuildClaimOptions): Prom
     solidityProof: toSolidityProof(claimProof.proof),
     claimProof,
   };
+}
+
+/**
+ * The sequence number under which the pool keeps `memberRoot` among the plan's recent member roots,
+ * as a claim must name it. Throws if the root is not one of them (never a root of the plan, or
+ * more than the pool's window of joins and renewals ago): the claim must then be proved again.
+ */
+export async function findMemberRootSeq(ref: PoolRef, planId: bigint, memberRoot: bigint): Promise<bigint> {
+  const seq = await ref.client.readContract({
+    address: ref.pool,
+    abi: huzhuPoolAbi,
+    functionName: "memberRootSeq",
+    args: [planId, memberRoot],
+  });
+  if (seq === 0n) {
+    throw new Error(
+      `member root ${memberRoot} is not one of plan ${planId}'s recent roots (too many members joined or renewed since): build the claim again`,
+    );
+  }
+  return seq;
 }
 
 /** The request with decimal strings, as the relayer API takes it. */

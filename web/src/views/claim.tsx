@@ -119,7 +119,7 @@ export function ClaimView() {
       }
       setStage(t("stageProve"));
       setPercent(0);
-      const proof = await prover.prove(
+      const proved = await prover.prove(
         {
           artifacts: config.artifacts,
           rpcUrl: config.rpcUrl,
@@ -134,7 +134,7 @@ export function ClaimView() {
         (p) => setPercent(p.percent),
       );
       setStage(t("stageSubmit"));
-      const reply = await relayerClient.submitClaim(claimSubmission(quote, proof, to));
+      const reply = await relayerClient.submitClaim(claimSubmission(quote, proved.claimProof, to, proved.memberRootSeq));
       setStage(undefined);
       const final = await relayerClient.waitForClaim(reply.id, { intervalMs: 500, onUpdate: setStatus });
       if (final.status === "failed") throw new ClaimFailed(final.code ?? "FAILED", final.reason ?? "");
