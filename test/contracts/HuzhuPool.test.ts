@@ -635,13 +635,17 @@ describe("HuzhuPool", () => {
       );
     });
 
-    it("keeps a member root for 99 newer roots, then refuses it with UnknownMemberRoot", async () => {
-      const { f, identities } = await coveredFixture(1);
+    it("pays a proof made 99 joins ago, then refuses one of the same root with UnknownMemberRoot after the 100th", async () => {
+      const { f, identities } = await coveredFixture(2);
+      const early = await f.makeClaim({ identity: identities[1] as never, fee: 0n });
       const claim = await f.makeClaim({ identity: identities[0] as never, fee: 0n });
       const seq = claim.request.memberRootSeq;
+      assert.equal(early.request.memberRootSeq, seq);
       for (let i = 0; i < 99; i++) await f.join(1);
       assert.equal(await f.pool.read.isKnownMemberRoot([f.planId, claim.request.memberRoot, seq]), true);
       assert.equal(await f.pool.read.memberRootSeq([f.planId, claim.request.memberRoot]), seq);
+      await f.asRelayer.write.claim([early.request, early.proof]);
+      assert.equal(await f.pool.read.nullifierSpent([early.request.nullifier]), true);
       await f.join(1);
       // Root number seq + 100 now sits in the root's ring slot.
       assert.equal(await f.pool.read.isKnownMemberRoot([f.planId, claim.request.memberRoot, seq]), false);
