@@ -20,6 +20,8 @@ export const ErrorCode = {
   WrongPassword: "WRONG_PASSWORD",
   InvalidPublicSignals: "INVALID_PUBLIC_SIGNALS",
   ProofFailed: "PROOF_FAILED",
+  TreeMismatch: "TREE_MISMATCH",
+  MemberRootNotRecent: "MEMBER_ROOT_NOT_RECENT",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

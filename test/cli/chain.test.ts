@@ -8,7 +8,15 @@ import { join } from "node:path";
 import { type Address, erc20Abi, getAddress, toHex } from "viem";
 import { mnemonicToAccount } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { huzhuPoolAbi, listPlans, loadAssessorTree, loadMemberTree, parseApproval, verifyApproval } from "../../service/sdk/index.ts";
+import {
+  huzhuPoolAbi,
+  listPlans,
+  loadAssessorTree,
+  loadMemberTree,
+  parseApproval,
+  poolLogs,
+  verifyApproval,
+} from "../../service/sdk/index.ts";
 import { runCli } from "../helpers/cli.ts";
 import { DEMO_PLAN, DEV_MNEMONIC, type LocalChain, type PlanSpec, startLocalChain } from "../helpers/local-chain.ts";
 
@@ -436,6 +444,24 @@ describe("claim --direct", () => {
     );
     expect(other.code).toBe(1);
     expect(other.stderr).toBe("error: the approval is for plan 1, not plan 2\n");
+  });
+
+  it("refuses to prove from a member tree read from too late a block, with TREE_MISMATCH and the flag that fixes it", async () => {
+    const approval = await approve(member.commitment, "1", "+2", "late-scan");
+    const joins = await poolLogs({ client: chain.client, pool: chain.pool, fromBlock: chain.deployBlock }, ["MemberJoined"], {
+      planId: 1n,
+    });
+    const second = joins[1];
+    if (!second) throw new Error("expected at least two joins");
+    const args = ["claim", "--plan", "1", "--approval", approval, "--recipient", "0x00000000000000000000000000000000000c1a1f"];
+    const where = ["--pool", chain.pool, "--rpc", chain.rpcUrl, "--from-block", String(second.blockNumber)];
+    const result = await runCli([...args, ...where, "--direct", "--dev-account", "7"], { env: member.env });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(
+      `error: plan 1's member tree rebuilt from the pool's events disagrees with the root the pool recorded in block ${second.blockNumber}: ` +
+        `events are missing; read them from the pool's deployment block (fromBlock is ${second.blockNumber})\n` +
+        "hint: pass --from-block <the pool's deployment block> (or omit it to use the deployment file's)\n",
+    );
   });
 
   it("refuses an expired approval with the epoch it expired after (run last: it moves the clock)", async () => {

@@ -6,11 +6,8 @@ import type { Command } from "commander";
 import { type Address, getAddress, isAddress } from "viem";
 import { parseApproval } from "../../sdk/assessor.ts";
 import { huzhuPoolAbi } from "../../sdk/chain/abi.ts";
-import { findMemberRootSeq } from "../../sdk/chain/claim.ts";
-import { loadAssessorTree, loadMemberTree } from "../../sdk/chain/pool.ts";
-import { claimContext, toSolidityProof } from "../../sdk/encoding.ts";
+import { buildClaim } from "../../sdk/chain/claim.ts";
 import { claimArtifacts } from "../../sdk/node.ts";
-import { type ClaimProof, prepareClaim, proveClaim } from "../../sdk/prover.ts";
 import { type ClaimStatus, claimSubmission, RelayerClient, verifyQuoteSignature } from "../../sdk/relayer-client.ts";
 import { run } from "../lib/action.ts";
 import { amountJson, formatAmount } from "../lib/amounts.ts";
@@ -114,45 +111,30 @@ async function claim(opts: ClaimOptions, out: Output): Promise<void> {
   }
 
   out.note(`reading plan ${plan.planId}'s member and assessor trees from the chain`);
-  const [memberTree, assessorTree] = await Promise.all([
-    loadMemberTree(connection.ref, plan.planId),
-    loadAssessorTree(connection.ref, plan.planId),
-  ]);
-  if (memberTree.root !== plan.memberRoot) {
-    throw new CliError("TREE_MISMATCH", "the member tree rebuilt from events does not match the chain", "check --from-block");
-  }
-  const context = { chainId: BigInt(connection.chainId), pool: connection.pool, planId: plan.planId, recipient, relayer, fee };
-  // Every condition is checked in plain terms before the (slow) proof.
-  const prepared = prepareClaim({ identity, memberTree, assessorTree, approval, claimEpoch: plan.currentEpoch, context });
+  // buildClaim checks every condition in plain terms before the (slow) proof.
   const progress = proofProgress();
-  const proof: ClaimProof = await proveClaim(prepared, claimArtifacts(), progress.update);
+  const built = await buildClaim(connection.ref, {
+    identity,
+    approval,
+    recipient,
+    relayer,
+    fee,
+    artifacts: claimArtifacts(),
+    onProgress: progress.update,
+  });
   progress.finish();
-  const memberRootSeq = await findMemberRootSeq(connection.ref, plan.planId, proof.claim.memberRoot);
+  const c = built.claimProof.claim;
 
   const payout = approval.amount - fee;
   if (opts.direct) {
     if (account === undefined) throw new Error("unreachable: no account for a direct claim");
     const wallet = walletClient(account, connection);
-    const c = proof.claim;
-    const request = {
-      planId: c.planId,
-      claimEpoch: c.claimEpoch,
-      amount: c.amount,
-      memberRoot: c.memberRoot,
-      memberRootSeq,
-      assessorRoot: c.assessorRoot,
-      nullifier: c.nullifier,
-      recipient,
-      relayer,
-      fee,
-    };
-    if (claimContext(context) !== c.context) throw new Error("the proof's context differs from the claim's terms");
     const simulated = await connection.client.simulateContract({
       account,
       address: connection.pool,
       abi: huzhuPoolAbi,
       functionName: "claim",
-      args: [request, toSolidityProof(proof.proof)],
+      args: [built.request, built.solidityProof],
     });
     const { hash, receipt } = await sendSimulated(connection, wallet, simulated, out, "claim");
     out.result(
@@ -177,7 +159,7 @@ async function claim(opts: ClaimOptions, out: Output): Promise<void> {
   }
 
   if (client === undefined || signedQuote === undefined) throw new Error("unreachable: no relayer quote");
-  const submitted = await client.submitClaim(claimSubmission(signedQuote, proof, recipient, memberRootSeq));
+  const submitted = await client.submitClaim(claimSubmission(signedQuote, built.claimProof, recipient, built.request.memberRootSeq));
   out.note(`submitted to ${client.baseUrl}: claim ${submitted.id}${submitted.duplicate ? " (already submitted before)" : ""}`);
   const base = {
     id: submitted.id,

@@ -68,9 +68,18 @@ function describeRevert(name: string, args: readonly unknown[]): DescribedError 
   return messages[name] ?? { code: "REVERTED", message: `the transaction would revert with ${name}(${a.join(", ")})` };
 }
 
+/** What to do next for the SDK refusals a command line can fix. */
+const SDK_HINTS: Partial<Record<HuzhuError["code"], string>> = {
+  TREE_MISMATCH: "pass --from-block <the pool's deployment block> (or omit it to use the deployment file's)",
+  MEMBER_ROOT_NOT_RECENT: "run the claim again to re-read the tree",
+};
+
 export function describeError(error: unknown): DescribedError {
   if (error instanceof CliError) return { code: error.code, message: error.message, ...(error.hint ? { hint: error.hint } : {}) };
-  if (error instanceof HuzhuError) return { code: error.code, message: error.message };
+  if (error instanceof HuzhuError) {
+    const hint = SDK_HINTS[error.code];
+    return { code: error.code, message: error.message, ...(hint ? { hint } : {}) };
+  }
   if (error instanceof RelayerError) {
     if (error.statusCode === 0) {
       return {

@@ -6,6 +6,7 @@
 import type { Address } from "viem";
 import type { Approval } from "../assessor.ts";
 import { type Groth16Proof, type SolidityProof, toSolidityProof } from "../encoding.ts";
+import { ErrorCode, HuzhuError } from "../errors.ts";
 import type { Identity } from "../identity.ts";
 import { type ClaimProof, type ProofProgress, type ProverArtifacts, prepareClaim, proveClaim } from "../prover.ts";
 import { huzhuPoolAbi } from "./abi.ts";
@@ -95,7 +96,8 @@ export async function findMemberRootSeq(ref: PoolRef, planId: bigint, memberRoot
     args: [planId, memberRoot],
   });
   if (seq === 0n) {
-    throw new Error(
+    throw new HuzhuError(
+      ErrorCode.MemberRootNotRecent,
       `member root ${memberRoot} is not one of plan ${planId}'s recent roots (too many members joined or renewed since): build the claim again`,
     );
   }

@@ -4,6 +4,7 @@
  * for a Merkle path: asking would reveal which leaf is theirs). Runs in Node and in browsers.
  */
 import type { Address, PublicClient } from "viem";
+import { ErrorCode, HuzhuError } from "../errors.ts";
 import { AssessorTree, MemberTree } from "../trees.ts";
 import { huzhuPoolAbi } from "./abi.ts";
 
@@ -128,14 +129,30 @@ export async function poolLogs<E extends PoolEventName>(
   return out as Array<(typeof out)[number] & { eventName: E }>;
 }
 
-/** The plan's member tree as the contract holds it, rebuilt from MemberJoined / MemberRenewed. */
+function treeMismatch(ref: PoolRef, what: string, planId: bigint, block: bigint): HuzhuError {
+  return new HuzhuError(
+    ErrorCode.TreeMismatch,
+    `plan ${planId}'s ${what} rebuilt from the pool's events disagrees with the root the pool recorded in block ${block}: ` +
+      `events are missing; read them from the pool's deployment block (fromBlock is ${ref.fromBlock ?? 0n})`,
+    { planId: planId.toString(), block: block.toString() },
+  );
+}
+
+/**
+ * The plan's member tree as the contract holds it, rebuilt from MemberJoined / MemberRenewed. Every
+ * event carries the root the pool computed, and the rebuilt tree must reach it at each step.
+ */
 export async function loadMemberTree(ref: PoolRef, planId: bigint): Promise<MemberTree> {
   const tree = new MemberTree();
   for (const log of await poolLogs(ref, ["MemberJoined", "MemberRenewed"], { planId })) {
-    const a = log.args as { commitment: bigint; index: bigint; eligibleFrom: bigint; paidThrough: bigint };
+    const a = log.args as { commitment: bigint; index: bigint; eligibleFrom: bigint; paidThrough: bigint; memberRoot: bigint };
     const record = { commitment: a.commitment, eligibleFrom: a.eligibleFrom, paidThrough: a.paidThrough };
-    if (log.eventName === "MemberJoined") tree.add(record);
+    const joined = log.eventName === "MemberJoined";
+    if (joined ? a.index !== BigInt(tree.size) : a.index >= BigInt(tree.size))
+      throw treeMismatch(ref, "member tree", planId, log.blockNumber);
+    if (joined) tree.add(record);
     else tree.update(Number(a.index), record);
+    if (tree.root !== a.memberRoot) throw treeMismatch(ref, "member tree", planId, log.blockNumber);
   }
   return tree;
 }
@@ -153,8 +170,11 @@ export async function loadAssessorTree(ref: PoolRef, planId: bigint): Promise<As
     } else {
       const a = log.args as { leaf: bigint };
       const key = keys.get(a.leaf);
-      if (key) tree.revoke(key);
+      if (!key) throw treeMismatch(ref, "assessor tree", planId, log.blockNumber);
+      tree.revoke(key);
     }
+    if (tree.root !== (log.args as { assessorRoot: bigint }).assessorRoot)
+      throw treeMismatch(ref, "assessor tree", planId, log.blockNumber);
   }
   return tree;
 }
