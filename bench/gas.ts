@@ -4,7 +4,7 @@
  */
 import type { Logger } from "pino";
 import { encodeFunctionData, type Hex } from "viem";
-import { generateAssessorKey, PUBLIC_SIGNALS, releaseProver } from "../service/sdk/index.ts";
+import { generateAssessorKey, PUBLIC_SIGNALS, randomFieldElement, releaseProver } from "../service/sdk/index.ts";
 import { PLAN, poolFixture } from "../test/contracts/fixture.ts";
 import { type BenchEntry, entry, median } from "./stats.ts";
 
@@ -95,16 +95,50 @@ export async function benchGas(log: Logger): Promise<GasBenchResult> {
   }
   await releaseProver();
 
+  // Semaphore v4's own addMember, compiled with the same compiler and settings, measured at the same
+  // tree sizes: the first 8 members, and members 1,025-1,032 (a tree of depth 11).
+  log.info("gas: Semaphore addMember at the same tree sizes");
+  const semaphore = await f.viem.deployContract("Semaphore", [f.deployment.verifier.address], {
+    libraries: { PoseidonT3: f.deployment.poseidonT3.address },
+  });
+  await semaphore.write.createGroup();
+  const addMember = async () => gasOf(await semaphore.write.addMember([0n, randomFieldElement()]));
+  const semaphoreSmall: number[] = [];
+  for (let i = 0; i < joins.length; i++) semaphoreSmall.push(await addMember());
+  const DEEP = 1_024;
+  log.info({ members: DEEP }, "gas: growing both trees");
+  for (let size = joins.length; size < DEEP; size += 64) {
+    const batch = Array.from({ length: Math.min(64, DEEP - size) }, () => randomFieldElement());
+    await semaphore.write.addMembers([0n, batch]);
+  }
+  for (let size = joins.length; size < DEEP; size++) await f.asPayer.write.join([f.planId, randomFieldElement(), 1]);
+  const semaphoreDeep: number[] = [];
+  const joinsDeep: number[] = [];
+  for (let i = 0; i < joins.length; i++) {
+    semaphoreDeep.push(await addMember());
+    joinsDeep.push(await gasOf(await f.asPayer.write.join([f.planId, randomFieldElement(), 1])));
+  }
+  const [, treeSize] = await f.pool.read.memberTree([f.planId]);
+  if (treeSize !== BigInt(DEEP + joins.length)) throw new Error(`expected ${DEEP + joins.length} members, found ${treeSize}`);
+
   const claimGas = median(claims);
   const joinGas = median(joins);
   const semaphoreAddMember = [118_000, 157_000];
   const joinBudget = (semaphoreAddMember[1] ?? 0) + transferFromGas + poseidonGas;
+  const parts = transferFromGas + poseidonGas;
+  const semaphoreSmallGas = median(semaphoreSmall);
+  const semaphoreDeepGas = median(semaphoreDeep);
+  const joinDeepGas = median(joinsDeep);
   const entries = [
     entry("gas.claim", claimGas, "gas", floor),
     entry("gas.claim.floor", floor, "gas"),
     entry("gas.claim.vsSemaphoreValidateProof", claimGas, "gas", 285_600),
     entry("gas.claim.vsTornadoWithdraw", claimGas, "gas", 301_000),
     entry("gas.join", joinGas, "gas", joinBudget),
+    entry("gas.join.vsSemaphoreMeasured", joinGas, "gas", semaphoreSmallGas + parts),
+    entry("gas.join.deep", joinDeepGas, "gas", semaphoreDeepGas + parts),
+    entry("gas.semaphore.addMember", semaphoreSmallGas, "gas"),
+    entry("gas.semaphore.addMember.deep", semaphoreDeepGas, "gas"),
     entry("gas.join.part.poseidonT4Leaf", poseidonGas, "gas"),
     entry("gas.join.part.erc20TransferFrom", transferFromGas, "gas"),
     entry("gas.renew", renewGas, "gas"),
@@ -118,7 +152,9 @@ export async function benchGas(log: Logger): Promise<GasBenchResult> {
     `| claim (median of 3, real proofs) | ${claimGas} | floor ${floor} | ${(claimGas / floor).toFixed(3)}x |`,
     `| claim vs Semaphore v4 validateProof (published, no payout) | ${claimGas} | 285,600 | ${(claimGas / 285_600).toFixed(3)}x |`,
     `| claim vs Tornado Cash withdraw (published) | ${claimGas} | 301,000 | ${(claimGas / 301_000).toFixed(3)}x |`,
-    `| join (median of 8) | ${joinGas} | budget ${joinBudget} | ${(joinGas / joinBudget).toFixed(3)}x |`,
+    `| join (median of 8, members 1-8) | ${joinGas} | budget ${joinBudget} | ${(joinGas / joinBudget).toFixed(3)}x |`,
+    `| join, same members, vs Semaphore addMember measured here (${semaphoreSmallGas}) + the two parts | ${joinGas} | ${semaphoreSmallGas + parts} | ${(joinGas / (semaphoreSmallGas + parts)).toFixed(3)}x |`,
+    `| join (median of 8, members ${DEEP + 1}-${DEEP + joins.length}) vs Semaphore addMember there (${semaphoreDeepGas}) + the two parts | ${joinDeepGas} | ${semaphoreDeepGas + parts} | ${(joinDeepGas / (semaphoreDeepGas + parts)).toFixed(3)}x |`,
     `| - of which a Poseidon(3) leaf alone | ${poseidonGas} | | |`,
     `| - of which an ERC-20 transferFrom alone | ${transferFromGas} | | |`,
     `| renew | ${renewGas} | | |`,

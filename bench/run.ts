@@ -104,8 +104,17 @@ leaf), one member-root ring slot and one slot of plan counters (contributions an
 Semaphore records each new root in a fresh slot (22,100 gas); the pool instead keeps the last 100
 roots in a ring whose slots the plan's creator fills once (the create-plan row), so every join
 overwrites a slot (5,000). Claims name the root's sequence number, so the pool reads one ring slot.
-Joins are measured while the tree is small (the first 8 members); each further level a join hashes
-costs one Poseidon(2) (about 18,300 gas plus a storage read), exactly as in Semaphore's addMember.
+Semaphore's own addMember (\`@semaphore-protocol/contracts\`, the same compiler and settings) is
+measured in the same run at the same tree sizes: the first 8 members, and members 1,025-1,032
+(depth 11), where each insert hashes one more level (one Poseidon(2), about 18,300 gas, for
+Semaphore and the pool alike). Against it the join costs the cover record more (one fresh slot,
+22,100 gas: a leaf that is not the commitment itself cannot stop a second join, and renewal finds
+the member's leaf through it) and the plan's bookkeeping, less the root record the ring saves.
+
+The Poseidon(3) leaf uses poseidon-solidity's PoseidonT4 compiled through the IR pipeline without
+the Yul inliner (see hardhat.config.ts); the legacy pipeline's build of the same source cost 74,109
+gas per leaf with the cold call (the row above is the IR build), and the full inliner makes 33 KB of
+code, over the 24 KB limit.
 
 ## Auditor (\`huzhu audit\`, a Hardhat node on 127.0.0.1 read over HTTP)
 
