@@ -1,7 +1,8 @@
 /**
  * Circuit benchmark: the claim circuit beside Semaphore v4 at depth 20 (compiled here from
- * @semaphore-protocol/circuits with the same circom2, --O2 and the same development setup), each
- * proven RUNS times in a process of its own.
+ * @semaphore-protocol/circuits with the same circom2, --O2 and the same development setup). The two
+ * are proven in alternating rounds of RUNS_PER_ROUND proofs, each round in a process of its own, so
+ * that a slow spell of the machine weighs on both alike; ROUNDS x RUNS_PER_ROUND proofs each.
  */
 import { execFile } from "node:child_process";
 import { existsSync, readFileSync, statSync } from "node:fs";
@@ -21,7 +22,8 @@ import { claimScenario } from "../test/helpers/claim-fixture.ts";
 import { type BenchEntry, entry, median, p95 } from "./stats.ts";
 
 const run = promisify(execFile);
-const RUNS = 12;
+const ROUNDS = 4;
+const RUNS_PER_ROUND = 3;
 const SEMAPHORE_DEPTH = 20;
 const BENCH_DIR = join(BUILD_DIR, "bench");
 
@@ -87,16 +89,29 @@ function semaphoreInput(): Record<string, unknown> {
   };
 }
 
-async function measure(name: string, circuit: CircuitUnderTest, input: Record<string, unknown>, log: Logger): Promise<WorkerResult> {
+async function measure(name: string, circuit: CircuitUnderTest, input: Record<string, unknown>, round: number, log: Logger) {
   const inputFile = join(BENCH_DIR, `${name}.input.json`);
   await writeFile(inputFile, JSON.stringify(input));
-  log.info({ circuit: name, runs: RUNS }, "proving");
+  log.info({ circuit: name, round: round + 1, of: ROUNDS, proofs: RUNS_PER_ROUND }, "proving");
   const { stdout } = await run(
     process.execPath,
-    [join(ROOT, "bench", "prove-worker.ts"), name, circuit.wasm, circuit.zkey, circuit.vkey, inputFile, String(RUNS)],
+    [join(ROOT, "bench", "prove-worker.ts"), name, circuit.wasm, circuit.zkey, circuit.vkey, inputFile, String(RUNS_PER_ROUND)],
     { cwd: ROOT, maxBuffer: 1 << 20 },
   );
   return JSON.parse(stdout.trim().split("\n").at(-1) ?? "{}") as WorkerResult;
+}
+
+/** One result from several rounds: every timing, and the highest peak RSS of any round. */
+function merge(results: WorkerResult[]): WorkerResult {
+  const [first] = results;
+  if (!first) throw new Error("no rounds measured");
+  return {
+    name: first.name,
+    witnessMs: results.flatMap((r) => r.witnessMs),
+    proveMs: results.flatMap((r) => r.proveMs),
+    verifyMs: results.flatMap((r) => r.verifyMs),
+    maxRssMb: Math.max(...results.map((r) => r.maxRssMb)),
+  };
 }
 
 export interface CircuitBenchResult {
@@ -115,8 +130,19 @@ export async function benchCircuits(log: Logger): Promise<CircuitBenchResult> {
   };
   const semaphore = await buildSemaphore(log);
 
-  const claimResult = await measure("claim", claim, prepareClaim(claimScenario().request).input, log);
-  const semaphoreResult = await measure("semaphore20", semaphore, semaphoreInput(), log);
+  const claimInput = prepareClaim(claimScenario().request).input;
+  const anchorInput = semaphoreInput();
+  const claimRounds: WorkerResult[] = [];
+  const semaphoreRounds: WorkerResult[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    // Alternate which circuit goes first, so neither always follows the other.
+    const claimRound = () => measure("claim", claim, claimInput, round, log).then((r) => claimRounds.push(r));
+    const anchorRound = () => measure("semaphore20", semaphore, anchorInput, round, log).then((r) => semaphoreRounds.push(r));
+    if (round % 2 === 0) await claimRound().then(anchorRound);
+    else await anchorRound().then(claimRound);
+  }
+  const claimResult = merge(claimRounds);
+  const semaphoreResult = merge(semaphoreRounds);
 
   const total = (r: WorkerResult) => r.witnessMs.map((w, i) => w + (r.proveMs[i] ?? 0));
   const rows: Array<[string, (r: WorkerResult, c: CircuitUnderTest) => number, string]> = [
