@@ -17,6 +17,7 @@ import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { network } from "hardhat";
 import { type Address, getAddress } from "viem";
+import { compileSolidity } from "../service/auditor/verifier-build.ts";
 import {
   AssessorTree,
   claimVerifierAbi,
@@ -36,7 +37,6 @@ import { deployHuzhu, deploymentRecord } from "./lib/deploy.ts";
 import { scriptLogger } from "./lib/log.ts";
 import { ROOT, SETUP_DIR } from "./lib/paths.ts";
 import { sha256File } from "./lib/ptau.ts";
-import { compileSolidity } from "./lib/solidity.ts";
 
 const log = scriptLogger("deploy");
 const SETUP_FILES = ["ClaimVerifier.sol", "verification_key.json", "claim.zkey", "claim.wasm"] as const;

@@ -14,6 +14,7 @@ import { CHECKPOINT_VERSION, type Checkpoint, loadCheckpoint, resumeFrom, saveCh
 import { AuditCheck, checkEvents, type Finding, type PlanSummary, type TokenSummary } from "./checks.ts";
 import type { ClaimEvent, PoolEvent } from "./events.ts";
 import { readPoolEvents, readPoolState } from "./reader.ts";
+import { rebuildVerifier } from "./verifier-build.ts";
 import { checkVerifier } from "./verifier-key.ts";
 
 export interface AuditOptions {
@@ -51,6 +52,12 @@ export interface AuditReport {
     embedsKey: boolean;
     missingConstants: string[];
     rejectsInvalidProof: boolean;
+    /**
+     * Whether its runtime code equals snarkjs's verifier for the key built with the project's
+     * compiler settings (`build`). Informational: a verifier compiled with other settings differs
+     * and can still be right; the two checks above and every proof re-verified decide.
+     */
+    rebuild: { matches: boolean; build: string };
   };
   claims: { total: number; verified: number; failed: number };
   plans: PlanSummary[];
@@ -204,6 +211,7 @@ export async function runAudit(options: AuditOptions): Promise<AuditReport> {
   const tokens = [...new Set(events.flatMap((e) => (e.kind === "plan" ? [e.token] : [])))];
   const state = await readPoolState(client, pool, toBlock, tokens);
   const verifierCheck = await checkVerifier(client, state.verifier, vkey, toBlock);
+  const rebuild = rebuildVerifier((await client.getCode({ address: state.verifier, blockNumber: toBlock })) ?? "0x", vkey);
 
   // 4. Every claim without a verdict, in batches.
   const verifyStarted = performance.now();
@@ -273,6 +281,7 @@ export async function runAudit(options: AuditOptions): Promise<AuditReport> {
       embedsKey: verifierCheck.missing.length === 0,
       missingConstants: verifierCheck.missing,
       rejectsInvalidProof: verifierCheck.rejectsInvalidProof,
+      rebuild,
     },
     claims: { total: claims.length, verified, failed: claims.length - verified },
     plans: result.plans,

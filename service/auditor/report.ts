@@ -24,6 +24,11 @@ export function reportText(report: AuditReport): string {
     `Verifier ${v.address}: ${v.embedsKey ? "embeds the published verification key" : `DOES NOT embed the published key (missing ${v.missingConstants.length} constants)`}` +
       `, ${v.rejectsInvalidProof ? "rejects an invalid proof" : "ACCEPTS an invalid proof"} (key sha256 ${v.vkeyHash.slice(0, 16)}…)`,
   );
+  out.push(
+    v.rebuild.matches
+      ? `Verifier bytecode: identical to the rebuild from the key (${v.rebuild.build})`
+      : `Verifier bytecode: differs from the rebuild from the key (${v.rebuild.build}); compiled with other settings, or not snarkjs's verifier`,
+  );
   out.push("");
   out.push(
     table(

@@ -55,7 +55,12 @@ describe("audit of a clean pool", () => {
     const report = await audit(chain, { checkpointPath });
     expect(report.findings).toEqual([]);
     expect(report.ok).toBe(true);
-    expect(report.verifier).toMatchObject({ embedsKey: true, rejectsInvalidProof: true, missingConstants: [] });
+    expect(report.verifier).toMatchObject({
+      embedsKey: true,
+      rejectsInvalidProof: true,
+      missingConstants: [],
+      rebuild: { matches: true, build: "snarkjs's Groth16 template, solc 0.8.28, optimizer 10000 runs, EVM cancun" },
+    });
     expect(report.claims).toEqual({ total: 3, verified: 3, failed: 0 });
     const [a, b] = report.plans;
     expect(a).toMatchObject({ planId: planA, name: "Medical", members: 3, renewals: 1, claims: 2, verified: 2, failed: 0 });
@@ -119,6 +124,8 @@ describe("audit of a clean pool", () => {
     expect(againstOther.findings.find((f) => f.check === AuditCheck.VerifierKey)?.message).toMatch(
       /does not embed the published verification key .*missing alpha\.y$/,
     );
+    // The rebuild from the other key differs in one constant, so the bytecode no longer matches.
+    expect(againstOther.verifier.rebuild.matches).toBe(false);
   });
 });
 
@@ -138,6 +145,7 @@ describe("audit of tampered pools", () => {
     expect(report.ok).toBe(false);
     expect(report.verifier.embedsKey).toBe(false);
     expect(report.verifier.rejectsInvalidProof).toBe(false);
+    expect(report.verifier.rebuild.matches).toBe(false);
     const byCheck = (check: string) => report.findings.filter((f) => f.check === check);
     expect(byCheck(AuditCheck.VerifierKey)).toHaveLength(1);
     expect(byCheck(AuditCheck.VerifierBehaviour)).toHaveLength(1);

@@ -63,7 +63,7 @@ export async function flipBytesInSection(zkey: string, sectionType: number, offs
 }
 
 /** Compiles one Solidity source with the solc npm package (the compiler Hardhat uses here). */
-export { compileSolidity } from "../../scripts/lib/solidity.ts";
+export { compileSolidity } from "../../service/auditor/verifier-build.ts";
 
 export interface OnChainVerifier {
   verify(proof: snarkjs.Groth16ProofJson, publicSignals: string[]): Promise<boolean>;
