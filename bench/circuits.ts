@@ -22,7 +22,7 @@ import { claimScenario } from "../test/helpers/claim-fixture.ts";
 import { type BenchEntry, entry, median, p95 } from "./stats.ts";
 
 const run = promisify(execFile);
-const ROUNDS = 4;
+const ROUNDS = 6;
 const RUNS_PER_ROUND = 3;
 const SEMAPHORE_DEPTH = 20;
 const BENCH_DIR = join(BUILD_DIR, "bench");

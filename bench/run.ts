@@ -52,7 +52,7 @@ reference measured in the same run, \`ratio\` = value / anchor).
 ## Claim circuit vs Semaphore v4 (depth 20)
 
 Both compiled with circom2 ${"`"}--O2${"`"}, set up from the same development Powers of Tau (2^14) with
-a deterministic beacon, and proven with snarkjs Groth16 in Node: 12 proofs each, in 4 alternating
+a deterministic beacon, and proven with snarkjs Groth16 in Node: 18 proofs each, in 6 alternating
 rounds of 3 (claim first, then Semaphore first, ...), each round in a process of its own after one
 warm-up proof, so that a slow spell of the machine weighs on both alike (peak RSS is the highest of
 a circuit's rounds). Full proof = witness + prove.
