@@ -195,6 +195,28 @@ describe("web app", () => {
     await screenshot(page, "audit");
   });
 
+  it("shows the audit tables as label-value cards on a phone, with nothing scrolling sideways", async () => {
+    const table = page.getByTestId("claims-table");
+    const widths = () =>
+      table.evaluate((el) => ({
+        table: el.scrollWidth,
+        box: (el.parentElement as HTMLElement).clientWidth,
+        display: getComputedStyle(el).display,
+      }));
+    expect((await widths()).display).toBe("table");
+    await page.setViewportSize({ width: 390, height: 844 });
+    try {
+      const phone = await widths();
+      expect(phone.display).toBe("block");
+      expect(phone.table).toBeLessThanOrEqual(phone.box);
+      const amount = table.locator('tr[data-verified="true"] td[data-label="Amount"]');
+      expect(await amount.evaluate((el) => getComputedStyle(el, "::before").content)).toBe('"Amount"');
+      expect(await amount.textContent()).toBe("20 dUSD");
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 800 });
+    }
+  });
+
   it("marks as failed a claim a pool paid through a verifier that accepts any proof", async () => {
     // A second pool on the same chain whose verifier accepts anything, paying a claim whose proof
     // is the real one above replayed with other public inputs.

@@ -139,7 +139,7 @@ const en = {
   proof: "Proof",
   verified: "verified",
   failedProof: "FAILED",
-  summary: "{claims} claims, {ok} verified, {bad} failed",
+  summary: "Claims: {claims} · verified: {ok} · failed: {bad}",
   vkey: "Verification key",
   // errors
   errWrongPassword: "Wrong password. Type it again; if you forgot it, import your identity from its backup.",

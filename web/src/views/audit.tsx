@@ -159,7 +159,7 @@ export function AuditView() {
           </p>
           <h3>{t("books")}</h3>
           <div class="table-wrap">
-            <table>
+            <table class="stack">
               <thead>
                 <tr>
                   <th scope="col">{t("plan")}</th>
@@ -172,13 +172,13 @@ export function AuditView() {
               <tbody>
                 {result.plans.map(({ plan, token }) => (
                   <tr key={plan.planId.toString()}>
-                    <th scope="row">
+                    <th scope="row" data-label={t("plan")}>
                       #{plan.planId.toString()} {plan.name}
                     </th>
-                    <td>{formatAmount(plan.contributed, token)}</td>
-                    <td>{formatAmount(plan.paidOut, token)}</td>
-                    <td>{formatAmount(plan.fees, token)}</td>
-                    <td>{formatAmount(plan.balance, token)}</td>
+                    <td data-label={t("contributed")}>{formatAmount(plan.contributed, token)}</td>
+                    <td data-label={t("payouts")}>{formatAmount(plan.paidOut, token)}</td>
+                    <td data-label={t("fees")}>{formatAmount(plan.fees, token)}</td>
+                    <td data-label={t("balance")}>{formatAmount(plan.balance, token)}</td>
                   </tr>
                 ))}
               </tbody>
@@ -187,7 +187,7 @@ export function AuditView() {
           <h3>{t("claims")}</h3>
           {result.claims.length === 0 ? <p>{t("noClaims")}</p> : null}
           <div class="table-wrap">
-            <table data-testid="claims-table">
+            <table class="stack" data-testid="claims-table">
               <thead>
                 <tr>
                   <th scope="col">{t("block")}</th>
@@ -203,14 +203,20 @@ export function AuditView() {
               <tbody>
                 {result.claims.map((c) => (
                   <tr key={c.txHash} data-verified={String(c.verified)}>
-                    <td>{c.block.toString()}</td>
-                    <td>#{c.planId.toString()}</td>
-                    <td>{formatAmount(c.amount, tokenOf(c.planId))}</td>
-                    <td>{formatAmount(c.fee, tokenOf(c.planId))}</td>
-                    <td class="mono">{shortHex(c.recipient, 4)}</td>
-                    <td class="mono">{shortHex(`0x${c.nullifier.toString(16)}`, 4)}</td>
-                    <td class={c.verified ? "good" : "bad"}>{c.verified ? `✓ ${t("verified")}` : `✗ ${t("failedProof")}`}</td>
-                    <td class="mono" title={c.txHash}>
+                    <td data-label={t("block")}>{c.block.toString()}</td>
+                    <td data-label={t("plan")}>#{c.planId.toString()}</td>
+                    <td data-label={t("amount")}>{formatAmount(c.amount, tokenOf(c.planId))}</td>
+                    <td data-label={t("fees")}>{formatAmount(c.fee, tokenOf(c.planId))}</td>
+                    <td data-label={t("recipientShort")} class="mono">
+                      {shortHex(c.recipient, 4)}
+                    </td>
+                    <td data-label={t("nullifier")} class="mono">
+                      {shortHex(`0x${c.nullifier.toString(16)}`, 4)}
+                    </td>
+                    <td data-label={t("proof")} class={c.verified ? "good" : "bad"}>
+                      {c.verified ? `✓ ${t("verified")}` : `✗ ${t("failedProof")}`}
+                    </td>
+                    <td data-label={t("transaction")} class="mono" title={c.txHash}>
                       {shortHex(c.txHash, 6)}
                     </td>
                   </tr>
