@@ -143,6 +143,12 @@ export async function benchCircuits(log: Logger): Promise<CircuitBenchResult> {
   }
   const claimResult = merge(claimRounds);
   const semaphoreResult = merge(semaphoreRounds);
+  // Each round's claim median over the same round's Semaphore median: the spread shows how much
+  // the machine moved during the run.
+  const roundRatios = claimRounds.map((c, i) => {
+    const s = semaphoreRounds[i] as WorkerResult;
+    return median(c.witnessMs.map((w, j) => w + (c.proveMs[j] ?? 0))) / median(s.witnessMs.map((w, j) => w + (s.proveMs[j] ?? 0)));
+  });
 
   const total = (r: WorkerResult) => r.witnessMs.map((w, i) => w + (r.proveMs[i] ?? 0));
   const rows: Array<[string, (r: WorkerResult, c: CircuitUnderTest) => number, string]> = [
@@ -162,5 +168,10 @@ export async function benchCircuits(log: Logger): Promise<CircuitBenchResult> {
     entries.push(e);
     lines.push(`| ${label} (${unit}) | ${e.value} | ${e.anchor} | ${e.ratio}x |`);
   }
+  const spread = entry("circuit.claim.fullProve.roundRatio.median", median(roundRatios), "x", 1.6);
+  entries.push(spread);
+  lines.push(
+    `| fullProve ratio per round (median; range) | | | ${spread.value}x; ${Math.min(...roundRatios).toFixed(3)}x-${Math.max(...roundRatios).toFixed(3)}x |`,
+  );
   return { entries, table: lines.join("\n") };
 }

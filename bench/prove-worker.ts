@@ -6,6 +6,20 @@
 import { readFileSync } from "node:fs";
 import * as snarkjs from "snarkjs";
 
+/**
+ * This process's peak resident memory. Linux keeps getrusage's maxRSS across execve, so a child
+ * would report its parent's peak if that was higher; VmHWM in /proc belongs to this image alone.
+ */
+function peakRssMb(): number {
+  try {
+    const hwm = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync("/proc/self/status", "utf8"));
+    if (hwm?.[1]) return Number(hwm[1]) / 1024;
+  } catch {
+    // Not Linux: fall back to getrusage.
+  }
+  return process.resourceUsage().maxRSS / 1024;
+}
+
 const [name, wasm, zkey, vkeyPath, inputPath, runsText] = process.argv.slice(2);
 if (!name || !wasm || !zkey || !vkeyPath || !inputPath || !runsText)
   throw new Error("usage: prove-worker <name> <wasm> <zkey> <vkey> <input> <runs>");
@@ -37,5 +51,5 @@ for (let i = -1; i < 20; i++) {
   if (!ok) throw new Error(`${name}: proof did not verify`);
   if (i >= 0) verifyMs.push(performance.now() - t0);
 }
-process.stdout.write(`${JSON.stringify({ name, witnessMs, proveMs, verifyMs, maxRssMb: process.resourceUsage().maxRSS / 1024 })}\n`);
+process.stdout.write(`${JSON.stringify({ name, witnessMs, proveMs, verifyMs, maxRssMb: peakRssMb() })}\n`);
 process.exit(0);

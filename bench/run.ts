@@ -55,7 +55,9 @@ Both compiled with circom2 ${"`"}--O2${"`"}, set up from the same development Po
 a deterministic beacon, and proven with snarkjs Groth16 in Node: 18 proofs each, in 6 alternating
 rounds of 3 (claim first, then Semaphore first, ...), each round in a process of its own after one
 warm-up proof, so that a slow spell of the machine weighs on both alike (peak RSS is the highest of
-a circuit's rounds). Full proof = witness + prove.
+a circuit's rounds, read from the process's own VmHWM). Full proof = witness + prove. The last row
+divides each round's claim median by the same round's Semaphore median: its range shows how far
+the machine moved during the run.
 
 ${circuits.table}
 
