@@ -31,6 +31,7 @@ import {
   fromSolidityProof,
   Identity,
   MemberTree,
+  poolClaimRequest,
   prepareClaim,
   proveClaim,
   releaseProver,
@@ -162,18 +163,8 @@ async function buildChain(rpcUrl: string, log: Logger): Promise<{ pool: Address;
         const prepared = prepareClaim({ identity, memberTree, assessorTree, approval, claimEpoch, context });
         const { proof, proven: fresh } = await cachedProof(prepared);
         if (fresh) proven++;
-        const request = {
-          planId,
-          claimEpoch,
-          amount,
-          memberRoot: prepared.expected.memberRoot,
-          memberRootSeq: await pool.read.memberRootSeq([planId, prepared.expected.memberRoot]),
-          assessorRoot: prepared.expected.assessorRoot,
-          nullifier: prepared.expected.nullifier,
-          recipient,
-          relayer: relayer.account.address,
-          fee,
-        };
+        const memberRootSeq = await pool.read.memberRootSeq([planId, prepared.expected.memberRoot]);
+        const request = poolClaimRequest(prepared.expected, { memberRootSeq, recipient, relayer: relayer.account.address, fee });
         const hash = await asRelayer.write.claim([request, toSolidityProof(proof.proof) as never]);
         await publicClient.waitForTransactionReceipt({ hash });
         paid++;

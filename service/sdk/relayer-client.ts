@@ -3,6 +3,10 @@
  * runs in Node and in browsers. Error replies become a RelayerError carrying the server's `code`.
  */
 import { type Address, type Hex, verifyTypedData } from "viem";
+import { type ClaimRequestBody, poolClaimRequest, requestToJson } from "./chain/request.ts";
+
+export type { ClaimRequestBody } from "./chain/request.ts";
+
 import type { Groth16Proof } from "./encoding.ts";
 import type { ClaimProof } from "./prover.ts";
 
@@ -39,20 +43,6 @@ export interface SignedQuote {
   quote: Quote;
   /** EIP-712 signature by `quote.relayer`. */
   signature: Hex;
-}
-
-/** The pool's ClaimRequest as decimal strings. */
-export interface ClaimRequestBody {
-  planId: string;
-  claimEpoch: string;
-  amount: string;
-  memberRoot: string;
-  memberRootSeq: string;
-  assessorRoot: string;
-  nullifier: string;
-  recipient: Address;
-  relayer: Address;
-  fee: string;
 }
 
 export interface ClaimSubmission {
@@ -163,22 +153,11 @@ export async function verifyQuoteSignature(chainId: number, pool: Address, signe
  * is where the pool keeps the proof's member root (`findMemberRootSeq`, or `buildClaim`'s request).
  */
 export function claimSubmission(signed: SignedQuote, proof: ClaimProof, recipient: Address, memberRootSeq: bigint): ClaimSubmission {
-  const c = proof.claim;
+  const terms = { memberRootSeq, recipient, relayer: signed.quote.relayer, fee: BigInt(signed.quote.fee) };
   return {
     quote: signed.quote,
     quoteSignature: signed.signature,
-    request: {
-      planId: c.planId.toString(),
-      claimEpoch: c.claimEpoch.toString(),
-      amount: c.amount.toString(),
-      memberRoot: c.memberRoot.toString(),
-      memberRootSeq: memberRootSeq.toString(),
-      assessorRoot: c.assessorRoot.toString(),
-      nullifier: c.nullifier.toString(),
-      recipient,
-      relayer: signed.quote.relayer,
-      fee: signed.quote.fee,
-    },
+    request: requestToJson(poolClaimRequest(proof.claim, terms)),
     proof: proof.proof,
   };
 }

@@ -13,6 +13,7 @@ import {
   generateAssessorKey,
   type Identity,
   MemberTree,
+  poolClaimRequest,
   prepareClaim,
   proveClaim,
   randomFieldElement,
@@ -160,18 +161,8 @@ export async function auditChain(options: ChainOptions = {}) {
       context: contextTerms,
     });
     const proof = await proveClaim(prepared, claimArtifacts());
-    const request = {
-      planId,
-      claimEpoch,
-      amount,
-      memberRoot: proof.claim.memberRoot,
-      memberRootSeq: await pool.read.memberRootSeq([planId, proof.claim.memberRoot]),
-      assessorRoot: proof.claim.assessorRoot,
-      nullifier: proof.claim.nullifier,
-      recipient,
-      relayer: relayerAddress,
-      fee,
-    };
+    const memberRootSeq = await pool.read.memberRootSeq([planId, proof.claim.memberRoot]);
+    const request = poolClaimRequest(proof.claim, { memberRootSeq, recipient, relayer: relayerAddress, fee });
     return { request, proof: toSolidityProof(proof.proof) };
   }
 

@@ -15,6 +15,7 @@ import {
   generateAssessorKey,
   type Identity,
   MemberTree,
+  poolClaimRequest,
   prepareClaim,
   proveClaim,
   randomFieldElement,
@@ -145,18 +146,8 @@ export async function poolFixture(options: FixtureOptions = {}) {
     const contextTerms = { chainId: deployment.chainId, pool: pool.address, planId, recipient, relayer: relayerAddress, fee };
     const prepared = prepareClaim({ identity: terms.identity, memberTree, assessorTree, approval, claimEpoch, context: contextTerms });
     const proof: ClaimProof = await proveClaim(prepared, claimArtifacts());
-    const request = {
-      planId,
-      claimEpoch,
-      amount,
-      memberRoot: proof.claim.memberRoot,
-      memberRootSeq: await pool.read.memberRootSeq([planId, proof.claim.memberRoot]),
-      assessorRoot: proof.claim.assessorRoot,
-      nullifier: proof.claim.nullifier,
-      recipient,
-      relayer: relayerAddress,
-      fee,
-    };
+    const memberRootSeq = await pool.read.memberRootSeq([planId, proof.claim.memberRoot]);
+    const request = poolClaimRequest(proof.claim, { memberRootSeq, recipient, relayer: relayerAddress, fee });
     return { request, proof: toSolidityProof(proof.proof), raw: proof, context: claimContext(contextTerms), approval };
   }
 

@@ -11,21 +11,9 @@ import type { Identity } from "../identity.ts";
 import { type ClaimProof, type ProofProgress, type ProverArtifacts, prepareClaim, proveClaim } from "../prover.ts";
 import { huzhuPoolAbi } from "./abi.ts";
 import { loadAssessorTree, loadMemberTree, type PoolRef } from "./pool.ts";
+import { type PoolClaimRequest, poolClaimRequest } from "./request.ts";
 
-/** The pool's ClaimRequest with numbers as bigints (what `claim` takes). */
-export interface PoolClaimRequest {
-  planId: bigint;
-  claimEpoch: bigint;
-  amount: bigint;
-  memberRoot: bigint;
-  /** Where the pool keeps `memberRoot` (its sequence number); not a proof input. */
-  memberRootSeq: bigint;
-  assessorRoot: bigint;
-  nullifier: bigint;
-  recipient: Address;
-  relayer: Address;
-  fee: bigint;
-}
+export { type ClaimTerms, type PoolClaimRequest, poolClaimRequest, requestToJson } from "./request.ts";
 
 export interface BuiltClaim {
   request: PoolClaimRequest;
@@ -65,18 +53,7 @@ export async function buildClaim(ref: PoolRef, options: BuildClaimOptions): Prom
   const c = claimProof.claim;
   const memberRootSeq = await findMemberRootSeq(ref, planId, c.memberRoot);
   return {
-    request: {
-      planId: c.planId,
-      claimEpoch: c.claimEpoch,
-      amount: c.amount,
-      memberRoot: c.memberRoot,
-      memberRootSeq,
-      assessorRoot: c.assessorRoot,
-      nullifier: c.nullifier,
-      recipient: options.recipient,
-      relayer: options.relayer,
-      fee: options.fee,
-    },
+    request: poolClaimRequest(c, { memberRootSeq, recipient: options.recipient, relayer: options.relayer, fee: options.fee }),
     proof: claimProof.proof,
     solidityProof: toSolidityProof(claimProof.proof),
     claimProof,
@@ -102,9 +79,4 @@ export async function findMemberRootSeq(ref: PoolRef, planId: bigint, memberRoot
     );
   }
   return seq;
-}
-
-/** The request with decimal strings, as the relayer API takes it. */
-export function requestToJson(request: PoolClaimRequest): Record<keyof PoolClaimRequest, string> {
-  return Object.fromEntries(Object.entries(request).map(([k, v]) => [k, String(v)])) as Record<keyof PoolClaimRequest, string>;
 }
