@@ -1,8 +1,10 @@
 /**
  * Circuit benchmark: the claim circuit beside Semaphore v4 at depth 20 (compiled here from
- * @semaphore-protocol/circuits with the same circom2, --O2 and the same development setup). The two
- * are proven in alternating rounds of RUNS_PER_ROUND proofs, each round in a process of its own, so
- * that a slow spell of the machine weighs on both alike; ROUNDS x RUNS_PER_ROUND proofs each.
+ * @semaphore-protocol/circuits with the same circom2, --O2 and the same development setup), and
+ * beside two measurement-only variants of the claim with part of the signature check cut out
+ * (bench/ablation.ts), which bound what any cheaper signature check could gain. All are proven in
+ * rounds of RUNS_PER_ROUND proofs, each round in a process of its own and in a rotating order, so
+ * that a slow spell of the machine weighs on all alike; ROUNDS x RUNS_PER_ROUND proofs each.
  */
 import { execFile } from "node:child_process";
 import { existsSync, readFileSync, statSync } from "node:fs";
@@ -19,6 +21,7 @@ import { ensureDevPtau } from "../scripts/lib/ptau.ts";
 import { prepareClaim } from "../service/sdk/index.ts";
 import { CLAIM_BUILD } from "../service/sdk/node.ts";
 import { claimScenario } from "../test/helpers/claim-fixture.ts";
+import { type AblatedCircuit, buildAblations } from "./ablation.ts";
 import { type BenchEntry, entry, median, p95 } from "./stats.ts";
 
 const run = promisify(execFile);
@@ -31,6 +34,8 @@ interface WorkerResult {
   name: string;
   witnessMs: number[];
   proveMs: number[];
+  /** Where proving went: QAP evaluation, the FFTs, the wire MSMs (A, B1, B2, C), the H MSM. */
+  phasesMs: Record<"qap" | "fft" | "msmWires" | "msmH", number[]>;
   verifyMs: number[];
   maxRssMb: number;
 }
@@ -109,6 +114,12 @@ function merge(results: WorkerResult[]): WorkerResult {
     name: first.name,
     witnessMs: results.flatMap((r) => r.witnessMs),
     proveMs: results.flatMap((r) => r.proveMs),
+    phasesMs: {
+      qap: results.flatMap((r) => r.phasesMs.qap),
+      fft: results.flatMap((r) => r.phasesMs.fft),
+      msmWires: results.flatMap((r) => r.phasesMs.msmWires),
+      msmH: results.flatMap((r) => r.phasesMs.msmH),
+    },
     verifyMs: results.flatMap((r) => r.verifyMs),
     maxRssMb: Math.max(...results.map((r) => r.maxRssMb)),
   };
@@ -130,25 +141,32 @@ export async function benchCircuits(log: Logger): Promise<CircuitBenchResult> {
   };
   const semaphore = await buildSemaphore(log);
 
+  const ablations = await buildAblations(log);
+
   const claimInput = prepareClaim(claimScenario().request).input;
   const anchorInput = semaphoreInput();
-  const claimRounds: WorkerResult[] = [];
-  const semaphoreRounds: WorkerResult[] = [];
+  const subjects: Array<{ name: string; circuit: CircuitUnderTest; input: Record<string, unknown>; rounds: WorkerResult[] }> = [
+    { name: "claim", circuit: claim, input: claimInput, rounds: [] },
+    { name: "semaphore20", circuit: semaphore, input: anchorInput, rounds: [] },
+    ...ablations.map((a) => ({ name: a.name, circuit: a, input: claimInput, rounds: [] as WorkerResult[] })),
+  ];
   for (let round = 0; round < ROUNDS; round++) {
-    // Alternate which circuit goes first, so neither always follows the other.
-    const claimRound = () => measure("claim", claim, claimInput, round, log).then((r) => claimRounds.push(r));
-    const anchorRound = () => measure("semaphore20", semaphore, anchorInput, round, log).then((r) => semaphoreRounds.push(r));
-    if (round % 2 === 0) await claimRound().then(anchorRound);
-    else await anchorRound().then(claimRound);
+    // Rotate the order, so that no circuit always runs first or always follows the same one.
+    for (let k = 0; k < subjects.length; k++) {
+      const subject = subjects[(round + k) % subjects.length] as (typeof subjects)[number];
+      subject.rounds.push(await measure(subject.name, subject.circuit, subject.input, round, log));
+    }
   }
+  const [claimSubject, semaphoreSubject] = subjects as [(typeof subjects)[number], (typeof subjects)[number]];
+  const claimRounds = claimSubject.rounds;
+  const semaphoreRounds = semaphoreSubject.rounds;
   const claimResult = merge(claimRounds);
   const semaphoreResult = merge(semaphoreRounds);
-  // Each round's claim median over the same round's Semaphore median: the spread shows how much
-  // the machine moved during the run.
-  const roundRatios = claimRounds.map((c, i) => {
-    const s = semaphoreRounds[i] as WorkerResult;
-    return median(c.witnessMs.map((w, j) => w + (c.proveMs[j] ?? 0))) / median(s.witnessMs.map((w, j) => w + (s.proveMs[j] ?? 0)));
-  });
+  // Each round's median over the same round's Semaphore median: the spread shows how much the
+  // machine moved during the run.
+  const fullMedian = (r: WorkerResult) => median(r.witnessMs.map((w, j) => w + (r.proveMs[j] ?? 0)));
+  const ratiosPerRound = (rounds: WorkerResult[]) => rounds.map((r, i) => fullMedian(r) / fullMedian(semaphoreRounds[i] as WorkerResult));
+  const roundRatios = ratiosPerRound(claimRounds);
 
   const total = (r: WorkerResult) => r.witnessMs.map((w, i) => w + (r.proveMs[i] ?? 0));
   const rows: Array<[string, (r: WorkerResult, c: CircuitUnderTest) => number, string]> = [
@@ -157,6 +175,10 @@ export async function benchCircuits(log: Logger): Promise<CircuitBenchResult> {
     ["prove.median", (r) => median(r.proveMs), "ms"],
     ["fullProve.median", (r) => median(total(r)), "ms"],
     ["fullProve.p95", (r) => p95(total(r)), "ms"],
+    ["prove.qap.median", (r) => median(r.phasesMs.qap), "ms"],
+    ["prove.fft.median", (r) => median(r.phasesMs.fft), "ms"],
+    ["prove.msmWires.median", (r) => median(r.phasesMs.msmWires), "ms"],
+    ["prove.msmH.median", (r) => median(r.phasesMs.msmH), "ms"],
     ["verify.warm.median", (r) => median(r.verifyMs), "ms"],
     ["peakRss", (r) => r.maxRssMb, "MB"],
     ["zkeySize", (_r, c) => statSync(c.zkey).size / 1e6, "MB"],
@@ -173,5 +195,35 @@ export async function benchCircuits(log: Logger): Promise<CircuitBenchResult> {
   lines.push(
     `| fullProve ratio per round (median; range) | | | ${spread.value}x; ${Math.min(...roundRatios).toFixed(3)}x-${Math.max(...roundRatios).toFixed(3)}x |`,
   );
+  lines.push("", ...ablationTable(subjects.slice(2), ablations, semaphoreResult, semaphore, ratiosPerRound, entries));
   return { entries, table: lines.join("\n") };
+}
+
+/** The measurement-only variants beside the same run's Semaphore: what the claim could reach at best. */
+function ablationTable(
+  subjects: Array<{ rounds: WorkerResult[] }>,
+  ablations: AblatedCircuit[],
+  semaphoreResult: WorkerResult,
+  semaphore: CircuitUnderTest,
+  ratiosPerRound: (rounds: WorkerResult[]) => number[],
+  entries: BenchEntry[],
+): string[] {
+  const total = (r: WorkerResult) => r.witnessMs.map((w, i) => w + (r.proveMs[i] ?? 0));
+  const lines = [
+    "| variant (measurement only) | constraints | fullProve.median (ms) | ratio to Semaphore | ratio per round (median; range) |",
+    "| --- | ---: | ---: | ---: | ---: |",
+  ];
+  ablations.forEach((variant, i) => {
+    const rounds = (subjects[i] as { rounds: WorkerResult[] }).rounds;
+    const result = merge(rounds);
+    const constraints = entry(`circuit.ablation.${variant.name}.constraints`, variant.constraints, "constraints", semaphore.constraints);
+    const full = entry(`circuit.ablation.${variant.name}.fullProve.median`, median(total(result)), "ms", median(total(semaphoreResult)));
+    const perRound = ratiosPerRound(rounds);
+    const spread = entry(`circuit.ablation.${variant.name}.fullProve.roundRatio.median`, median(perRound), "x", 1.6);
+    entries.push(constraints, full, spread);
+    lines.push(
+      `| ${variant.label} | ${constraints.value} | ${full.value} | ${full.ratio}x | ${spread.value}x; ${Math.min(...perRound).toFixed(3)}x-${Math.max(...perRound).toFixed(3)}x |`,
+    );
+  });
+  return lines;
 }

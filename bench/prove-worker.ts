@@ -1,6 +1,7 @@
 /**
  * Measures one circuit in a process of its own (so peak RSS is that circuit's): witness and
- * proving times over RUNS proofs, warm verification time, and prints one JSON line.
+ * proving times over RUNS proofs, where proving went (from snarkjs's own progress messages), warm
+ * verification time, and prints one JSON line.
  *   node bench/prove-worker.ts <name> <wasm> <zkey> <vkey.json> <input.json> <runs>
  */
 import { readFileSync } from "node:fs";
@@ -20,6 +21,35 @@ function peakRssMb(): number {
   return process.resourceUsage().maxRSS / 1024;
 }
 
+/** Proving phases, keyed by the snarkjs progress message that starts them (groth16_prove.js). */
+const PHASES = [
+  ["Building ABC", "qap"],
+  ["IFFT_A", "fft"],
+  ["Join ABC", "fft"],
+  ["Reading A Points", "msmWires"],
+  ["Reading H Points", "msmH"],
+] as const;
+type Phase = (typeof PHASES)[number][1];
+
+/** A snarkjs logger that adds the time between phase marks to `into`; `finish` closes the last. */
+function phaseTimer(into: Record<Phase, number>) {
+  let current: Phase | undefined;
+  let since = 0;
+  const mark = (next: Phase | undefined) => {
+    const now = performance.now();
+    if (current) into[current] += now - since;
+    current = next;
+    since = now;
+  };
+  const debug = (message: unknown) => {
+    const text = String(message);
+    const phase = PHASES.find(([prefix]) => text.startsWith(prefix));
+    if (phase) mark(phase[1]);
+  };
+  const ignore = () => {};
+  return { logger: { debug, info: ignore, warn: ignore, error: ignore }, finish: () => mark(undefined) };
+}
+
 const [name, wasm, zkey, vkeyPath, inputPath, runsText] = process.argv.slice(2);
 if (!name || !wasm || !zkey || !vkeyPath || !inputPath || !runsText)
   throw new Error("usage: prove-worker <name> <wasm> <zkey> <vkey> <input> <runs>");
@@ -30,6 +60,7 @@ const runs = Number(runsText);
 const witnessMs: number[] = [];
 const proveMs: number[] = [];
 const verifyMs: number[] = [];
+const phasesMs: Record<Phase, number[]> = { qap: [], fft: [], msmWires: [], msmH: [] };
 let last: { proof: unknown; publicSignals: string[] } | undefined;
 // One warm-up proof first: the first call builds the curve and its worker threads.
 for (let i = -1; i < runs; i++) {
@@ -37,11 +68,15 @@ for (let i = -1; i < runs; i++) {
   const wtns: { type: "mem"; data?: Uint8Array } = { type: "mem" };
   await snarkjs.wtns.calculate(input, wasm, wtns);
   const t1 = performance.now();
-  last = await snarkjs.groth16.prove(zkey, wtns);
+  const phases: Record<Phase, number> = { qap: 0, fft: 0, msmWires: 0, msmH: 0 };
+  const timer = phaseTimer(phases);
+  last = await snarkjs.groth16.prove(zkey, wtns, timer.logger);
+  timer.finish();
   const t2 = performance.now();
   if (i >= 0) {
     witnessMs.push(t1 - t0);
     proveMs.push(t2 - t1);
+    for (const [phase, ms] of Object.entries(phases)) phasesMs[phase as Phase].push(ms);
   }
 }
 if (!last) throw new Error("no proof made");
@@ -51,5 +86,5 @@ for (let i = -1; i < 20; i++) {
   if (!ok) throw new Error(`${name}: proof did not verify`);
   if (i >= 0) verifyMs.push(performance.now() - t0);
 }
-process.stdout.write(`${JSON.stringify({ name, witnessMs, proveMs, verifyMs, maxRssMb: peakRssMb() })}\n`);
+process.stdout.write(`${JSON.stringify({ name, witnessMs, proveMs, phasesMs, verifyMs, maxRssMb: peakRssMb() })}\n`);
 process.exit(0);

@@ -1,0 +1,148 @@
+/**
+ * Measurement-only variants of the claim circuit, each the real source with one part cut out, so
+ * that the circuit bench can show what that part costs in proving time and what ratio to
+ * Semaphore the claim could reach at best if the part were free. They prove less than the claim
+ * statement (they accept forged approvals) and exist only under circuits/build/bench/ablation: no
+ * product code, test or deployment ever loads them.
+ *
+ * Each variant is derived by exact text edits of circuits/Claim.circom and circomlib's
+ * eddsaposeidon.circom; an edit whose text is not found stops the bench, so a variant can never
+ * silently drift from the source it is measured against.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { Logger } from "pino";
+import * as snarkjs from "snarkjs";
+import { compileCircuit, hashSources } from "../scripts/lib/circuits.ts";
+import { BUILD_DIR, ROOT } from "../scripts/lib/paths.ts";
+import { ensureDevPtau } from "../scripts/lib/ptau.ts";
+
+export interface AblatedCircuit {
+  /** Stable name, used in benchmark figures. */
+  name: string;
+  /** What was cut out, for the report. */
+  label: string;
+  wasm: string;
+  zkey: string;
+  vkey: string;
+  constraints: number;
+}
+
+const DIR = join(BUILD_DIR, "bench", "ablation");
+const SOURCES = {
+  claim: join(ROOT, "circuits/Claim.circom"),
+  main: join(ROOT, "circuits/main/claim.circom"),
+  eddsa: join(ROOT, "node_modules/circomlib/circuits/eddsaposeidon.circom"),
+};
+const VERIFIER_CALL = "EdDSAPoseidonVerifier()(1, ";
+
+/** The texts the variants are derived from: the claim, its main component, circomlib's verifier. */
+export type AblationSources = Record<keyof typeof SOURCES, string>;
+
+/** One variant's files, by name: its Claim.circom, main.circom and any helper template. */
+export interface VariantSource {
+  name: string;
+  label: string;
+  files: Record<string, string>;
+}
+
+/** Replaces exactly one occurrence of `find`; anything else is an error naming the file. */
+function replaceOnce(text: string, find: string, replacement: string, file: string): string {
+  const at = text.indexOf(find);
+  if (at < 0 || text.indexOf(find, at + 1) >= 0)
+    throw new Error(`ablation: expected exactly one "${find.trim()}" in ${file}; update bench/ablation.ts to the new source`);
+  return text.slice(0, at) + replacement + text.slice(at + find.length);
+}
+
+/** Cuts the text from `from` (inclusive) up to `to` (exclusive). */
+function cut(text: string, from: string, to: string, file: string): string {
+  const start = text.indexOf(from);
+  const end = start < 0 ? -1 : text.indexOf(to, start + 1);
+  if (start < 0 || end < 0)
+    throw new Error(`ablation: cannot find "${from.trim()}" .. "${to.trim()}" in ${file}; update bench/ablation.ts to the new source`);
+  return text.slice(0, start) + text.slice(end);
+}
+
+/**
+ * circomlib's EdDSA-Poseidon verifier without its variable-base scalar multiplication h * 8A
+ * (EscalarMulAny(254)) and without the final comparison, which can no longer hold. Everything
+ * else (S range check, hash, h to bits, the three doublings, R8 + point, S * B8) stays.
+ */
+function eddsaWithoutVariableBaseMul(eddsa: string): string {
+  const file = "circomlib/circuits/eddsaposeidon.circom";
+  let src = replaceOnce(eddsa, "template EdDSAPoseidonVerifier()", "template EdDSAPoseidonVerifierWithoutVarMul()", file);
+  src = cut(src, "    component mulAny = EscalarMulAny(254);", "// Compute the right side", file);
+  src = replaceOnce(src, "addRight.x2 <== mulAny.out[0];", "addRight.x2 <== dbl3.xout;", file);
+  src = replaceOnce(src, "addRight.y2 <== mulAny.out[1];", "addRight.y2 <== dbl3.yout;", file);
+  return cut(src, "// Do the comparation", "\n}", file);
+}
+
+/** Derives every variant's files from the given sources; throws if a source no longer matches. */
+export function deriveVariants(sources: AblationSources): VariantSource[] {
+  const claimFile = "circuits/Claim.circom";
+  const main = replaceOnce(sources.main, 'include "../Claim.circom";', 'include "Claim.circom";', "circuits/main/claim.circom");
+  const withoutMul = replaceOnce(
+    replaceOnce(sources.claim, 'include "eddsaposeidon.circom";', 'include "eddsa-without-varmul.circom";', claimFile),
+    VERIFIER_CALL,
+    "EdDSAPoseidonVerifierWithoutVarMul()(1, ",
+    claimFile,
+  );
+  const callStart = sources.claim.indexOf(`    ${VERIFIER_CALL}`);
+  if (callStart < 0)
+    throw new Error(`ablation: expected exactly one "${VERIFIER_CALL.trim()}" in ${claimFile}; update bench/ablation.ts to the new source`);
+  const callEnd = sources.claim.indexOf("\n", callStart);
+  const withoutSignature = sources.claim.slice(0, callStart) + sources.claim.slice(callEnd + 1);
+  return [
+    {
+      name: "withoutVariableBaseMul",
+      label: "claim without the signature's variable-base scalar multiplication (EscalarMulAny(254))",
+      files: { "main.circom": main, "Claim.circom": withoutMul, "eddsa-without-varmul.circom": eddsaWithoutVariableBaseMul(sources.eddsa) },
+    },
+    {
+      name: "withoutSignature",
+      label: "claim without the whole signature check (EdDSAPoseidonVerifier)",
+      files: { "main.circom": main, "Claim.circom": withoutSignature },
+    },
+  ];
+}
+
+/** Compiles and sets up each variant (cached by the sources' hash); the same setup as the anchor. */
+export async function buildAblations(log: Logger): Promise<AblatedCircuit[]> {
+  const variants = deriveVariants({
+    claim: readFileSync(SOURCES.claim, "utf8"),
+    main: readFileSync(SOURCES.main, "utf8"),
+    eddsa: readFileSync(SOURCES.eddsa, "utf8"),
+  });
+  const stamp = hashSources([...Object.values(SOURCES), join(ROOT, "bench/ablation.ts")]);
+  const out: AblatedCircuit[] = [];
+  for (const variant of variants) {
+    const dir = join(DIR, variant.name);
+    const files = {
+      wasm: join(dir, "main_js", "main.wasm"),
+      zkey: join(dir, "main.zkey"),
+      vkey: join(dir, "verification_key.json"),
+    };
+    const stampFile = join(dir, "stamp.json");
+    if (existsSync(stampFile) && existsSync(files.zkey)) {
+      const cached = JSON.parse(readFileSync(stampFile, "utf8")) as { stamp: string; constraints: number };
+      if (cached.stamp === stamp) {
+        out.push({ name: variant.name, label: variant.label, ...files, constraints: cached.constraints });
+        continue;
+      }
+    }
+    await mkdir(dir, { recursive: true });
+    for (const [file, text] of Object.entries(variant.files)) await writeFile(join(dir, file), text);
+    log.info({ variant: variant.name }, "ablation: compiling (--O2), measurement only");
+    const compiled = await compileCircuit(join(dir, "main.circom"), dir, [dir]);
+    const ptau = await ensureDevPtau(log);
+    log.info({ variant: variant.name, constraints: compiled.constraints }, "ablation: groth16 setup");
+    const initial = join(dir, "main.0000.zkey");
+    await snarkjs.zKey.newZKey(compiled.r1cs, ptau, initial);
+    await snarkjs.zKey.beacon(initial, files.zkey, "ablation, measurement only (INSECURE)", "00".repeat(32), 10);
+    await writeFile(files.vkey, JSON.stringify(await snarkjs.zKey.exportVerificationKey(files.zkey)));
+    await writeFile(stampFile, JSON.stringify({ stamp, constraints: compiled.constraints }));
+    out.push({ name: variant.name, label: variant.label, ...files, constraints: compiled.constraints });
+  }
+  return out;
+}
