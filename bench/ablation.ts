@@ -78,16 +78,43 @@ function eddsaWithoutVariableBaseMul(eddsa: string): string {
   return cut(src, "// Do the comparation", "\n}", file);
 }
 
+/**
+ * Scalar bits given to circomlib's ladder in the "ladder-sized" variant: chosen so that the
+ * multiplication costs no more than the cheapest published R1CS variable-base method would for a
+ * 254-bit scalar (6 constraints per bit, zcash/zcash#3924): 6 x 254 = 1,524 constraints. With 166
+ * bits circomlib's ladder compiles to 1,518.
+ */
+export const LADDER_SIZED_BITS = 166;
+
+/**
+ * circomlib's verifier with its multiplication run over only the first LADDER_SIZED_BITS bits of h,
+ * and without the final comparison: a multiplication of a cheaper ladder's size, to measure what
+ * such a ladder would leave of the proving time.
+ */
+function eddsaWithLadderSizedMul(eddsa: string): string {
+  const file = "circomlib/circuits/eddsaposeidon.circom";
+  let src = replaceOnce(eddsa, "template EdDSAPoseidonVerifier()", "template EdDSAPoseidonVerifierLadderSized()", file);
+  src = replaceOnce(src, "component mulAny = EscalarMulAny(254);", `component mulAny = EscalarMulAny(${LADDER_SIZED_BITS});`, file);
+  src = replaceOnce(
+    src,
+    "    for (i=0; i<254; i++) {\n        mulAny.e[i] <== h2bits.out[i];",
+    `    for (i=0; i<${LADDER_SIZED_BITS}; i++) {\n        mulAny.e[i] <== h2bits.out[i];`,
+    file,
+  );
+  return cut(src, "// Do the comparation", "\n}", file);
+}
+
 /** Derives every variant's files from the given sources; throws if a source no longer matches. */
 export function deriveVariants(sources: AblationSources): VariantSource[] {
   const claimFile = "circuits/Claim.circom";
   const main = replaceOnce(sources.main, 'include "../Claim.circom";', 'include "Claim.circom";', "circuits/main/claim.circom");
-  const withoutMul = replaceOnce(
-    replaceOnce(sources.claim, 'include "eddsaposeidon.circom";', 'include "eddsa-without-varmul.circom";', claimFile),
-    VERIFIER_CALL,
-    "EdDSAPoseidonVerifierWithoutVarMul()(1, ",
-    claimFile,
-  );
+  const withVerifier = (file: string, template: string) =>
+    replaceOnce(
+      replaceOnce(sources.claim, 'include "eddsaposeidon.circom";', `include "${file}";`, claimFile),
+      VERIFIER_CALL,
+      `${template}()(1, `,
+      claimFile,
+    );
   const callStart = sources.claim.indexOf(`    ${VERIFIER_CALL}`);
   if (callStart < 0)
     throw new Error(`ablation: expected exactly one "${VERIFIER_CALL.trim()}" in ${claimFile}; update bench/ablation.ts to the new source`);
@@ -97,7 +124,20 @@ export function deriveVariants(sources: AblationSources): VariantSource[] {
     {
       name: "withoutVariableBaseMul",
       label: "claim without the signature's variable-base scalar multiplication (EscalarMulAny(254))",
-      files: { "main.circom": main, "Claim.circom": withoutMul, "eddsa-without-varmul.circom": eddsaWithoutVariableBaseMul(sources.eddsa) },
+      files: {
+        "main.circom": main,
+        "Claim.circom": withVerifier("eddsa-without-varmul.circom", "EdDSAPoseidonVerifierWithoutVarMul"),
+        "eddsa-without-varmul.circom": eddsaWithoutVariableBaseMul(sources.eddsa),
+      },
+    },
+    {
+      name: "ladderSizedVariableBaseMul",
+      label: `claim with the multiplication cut to a ${LADDER_SIZED_BITS}-bit scalar: no larger than a 6-constraint-per-bit method`,
+      files: {
+        "main.circom": main,
+        "Claim.circom": withVerifier("eddsa-ladder-sized.circom", "EdDSAPoseidonVerifierLadderSized"),
+        "eddsa-ladder-sized.circom": eddsaWithLadderSizedMul(sources.eddsa),
+      },
     },
     {
       name: "withoutSignature",

@@ -25,8 +25,8 @@ import { type AblatedCircuit, buildAblations } from "./ablation.ts";
 import { type BenchEntry, entry, median, p95 } from "./stats.ts";
 
 const run = promisify(execFile);
-const ROUNDS = 6;
-const RUNS_PER_ROUND = 3;
+export const ROUNDS = 8;
+export const RUNS_PER_ROUND = 3;
 const SEMAPHORE_DEPTH = 20;
 const BENCH_DIR = join(BUILD_DIR, "bench");
 

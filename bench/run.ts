@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { scriptLogger } from "../scripts/lib/log.ts";
 import { ROOT } from "../scripts/lib/paths.ts";
 import { benchAudit } from "./audit.ts";
-import { benchCircuits } from "./circuits.ts";
+import { benchCircuits, ROUNDS as CIRCUIT_ROUNDS, RUNS_PER_ROUND } from "./circuits.ts";
 import { benchGas } from "./gas.ts";
 import { benchRelayer } from "./relayer.ts";
 import type { BenchEntry } from "./stats.ts";
@@ -53,8 +53,8 @@ reference measured in the same run, \`ratio\` = value / anchor).
 ## Claim circuit vs Semaphore v4 (depth 20)
 
 Both compiled with circom2 ${"`"}--O2${"`"}, set up from the same development Powers of Tau (2^14) with
-a deterministic beacon, and proven with snarkjs Groth16 in Node: 18 proofs each, in 6 rounds of 3
-in a rotating order (the claim, Semaphore and the two measurement-only variants below), each round
+a deterministic beacon, and proven with snarkjs Groth16 in Node: ${CIRCUIT_ROUNDS * RUNS_PER_ROUND} proofs each, in ${CIRCUIT_ROUNDS} rounds of ${RUNS_PER_ROUND}
+in a rotating order (the claim, Semaphore and the measurement-only variants below), each round
 in a process of its own after one warm-up proof, so that a slow spell of the machine weighs on all
 alike (peak RSS is the highest of a circuit's rounds, read from the process's own VmHWM). Full
 proof = witness + prove. The \`prove.*\` rows split proving by snarkjs's own progress messages:
@@ -97,18 +97,20 @@ the circuit. Why the ratio stays near 1.7x whatever is trimmed:
   bit (range checks, path bits, scalar bits) costs almost nothing in them; what remains costs in
   proportion to the wires that hold full field elements (hash states, curve coordinates).
 
-The two variants in the second table are the claim with part of the signature check cut out (they
-accept forged approvals and exist only for this measurement: \`bench/ablation.ts\` derives them from
-the real sources by exact edits). They bound what any cheaper signature check could gain. With
-the variable-base multiplication free of cost, the claim would prove in
-${ablation.freeMul?.value} ms, ${ablation.freeMul?.ratio}x Semaphore; without any signature check, in
-${ablation.noSignature?.value} ms, ${ablation.noSignature?.ratio}x. A multiplication of our own cannot be free:
-the cheapest R1CS double-and-add ladders for a 254-bit variable base take about 6 constraints per
-bit (about 1,520 constraints, against circomlib's 2,310). At this run's cost of the cut
-(${ablation.msPerConstraint} ms per constraint removed), such a ladder would leave the claim at about
-${ablation.ladderMs} ms, ${ablation.ladderRatio}x Semaphore (an estimate, not a measurement). The 1.6x
-target is therefore out of reach for any circuit that proves the whole claim statement with the
-signature check the statement requires, on this prover.
+The variants in the second table are the claim with part of the signature check cut out or cut
+down (they accept forged approvals and exist only for this measurement: \`bench/ablation.ts\`
+derives them from the real sources by exact edits, and a test pins each edit). They bound what any
+cheaper signature check could gain:
+
+- with the variable-base multiplication free of cost, the claim would prove in
+  ${ablation.freeMul?.value} ms, ${ablation.freeMul?.ratio}x Semaphore;
+- with a multiplication no larger than the cheapest published R1CS variable-base method (6
+  constraints per scalar bit, zcash/zcash#3924, against the 9 of circomlib's ladder), in ${ablation.ladder?.value} ms,
+  ${ablation.ladder?.ratio}x; this is what writing our own multiplication could reach at best;
+- without any signature check, in ${ablation.noSignature?.value} ms, ${ablation.noSignature?.ratio}x.
+
+The 1.6x target is therefore out of reach for any circuit that proves the whole claim statement
+with the signature check the statement requires, on this prover.
 
 ## Gas (Hardhat in-process network, solc ${"`"}0.8.28${"`"}, optimizer 10,000 runs, pool via IR)
 
@@ -194,23 +196,6 @@ main().then(
 
 /** The figures the circuit section's text quotes from the measurement-only variants. */
 function ablationSummary(entries: BenchEntry[]) {
-  const find = (name: string) => entries.find((e) => e.name === name);
-  const claim = find("circuit.claim.fullProve.median");
-  const claimConstraints = find("circuit.claim.constraints");
-  const freeMul = find("circuit.ablation.withoutVariableBaseMul.fullProve.median");
-  const freeMulConstraints = find("circuit.ablation.withoutVariableBaseMul.constraints");
-  const noSignature = find("circuit.ablation.withoutSignature.fullProve.median");
-  if (!claim || !claimConstraints || !freeMul || !freeMulConstraints || !noSignature?.anchor)
-    return { freeMul, noSignature, msPerConstraint: "?", ladderMs: "?", ladderRatio: "?" };
-  // A double-and-add ladder of about 6 constraints per bit of a 254-bit scalar.
-  const LADDER_CONSTRAINTS = 6 * 254;
-  const perConstraint = (claim.value - freeMul.value) / (claimConstraints.value - freeMulConstraints.value);
-  const ladder = freeMul.value + LADDER_CONSTRAINTS * perConstraint;
-  return {
-    freeMul,
-    noSignature,
-    msPerConstraint: perConstraint.toFixed(3),
-    ladderMs: Math.round(ladder),
-    ladderRatio: (ladder / noSignature.anchor).toFixed(2),
-  };
+  const find = (name: string) => entries.find((e) => e.name === `circuit.ablation.${name}.fullProve.median`);
+  return { freeMul: find("withoutVariableBaseMul"), ladder: find("ladderSizedVariableBaseMul"), noSignature: find("withoutSignature") };
 }

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { type AblationSources, deriveVariants, type VariantSource } from "../../bench/ablation.ts";
+import { type AblationSources, deriveVariants, LADDER_SIZED_BITS, type VariantSource } from "../../bench/ablation.ts";
 import { ROOT } from "../../scripts/lib/paths.ts";
 
 const sources: AblationSources = {
@@ -83,6 +83,40 @@ describe("measurement-only claim variants (bench/ablation.ts)", () => {
     expect(added).toEqual([
       'include "eddsa-without-varmul.circom";',
       "    EdDSAPoseidonVerifierWithoutVarMul()(1, assessorPubKey[0], assessorPubKey[1], approvalS, approvalR8[0], approvalR8[1], approvalMessage);",
+    ]);
+  });
+
+  it("runs circomlib's multiplication over fewer scalar bits for the ladder-sized variant, and cuts only the comparison", () => {
+    const v = variant("ladderSizedVariableBaseMul");
+    const eddsa = file(v, "eddsa-ladder-sized.circom");
+    const { removed, added } = lineDiff(sources.eddsa, eddsa);
+    expect(added.filter((l) => l.trim() !== "").sort()).toEqual(
+      [
+        "template EdDSAPoseidonVerifierLadderSized() {",
+        `    component mulAny = EscalarMulAny(${LADDER_SIZED_BITS});`,
+        `    for (i=0; i<${LADDER_SIZED_BITS}; i++) {`,
+      ].sort(),
+    );
+    expect(removed.filter((l) => l.trim() !== "").sort()).toEqual(
+      [
+        "template EdDSAPoseidonVerifier() {",
+        "    component mulAny = EscalarMulAny(254);",
+        "    for (i=0; i<254; i++) {",
+        "// Do the comparation left == right if enabled;",
+        "    component eqCheckX = ForceEqualIfEnabled();",
+        "    eqCheckX.enabled <== enabled;",
+        "    eqCheckX.in[0] <== mulFix.out[0];",
+        "    eqCheckX.in[1] <== addRight.xout;",
+        "    component eqCheckY = ForceEqualIfEnabled();",
+        "    eqCheckY.enabled <== enabled;",
+        "    eqCheckY.in[0] <== mulFix.out[1];",
+        "    eqCheckY.in[1] <== addRight.yout;",
+      ].sort(),
+    );
+    const claim = lineDiff(sources.claim, file(v, "Claim.circom"));
+    expect(claim.added).toEqual([
+      'include "eddsa-ladder-sized.circom";',
+      "    EdDSAPoseidonVerifierLadderSized()(1, assessorPubKey[0], assessorPubKey[1], approvalS, approvalR8[0], approvalR8[1], approvalMessage);",
     ]);
   });
 
