@@ -10,6 +10,19 @@ const sources: AblationSources = {
   eddsa: readFileSync(join(ROOT, "node_modules/circomlib/circuits/eddsaposeidon.circom"), "utf8"),
 };
 
+/** circomlib's final comparison S * B8 == R8 + h * 8A, which the cut verifiers drop (it cannot hold). */
+const FINAL_COMPARISON = [
+  "// Do the comparation left == right if enabled;",
+  "    component eqCheckX = ForceEqualIfEnabled();",
+  "    eqCheckX.enabled <== enabled;",
+  "    eqCheckX.in[0] <== mulFix.out[0];",
+  "    eqCheckX.in[1] <== addRight.xout;",
+  "    component eqCheckY = ForceEqualIfEnabled();",
+  "    eqCheckY.enabled <== enabled;",
+  "    eqCheckY.in[0] <== mulFix.out[1];",
+  "    eqCheckY.in[1] <== addRight.yout;",
+];
+
 function variant(name: string, from: AblationSources = sources): VariantSource {
   const found = deriveVariants(from).find((v) => v.name === name);
   if (!found) throw new Error(`no variant ${name}`);
@@ -58,15 +71,7 @@ describe("measurement-only claim variants (bench/ablation.ts)", () => {
         "    mulAny.p[1] <== dbl3.yout;",
         "    addRight.x2 <== mulAny.out[0];",
         "    addRight.y2 <== mulAny.out[1];",
-        "// Do the comparation left == right if enabled;",
-        "    component eqCheckX = ForceEqualIfEnabled();",
-        "    eqCheckX.enabled <== enabled;",
-        "    eqCheckX.in[0] <== mulFix.out[0];",
-        "    eqCheckX.in[1] <== addRight.xout;",
-        "    component eqCheckY = ForceEqualIfEnabled();",
-        "    eqCheckY.enabled <== enabled;",
-        "    eqCheckY.in[0] <== mulFix.out[1];",
-        "    eqCheckY.in[1] <== addRight.yout;",
+        ...FINAL_COMPARISON,
       ].sort(),
     );
     for (const part of ["CompConstant(", "Poseidon(5)", "Num2Bits_strict()", "BabyDbl()", "EscalarMulFix(253, BASE8)", "BabyAdd()"])
@@ -102,15 +107,7 @@ describe("measurement-only claim variants (bench/ablation.ts)", () => {
         "template EdDSAPoseidonVerifier() {",
         "    component mulAny = EscalarMulAny(254);",
         "    for (i=0; i<254; i++) {",
-        "// Do the comparation left == right if enabled;",
-        "    component eqCheckX = ForceEqualIfEnabled();",
-        "    eqCheckX.enabled <== enabled;",
-        "    eqCheckX.in[0] <== mulFix.out[0];",
-        "    eqCheckX.in[1] <== addRight.xout;",
-        "    component eqCheckY = ForceEqualIfEnabled();",
-        "    eqCheckY.enabled <== enabled;",
-        "    eqCheckY.in[0] <== mulFix.out[1];",
-        "    eqCheckY.in[1] <== addRight.yout;",
+        ...FINAL_COMPARISON,
       ].sort(),
     );
     const claim = lineDiff(sources.claim, file(v, "Claim.circom"));
