@@ -1,16 +1,16 @@
 /**
  * Circuit benchmark: the claim circuit beside Semaphore v4 at depth 20 (compiled here from
  * @semaphore-protocol/circuits with the same circom2, --O2 and the same development setup), and
- * beside two measurement-only variants of the claim with part of the signature check cut out
- * (bench/ablation.ts), which bound what any cheaper signature check could gain. All are proven in
- * rounds of RUNS_PER_ROUND proofs, each round in a process of its own and in a rotating order, so
- * that a slow spell of the machine weighs on all alike; ROUNDS x RUNS_PER_ROUND proofs each.
+ * beside measurement-only variants of the claim with part of the signature check cut out or cut
+ * down (bench/ablation.ts), which bound what any cheaper signature check could gain. Each circuit
+ * proves in a long-lived process of its own; the bench asks them in turn for one proof each, in a
+ * rotating order, ROUNDS times, so that consecutive proofs of different circuits see the machine
+ * in the same state and a slow spell weighs on all alike.
  */
-import { execFile } from "node:child_process";
+import { type ChildProcess, fork } from "node:child_process";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { Group } from "@semaphore-protocol/group";
 import { Identity } from "@semaphore-protocol/identity";
 import type { Logger } from "pino";
@@ -22,16 +22,16 @@ import { prepareClaim } from "../service/sdk/index.ts";
 import { CLAIM_BUILD } from "../service/sdk/node.ts";
 import { claimScenario } from "../test/helpers/claim-fixture.ts";
 import { type AblatedCircuit, buildAblations } from "./ablation.ts";
+import type { ProofTiming, WorkerSummary } from "./prove-worker.ts";
 import { type BenchEntry, entry, median, p95 } from "./stats.ts";
 
-const run = promisify(execFile);
-export const ROUNDS = 8;
-export const RUNS_PER_ROUND = 3;
+/** Rounds of one proof per circuit: every circuit makes ROUNDS measured proofs. */
+export const ROUNDS = 24;
 const SEMAPHORE_DEPTH = 20;
 const BENCH_DIR = join(BUILD_DIR, "bench");
 
+/** One circuit's measurements over the whole run. */
 interface WorkerResult {
-  name: string;
   witnessMs: number[];
   proveMs: number[];
   /** Where proving went: QAP evaluation, the FFTs, the wire MSMs (A, B1, B2, C), the H MSM. */
@@ -94,34 +94,66 @@ function semaphoreInput(): Record<string, unknown> {
   };
 }
 
-async function measure(name: string, circuit: CircuitUnderTest, input: Record<string, unknown>, round: number, log: Logger) {
-  const inputFile = join(BENCH_DIR, `${name}.input.json`);
-  await writeFile(inputFile, JSON.stringify(input));
-  log.info({ circuit: name, round: round + 1, of: ROUNDS, proofs: RUNS_PER_ROUND }, "proving");
-  const { stdout } = await run(
-    process.execPath,
-    [join(ROOT, "bench", "prove-worker.ts"), name, circuit.wasm, circuit.zkey, circuit.vkey, inputFile, String(RUNS_PER_ROUND)],
-    { cwd: ROOT, maxBuffer: 1 << 20 },
-  );
-  return JSON.parse(stdout.trim().split("\n").at(-1) ?? "{}") as WorkerResult;
+/** One circuit's long-lived prover process (bench/prove-worker.ts), asked for one proof at a time. */
+class ProverProcess {
+  private readonly child: ChildProcess;
+  private readonly waiting: Array<{ resolve: (message: unknown) => void; reject: (error: Error) => void }> = [];
+  /** Settles when the warm-up proof is done. */
+  readonly ready: Promise<unknown>;
+
+  constructor(name: string, circuit: CircuitUnderTest, inputFile: string) {
+    this.child = fork(join(ROOT, "bench", "prove-worker.ts"), [name, circuit.wasm, circuit.zkey, circuit.vkey, inputFile], {
+      cwd: ROOT,
+      stdio: ["ignore", "inherit", "inherit", "ipc"],
+    });
+    this.ready = this.reply();
+    this.child.on("message", (message: unknown) => {
+      const next = this.waiting.shift();
+      const error = (message as { error?: string }).error;
+      if (error) next?.reject(new Error(`${name}: ${error}`));
+      else next?.resolve(message);
+    });
+    this.child.on("exit", (code) => {
+      for (const next of this.waiting.splice(0)) next.reject(new Error(`${name}: prover process exited with code ${code}`));
+    });
+  }
+
+  /** Ends the process if it is still running (after a failure elsewhere). */
+  stop(): void {
+    if (this.child.exitCode === null) this.child.kill();
+  }
+
+  private reply(): Promise<unknown> {
+    return new Promise((resolve, reject) => this.waiting.push({ resolve, reject }));
+  }
+
+  request(what: "prove"): Promise<ProofTiming>;
+  request(what: "finish"): Promise<WorkerSummary>;
+  request(what: "prove" | "finish"): Promise<unknown> {
+    const reply = this.reply();
+    this.child.send(what);
+    return reply;
+  }
 }
 
-/** One result from several rounds: every timing, and the highest peak RSS of any round. */
-function merge(results: WorkerResult[]): WorkerResult {
-  const [first] = results;
-  if (!first) throw new Error("no rounds measured");
+/** Each proof's full time: witness plus proving. */
+function fullProveMs(r: WorkerResult): number[] {
+  return r.witnessMs.map((w, i) => w + (r.proveMs[i] ?? 0));
+}
+
+/** A circuit's proofs and its process's summary as one result. */
+function collect(samples: ProofTiming[], summary: WorkerSummary): WorkerResult {
   return {
-    name: first.name,
-    witnessMs: results.flatMap((r) => r.witnessMs),
-    proveMs: results.flatMap((r) => r.proveMs),
+    witnessMs: samples.map((s) => s.witnessMs),
+    proveMs: samples.map((s) => s.proveMs),
     phasesMs: {
-      qap: results.flatMap((r) => r.phasesMs.qap),
-      fft: results.flatMap((r) => r.phasesMs.fft),
-      msmWires: results.flatMap((r) => r.phasesMs.msmWires),
-      msmH: results.flatMap((r) => r.phasesMs.msmH),
+      qap: samples.map((s) => s.phasesMs.qap),
+      fft: samples.map((s) => s.phasesMs.fft),
+      msmWires: samples.map((s) => s.phasesMs.msmWires),
+      msmH: samples.map((s) => s.phasesMs.msmH),
     },
-    verifyMs: results.flatMap((r) => r.verifyMs),
-    maxRssMb: Math.max(...results.map((r) => r.maxRssMb)),
+    verifyMs: summary.verifyMs,
+    maxRssMb: summary.maxRssMb,
   };
 }
 
@@ -144,37 +176,49 @@ export async function benchCircuits(log: Logger): Promise<CircuitBenchResult> {
   const ablations = await buildAblations(log);
 
   const claimInput = prepareClaim(claimScenario().request).input;
-  const anchorInput = semaphoreInput();
-  const subjects: Array<{ name: string; circuit: CircuitUnderTest; input: Record<string, unknown>; rounds: WorkerResult[] }> = [
-    { name: "claim", circuit: claim, input: claimInput, rounds: [] },
-    { name: "semaphore20", circuit: semaphore, input: anchorInput, rounds: [] },
-    ...ablations.map((a) => ({ name: a.name, circuit: a, input: claimInput, rounds: [] as WorkerResult[] })),
+  const subjects = [
+    { name: "claim", circuit: claim, input: claimInput },
+    { name: "semaphore20", circuit: semaphore, input: semaphoreInput() },
+    ...ablations.map((a) => ({ name: a.name, circuit: a, input: claimInput })),
   ];
-  for (let round = 0; round < ROUNDS; round++) {
-    // Rotate the order, so that no circuit always runs first or always follows the same one.
-    for (let k = 0; k < subjects.length; k++) {
-      const subject = subjects[(round + k) % subjects.length] as (typeof subjects)[number];
-      subject.rounds.push(await measure(subject.name, subject.circuit, subject.input, round, log));
+  const provers: ProverProcess[] = [];
+  const results: WorkerResult[] = [];
+  try {
+    for (const subject of subjects) {
+      const inputFile = join(BENCH_DIR, `${subject.name}.input.json`);
+      await writeFile(inputFile, JSON.stringify(subject.input));
+      provers.push(new ProverProcess(subject.name, subject.circuit, inputFile));
     }
+    log.info({ circuits: subjects.map((s) => s.name) }, "starting one prover process per circuit (one warm-up proof each)");
+    await Promise.all(provers.map((p) => p.ready));
+    const samples: ProofTiming[][] = subjects.map(() => []);
+    for (let round = 0; round < ROUNDS; round++) {
+      if (round % 4 === 0) log.info({ round: round + 1, of: ROUNDS, circuits: subjects.length }, "proving: one proof per circuit a round");
+      // Rotate the order, so that no circuit always runs first or always follows the same one.
+      for (let k = 0; k < provers.length; k++) {
+        const i = (round + k) % provers.length;
+        (samples[i] as ProofTiming[]).push(await (provers[i] as ProverProcess).request("prove"));
+      }
+    }
+    for (const [i, prover] of provers.entries()) results.push(collect(samples[i] as ProofTiming[], await prover.request("finish")));
+  } finally {
+    for (const prover of provers) prover.stop();
   }
-  const [claimSubject, semaphoreSubject] = subjects as [(typeof subjects)[number], (typeof subjects)[number]];
-  const claimRounds = claimSubject.rounds;
-  const semaphoreRounds = semaphoreSubject.rounds;
-  const claimResult = merge(claimRounds);
-  const semaphoreResult = merge(semaphoreRounds);
-  // Each round's median over the same round's Semaphore median: the spread shows how much the
-  // machine moved during the run.
-  const fullMedian = (r: WorkerResult) => median(r.witnessMs.map((w, j) => w + (r.proveMs[j] ?? 0)));
-  const ratiosPerRound = (rounds: WorkerResult[]) => rounds.map((r, i) => fullMedian(r) / fullMedian(semaphoreRounds[i] as WorkerResult));
-  const roundRatios = ratiosPerRound(claimRounds);
+  const [claimResult, semaphoreResult] = results as [WorkerResult, WorkerResult];
+  // Each round's proof over the same round's Semaphore proof: the spread shows how much the machine
+  // moved during the run.
+  const ratiosPerRound = (r: WorkerResult) => {
+    const anchor = fullProveMs(semaphoreResult);
+    return fullProveMs(r).map((ms, j) => ms / (anchor[j] as number));
+  };
+  const roundRatios = ratiosPerRound(claimResult);
 
-  const total = (r: WorkerResult) => r.witnessMs.map((w, i) => w + (r.proveMs[i] ?? 0));
   const rows: Array<[string, (r: WorkerResult, c: CircuitUnderTest) => number, string]> = [
     ["constraints", (_r, c) => c.constraints, "constraints"],
     ["witness.median", (r) => median(r.witnessMs), "ms"],
     ["prove.median", (r) => median(r.proveMs), "ms"],
-    ["fullProve.median", (r) => median(total(r)), "ms"],
-    ["fullProve.p95", (r) => p95(total(r)), "ms"],
+    ["fullProve.median", (r) => median(fullProveMs(r)), "ms"],
+    ["fullProve.p95", (r) => p95(fullProveMs(r)), "ms"],
     ["prove.qap.median", (r) => median(r.phasesMs.qap), "ms"],
     ["prove.fft.median", (r) => median(r.phasesMs.fft), "ms"],
     ["prove.msmWires.median", (r) => median(r.phasesMs.msmWires), "ms"],
@@ -195,30 +239,33 @@ export async function benchCircuits(log: Logger): Promise<CircuitBenchResult> {
   lines.push(
     `| fullProve ratio per round (median; range) | | | ${spread.value}x; ${Math.min(...roundRatios).toFixed(3)}x-${Math.max(...roundRatios).toFixed(3)}x |`,
   );
-  lines.push("", ...ablationTable(subjects.slice(2), ablations, semaphoreResult, semaphore, ratiosPerRound, entries));
+  lines.push("", ...ablationTable(results.slice(2), ablations, semaphoreResult, semaphore, ratiosPerRound, entries));
   return { entries, table: lines.join("\n") };
 }
 
 /** The measurement-only variants beside the same run's Semaphore: what the claim could reach at best. */
 function ablationTable(
-  subjects: Array<{ rounds: WorkerResult[] }>,
+  results: WorkerResult[],
   ablations: AblatedCircuit[],
   semaphoreResult: WorkerResult,
   semaphore: CircuitUnderTest,
-  ratiosPerRound: (rounds: WorkerResult[]) => number[],
+  ratiosPerRound: (result: WorkerResult) => number[],
   entries: BenchEntry[],
 ): string[] {
-  const total = (r: WorkerResult) => r.witnessMs.map((w, i) => w + (r.proveMs[i] ?? 0));
   const lines = [
     "| variant (measurement only) | constraints | fullProve.median (ms) | ratio to Semaphore | ratio per round (median; range) |",
     "| --- | ---: | ---: | ---: | ---: |",
   ];
   ablations.forEach((variant, i) => {
-    const rounds = (subjects[i] as { rounds: WorkerResult[] }).rounds;
-    const result = merge(rounds);
+    const result = results[i] as WorkerResult;
     const constraints = entry(`circuit.ablation.${variant.name}.constraints`, variant.constraints, "constraints", semaphore.constraints);
-    const full = entry(`circuit.ablation.${variant.name}.fullProve.median`, median(total(result)), "ms", median(total(semaphoreResult)));
-    const perRound = ratiosPerRound(rounds);
+    const full = entry(
+      `circuit.ablation.${variant.name}.fullProve.median`,
+      median(fullProveMs(result)),
+      "ms",
+      median(fullProveMs(semaphoreResult)),
+    );
+    const perRound = ratiosPerRound(result);
     const spread = entry(`circuit.ablation.${variant.name}.fullProve.roundRatio.median`, median(perRound), "x", 1.6);
     entries.push(constraints, full, spread);
     lines.push(

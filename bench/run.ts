@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { scriptLogger } from "../scripts/lib/log.ts";
 import { ROOT } from "../scripts/lib/paths.ts";
 import { benchAudit } from "./audit.ts";
-import { benchCircuits, ROUNDS as CIRCUIT_ROUNDS, RUNS_PER_ROUND } from "./circuits.ts";
+import { benchCircuits, ROUNDS as CIRCUIT_ROUNDS } from "./circuits.ts";
 import { benchGas } from "./gas.ts";
 import { benchRelayer } from "./relayer.ts";
 import type { BenchEntry } from "./stats.ts";
@@ -53,15 +53,17 @@ reference measured in the same run, \`ratio\` = value / anchor).
 ## Claim circuit vs Semaphore v4 (depth 20)
 
 Both compiled with circom2 ${"`"}--O2${"`"}, set up from the same development Powers of Tau (2^14) with
-a deterministic beacon, and proven with snarkjs Groth16 in Node: ${CIRCUIT_ROUNDS * RUNS_PER_ROUND} proofs each, in ${CIRCUIT_ROUNDS} rounds of ${RUNS_PER_ROUND}
-in a rotating order (the claim, Semaphore and the measurement-only variants below), each round
-in a process of its own after one warm-up proof, so that a slow spell of the machine weighs on all
-alike (peak RSS is the highest of a circuit's rounds, read from the process's own VmHWM). Full
-proof = witness + prove. The \`prove.*\` rows split proving by snarkjs's own progress messages:
+a deterministic beacon, and proven with snarkjs Groth16 in Node: ${CIRCUIT_ROUNDS} proofs each. Every
+circuit (the claim, Semaphore and the measurement-only variants below) proves in a long-lived
+process of its own after one warm-up proof; the bench asks them in turn for one proof each, in a
+rotating order, ${CIRCUIT_ROUNDS} times, so that consecutive proofs of different circuits see the machine in
+the same state and a slow spell weighs on all alike (peak RSS is read from each process's own
+VmHWM). Full proof = witness + prove. The \`prove.*\` rows split proving by snarkjs's own progress messages:
 evaluating the constraints (qap), the six FFTs over the evaluation domain (fft), the
 multi-exponentiations over the wires (msmWires: A, B1, B2 in G2, C) and over the domain (msmH). The
-last row of the first table divides each round's claim median by the same round's Semaphore
-median: its range shows how far the machine moved during the run.
+last row of the first table divides each round's claim proof by the same round's Semaphore proof:
+the median of these ratios is the figure least moved by the machine's slow spells, and their
+range shows how far the machine moved during the run.
 
 ${circuits.table}
 
