@@ -26,7 +26,7 @@ import type { ProofTiming, WorkerSummary } from "./prove-worker.ts";
 import { type BenchEntry, entry, median, p95 } from "./stats.ts";
 
 /** Rounds of one proof per circuit: every circuit makes ROUNDS measured proofs. */
-export const ROUNDS = 24;
+export const ROUNDS = 32;
 const SEMAPHORE_DEPTH = 20;
 const BENCH_DIR = join(BUILD_DIR, "bench");
 
