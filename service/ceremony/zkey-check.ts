@@ -6,10 +6,11 @@
  *   2. against the transcript: the same circuit hash, the same contributions in the same order,
  *      and the file the transcript recorded.
  */
+import { fork } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import type { Logger } from "pino";
-import * as snarkjs from "snarkjs";
 import { CeremonyError, CeremonyErrorCode } from "./errors.ts";
 import { sha256File } from "./hashing.ts";
 import { type CapturingLogger, snarkLogger } from "./progress.ts";
@@ -58,23 +59,38 @@ function parseReport(infos: string[]): { circuitHash: string; contributions: Ver
 }
 
 /**
- * snarkjs prints a broken contribution (`INVALID(i): …`) with console.log instead of its logger:
- * for the duration of `run`, such lines go to the logger as errors (`contribution #i+1: …`), so
- * they become the refusal's reason and never mix with the CLI's JSON on stdout.
+ * Runs `zkey verify` in a process of its own (zkey-verify-process.ts). snarkjs's logger lines come
+ * back over IPC into `logger`; the lines it prints with console.log (a broken contribution's
+ * `INVALID(i): …`) come back on the process's stdout and go to `logger` as errors
+ * (`contribution #i+1: …`), after the logger's own, so the last error is the refusal's reason and
+ * nothing reaches this process's stdout (the CLI's JSON).
  */
-async function withChainReports<T>(logger: CapturingLogger, run: () => Promise<T>): Promise<T> {
-  // biome-ignore lint/suspicious/noConsole: this saves snarkjs's console.log to restore it, it prints nothing
-  const original = console.log;
-  console.log = (...args: unknown[]) => {
-    const line = args.map(String).join(" ").trim();
+async function verifyInOwnProcess(files: { r1cs: string; ptau: string; zkey: string }, logger: CapturingLogger): Promise<boolean> {
+  const child = fork(fileURLToPath(new URL("./zkey-verify-process.ts", import.meta.url)), [], {
+    stdio: ["ignore", "pipe", "inherit", "ipc"],
+  });
+  let printed = "";
+  child.stdout?.setEncoding("utf8").on("data", (chunk: string) => {
+    printed += chunk;
+  });
+  type Reply = { level: "debug" | "info" | "warn" | "error"; message: string } | { ok: boolean } | { error: string };
+  const outcome = await new Promise<{ ok: boolean } | { error: string }>((resolve, reject) => {
+    let answer: { ok: boolean } | { error: string } | undefined;
+    child.on("message", (reply: Reply) => {
+      if ("level" in reply) logger[reply.level](reply.message);
+      else answer = reply;
+    });
+    child.on("error", reject);
+    child.on("close", (code) => (answer ? resolve(answer) : reject(new Error(`the verification process ended with code ${code}`))));
+    child.send(files);
+  });
+  for (const line of printed.split("\n").map((l) => l.trim())) {
+    if (!line) continue;
     const invalid = /^INVALID\((\d+)\): (.*)$/.exec(line);
     logger.error(invalid ? `contribution #${Number(invalid[1]) + 1}: ${invalid[2]}` : line);
-  };
-  try {
-    return await run();
-  } finally {
-    console.log = original;
   }
+  if ("error" in outcome) throw new Error(outcome.error);
+  return outcome.ok;
 }
 
 export async function verifyLatestZkey(ceremony: Ceremony, log: Logger): Promise<ZkeyVerification> {
@@ -94,7 +110,7 @@ export async function verifyLatestZkey(ceremony: Ceremony, log: Logger): Promise
   const logger = snarkLogger(log, "zkey verify", true);
   let ok: boolean;
   try {
-    ok = await withChainReports(logger, () => snarkjs.zKey.verifyFromR1cs(ceremony.r1csPath, ceremony.ptauPath, path, logger));
+    ok = await verifyInOwnProcess({ r1cs: ceremony.r1csPath, ptau: ceremony.ptauPath, zkey: path }, logger);
   } catch (error) {
     throw refuse(`unreadable (${(error as Error).message})`);
   }
