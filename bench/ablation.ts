@@ -9,24 +9,17 @@
  * eddsaposeidon.circom; an edit whose text is not found stops the bench, so a variant can never
  * silently drift from the source it is measured against.
  */
-import { existsSync, readFileSync } from "node:fs";
-import { mkdir, writeFile } from "node:fs/promises";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Logger } from "pino";
-import * as snarkjs from "snarkjs";
-import { compileCircuit, hashSources } from "../scripts/lib/circuits.ts";
 import { BUILD_DIR, ROOT } from "../scripts/lib/paths.ts";
-import { ensureDevPtau } from "../scripts/lib/ptau.ts";
+import { type BenchCircuit, buildBenchCircuit } from "./dev-circuit.ts";
 
-export interface AblatedCircuit {
+export interface AblatedCircuit extends BenchCircuit {
   /** Stable name, used in benchmark figures. */
   name: string;
   /** What was cut out, for the report. */
   label: string;
-  wasm: string;
-  zkey: string;
-  vkey: string;
-  constraints: number;
 }
 
 const DIR = join(BUILD_DIR, "bench", "ablation");
@@ -147,42 +140,25 @@ export function deriveVariants(sources: AblationSources): VariantSource[] {
   ];
 }
 
-/** Compiles and sets up each variant (cached by the sources' hash); the same setup as the anchor. */
+/** Builds each variant like the claim (bench/dev-circuit.ts); cached by the variant's own text. */
 export async function buildAblations(log: Logger): Promise<AblatedCircuit[]> {
   const variants = deriveVariants({
     claim: readFileSync(SOURCES.claim, "utf8"),
     main: readFileSync(SOURCES.main, "utf8"),
     eddsa: readFileSync(SOURCES.eddsa, "utf8"),
   });
-  const stamp = hashSources([...Object.values(SOURCES), join(ROOT, "bench/ablation.ts")]);
   const out: AblatedCircuit[] = [];
   for (const variant of variants) {
     const dir = join(DIR, variant.name);
-    const files = {
-      wasm: join(dir, "main_js", "main.wasm"),
-      zkey: join(dir, "main.zkey"),
-      vkey: join(dir, "verification_key.json"),
-    };
-    const stampFile = join(dir, "stamp.json");
-    if (existsSync(stampFile) && existsSync(files.zkey)) {
-      const cached = JSON.parse(readFileSync(stampFile, "utf8")) as { stamp: string; constraints: number };
-      if (cached.stamp === stamp) {
-        out.push({ name: variant.name, label: variant.label, ...files, constraints: cached.constraints });
-        continue;
-      }
-    }
-    await mkdir(dir, { recursive: true });
-    for (const [file, text] of Object.entries(variant.files)) await writeFile(join(dir, file), text);
-    log.info({ variant: variant.name }, "ablation: compiling (--O2), measurement only");
-    const compiled = await compileCircuit(join(dir, "main.circom"), dir, [dir]);
-    const ptau = await ensureDevPtau(log);
-    log.info({ variant: variant.name, constraints: compiled.constraints }, "ablation: groth16 setup");
-    const initial = join(dir, "main.0000.zkey");
-    await snarkjs.zKey.newZKey(compiled.r1cs, ptau, initial);
-    await snarkjs.zKey.beacon(initial, files.zkey, "ablation, measurement only (INSECURE)", "00".repeat(32), 10);
-    await writeFile(files.vkey, JSON.stringify(await snarkjs.zKey.exportVerificationKey(files.zkey)));
-    await writeFile(stampFile, JSON.stringify({ stamp, constraints: compiled.constraints }));
-    out.push({ name: variant.name, label: variant.label, ...files, constraints: compiled.constraints });
+    const built = await buildBenchCircuit(log, {
+      what: `ablation ${variant.name}, measurement only`,
+      dir,
+      name: "main",
+      files: variant.files,
+      sources: [],
+      includes: [dir],
+    });
+    out.push({ name: variant.name, label: variant.label, ...built });
   }
   return out;
 }

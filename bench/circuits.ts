@@ -8,21 +8,19 @@
  * in the same state and a slow spell weighs on all alike.
  */
 import { type ChildProcess, fork } from "node:child_process";
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Group } from "@semaphore-protocol/group";
 import { Identity } from "@semaphore-protocol/identity";
 import type { Logger } from "pino";
-import * as snarkjs from "snarkjs";
-import { compileCircuit, hashSources } from "../scripts/lib/circuits.ts";
 import { BUILD_DIR, ROOT } from "../scripts/lib/paths.ts";
-import { ensureDevPtau } from "../scripts/lib/ptau.ts";
 import { prepareClaim } from "../service/sdk/index.ts";
 import { CLAIM_BUILD } from "../service/sdk/node.ts";
 import { claimScenario } from "../test/helpers/claim-fixture.ts";
 import { type AblatedCircuit, buildAblations } from "./ablation.ts";
-import type { ProofTiming, WorkerSummary } from "./prove-worker.ts";
+import { type BenchCircuit, buildBenchCircuit } from "./dev-circuit.ts";
+import type { Phase, ProofTiming, WorkerSummary } from "./prove-worker.ts";
 import { type BenchEntry, entry, median, p95 } from "./stats.ts";
 
 /** Rounds of one proof per circuit: every circuit makes ROUNDS measured proofs. */
@@ -35,47 +33,23 @@ interface WorkerResult {
   witnessMs: number[];
   proveMs: number[];
   /** Where proving went: QAP evaluation, the FFTs, the wire MSMs (A, B1, B2, C), the H MSM. */
-  phasesMs: Record<"qap" | "fft" | "msmWires" | "msmH", number[]>;
+  phasesMs: Record<Phase, number[]>;
   verifyMs: number[];
   maxRssMb: number;
 }
 
-interface CircuitUnderTest {
-  wasm: string;
-  zkey: string;
-  vkey: string;
-  constraints: number;
-}
-
-/** Compiles Semaphore(20) and runs the same deterministic development setup; cached by source hash. */
-async function buildSemaphore(log: Logger): Promise<CircuitUnderTest> {
-  const dir = join(BENCH_DIR, "semaphore");
-  const main = join(dir, "semaphore20.circom");
-  const source = `pragma circom 2.1.5;\ninclude "semaphore.circom";\ncomponent main {public [message, scope]} = Semaphore(${SEMAPHORE_DEPTH});\n`;
-  const stampFile = join(dir, "stamp.json");
-  const semaphoreSrc = join(ROOT, "node_modules/@semaphore-protocol/circuits/src/semaphore.circom");
-  const stamp = hashSources([semaphoreSrc]) + source;
-  const out = {
-    wasm: join(dir, "semaphore20_js", "semaphore20.wasm"),
-    zkey: join(dir, "semaphore20.dev-insecure.zkey"),
-    vkey: join(dir, "verification_key.json"),
-  };
-  if (existsSync(stampFile)) {
-    const cached = JSON.parse(readFileSync(stampFile, "utf8")) as { stamp: string; constraints: number };
-    if (cached.stamp === stamp && existsSync(out.zkey)) return { ...out, constraints: cached.constraints };
-  }
-  await mkdir(dir, { recursive: true });
-  await writeFile(main, source);
-  log.info("anchor: compiling Semaphore v4 depth 20 (--O2)");
-  const compiled = await compileCircuit(main, dir, ["node_modules/@semaphore-protocol/circuits/src"]);
-  const ptau = await ensureDevPtau(log);
-  log.info({ constraints: compiled.constraints }, "anchor: groth16 setup");
-  const initial = join(dir, "semaphore20.0000.zkey");
-  await snarkjs.zKey.newZKey(compiled.r1cs, ptau, initial);
-  await snarkjs.zKey.beacon(initial, out.zkey, "semaphore anchor (INSECURE)", "00".repeat(32), 10);
-  await writeFile(out.vkey, JSON.stringify(await snarkjs.zKey.exportVerificationKey(out.zkey)));
-  await writeFile(stampFile, JSON.stringify({ stamp, constraints: compiled.constraints }));
-  return { ...out, constraints: compiled.constraints };
+/** Semaphore v4 at depth 20, from @semaphore-protocol/circuits, built like the claim. */
+function buildSemaphore(log: Logger): Promise<BenchCircuit> {
+  return buildBenchCircuit(log, {
+    what: "Semaphore v4 depth 20 anchor",
+    dir: join(BENCH_DIR, "semaphore"),
+    name: "semaphore20",
+    files: {
+      "semaphore20.circom": `pragma circom 2.1.5;\ninclude "semaphore.circom";\ncomponent main {public [message, scope]} = Semaphore(${SEMAPHORE_DEPTH});\n`,
+    },
+    sources: [join(ROOT, "node_modules/@semaphore-protocol/circuits/src/semaphore.circom")],
+    includes: ["node_modules/@semaphore-protocol/circuits/src"],
+  });
 }
 
 function semaphoreInput(): Record<string, unknown> {
@@ -101,7 +75,7 @@ class ProverProcess {
   /** Settles when the warm-up proof is done. */
   readonly ready: Promise<unknown>;
 
-  constructor(name: string, circuit: CircuitUnderTest, inputFile: string) {
+  constructor(name: string, circuit: BenchCircuit, inputFile: string) {
     this.child = fork(join(ROOT, "bench", "prove-worker.ts"), [name, circuit.wasm, circuit.zkey, circuit.vkey, inputFile], {
       cwd: ROOT,
       stdio: ["ignore", "inherit", "inherit", "ipc"],
@@ -165,7 +139,7 @@ export interface CircuitBenchResult {
 export async function benchCircuits(log: Logger): Promise<CircuitBenchResult> {
   await mkdir(BENCH_DIR, { recursive: true });
   const manifest = JSON.parse(readFileSync(join(ROOT, "circuits/setup/dev-insecure/manifest.json"), "utf8")) as { constraints: number };
-  const claim: CircuitUnderTest = {
+  const claim: BenchCircuit = {
     wasm: CLAIM_BUILD.wasm,
     zkey: CLAIM_BUILD.zkey,
     vkey: CLAIM_BUILD.verificationKey,
@@ -213,7 +187,7 @@ export async function benchCircuits(log: Logger): Promise<CircuitBenchResult> {
   };
   const roundRatios = ratiosPerRound(claimResult);
 
-  const rows: Array<[string, (r: WorkerResult, c: CircuitUnderTest) => number, string]> = [
+  const rows: Array<[string, (r: WorkerResult, c: BenchCircuit) => number, string]> = [
     ["constraints", (_r, c) => c.constraints, "constraints"],
     ["witness.median", (r) => median(r.witnessMs), "ms"],
     ["prove.median", (r) => median(r.proveMs), "ms"],
@@ -248,7 +222,7 @@ function ablationTable(
   results: WorkerResult[],
   ablations: AblatedCircuit[],
   semaphoreResult: WorkerResult,
-  semaphore: CircuitUnderTest,
+  semaphore: BenchCircuit,
   ratiosPerRound: (result: WorkerResult) => number[],
   entries: BenchEntry[],
 ): string[] {
