@@ -136,6 +136,18 @@ export async function runAudit(options: AuditOptions): Promise<AuditReport> {
   const toBlock = options.toBlock ?? (head > confirmations ? head - confirmations : 0n);
   const vkeyHash = verificationKeyHash(vkey);
 
+  /** What a checkpoint holds once `events` are read up to `lastBlock`. */
+  const checkpointAt = (lastBlock: bigint, lastBlockHash: Hex, events: PoolEvent[]): Checkpoint => ({
+    version: CHECKPOINT_VERSION,
+    chainId,
+    pool,
+    fromBlock,
+    vkeyHash,
+    lastBlock,
+    lastBlockHash,
+    events,
+  });
+
   // 1. Resume from the checkpoint if it is for this chain, pool, start block and key.
   let events: PoolEvent[] = [];
   let readFrom = fromBlock;
@@ -194,16 +206,7 @@ export async function runAudit(options: AuditOptions): Promise<AuditReport> {
       break;
     }
     logger?.warn({ toBlock }, "the chain reorganised while reading: reading again");
-    const resume = await resumeFrom(client, {
-      version: CHECKPOINT_VERSION,
-      chainId,
-      pool,
-      fromBlock,
-      vkeyHash,
-      lastBlock: toBlock,
-      lastBlockHash: toBlockHash,
-      events: events.concat(fresh),
-    });
+    const resume = await resumeFrom(client, checkpointAt(toBlock, toBlockHash, events.concat(fresh)));
     events = resume.events;
     readFrom = resume.nextBlock;
   }
@@ -258,17 +261,7 @@ export async function runAudit(options: AuditOptions): Promise<AuditReport> {
   findings.push(...result.findings);
 
   if (options.checkpointPath) {
-    const checkpoint: Checkpoint = {
-      version: CHECKPOINT_VERSION,
-      chainId,
-      pool,
-      fromBlock,
-      vkeyHash,
-      lastBlock: toBlock,
-      lastBlockHash: toBlockHash,
-      events,
-    };
-    await saveCheckpoint(options.checkpointPath, checkpoint);
+    await saveCheckpoint(options.checkpointPath, checkpointAt(toBlock, toBlockHash, events));
   }
 
   const verified = claims.filter((c) => c.verified === true).length;

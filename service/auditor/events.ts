@@ -4,8 +4,9 @@
  * the checks are pure functions over a list and the list can be stored in a checkpoint.
  */
 
-import type { Address, Hex } from "viem";
+import type { Hex } from "viem";
 import type { PoolClaimRequest } from "../sdk/chain/claim.ts";
+import type { PlanTerms } from "../sdk/chain/pool.ts";
 import type { SolidityProof } from "../sdk/encoding.ts";
 
 /** Where an event sits on the chain. */
@@ -16,17 +17,9 @@ export interface EventRef {
   logIndex: number;
 }
 
-export interface PlanCreatedEvent extends EventRef {
+export interface PlanCreatedEvent extends EventRef, PlanTerms {
   kind: "plan";
   planId: bigint;
-  name: string;
-  admin: Address;
-  token: Address;
-  contribution: bigint;
-  periodLength: bigint;
-  waitingPeriods: number;
-  claimCap: bigint;
-  maxFeeBps: number;
   start: bigint;
 }
 

@@ -6,7 +6,7 @@
 import { type Address, erc20Abi, type Hex, type PublicClient } from "viem";
 import { huzhuPoolAbi } from "../sdk/chain/abi.ts";
 import type { PoolClaimRequest } from "../sdk/chain/claim.ts";
-import { type PoolRef, poolLogs } from "../sdk/chain/pool.ts";
+import { type PlanTerms, type PoolRef, poolLogs } from "../sdk/chain/pool.ts";
 import type { SolidityProof } from "../sdk/encoding.ts";
 import type { PoolEvent } from "./events.ts";
 
@@ -42,16 +42,7 @@ function ref(log: { blockNumber: bigint; blockHash: Hex; transactionHash: Hex; l
 function toEvent(eventName: string, args: Args, at: ReturnType<typeof ref>): PoolEvent {
   switch (eventName) {
     case "PlanCreated": {
-      const p = args.params as {
-        token: Address;
-        contribution: bigint;
-        periodLength: bigint;
-        waitingPeriods: number;
-        claimCap: bigint;
-        maxFeeBps: number;
-        admin: Address;
-        name: string;
-      };
+      const p = args.params as PlanTerms;
       return {
         kind: "plan",
         ...at,

@@ -5,8 +5,7 @@
  * mismatch, steps out of order).
  */
 import { existsSync } from "node:fs";
-import { copyFile, mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { copyFile, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import * as snarkjs from "snarkjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -23,26 +22,33 @@ import {
   verifyCeremony,
 } from "../../service/ceremony/index.ts";
 import { releaseProver } from "../../service/sdk/prover.ts";
-import { compileMultiplier, compileSolidity, deployVerifier, flipBytesInSection, makeSmallPtau, unpreparedPtau } from "./fixture.ts";
+import {
+  type CeremonyWorkspace,
+  ceremonyWorkspace,
+  compileSolidity,
+  deployVerifier,
+  flipBytesInSection,
+  unpreparedPtau,
+} from "./fixture.ts";
 
 const BEACON = "5a3c1f0e9d8b7a6c5e4f3a2b1c0d9e8f7a6b5c4d3e2f1a0b9c8d7e6f5a4b3c2d";
 const PUBLISHED_08 = PUBLISHED_PTAU[8]?.blake2b;
 
+let workspace: CeremonyWorkspace;
 let work: string;
 let ptau: string;
 let ptauBlake2b: string;
 let circuit: { r1cs: string; wasm: string };
 
 beforeAll(async () => {
-  work = await mkdtemp(join(tmpdir(), "huzhu-ceremony-"));
-  ptau = await makeSmallPtau(join(work, "ptau"), 8);
+  workspace = await ceremonyWorkspace("huzhu-ceremony-");
+  ({ work, ptau, circuit } = workspace);
   ptauBlake2b = await blake2bFile(ptau);
-  circuit = await compileMultiplier(join(work, "circuit"));
 });
 
 afterAll(async () => {
   await releaseProver();
-  if (work) await rm(work, { recursive: true, force: true });
+  await workspace?.remove();
 });
 
 /** A ceremony with `names` contributions (and the beacon if asked), in a fresh directory. */

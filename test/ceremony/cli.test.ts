@@ -4,15 +4,14 @@
  * whose proofs verify on chain; refusals print the exact error and exit with 1.
  */
 import { execFile } from "node:child_process";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import * as snarkjs from "snarkjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { blake2bFile, PUBLISHED_PTAU, type Transcript } from "../../service/ceremony/index.ts";
 import { releaseProver } from "../../service/sdk/prover.ts";
-import { compileMultiplier, compileSolidity, deployVerifier, flipBytesInSection, makeSmallPtau } from "./fixture.ts";
+import { type CeremonyWorkspace, ceremonyWorkspace, compileSolidity, deployVerifier, flipBytesInSection } from "./fixture.ts";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 const CLI = join(ROOT, "service", "cli", "main.ts");
@@ -43,19 +42,19 @@ async function huzhuJson<T>(...args: string[]): Promise<T> {
   return JSON.parse(run.stdout) as T;
 }
 
+let workspace: CeremonyWorkspace;
 let work: string;
 let ptau: string;
 let circuit: { r1cs: string; wasm: string };
 
 beforeAll(async () => {
-  work = await mkdtemp(join(tmpdir(), "huzhu-ceremony-cli-"));
-  ptau = await makeSmallPtau(join(work, "ptau"), 8);
-  circuit = await compileMultiplier(join(work, "circuit"));
+  workspace = await ceremonyWorkspace("huzhu-ceremony-cli-");
+  ({ work, ptau, circuit } = workspace);
 });
 
 afterAll(async () => {
   await releaseProver();
-  if (work) await rm(work, { recursive: true, force: true });
+  await workspace?.remove();
 });
 
 describe("huzhu ceremony init", () => {

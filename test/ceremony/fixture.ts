@@ -5,7 +5,8 @@
  * network).
  */
 
-import { mkdir, open } from "node:fs/promises";
+import { mkdir, mkdtemp, open, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { network } from "hardhat";
 import * as snarkjs from "snarkjs";
@@ -46,6 +47,24 @@ export async function compileMultiplier(outDir: string): Promise<{ r1cs: string;
  * Flips 4 bytes of a zkey section (9 = H, 8 = L, 10 = the contributions), in its middle or at
  * `offset`: the file still parses, the values are wrong.
  */
+export interface CeremonyWorkspace {
+  /** A fresh temporary directory, removed by `remove`. */
+  work: string;
+  /** A power-8 development Powers of Tau inside it. */
+  ptau: string;
+  /** The multiplier circuit compiled inside it. */
+  circuit: { r1cs: string; wasm: string };
+  remove(): Promise<void>;
+}
+
+/** A temporary directory with a small Powers of Tau and the compiled multiplier circuit. */
+export async function ceremonyWorkspace(prefix: string): Promise<CeremonyWorkspace> {
+  const work = await mkdtemp(join(tmpdir(), prefix));
+  const ptau = await makeSmallPtau(join(work, "ptau"), 8);
+  const circuit = await compileMultiplier(join(work, "circuit"));
+  return { work, ptau, circuit, remove: () => rm(work, { recursive: true, force: true }) };
+}
+
 export async function flipBytesInSection(zkey: string, sectionType: number, offset?: number): Promise<void> {
   const bin = await readBinFile(zkey, "zkey");
   const section = bin.sections.find((s) => s.type === sectionType);

@@ -17,7 +17,7 @@ import {
   poolLogs,
   verifyApproval,
 } from "../../service/sdk/index.ts";
-import { runCli } from "../helpers/cli.ts";
+import { approveWithCli, runCli } from "../helpers/cli.ts";
 import { DEMO_PLAN, DEV_MNEMONIC, type LocalChain, type PlanSpec, startLocalChain } from "../helpers/local-chain.ts";
 
 const DENTAL: PlanSpec = {
@@ -317,31 +317,8 @@ describe("claim --direct", () => {
   let member: { env: Record<string, string>; commitment: string };
   let keyFile: string;
 
-  async function approve(commitment: string, amount: string, expires: string, name: string): Promise<string> {
-    const out = join(work, `${name}.json`);
-    const result = await runCli(
-      [
-        "assessor",
-        "approve",
-        "--plan",
-        "1",
-        "--commitment",
-        commitment,
-        "--event",
-        String(Date.now()),
-        "--amount",
-        amount,
-        "--expires-epoch",
-        expires,
-        "--key",
-        keyFile,
-        "--out",
-        out,
-      ],
-      { env },
-    );
-    expect(result.code, result.stderr).toBe(0);
-    return out;
+  function approve(commitment: string, amount: string, expires: string, name: string): Promise<string> {
+    return approveWithCli({ commitment, amount, expires, keyFile, out: join(work, `${name}.json`), env });
   }
 
   beforeAll(async () => {

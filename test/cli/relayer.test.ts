@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { type Address, erc20Abi, getAddress } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { devAccount, type RelayerProcess, spawnRelayer } from "../../scripts/lib/stack.ts";
-import { runCli } from "../helpers/cli.ts";
+import { approveWithCli, runCli } from "../helpers/cli.ts";
 import { type LocalChain, startLocalChain } from "../helpers/local-chain.ts";
 
 let chain: LocalChain;
@@ -21,31 +21,8 @@ async function balanceOf(who: Address): Promise<bigint> {
   return chain.client.readContract({ address: chain.token, abi: erc20Abi, functionName: "balanceOf", args: [who] });
 }
 
-async function approval(commitment: string, amount: string, name: string): Promise<string> {
-  const out = join(work, `${name}.json`);
-  const result = await runCli(
-    [
-      "assessor",
-      "approve",
-      "--plan",
-      "1",
-      "--commitment",
-      commitment,
-      "--event",
-      String(Date.now()),
-      "--amount",
-      amount,
-      "--expires-epoch",
-      "+2",
-      "--key",
-      assessorKey,
-      "--out",
-      out,
-    ],
-    { env },
-  );
-  expect(result.code, result.stderr).toBe(0);
-  return out;
+function approval(commitment: string, amount: string, name: string): Promise<string> {
+  return approveWithCli({ commitment, amount, expires: "+2", keyFile: assessorKey, out: join(work, `${name}.json`), env });
 }
 
 beforeAll(async () => {

@@ -48,3 +48,25 @@ export function runCli(args: string[], options: CliRunOptions = {}): Promise<Cli
     );
   });
 }
+
+export interface ApprovalRequest {
+  /** The member's identity commitment (decimal). */
+  commitment: string;
+  amount: string;
+  /** `--expires-epoch`: an epoch, or `+N` epochs from now. */
+  expires: string;
+  /** The assessor's key file. */
+  keyFile: string;
+  /** Where the approval is written. */
+  out: string;
+  env: Record<string, string | undefined>;
+}
+
+/** Signs an approval on plan 1 with `huzhu assessor approve` (a fresh event id); returns its file. */
+export async function approveWithCli(request: ApprovalRequest): Promise<string> {
+  const args = ["assessor", "approve", "--plan", "1", "--commitment", request.commitment, "--event", String(Date.now())];
+  args.push("--amount", request.amount, "--expires-epoch", request.expires, "--key", request.keyFile, "--out", request.out);
+  const result = await runCli(args, { env: request.env });
+  if (result.code !== 0) throw new Error(`huzhu assessor approve exited ${result.code}: ${result.stderr}`);
+  return request.out;
+}

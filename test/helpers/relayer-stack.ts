@@ -2,7 +2,10 @@
  * A real local stack for relayer tests: a Hardhat node on 127.0.0.1, the pool with the demo plan,
  * members who joined by paying, an assessor, and helpers to make real claims against a relayer.
  */
+import { mkdtempSync } from "node:fs";
 import { createServer, Socket as NetSocket, type Server, type Socket } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { type Address, parseAbi } from "viem";
 import {
   type Chain,
@@ -35,6 +38,26 @@ export async function startStack(members = 3): Promise<Stack> {
   const identities = Array.from({ length: members }, () => createIdentity());
   await joinMembers(chain.rpcUrl, deployment.record, identities, 12);
   return { chain, deployment, members: identities, pool, token, client };
+}
+
+/** The relayer account of the relayer tests (the node's second development account). */
+export const RELAYER_ACCOUNT = devAccount(1);
+
+/**
+ * A relayer's environment against `stack`: its own data directory (a fresh one unless given),
+ * polling every 100 ms, any other variable from `extra`. `rpcUrl` defaults to the stack's node.
+ */
+export function relayerEnv(stack: Stack, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    HUZHU_RPC_URL: stack.chain.rpcUrl,
+    HUZHU_RELAYER_KEY: RELAYER_ACCOUNT.privateKey,
+    HUZHU_POOL: stack.pool,
+    HUZHU_FROM_BLOCK: String(stack.deployment.record.deployBlock),
+    HUZHU_RELAYER_PORT: "0",
+    HUZHU_RELAYER_DATA_DIR: mkdtempSync(join(tmpdir(), "huzhu-relayer-")),
+    HUZHU_POLL_INTERVAL_MS: "100",
+    ...extra,
+  };
 }
 
 export function tokenBalance(stack: Stack, who: Address): Promise<bigint> {

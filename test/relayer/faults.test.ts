@@ -17,27 +17,25 @@ import {
   getQuote,
   makeClaim,
   postClaim,
+  RELAYER_ACCOUNT,
+  relayerEnv,
   type Stack,
   startStack,
   tokenBalance,
   waitForStatus,
 } from "../helpers/relayer-stack.ts";
 
-const RELAYER = devAccount(1);
+const RELAYER = RELAYER_ACCOUNT;
 let stack: Stack;
 const running: RelayerProcess[] = [];
 
-function relayerEnv(rpcUrl: string, dataDir: string): Record<string, string> {
-  return {
+/** The relayer's environment with its logs at info level, against `rpcUrl` (a proxy or the node). */
+function envFor(rpcUrl: string, dataDir?: string): Record<string, string> {
+  return relayerEnv(stack, {
     HUZHU_RPC_URL: rpcUrl,
-    HUZHU_RELAYER_KEY: RELAYER.privateKey,
-    HUZHU_POOL: stack.pool,
-    HUZHU_FROM_BLOCK: String(stack.deployment.record.deployBlock),
-    HUZHU_RELAYER_PORT: "0",
-    HUZHU_RELAYER_DATA_DIR: dataDir,
-    HUZHU_POLL_INTERVAL_MS: "100",
     HUZHU_LOG_LEVEL: "info",
-  };
+    ...(dataDir === undefined ? {} : { HUZHU_RELAYER_DATA_DIR: dataDir }),
+  });
 }
 
 async function relayer(env: Record<string, string>): Promise<RelayerProcess> {
@@ -66,7 +64,7 @@ afterAll(async () => {
 describe("relayer faults", () => {
   it("pays a claim exactly once when the relayer is killed between accepting and confirming it", async () => {
     const dataDir = mkdtempSync(join(tmpdir(), "huzhu-relayer-"));
-    const first = await relayer(relayerEnv(stack.chain.rpcUrl, dataDir));
+    const first = await relayer(envFor(stack.chain.rpcUrl, dataDir));
     const claim = await makeClaim(stack, stack.members[0] as never, await getQuote(first.url, 1_000_000n), recipient(0xb1));
     const nonceBefore = await stack.client.getTransactionCount({ address: RELAYER.address });
 
@@ -77,7 +75,7 @@ describe("relayer faults", () => {
     expect(sent.txHash).toMatch(/^0x/);
     expect(await first.stop("SIGKILL")).toBe(null);
 
-    const second = await relayer(relayerEnv(stack.chain.rpcUrl, dataDir));
+    const second = await relayer(envFor(stack.chain.rpcUrl, dataDir));
     expect(second.output()).toContain('"resuming":1');
     await rpc(stack.chain.rpcUrl, "evm_mine");
     await rpc(stack.chain.rpcUrl, "evm_setAutomine", [true]);
@@ -92,7 +90,7 @@ describe("relayer faults", () => {
 
   it("shuts down cleanly on SIGTERM with a claim in flight and finishes it after a restart", async () => {
     const dataDir = mkdtempSync(join(tmpdir(), "huzhu-relayer-"));
-    const first = await relayer(relayerEnv(stack.chain.rpcUrl, dataDir));
+    const first = await relayer(envFor(stack.chain.rpcUrl, dataDir));
     const claim = await makeClaim(stack, stack.members[1] as never, await getQuote(first.url, 400_000n), recipient(0xb5));
     await rpc(stack.chain.rpcUrl, "evm_setAutomine", [false]);
     const accepted = await postClaim(first.url, claim.body);
@@ -100,7 +98,7 @@ describe("relayer faults", () => {
     expect(await first.stop("SIGTERM")).toBe(0);
     expect(first.output()).toContain("shutting down: finishing the current step, unfinished claims resume on restart");
 
-    const second = await relayer(relayerEnv(stack.chain.rpcUrl, dataDir));
+    const second = await relayer(envFor(stack.chain.rpcUrl, dataDir));
     await rpc(stack.chain.rpcUrl, "evm_mine");
     await rpc(stack.chain.rpcUrl, "evm_setAutomine", [true]);
     const done = await waitForStatus(second.url, accepted.body.id as string, ["confirmed", "failed"]);
@@ -112,7 +110,7 @@ describe("relayer faults", () => {
   it("reports not ready while the chain is unreachable and completes the queued claim when it returns", async () => {
     const proxy = new ChainProxy(40_000 + Math.floor(Math.random() * 10_000), stack.chain.port);
     await proxy.start();
-    const node = await relayer(relayerEnv(proxy.url, mkdtempSync(join(tmpdir(), "huzhu-relayer-"))));
+    const node = await relayer(envFor(proxy.url));
     try {
       const claim = await makeClaim(stack, stack.members[1] as never, await getQuote(node.url, 2_000_000n), recipient(0xb2));
       await rpc(stack.chain.rpcUrl, "evm_setAutomine", [false]);
@@ -140,7 +138,7 @@ describe("relayer faults", () => {
   });
 
   it("ends a claim 'failed: already spent' when another party submits the same proof first, paying once", async () => {
-    const node = await relayer(relayerEnv(stack.chain.rpcUrl, mkdtempSync(join(tmpdir(), "huzhu-relayer-"))));
+    const node = await relayer(envFor(stack.chain.rpcUrl));
     try {
       const claim = await makeClaim(stack, stack.members[2] as never, await getQuote(node.url, 3_000_000n), recipient(0xb3));
       const other = createWalletClient({ account: privateKeyToAccount(devAccount(9).privateKey), transport: http(stack.chain.rpcUrl) });
@@ -174,7 +172,7 @@ describe("relayer faults", () => {
   });
 
   it("re-prices a transaction stuck in the mempool (same nonce) and the claim still pays once", async () => {
-    const env = { ...relayerEnv(stack.chain.rpcUrl, mkdtempSync(join(tmpdir(), "huzhu-relayer-"))), HUZHU_REPRICE_AFTER_SECONDS: "1" };
+    const env = { ...envFor(stack.chain.rpcUrl), HUZHU_REPRICE_AFTER_SECONDS: "1" };
     const node = await relayer(env);
     try {
       const claim = await makeClaim(stack, stack.members[0] as never, await getQuote(node.url, 500_000n), recipient(0xb4));
@@ -212,7 +210,7 @@ describe("relayer faults", () => {
   });
 
   it("waits for the confirmation depth and re-sends a claim whose block was reorganised away", async () => {
-    const env = { ...relayerEnv(stack.chain.rpcUrl, mkdtempSync(join(tmpdir(), "huzhu-relayer-"))), HUZHU_CONFIRMATIONS: "3" };
+    const env = { ...envFor(stack.chain.rpcUrl), HUZHU_CONFIRMATIONS: "3" };
     const node = await relayer(env);
     try {
       const claim = await makeClaim(stack, stack.members[2] as never, await getQuote(node.url, 600_000n), recipient(0xb6));
@@ -253,7 +251,7 @@ describe("relayer faults", () => {
   });
 
   it("sends a claim again with a new nonce when another transaction from the relayer key took its nonce", async () => {
-    const node = await relayer(relayerEnv(stack.chain.rpcUrl, mkdtempSync(join(tmpdir(), "huzhu-relayer-"))));
+    const node = await relayer(envFor(stack.chain.rpcUrl));
     try {
       const claim = await makeClaim(stack, stack.members[0] as never, await getQuote(node.url, 300_000n), recipient(0xb7));
       await rpc(stack.chain.rpcUrl, "evm_setAutomine", [false]);
@@ -290,16 +288,16 @@ describe("relayer faults", () => {
     await expect(spawnRelayer({ HUZHU_RPC_URL: "", HUZHU_DEPLOYMENT: "", HUZHU_RELAYER_KEY: RELAYER.privateKey }, 20_000)).rejects.toThrow(
       "relayer configuration error: HUZHU_RPC_URL is required",
     );
-    await expect(spawnRelayer({ ...relayerEnv(stack.chain.rpcUrl, "/tmp/x"), HUZHU_RELAYER_KEY: "0x1234" }, 20_000)).rejects.toThrow(
+    await expect(spawnRelayer({ ...envFor(stack.chain.rpcUrl, "/tmp/x"), HUZHU_RELAYER_KEY: "0x1234" }, 20_000)).rejects.toThrow(
       "HUZHU_RELAYER_KEY must be a 0x-prefixed 32-byte hex private key",
     );
   });
 
   it("refuses a second relayer on the same store: one writer owns the nonce", async () => {
     const dataDir = mkdtempSync(join(tmpdir(), "huzhu-relayer-"));
-    const owner = await relayer(relayerEnv(stack.chain.rpcUrl, dataDir));
+    const owner = await relayer(envFor(stack.chain.rpcUrl, dataDir));
     try {
-      await expect(spawnRelayer(relayerEnv(stack.chain.rpcUrl, dataDir), 20_000)).rejects.toThrow("is in use by another relayer process");
+      await expect(spawnRelayer(envFor(stack.chain.rpcUrl, dataDir), 20_000)).rejects.toThrow("is in use by another relayer process");
     } finally {
       await owner.stop();
     }

@@ -2,10 +2,7 @@
  * The relayer against a real Hardhat node with real proofs: the API, every refusal with its code,
  * duplicate submissions, and fuzzed bodies. The relayer runs in this process on 127.0.0.1.
  */
-import { mkdtempSync } from "node:fs";
 import { connect } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import fc from "fast-check";
 import { pino } from "pino";
 import { type Address, getAddress } from "viem";
@@ -15,30 +12,19 @@ import { signQuote } from "../../service/relayer/quotes.ts";
 import { startRelayer } from "../../service/relayer/server.ts";
 import { huzhuPoolAbi, releaseProver, SNARK_SCALAR_FIELD } from "../../service/sdk/index.ts";
 import {
-  devAccount,
   getQuote,
   makeClaim,
   postClaim,
+  RELAYER_ACCOUNT,
+  relayerEnv,
   type Stack,
   startStack,
   tokenBalance,
   waitForStatus,
 } from "../helpers/relayer-stack.ts";
 
-const RELAYER_KEY = devAccount(1).privateKey;
-
 async function relayerFor(stack: Stack, extra: Record<string, string> = {}) {
-  const config = loadConfig({
-    HUZHU_RPC_URL: stack.chain.rpcUrl,
-    HUZHU_RELAYER_KEY: RELAYER_KEY,
-    HUZHU_POOL: stack.pool,
-    HUZHU_FROM_BLOCK: String(stack.deployment.record.deployBlock),
-    HUZHU_RELAYER_PORT: "0",
-    HUZHU_RELAYER_DATA_DIR: mkdtempSync(join(tmpdir(), "huzhu-relayer-")),
-    HUZHU_POLL_INTERVAL_MS: "100",
-    HUZHU_RELAYER_FEE_BPS: "100",
-    ...extra,
-  });
+  const config = loadConfig(relayerEnv(stack, { HUZHU_RELAYER_FEE_BPS: "100", ...extra }));
   return startRelayer(config, pino({ level: "silent" }));
 }
 
@@ -67,7 +53,7 @@ describe("relayer API", () => {
     const info = reply.json();
     expect(info.chainId).toBe(31337);
     expect(info.pool.toLowerCase()).toBe(stack.pool.toLowerCase());
-    expect(info.relayer).toBe(devAccount(1).address);
+    expect(info.relayer).toBe(RELAYER_ACCOUNT.address);
     expect(info.feePolicy).toEqual({ feeBps: 100, minFee: "0", quoteTtlSeconds: 300 });
     expect(info.plans).toEqual([
       { planId: "1", name: "Demo medical plan", token: getAddress(stack.token), claimCap: "5000000000", maxFeeBps: 300, active: true },
@@ -78,7 +64,7 @@ describe("relayer API", () => {
   it("quotes 1% of the amount, signed, and refuses amounts over the cap", async () => {
     const quote = await getQuote(url, 2_000_000n);
     expect(quote.quote.fee).toBe("20000");
-    expect(quote.quote.relayer).toBe(devAccount(1).address);
+    expect(quote.quote.relayer).toBe(RELAYER_ACCOUNT.address);
     const over = await relayer.app.inject({ method: "POST", url: "/v1/quote", payload: { planId: "1", amount: "5000000001" } });
     expect(over.statusCode).toBe(422);
     expect(over.json().code).toBe("AMOUNT_OVER_CAP");
@@ -164,7 +150,7 @@ describe("claims through the relayer", () => {
   it("pays a valid claim: amount - fee to the recipient, the fee to the relayer", async () => {
     const quote = await getQuote(url, 1_500_000n);
     paid = await makeClaim(stack, stack.members[0] as never, quote, recipient(0xa1));
-    const relayerBefore = await tokenBalance(stack, devAccount(1).address);
+    const relayerBefore = await tokenBalance(stack, RELAYER_ACCOUNT.address);
     const accepted = await postClaim(url, paid.body);
     expect(accepted.status).toBe(202);
     expect(accepted.body.status).toBe("queued");
@@ -172,9 +158,9 @@ describe("claims through the relayer", () => {
     expect(done.status).toBe("confirmed");
     expect(done.txHash).toMatch(/^0x[0-9a-f]{64}$/);
     expect(await tokenBalance(stack, recipient(0xa1))).toBe(1_500_000n - 15_000n);
-    expect((await tokenBalance(stack, devAccount(1).address)) - relayerBefore).toBe(15_000n);
+    expect((await tokenBalance(stack, RELAYER_ACCOUNT.address)) - relayerBefore).toBe(15_000n);
     const receipt = await stack.client.getTransactionReceipt({ hash: done.txHash as `0x${string}` });
-    expect(receipt.from.toLowerCase()).toBe(devAccount(1).address.toLowerCase());
+    expect(receipt.from.toLowerCase()).toBe(RELAYER_ACCOUNT.address.toLowerCase());
   });
 
   it("answers a re-submission of a paid claim with the same claim, not a second transaction", async () => {
@@ -198,14 +184,14 @@ describe("claims through the relayer", () => {
   it("turns 20 concurrent submissions of one claim into one claim and one transaction", async () => {
     const quote = await getQuote(url, 1_000_000n);
     const claim = await makeClaim(stack, stack.members[1] as never, quote, recipient(0xa2));
-    const nonceBefore = await stack.client.getTransactionCount({ address: devAccount(1).address });
+    const nonceBefore = await stack.client.getTransactionCount({ address: RELAYER_ACCOUNT.address });
     const replies = await Promise.all(Array.from({ length: 20 }, () => postClaim(url, claim.body)));
     expect(replies.filter((r) => r.status === 202)).toHaveLength(1);
     expect(replies.filter((r) => r.status === 200 && r.body.duplicate === true)).toHaveLength(19);
     expect(new Set(replies.map((r) => r.body.id)).size).toBe(1);
     const done = await waitForStatus(url, replies[0]?.body.id as string, ["confirmed", "failed"]);
     expect(done.status).toBe("confirmed");
-    expect(await stack.client.getTransactionCount({ address: devAccount(1).address })).toBe(nonceBefore + 1);
+    expect(await stack.client.getTransactionCount({ address: RELAYER_ACCOUNT.address })).toBe(nonceBefore + 1);
     expect(await tokenBalance(stack, recipient(0xa2))).toBe(990_000n);
   });
 
@@ -236,7 +222,7 @@ describe("claims through the relayer", () => {
     });
 
     it("an expired quote: 422 QUOTE_EXPIRED", async () => {
-      const account = devAccount(1).account;
+      const account = RELAYER_ACCOUNT.account;
       const expired = { ...fresh.body.quote, expiresAt: Math.floor(Date.now() / 1000) - 1 };
       const signature = await signQuote(account as never, 31337, stack.pool, { ...expired, relayer: expired.relayer as Address });
       const reply = await post({ ...fresh.body, quote: expired, quoteSignature: signature });

@@ -21,8 +21,8 @@ export interface DeploymentRecord {
   demoPlanId?: number;
 }
 
-export interface PlanInfo {
-  planId: bigint;
+/** A plan's terms as its creator set them: the parameters of its PlanCreated event. */
+export interface PlanTerms {
   name: string;
   admin: Address;
   token: Address;
@@ -31,6 +31,10 @@ export interface PlanInfo {
   waitingPeriods: number;
   claimCap: bigint;
   maxFeeBps: number;
+}
+
+export interface PlanInfo extends PlanTerms {
+  planId: bigint;
   active: boolean;
   start: bigint;
   currentEpoch: bigint;
