@@ -2,7 +2,9 @@
  * Relayer benchmark against a Hardhat node on 127.0.0.1 and a relayer process of its own:
  * valid claims accepted per second beside the verification ceiling (cores / warm verify time),
  * accept latency, service under a flood of invalid proofs from several clients (each from its own
- * loopback address), and claims confirmed per minute with interval mining.
+ * loopback address), claims confirmed per minute with interval mining, and two instances sharing a
+ * PostgreSQL store: their acceptance rate beside the single instance's, and how long the survivor
+ * takes to become the writer when the writer is killed.
  * Runs alone with `node bench/relayer.ts`.
  */
 
@@ -13,7 +15,18 @@ import { join } from "node:path";
 import type { Logger } from "pino";
 import { type Address, type Hex, parseAbi } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
-import { deployLocal, devAccount, joinMembers, publicClientFor, rpc, spawnRelayer, startChain } from "../scripts/lib/stack.ts";
+import { startPostgres, type TestPostgres } from "../scripts/lib/postgres.ts";
+import {
+  deployLocal,
+  devAccount,
+  freePort,
+  joinMembers,
+  publicClientFor,
+  type RelayerProcess,
+  rpc,
+  spawnRelayer,
+  startChain,
+} from "../scripts/lib/stack.ts";
 import {
   buildClaim,
   claimContext,
@@ -66,8 +79,9 @@ export interface RelayerBenchResult {
 }
 
 export async function benchRelayer(log: Logger): Promise<RelayerBenchResult> {
-  const chain = await startChain(21_000 + Math.floor(Math.random() * 5000));
-  const running: Array<{ stop(signal?: NodeJS.Signals): Promise<number | null> }> = [];
+  const chain = await startChain(await freePort());
+  const running: RelayerProcess[] = [];
+  let postgres: TestPostgres | undefined;
   try {
     const { record, assessor } = await deployLocal(chain.rpcUrl);
     const client = publicClientFor(chain.rpcUrl);
@@ -75,7 +89,7 @@ export async function benchRelayer(log: Logger): Promise<RelayerBenchResult> {
     log.info("relayer: 8 members join");
     const members: Identity[] = Array.from({ length: 8 }, () => createIdentity());
     await joinMembers(chain.rpcUrl, record, members, 1000);
-    const relayer = await spawnRelayer({
+    const relayerEnv = (extra: Record<string, string> = {}) => ({
       HUZHU_RPC_URL: chain.rpcUrl,
       HUZHU_RELAYER_KEY: devAccount(1).privateKey,
       HUZHU_POOL: pool,
@@ -85,8 +99,14 @@ export async function benchRelayer(log: Logger): Promise<RelayerBenchResult> {
       HUZHU_POLL_INTERVAL_MS: "200",
       HUZHU_LOG_LEVEL: "info",
       HUZHU_RATE_LIMIT_PER_MINUTE: "600",
+      ...extra,
     });
-    running.push(relayer);
+    const launch = async (extra: Record<string, string> = {}) => {
+      const process = await spawnRelayer(relayerEnv(extra));
+      running.push(process);
+      return process;
+    };
+    const relayer = await launch();
     const relayerAddress = devAccount(1).address;
 
     let made = 0;
@@ -127,11 +147,11 @@ export async function benchRelayer(log: Logger): Promise<RelayerBenchResult> {
       }
       return bodies;
     };
-    const waitConfirmed = async (ids: string[], timeoutMs = 300_000) => {
+    const waitConfirmed = async (ids: string[], timeoutMs = 300_000, url = relayer.url) => {
       const deadline = Date.now() + timeoutMs;
       for (const id of ids) {
         for (;;) {
-          const status = (await (await fetch(`${relayer.url}/v1/claims/${id}`)).json()) as { status: string; reason?: string };
+          const status = (await (await fetch(`${url}/v1/claims/${id}`)).json()) as { status: string; reason?: string };
           if (status.status === "confirmed") break;
           if (status.status === "failed") throw new Error(`claim ${id} failed: ${status.reason}`);
           if (Date.now() > deadline) throw new Error(`claim ${id} not confirmed in time`);
@@ -160,39 +180,40 @@ export async function benchRelayer(log: Logger): Promise<RelayerBenchResult> {
     const verifyMedian = median(verifyMs.slice(2));
     const ceiling = (cpus().length * 1000) / verifyMedian;
 
-    await rpc(chain.rpcUrl, "evm_setAutomine", [false]);
-    const latencies: number[] = [];
-    const ids: string[] = [];
     const CONCURRENCY = 4;
-    const started = performance.now();
-    let next = 0;
-    await Promise.all(
-      Array.from({ length: CONCURRENCY }, async () => {
-        while (next < batch.length) {
-          const item = batch[next++];
-          if (!item) break;
-          const t = performance.now();
-          const reply = await fetch(`${relayer.url}/v1/claims`, {
-            method: "POST",
-            headers: { "content-type": "application/json" },
-            body: JSON.stringify(item.body),
-          });
-          latencies.push(performance.now() - t);
-          const body = (await reply.json()) as { id: string; message?: string };
-          if (reply.status !== 202) throw new Error(`claim refused: ${reply.status} ${body.message}`);
-          ids.push(body.id);
-        }
-      }),
-    );
-    const acceptSeconds = (performance.now() - started) / 1000;
-    const acceptedPerSecond = ACCEPT / acceptSeconds;
+    /** Posts `items` from CONCURRENCY clients, client i to urls[i % urls.length], while no block is mined. */
+    const acceptRun = async (items: typeof batch, urls: string[]) => {
+      await rpc(chain.rpcUrl, "evm_setAutomine", [false]);
+      const latencies: number[] = [];
+      const ids: string[] = [];
+      const started = performance.now();
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: CONCURRENCY }, async (_, client) => {
+          const url = urls[client % urls.length] as string;
+          while (next < items.length) {
+            const item = items[next++];
+            if (!item) break;
+            const t = performance.now();
+            const reply = await fetch(`${url}/v1/claims`, {
+              method: "POST",
+              headers: { "content-type": "application/json" },
+              body: JSON.stringify(item.body),
+            });
+            latencies.push(performance.now() - t);
+            const body = (await reply.json()) as { id: string; message?: string };
+            if (reply.status !== 202) throw new Error(`claim refused: ${reply.status} ${body.message}`);
+            ids.push(body.id);
+          }
+        }),
+      );
+      const perSecond = items.length / ((performance.now() - started) / 1000);
+      return { latencies, ids, perSecond };
+    };
+    const { latencies, ids, perSecond: acceptedPerSecond } = await acceptRun(batch, [relayer.url]);
     // Mean time per acceptance stage, from the relayer's own metrics.
     const metricsText = await (await fetch(`${relayer.url}/metrics`)).text();
-    const stageMean = (stage: string) => {
-      const sum = new RegExp(`huzhu_relayer_accept_stage_seconds_sum\\{stage="${stage}"\\} ([0-9.e-]+)`).exec(metricsText)?.[1];
-      const count = new RegExp(`huzhu_relayer_accept_stage_seconds_count\\{stage="${stage}"\\} ([0-9]+)`).exec(metricsText)?.[1];
-      return sum && count ? (Number(sum) / Number(count)) * 1000 : Number.NaN;
-    };
+    const stageMean = (stage: string) => stageMeanOf([metricsText], stage);
     const stages = ["chain_checks", "quote", "verify", "simulate", "store"]
       .map((name) => `${name} ${stageMean(name).toFixed(1)}`)
       .join(", ");
@@ -261,6 +282,43 @@ export async function benchRelayer(log: Logger): Promise<RelayerBenchResult> {
     await rpc(chain.rpcUrl, "evm_setIntervalMining", [0]);
     await rpc(chain.rpcUrl, "evm_setAutomine", [true]);
     void relayerAddress;
+    await relayer.stop();
+
+    // 4. Two instances sharing a PostgreSQL store: acceptance, then the writer killed again and again.
+    log.info("relayer: two instances sharing a PostgreSQL store");
+    postgres = await startPostgres();
+    const shared = { HUZHU_RELAYER_DATABASE_URL: postgres.url };
+    const pair = [await launch(shared), await launch(shared)];
+    const sharedBatch = await makeClaims(ACCEPT);
+    const sharedRun = await acceptRun(
+      sharedBatch,
+      pair.map((p) => p.url),
+    );
+    await rpc(chain.rpcUrl, "evm_mine");
+    await rpc(chain.rpcUrl, "evm_setAutomine", [true]);
+    const sharedStoreMs = stageMeanOf(await Promise.all(pair.map(async (p) => (await fetch(`${p.url}/metrics`)).text())), "store");
+    await waitConfirmed(sharedRun.ids, 300_000, pair[1]?.url);
+    const gauge = async (p: RelayerProcess) =>
+      Number(/^huzhu_relayer_writer (\d)$/m.exec(await (await fetch(`${p.url}/metrics`)).text())?.[1] ?? -1);
+    const takeoverMs: number[] = [];
+    const KILLS = 5;
+    for (let i = 0; i < KILLS; i++) {
+      let writer: RelayerProcess | undefined;
+      for (let tries = 0; !writer && tries < 200; tries++) {
+        for (const p of pair) if ((await gauge(p)) === 1) writer = p;
+        if (!writer) await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      if (!writer) throw new Error("no writer among the two instances");
+      const survivor = pair.find((p) => p !== writer) as RelayerProcess;
+      const killed = performance.now();
+      await writer.stop("SIGKILL");
+      while ((await gauge(survivor)) !== 1) {
+        if (performance.now() - killed > 30_000) throw new Error("the survivor did not become the writer within 30 s");
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      takeoverMs.push(performance.now() - killed);
+      pair.splice(pair.indexOf(writer), 1, await launch(shared));
+    }
 
     const entries = [
       entry("relayer.accept.valid_claims_per_second", acceptedPerSecond, "claims/s", ceiling),
@@ -272,6 +330,10 @@ export async function benchRelayer(log: Logger): Promise<RelayerBenchResult> {
       entry("relayer.flood.honest_accepted_fraction", honestAccepted / honest.length, "fraction"),
       entry("relayer.flood.requests", floodTotal, "requests"),
       entry("relayer.e2e.confirmed_per_minute", E2E / e2eMinutes, "claims/min"),
+      entry("relayer.shared.valid_claims_per_second", sharedRun.perSecond, "claims/s", acceptedPerSecond),
+      entry("relayer.shared.accept.latency.p50", median(sharedRun.latencies), "ms", median(latencies)),
+      entry("relayer.shared.store_stage.mean", sharedStoreMs, "ms", stageMean("store")),
+      entry("relayer.shared.takeover.median", median(takeoverMs), "ms"),
     ];
     const f = (x: number, d = 1) => x.toLocaleString("en-US", { maximumFractionDigits: d });
     const statusList = [...floodStatus.entries()]
@@ -286,12 +348,27 @@ export async function benchRelayer(log: Logger): Promise<RelayerBenchResult> {
       `| under a flood of invalid proofs (3 clients x 4 connections, ${floodTotal} requests: ${statusList}): /health p95 | ${f(p95(health), 1)} ms | |`,
       `| under the flood: honest claims accepted | ${honestAccepted} / ${honest.length}, p50 ${f(median(honestMs), 0)} ms | p50 without flood ${f(median(latencies), 0)} ms |`,
       `| end to end, a block every second: claims confirmed per minute (${E2E} claims) | ${f(E2E / e2eMinutes)} | |`,
+      `| two instances on one PostgreSQL store: valid claims accepted per second (${ACCEPT} claims, 4 clients split between them) | ${f(sharedRun.perSecond)} | one instance on SQLite: ${f(acceptedPerSecond)} (ratio ${f(sharedRun.perSecond / acceptedPerSecond, 2)}) |`,
+      `| two instances: accept latency p50; mean store stage | ${f(median(sharedRun.latencies), 0)} ms; ${f(sharedStoreMs, 1)} ms | one instance on SQLite: ${f(median(latencies), 0)} ms; ${f(stageMean("store"), 1)} ms |`,
+      `| writer killed (SIGKILL): until the other instance is the writer, median of ${KILLS} (range) | ${f(median(takeoverMs), 0)} ms | ${f(Math.min(...takeoverMs), 0)}-${f(Math.max(...takeoverMs), 0)} ms; polling interval 200 ms |`,
     ].join("\n");
     return { entries, table };
   } finally {
     for (const process of running) await process.stop();
+    await postgres?.stop();
     await chain.stop();
   }
+}
+
+/** Mean time of one acceptance stage (ms) over the claims of one or more relayers, from their /metrics texts. */
+function stageMeanOf(metricsTexts: string[], stage: string): number {
+  let sum = 0;
+  let count = 0;
+  for (const text of metricsTexts) {
+    sum += Number(new RegExp(`huzhu_relayer_accept_stage_seconds_sum\\{stage="${stage}"\\} ([0-9.e-]+)`).exec(text)?.[1] ?? 0);
+    count += Number(new RegExp(`huzhu_relayer_accept_stage_seconds_count\\{stage="${stage}"\\} ([0-9]+)`).exec(text)?.[1] ?? 0);
+  }
+  return count > 0 ? (sum / count) * 1000 : Number.NaN;
 }
 
 if (import.meta.main) runAlone("relayer", benchRelayer);

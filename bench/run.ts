@@ -163,7 +163,7 @@ every proof and runs every check, with no checkpoint; 10,000 claims is the verif
 plus the rest at its measured throughput (reading and verifying are linear in the number of claims). Target: batch >= 3x one-by-one, 10,000 claims in under a minute. See
 [AUDITING.md](AUDITING.md).
 
-## Relayer (one relayer process and a Hardhat node on 127.0.0.1)
+## Relayer (relayer processes, a Hardhat node and, for the shared store, PostgreSQL on 127.0.0.1)
 
 ${relayer.table}
 
@@ -178,7 +178,13 @@ flood sends invalid proofs (which pass every check but verification, so each cos
 loopback addresses, four connections each, for a few seconds (below the per-address rate limit of
 600 a minute, so none is refused early), while an honest member submits valid claims from a fourth
 address and a monitor polls \`/health\` from a fifth: verification runs outside the event loop, so
-health checks and honest claims are still answered promptly. See [RELAYER.md](RELAYER.md).
+health checks and honest claims are still answered promptly. The last three rows run two relayer
+instances on one PostgreSQL database (the same key and pool, the four clients split between them)
+with the same load: on one two-core machine they share the cores with each other, the chain node and
+the database, so the rate shows what sharing the store costs, not what a second machine would add.
+Then the writer is killed five times (SIGKILL) and the time until the other instance reports itself
+the writer (its \`huzhu_relayer_writer\` gauge, read every 10 ms) is measured; a fresh instance
+replaces the killed one each time. See [RELAYER.md](RELAYER.md).
 
 ## Web app (Debian's headless Chromium on this machine, the web server and a Hardhat node on 127.0.0.1)
 

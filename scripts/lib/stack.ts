@@ -64,6 +64,18 @@ export interface Chain {
   stop(): Promise<void>;
 }
 
+/** A port on 127.0.0.1 that nothing listens on (the system's choice, so parallel callers differ). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
+    });
+  });
+}
+
 /** Starts `hardhat node` on 127.0.0.1:port and waits until it answers. */
 export async function startChain(port: number, timeoutMs = 60_000): Promise<Chain> {
   const rpcUrl = `http://${HOST}:${port}`;
@@ -97,6 +109,9 @@ export async function startChain(port: number, timeoutMs = 60_000): Promise<Chai
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
+  // An answer from a node that another process started on the port meanwhile is not ours.
+  if (child.exitCode !== null)
+    throw new Error(`the chain node exited with code ${child.exitCode}: ${stderr.trim() || "is the port in use?"}`);
   return { rpcUrl, port, child, stop };
 }
 

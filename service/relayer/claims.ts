@@ -80,7 +80,7 @@ export class ClaimService {
     const request = parseRequest(body.request);
     const proof = parseProof(body.proof);
     const key = request.nullifier.toString();
-    const known = this.store.byNullifier(key);
+    const known = await this.store.byNullifier(key);
     if (known) return { claim: known, created: false };
     const pending = this.#inflight.get(key);
     if (pending) {
@@ -150,7 +150,7 @@ export class ClaimService {
       request: Object.fromEntries(Object.entries(request).map(([k, v]) => [k, String(v)])) as ClaimPayload["request"],
       proof,
     };
-    const result = this.store.insert({
+    const result = await this.store.insert({
       id: claimId(gateway.pool, request.nullifier),
       nullifier: request.nullifier.toString(),
       planId: request.planId.toString(),

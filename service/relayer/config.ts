@@ -16,6 +16,11 @@ export interface RelayerConfig {
   host: string;
   port: number;
   dataDir: string;
+  /**
+   * A PostgreSQL database shared by several instances of this relayer (same key, same pool), or
+   * undefined for the embedded SQLite file in `dataDir`.
+   */
+  databaseUrl: string | undefined;
   feeBps: number;
   /** Smallest fee in token units, whatever the amount. */
   minFee: bigint;
@@ -63,6 +68,21 @@ function big(env: Env, name: string, fallback: bigint): bigint {
   return BigInt(raw);
 }
 
+function databaseUrl(env: Env): string | undefined {
+  const raw = env.HUZHU_RELAYER_DATABASE_URL;
+  if (raw === undefined || raw === "") return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError("HUZHU_RELAYER_DATABASE_URL must be a postgres:// URL, e.g. postgres://relayer:secret@db.internal:5432/huzhu");
+  }
+  if (url.protocol !== "postgres:" && url.protocol !== "postgresql:") {
+    throw new ConfigError(`HUZHU_RELAYER_DATABASE_URL must be a postgres:// URL, got a ${url.protocol.slice(0, -1)}: URL`);
+  }
+  return raw;
+}
+
 /** Reads HUZHU_* variables; a deployment record (HUZHU_DEPLOYMENT) supplies pool, block and RPC URL defaults. */
 export function loadConfig(env: Env = process.env): RelayerConfig {
   let deployment: { pool?: string; deployBlock?: number; rpcUrl?: string } = {};
@@ -104,6 +124,7 @@ export function loadConfig(env: Env = process.env): RelayerConfig {
     host: env.HUZHU_RELAYER_HOST || "127.0.0.1",
     port: int(env, "HUZHU_RELAYER_PORT", 8787, 0, 65535),
     dataDir: env.HUZHU_RELAYER_DATA_DIR || ".huzhu/relayer",
+    databaseUrl: databaseUrl(env),
     feeBps,
     minFee: big(env, "HUZHU_RELAYER_MIN_FEE", 0n),
     quoteTtlSeconds: int(env, "HUZHU_QUOTE_TTL_SECONDS", 300, 10, 86_400),

@@ -49,6 +49,11 @@ export function createMetrics() {
       labelNames: ["status"] as const,
       registers: [registry],
     }),
+    writer: new Gauge({
+      name: "huzhu_relayer_writer",
+      help: "1 while this instance is the one sending claim transactions, 0 while another instance is",
+      registers: [registry],
+    }),
     balanceWei: new Gauge({
       name: "huzhu_relayer_balance_wei",
       help: "The relayer wallet's balance at the last readiness check",

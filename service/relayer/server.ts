@@ -1,16 +1,18 @@
 /**
- * Starts a relayer from environment variables (see docs/RELAYER.md): validates the config, connects
- * to the chain, opens the store, warms the verifier, resumes unfinished claims, listens. SIGINT or
- * SIGTERM stops accepting, lets the submitter finish its step (a signed transaction is always
- * recorded first), closes the store and exits; unfinished claims resume on the next start.
+ * Starts a relayer from environment variables (see docs/RELAYER.md): validates the config,
+ * connects to the chain, opens the store (the SQLite file, or the shared PostgreSQL database),
+ * warms the verifier, resumes unfinished claims, listens. SIGINT or SIGTERM stops accepting, lets
+ * the submitter finish its step (a signed transaction is always recorded first), closes the store
+ * and exits; unfinished claims resume on the next start (or on another instance sharing the
+ * database).
  */
-import { join } from "node:path";
 import { type DestinationStream, pino } from "pino";
 import { releaseProver } from "../sdk/index.ts";
 import { buildApp } from "./app.ts";
 import { PoolGateway } from "./chain.ts";
 import { ConfigError, loadConfig, type RelayerConfig } from "./config.ts";
-import { ClaimStore } from "./store.ts";
+import { type ClaimStore, SqliteClaimStore } from "./store.ts";
+import { PostgresClaimStore } from "./store-postgres.ts";
 import { ProofVerifier } from "./verifier.ts";
 
 /** The relayer's pino logger, with redaction; `destination` lets `npm start` print readable lines. */
@@ -25,9 +27,20 @@ export function relayerLogger(level: string, destination?: DestinationStream) {
 
 export async function startRelayer(config: RelayerConfig, log = relayerLogger(config.logLevel)) {
   const gateway = await PoolGateway.connect(config.rpcUrl, config.privateKey, config.pool);
-  const store = new ClaimStore(config.dataDir);
+  const store: ClaimStore = config.databaseUrl
+    ? await PostgresClaimStore.open(
+        config.databaseUrl,
+        { chainId: gateway.chainId, pool: gateway.pool, relayer: gateway.relayer },
+        log.child({ component: "store" }),
+      )
+    : new SqliteClaimStore(config.dataDir);
   const verifier = new ProofVerifier(config.verificationKeyPath, config.verifyThreads);
-  await verifier.warm();
+  try {
+    await verifier.warm();
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
   const app = await buildApp({
     log,
     gateway,
@@ -42,18 +55,18 @@ export async function startRelayer(config: RelayerConfig, log = relayerLogger(co
     corsOrigins: config.corsOrigins,
   });
   app.addHook("onClose", async () => {
-    store.close();
+    await store.close();
     await verifier.close();
   });
   const address = await app.listen({ host: config.host, port: config.port });
-  const pending = store.countByStatus();
+  const pending = await store.countByStatus();
   log.info(
     {
       url: address,
       chainId: gateway.chainId,
       pool: gateway.pool,
       relayer: gateway.relayer,
-      store: join(config.dataDir, "relayer.sqlite"),
+      store: store.location,
       resuming: pending.queued + pending.submitted,
     },
     "relayer listening",

@@ -1,8 +1,12 @@
 /**
- * The relayer's durable claim store: an embedded SQLite file (node:sqlite). A claim is written
- * (and synced) before the relayer answers 202, and every transaction is recorded before it is
- * broadcast, so a restart can resume every unfinished claim without ever sending a second
- * transaction for it. One process owns the file (exclusive lock): one writer owns the nonce.
+ * The relayer's durable claim store. A claim is written (and synced) before the relayer answers
+ * 202, and every transaction is recorded before it is broadcast, so a restart can resume every
+ * unfinished claim without ever sending a second transaction for it. Exactly one process is the
+ * writer, the one that gives out nonces: `writer()` says whether this one is.
+ *
+ * Two implementations: an embedded SQLite file (node:sqlite, the default), which one process owns
+ * through an exclusive lock, and a shared PostgreSQL database (store-postgres.ts), where several
+ * relayer instances accept claims and one of them, the holder of an advisory lock, sends them.
  */
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
@@ -39,7 +43,8 @@ export interface StoredClaim {
   updatedAt: number;
 }
 
-interface Row {
+/** A row of the claims table as a driver returns it (PostgreSQL's BIGINT arrives as a string). */
+export interface Row {
   id: string;
   nullifier: string;
   plan_id: string;
@@ -54,11 +59,11 @@ interface Row {
   block_number: string | null;
   code: string | null;
   reason: string | null;
-  created_at: number;
-  updated_at: number;
+  created_at: number | string;
+  updated_at: number | string;
 }
 
-function fromRow(row: Row): StoredClaim {
+export function fromRow(row: Row): StoredClaim {
   return {
     id: row.id,
     nullifier: row.nullifier,
@@ -74,8 +79,8 @@ function fromRow(row: Row): StoredClaim {
     blockNumber: row.block_number,
     code: row.code,
     reason: row.reason,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
+    createdAt: Number(row.created_at),
+    updatedAt: Number(row.updated_at),
   };
 }
 
@@ -89,12 +94,65 @@ export interface NewClaim {
   payload: string;
 }
 
-export class ClaimStore {
+/** What the relayer needs of a store. Every method but `writer` is safe from any instance. */
+export interface ClaimStore {
+  /** Where the claims live, for the logs (a file, or a database without its password). */
+  readonly location: string;
+  /** Stores a new claim; returns the existing one if its nullifier is already known. */
+  insert(claim: NewClaim): Promise<{ claim: StoredClaim; created: boolean }>;
+  get(id: string): Promise<StoredClaim | undefined>;
+  byNullifier(nullifier: string): Promise<StoredClaim | undefined>;
+  countByStatus(): Promise<Record<ClaimStatus, number>>;
+  /**
+   * Whether this instance is the writer: the only one that may call the methods below, which give
+   * out nonces and record transactions. Asked before every submitter pass; the answer can change
+   * (another instance stopped, or this one lost its database session).
+   */
+  writer(): Promise<boolean>;
+  /** Unfinished claims, oldest first. */
+  unfinished(status: "queued" | "submitted"): Promise<StoredClaim[]>;
+  /** The highest nonce any stored transaction used, or -1. */
+  maxNonce(): Promise<number>;
+  /** Records a signed transaction before it is broadcast. */
+  recordTransaction(id: string, nonce: number, tx: SentTransaction): Promise<void>;
+  markIncluded(id: string, txHash: string, blockNumber: bigint): Promise<void>;
+  /** A receipt vanished (reorg): the claim waits for inclusion again. */
+  markUnincluded(id: string): Promise<void>;
+  /** Back to the queue with no nonce (its earlier transactions stay on record). */
+  requeue(id: string): Promise<void>;
+  markConfirmed(id: string, txHash: string, blockNumber: bigint): Promise<void>;
+  markFailed(id: string, code: string, reason: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** The columns of the claims table, shared by both implementations. */
+export const CLAIM_COLUMNS = `
+  id TEXT PRIMARY KEY,
+  nullifier TEXT NOT NULL UNIQUE,
+  plan_id TEXT NOT NULL,
+  amount TEXT NOT NULL,
+  fee TEXT NOT NULL,
+  recipient TEXT NOT NULL,
+  status TEXT NOT NULL,
+  payload TEXT NOT NULL,
+  nonce INTEGER,
+  transactions TEXT NOT NULL DEFAULT '[]',
+  tx_hash TEXT,
+  block_number TEXT,
+  code TEXT,
+  reason TEXT,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL`;
+
+/** The embedded store: one SQLite file, owned by one process (which is therefore the writer). */
+export class SqliteClaimStore implements ClaimStore {
   readonly #db: DatabaseSync;
+  readonly location: string;
 
   constructor(dataDir: string) {
     mkdirSync(dataDir, { recursive: true });
     const file = join(dataDir, "relayer.sqlite");
+    this.location = file;
     this.#db = new DatabaseSync(file);
     try {
       this.#open();
@@ -115,32 +173,14 @@ export class ClaimStore {
       PRAGMA synchronous = FULL;
       PRAGMA locking_mode = EXCLUSIVE;
       PRAGMA busy_timeout = 0;
-      CREATE TABLE IF NOT EXISTS claims (
-        id TEXT PRIMARY KEY,
-        nullifier TEXT NOT NULL UNIQUE,
-        plan_id TEXT NOT NULL,
-        amount TEXT NOT NULL,
-        fee TEXT NOT NULL,
-        recipient TEXT NOT NULL,
-        status TEXT NOT NULL,
-        payload TEXT NOT NULL,
-        nonce INTEGER,
-        transactions TEXT NOT NULL DEFAULT '[]',
-        tx_hash TEXT,
-        block_number TEXT,
-        code TEXT,
-        reason TEXT,
-        created_at INTEGER NOT NULL,
-        updated_at INTEGER NOT NULL
-      );
+      CREATE TABLE IF NOT EXISTS claims (${CLAIM_COLUMNS});
       CREATE INDEX IF NOT EXISTS claims_status ON claims (status, created_at);
     `);
     // Take the exclusive lock now: a second relayer on the same file fails at boot, not mid-claim.
     this.#db.exec("BEGIN EXCLUSIVE; COMMIT;");
   }
 
-  /** Stores a new claim; returns the existing one if its nullifier is already known. */
-  insert(claim: NewClaim): { claim: StoredClaim; created: boolean } {
+  async insert(claim: NewClaim): Promise<{ claim: StoredClaim; created: boolean }> {
     const now = Date.now();
     const result = this.#db
       .prepare(
@@ -148,27 +188,39 @@ export class ClaimStore {
          VALUES (?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?) ON CONFLICT (nullifier) DO NOTHING`,
       )
       .run(claim.id, claim.nullifier, claim.planId, claim.amount, claim.fee, claim.recipient, claim.payload, now, now);
-    const stored = this.byNullifier(claim.nullifier);
+    const stored = this.#byNullifier(claim.nullifier);
     if (!stored) throw new Error("claim vanished after insert");
     return { claim: stored, created: Number(result.changes) === 1 };
   }
 
-  get(id: string): StoredClaim | undefined {
+  async get(id: string): Promise<StoredClaim | undefined> {
+    return this.#get(id);
+  }
+
+  #get(id: string): StoredClaim | undefined {
     const row = this.#db.prepare("SELECT * FROM claims WHERE id = ?").get(id) as Row | undefined;
     return row && fromRow(row);
   }
 
-  byNullifier(nullifier: string): StoredClaim | undefined {
+  async byNullifier(nullifier: string): Promise<StoredClaim | undefined> {
+    return this.#byNullifier(nullifier);
+  }
+
+  #byNullifier(nullifier: string): StoredClaim | undefined {
     const row = this.#db.prepare("SELECT * FROM claims WHERE nullifier = ?").get(nullifier) as Row | undefined;
     return row && fromRow(row);
   }
 
-  /** Unfinished claims, oldest first. */
-  unfinished(status: "queued" | "submitted"): StoredClaim[] {
+  /** The file's exclusive lock makes this process the only writer. */
+  async writer(): Promise<boolean> {
+    return this.#db.isOpen;
+  }
+
+  async unfinished(status: "queued" | "submitted"): Promise<StoredClaim[]> {
     return (this.#db.prepare("SELECT * FROM claims WHERE status = ? ORDER BY created_at, id").all(status) as unknown as Row[]).map(fromRow);
   }
 
-  countByStatus(): Record<ClaimStatus, number> {
+  async countByStatus(): Promise<Record<ClaimStatus, number>> {
     const counts: Record<ClaimStatus, number> = { queued: 0, submitted: 0, confirmed: 0, failed: 0 };
     for (const row of this.#db.prepare("SELECT status, COUNT(*) AS n FROM claims GROUP BY status").all() as Array<{
       status: ClaimStatus;
@@ -179,15 +231,13 @@ export class ClaimStore {
     return counts;
   }
 
-  /** The highest nonce any stored transaction used, or -1. */
-  maxNonce(): number {
+  async maxNonce(): Promise<number> {
     const row = this.#db.prepare("SELECT MAX(nonce) AS n FROM claims").get() as { n: number | null };
     return row.n ?? -1;
   }
 
-  /** Records a signed transaction before it is broadcast. */
-  recordTransaction(id: string, nonce: number, tx: SentTransaction): void {
-    const claim = this.get(id);
+  async recordTransaction(id: string, nonce: number, tx: SentTransaction): Promise<void> {
+    const claim = this.#get(id);
     if (!claim) throw new Error(`unknown claim ${id}`);
     const transactions = [...claim.transactions, tx];
     this.#db
@@ -195,37 +245,35 @@ export class ClaimStore {
       .run(nonce, JSON.stringify(transactions), tx.hash, Date.now(), id);
   }
 
-  markIncluded(id: string, txHash: string, blockNumber: bigint): void {
+  async markIncluded(id: string, txHash: string, blockNumber: bigint): Promise<void> {
     this.#db
       .prepare("UPDATE claims SET tx_hash = ?, block_number = ?, updated_at = ? WHERE id = ?")
       .run(txHash, blockNumber.toString(), Date.now(), id);
   }
 
-  /** A receipt vanished (reorg): the claim waits for inclusion again. */
-  markUnincluded(id: string): void {
+  async markUnincluded(id: string): Promise<void> {
     this.#db.prepare("UPDATE claims SET block_number = NULL, updated_at = ? WHERE id = ?").run(Date.now(), id);
   }
 
-  /** Back to the queue with no nonce (its earlier transactions stay on record). */
-  requeue(id: string): void {
+  async requeue(id: string): Promise<void> {
     this.#db
       .prepare("UPDATE claims SET status = 'queued', nonce = NULL, block_number = NULL, updated_at = ? WHERE id = ?")
       .run(Date.now(), id);
   }
 
-  markConfirmed(id: string, txHash: string, blockNumber: bigint): void {
+  async markConfirmed(id: string, txHash: string, blockNumber: bigint): Promise<void> {
     this.#db
       .prepare("UPDATE claims SET status = 'confirmed', tx_hash = ?, block_number = ?, updated_at = ? WHERE id = ?")
       .run(txHash, blockNumber.toString(), Date.now(), id);
   }
 
-  markFailed(id: string, code: string, reason: string): void {
+  async markFailed(id: string, code: string, reason: string): Promise<void> {
     this.#db
       .prepare("UPDATE claims SET status = 'failed', code = ?, reason = ?, updated_at = ? WHERE id = ?")
       .run(code, reason, Date.now(), id);
   }
 
-  close(): void {
+  async close(): Promise<void> {
     if (this.#db.isOpen) this.#db.close();
   }
 }

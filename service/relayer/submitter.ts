@@ -2,7 +2,9 @@
  * The one writer of the relayer's wallet: takes accepted claims in order, gives each a nonce,
  * records the signed transaction before broadcasting it, follows receipts to the confirmation
  * depth, re-prices a transaction that is not mined in time (same nonce, so at most one of its
- * versions can land), and resumes all of this after a restart from the store alone.
+ * versions can land), and resumes all of this after a restart from the store alone. Where several
+ * instances share a store, each pass first asks the store whether this instance is the writer; the
+ * others only accept claims.
  */
 import type { Logger } from "pino";
 import { encodeFunctionData, type Hex, keccak256, TransactionReceiptNotFoundError } from "viem";
@@ -59,6 +61,8 @@ export class Submitter {
   #running: Promise<void> | undefined;
   #again = false;
   #stopped = true;
+  /** Whether the last pass found this instance the writer (undefined before the first pass). */
+  #writer: boolean | undefined;
 
   constructor(gateway: PoolGateway, store: ClaimStore, log: Logger, metrics: Metrics, options: SubmitterOptions) {
     this.#gateway = gateway;
@@ -103,7 +107,8 @@ export class Submitter {
   }
 
   async #pass(): Promise<void> {
-    const submitted = this.#store.unfinished("submitted");
+    if (!(await this.#isWriter())) return;
+    const submitted = await this.#store.unfinished("submitted");
     if (submitted.length > 0) {
       // Receipts can only change with a new block: look them up once per block, not once per pass.
       const head = await this.#gateway.publicClient.getBlockNumber();
@@ -115,25 +120,42 @@ export class Submitter {
       }
       this.#lastHead = head;
     }
-    for (const claim of this.#store.unfinished("queued")) {
+    for (const claim of await this.#store.unfinished("queued")) {
       if (this.#stopped) return;
       await this.#send(claim);
     }
-    const counts = this.#store.countByStatus();
+    const counts = await this.#store.countByStatus();
     this.#metrics.queueDepth.set({ status: "queued" }, counts.queued);
     this.#metrics.queueDepth.set({ status: "submitted" }, counts.submitted);
+  }
+
+  /**
+   * Asks the store whether this instance is the writer. On becoming the writer, the nonce and the
+   * receipts are read afresh: another instance may have sent transactions meanwhile.
+   */
+  async #isWriter(): Promise<boolean> {
+    const writer = await this.#store.writer();
+    if (writer !== this.#writer) {
+      this.#nextNonce = undefined;
+      this.#lastHead = undefined;
+      this.#metrics.writer.set(writer ? 1 : 0);
+      if (writer) this.#log.info({ store: this.#store.location }, "this instance sends the claims (writer)");
+      else this.#log.info({ store: this.#store.location }, "another instance sends the claims; this one accepts them and answers status");
+      this.#writer = writer;
+    }
+    return writer;
   }
 
   async #nonce(): Promise<number> {
     if (this.#nextNonce === undefined) {
       const pending = await this.#gateway.publicClient.getTransactionCount({ address: this.#gateway.relayer, blockTag: "pending" });
-      this.#nextNonce = Math.max(pending, this.#store.maxNonce() + 1);
+      this.#nextNonce = Math.max(pending, (await this.#store.maxNonce()) + 1);
     }
     return this.#nextNonce;
   }
 
-  #fail(claim: StoredClaim, code: string, reason: string): void {
-    this.#store.markFailed(claim.id, code, reason);
+  async #fail(claim: StoredClaim, code: string, reason: string): Promise<void> {
+    await this.#store.markFailed(claim.id, code, reason);
     this.#metrics.claimsFinished.inc({ status: "failed" });
     this.#log.info({ claim: claim.id, code }, "claim failed");
   }
@@ -149,12 +171,12 @@ export class Submitter {
       for (const tx of claim.transactions) {
         const receipt = await this.#gateway.publicClient.getTransactionReceipt({ hash: tx.hash }).catch(() => undefined);
         if (receipt?.status === "success") {
-          this.#store.markConfirmed(claim.id, tx.hash, receipt.blockNumber);
+          await this.#store.markConfirmed(claim.id, tx.hash, receipt.blockNumber);
           this.#metrics.claimsFinished.inc({ status: "confirmed" });
           return;
         }
       }
-      this.#fail(claim, RelayerErrorCode.NullifierSpent, "already spent: another submission of this claim was paid first");
+      await this.#fail(claim, RelayerErrorCode.NullifierSpent, "already spent: another submission of this claim was paid first");
       return;
     }
     let gas: bigint;
@@ -163,13 +185,13 @@ export class Submitter {
     } catch (error) {
       const e = error as { code?: string; message: string };
       if (e.code === RelayerErrorCode.NotReady) throw error; // chain unreachable: retry next pass
-      this.#fail(claim, e.code ?? RelayerErrorCode.SimulationFailed, e.message);
+      await this.#fail(claim, e.code ?? RelayerErrorCode.SimulationFailed, e.message);
       return;
     }
     const fees = await this.#gateway.publicClient.estimateFeesPerGas();
     const nonce = await this.#nonce();
     const tx = await this.#sign(args, proof, nonce, (gas * 12n) / 10n, fees.maxFeePerGas, fees.maxPriorityFeePerGas);
-    this.#store.recordTransaction(claim.id, nonce, tx);
+    await this.#store.recordTransaction(claim.id, nonce, tx);
     this.#nextNonce = nonce + 1;
     this.#metrics.transactionsSent.inc({ kind: "first" });
     this.#log.info({ claim: claim.id, tx: tx.hash, nonce }, "claim transaction sent");
@@ -220,31 +242,32 @@ export class Submitter {
       if (!receipt) continue;
       const depth = Number(head - receipt.blockNumber) + 1;
       if (depth < this.#options.confirmations) {
-        if (claim.blockNumber !== receipt.blockNumber.toString()) this.#store.markIncluded(claim.id, tx.hash, receipt.blockNumber);
+        if (claim.blockNumber !== receipt.blockNumber.toString()) await this.#store.markIncluded(claim.id, tx.hash, receipt.blockNumber);
         return;
       }
       if (receipt.status === "success") {
-        this.#store.markConfirmed(claim.id, tx.hash, receipt.blockNumber);
+        await this.#store.markConfirmed(claim.id, tx.hash, receipt.blockNumber);
         this.#metrics.claimsFinished.inc({ status: "confirmed" });
         this.#log.info({ claim: claim.id, tx: tx.hash, block: receipt.blockNumber }, "claim confirmed");
       } else {
         const payload = JSON.parse(claim.payload) as ClaimPayload;
         const spent = await this.#gateway.nullifierSpent(BigInt(payload.request.nullifier));
-        this.#store.markIncluded(claim.id, tx.hash, receipt.blockNumber);
-        if (spent) this.#fail(claim, RelayerErrorCode.NullifierSpent, "already spent: another submission of this claim was paid first");
-        else this.#fail(claim, RelayerErrorCode.SimulationFailed, `the claim transaction ${tx.hash} reverted`);
+        await this.#store.markIncluded(claim.id, tx.hash, receipt.blockNumber);
+        if (spent)
+          await this.#fail(claim, RelayerErrorCode.NullifierSpent, "already spent: another submission of this claim was paid first");
+        else await this.#fail(claim, RelayerErrorCode.SimulationFailed, `the claim transaction ${tx.hash} reverted`);
       }
       return;
     }
     // Not mined (or reorged out).
-    if (claim.blockNumber !== null) this.#store.markUnincluded(claim.id);
+    if (claim.blockNumber !== null) await this.#store.markUnincluded(claim.id);
     // None of its versions is mined, yet the wallet's nonce moved past it: another transaction
     // from this key (sent outside the relayer) took the nonce, so no version can ever land.
     // Send the claim again with a new nonce (the nullifier is re-checked first).
     if (claim.nonce !== null) {
       const used = await client.getTransactionCount({ address: this.#gateway.relayer, blockTag: "latest" });
       if (used > claim.nonce) {
-        this.#store.requeue(claim.id);
+        await this.#store.requeue(claim.id);
         this.#nextNonce = undefined;
         this.#log.warn(
           { claim: claim.id, nonce: claim.nonce },
@@ -275,7 +298,7 @@ export class Submitter {
     const maxFee = larger(fees.maxFeePerGas, bump(last.maxFeePerGas));
     const maxPriority = larger(fees.maxPriorityFeePerGas, bump(last.maxPriorityFeePerGas));
     const tx = await this.#sign(claimArgs(payload), toSolidityProof(payload.proof), claim.nonce, BigInt(last.gas), maxFee, maxPriority);
-    this.#store.recordTransaction(claim.id, claim.nonce, tx);
+    await this.#store.recordTransaction(claim.id, claim.nonce, tx);
     this.#metrics.transactionsSent.inc({ kind: "reprice" });
     this.#log.info({ claim: claim.id, tx: tx.hash, nonce: claim.nonce, maxFeePerGas: maxFee.toString() }, "claim transaction re-priced");
     await this.#broadcast(tx);

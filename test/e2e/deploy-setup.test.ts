@@ -8,7 +8,7 @@ import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Chain, publicClientFor, startChain } from "../../scripts/lib/stack.ts";
+import { type Chain, freePort, publicClientFor, startChain } from "../../scripts/lib/stack.ts";
 import { huzhuPoolAbi } from "../../service/sdk/index.ts";
 import { CLAIM_BUILD } from "../../service/sdk/node.ts";
 
@@ -39,7 +39,7 @@ function deploy(setup: string, out: string) {
 }
 
 beforeAll(async () => {
-  chain = await startChain(30_000 + Math.floor(Math.random() * 10_000));
+  chain = await startChain(await freePort());
 }, 120_000);
 
 afterAll(async () => {

@@ -4,15 +4,14 @@
  * token, and plans administered by dev account 0. Writes a deployment record into a temp state dir.
  */
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { network } from "hardhat";
 import { type Address, createPublicClient, http, type PublicClient } from "viem";
 import { deployHuzhu, deploymentRecord } from "../../scripts/lib/deploy.ts";
-import { devAccount, rpc, DEMO_PLAN as STACK_DEMO_PLAN, startChain } from "../../scripts/lib/stack.ts";
+import { devAccount, freePort, rpc, DEMO_PLAN as STACK_DEMO_PLAN, startChain } from "../../scripts/lib/stack.ts";
 
-export { DEV_MNEMONIC } from "../../scripts/lib/stack.ts";
+export { DEV_MNEMONIC, freePort } from "../../scripts/lib/stack.ts";
 
 export function devAddress(index: number): Address {
   return devAccount(index).address;
@@ -43,17 +42,6 @@ export interface LocalChain {
   /** Moves the chain's clock forward and mines a block. */
   increaseTime(seconds: bigint): Promise<void>;
   stop(): Promise<void>;
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
-    });
-  });
 }
 
 /** Starts a node, deploys the pool and a demo token, and creates `plans` (admin: dev account 0). */

@@ -11,12 +11,21 @@ import {
   type Chain,
   deployLocal,
   devAccount,
+  freePort,
   joinMembers,
   type LocalDeployment,
   publicClientFor,
   startChain,
 } from "../../scripts/lib/stack.ts";
-import { buildClaim, createIdentity, type Identity, randomFieldElement, requestToJson, signApproval } from "../../service/sdk/index.ts";
+import {
+  buildClaim,
+  createIdentity,
+  huzhuPoolAbi,
+  type Identity,
+  randomFieldElement,
+  requestToJson,
+  signApproval,
+} from "../../service/sdk/index.ts";
 import { claimArtifacts } from "../../service/sdk/node.ts";
 
 export interface Stack {
@@ -31,7 +40,7 @@ export interface Stack {
 const erc20 = parseAbi(["function balanceOf(address) view returns (uint256)", "function approve(address,uint256) returns (bool)"]);
 
 export async function startStack(members = 3): Promise<Stack> {
-  const chain = await startChain(20_000 + Math.floor(Math.random() * 20_000));
+  const chain = await startChain(await freePort());
   const deployment = await deployLocal(chain.rpcUrl);
   const client = publicClientFor(chain.rpcUrl);
   const { pool, demoToken: token } = deployment.record;
@@ -58,6 +67,12 @@ export function relayerEnv(stack: Stack, extra: Record<string, string> = {}): Re
     HUZHU_POLL_INTERVAL_MS: "100",
     ...extra,
   };
+}
+
+/** The pool's ClaimPaid events for one nullifier (a claim paid once has exactly one). */
+export async function paidEvents(stack: Stack, nullifier: string) {
+  const logs = await stack.client.getContractEvents({ address: stack.pool, abi: huzhuPoolAbi, eventName: "ClaimPaid", fromBlock: 0n });
+  return logs.filter((log) => log.args.nullifier === BigInt(nullifier));
 }
 
 export function tokenBalance(stack: Stack, who: Address): Promise<bigint> {

@@ -9,13 +9,14 @@ import { join } from "node:path";
 import { type Address, createWalletClient, http } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type RelayerProcess, rpc, spawnRelayer } from "../../scripts/lib/stack.ts";
+import { freePort, type RelayerProcess, rpc, spawnRelayer } from "../../scripts/lib/stack.ts";
 import { huzhuPoolAbi, releaseProver } from "../../service/sdk/index.ts";
 import {
   ChainProxy,
   devAccount,
   getQuote,
   makeClaim,
+  paidEvents,
   postClaim,
   RELAYER_ACCOUNT,
   relayerEnv,
@@ -45,11 +46,6 @@ async function relayer(env: Record<string, string>): Promise<RelayerProcess> {
 }
 
 const recipient = (n: number) => `0x${n.toString(16).padStart(40, "0")}` as Address;
-
-async function paidEvents(nullifier: string) {
-  const logs = await stack.client.getContractEvents({ address: stack.pool, abi: huzhuPoolAbi, eventName: "ClaimPaid", fromBlock: 0n });
-  return logs.filter((log) => log.args.nullifier === BigInt(nullifier));
-}
 
 beforeAll(async () => {
   stack = await startStack(3);
@@ -82,7 +78,7 @@ describe("relayer faults", () => {
     const done = await waitForStatus(second.url, accepted.body.id as string, ["confirmed", "failed"]);
     expect(done.status).toBe("confirmed");
     expect(done.txHash).toBe(sent.txHash);
-    expect(await paidEvents(claim.body.request.nullifier)).toHaveLength(1);
+    expect(await paidEvents(stack, claim.body.request.nullifier)).toHaveLength(1);
     expect(await stack.client.getTransactionCount({ address: RELAYER.address })).toBe(nonceBefore + 1);
     expect(await tokenBalance(stack, recipient(0xb1))).toBe(990_000n);
     await second.stop();
@@ -103,12 +99,12 @@ describe("relayer faults", () => {
     await rpc(stack.chain.rpcUrl, "evm_setAutomine", [true]);
     const done = await waitForStatus(second.url, accepted.body.id as string, ["confirmed", "failed"]);
     expect(done.status).toBe("confirmed");
-    expect(await paidEvents(claim.body.request.nullifier)).toHaveLength(1);
+    expect(await paidEvents(stack, claim.body.request.nullifier)).toHaveLength(1);
     await second.stop();
   });
 
   it("reports not ready while the chain is unreachable and completes the queued claim when it returns", async () => {
-    const proxy = new ChainProxy(40_000 + Math.floor(Math.random() * 10_000), stack.chain.port);
+    const proxy = new ChainProxy(await freePort(), stack.chain.port);
     await proxy.start();
     const node = await relayer(envFor(proxy.url));
     try {
@@ -163,7 +159,7 @@ describe("relayer faults", () => {
       const done = await waitForStatus(node.url, accepted.body.id as string, ["confirmed", "failed"]);
       expect(done).toMatchObject({ status: "failed", code: "NULLIFIER_SPENT" });
       expect(done.reason).toContain("already spent");
-      expect(await paidEvents(claim.body.request.nullifier)).toHaveLength(1);
+      expect(await paidEvents(stack, claim.body.request.nullifier)).toHaveLength(1);
       // The recipient got the payout once (the fee went to the relayer address named in the proof).
       expect(await tokenBalance(stack, recipient(0xb3))).toBe(2_970_000n);
     } finally {
@@ -199,7 +195,7 @@ describe("relayer faults", () => {
       await rpc(stack.chain.rpcUrl, "evm_setAutomine", [true]);
       const done = await waitForStatus(node.url, accepted.body.id as string, ["confirmed", "failed"]);
       expect(done.status).toBe("confirmed");
-      expect(await paidEvents(claim.body.request.nullifier)).toHaveLength(1);
+      expect(await paidEvents(stack, claim.body.request.nullifier)).toHaveLength(1);
       expect(await stack.client.getTransactionCount({ address: RELAYER.address })).toBe(nonceBefore + 1);
       // Private by default: the relayer's log never names a client address.
       expect(node.output()).toContain(accepted.body.id as string);
@@ -243,7 +239,7 @@ describe("relayer faults", () => {
       const done = await waitForStatus(node.url, accepted.body.id as string, ["confirmed", "failed"]);
       expect(done.status).toBe("confirmed");
       expect(done.txHash).toBe(sent.txHash);
-      expect(await paidEvents(claim.body.request.nullifier)).toHaveLength(1);
+      expect(await paidEvents(stack, claim.body.request.nullifier)).toHaveLength(1);
     } finally {
       await rpc(stack.chain.rpcUrl, "evm_setAutomine", [true]);
       await node.stop();
@@ -276,7 +272,7 @@ describe("relayer faults", () => {
       expect(done.txHash).not.toBe(first.txHash);
       const paid = await stack.client.getTransaction({ hash: done.txHash as `0x${string}` });
       expect(paid.nonce).toBe(pending.nonce + 1);
-      expect(await paidEvents(claim.body.request.nullifier)).toHaveLength(1);
+      expect(await paidEvents(stack, claim.body.request.nullifier)).toHaveLength(1);
       expect(node.output()).toContain("claim nonce taken by another transaction from the relayer key; sending again");
     } finally {
       await rpc(stack.chain.rpcUrl, "evm_setAutomine", [true]);

@@ -327,7 +327,7 @@ describe("claims through the relayer", () => {
     });
 
     it("none of the refused bodies was stored or sent", async () => {
-      expect(relayer.app.relayer.claims.store.byNullifier(fresh.body.request.nullifier)).toBeUndefined();
+      expect(await relayer.app.relayer.claims.store.byNullifier(fresh.body.request.nullifier)).toBeUndefined();
     });
   });
 

@@ -8,7 +8,7 @@ import { rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
-import { type Chain, DEV_ROLES, deployLocal, devAccount, type LocalDeployment, startChain } from "../../scripts/lib/stack.ts";
+import { type Chain, DEV_ROLES, deployLocal, devAccount, freePort, type LocalDeployment, startChain } from "../../scripts/lib/stack.ts";
 import { serveWeb, type WebServer } from "../../scripts/lib/web.ts";
 import { loadConfig } from "../../service/relayer/config.ts";
 import { relayerLogger, startRelayer } from "../../service/relayer/server.ts";
@@ -28,7 +28,7 @@ export interface WebStack {
 /** Starts the whole stack (and installs the browser and builds the app when missing). */
 export async function startWebStack(): Promise<WebStack> {
   ensureBrowserAndBuild();
-  const chain = await startChain(20_000 + Math.floor(Math.random() * 20_000));
+  const chain = await startChain(await freePort());
   const stateDir = mkdtempSync(join(tmpdir(), "huzhu-web-"));
   let stopRelayer: (() => Promise<void>) | undefined;
   try {

@@ -84,7 +84,7 @@ export const claimRoutes: FastifyPluginAsyncTypebox = async (app) => {
     "/claims/:id",
     { schema: { summary: "A claim's status", params: ClaimParams, response: { 200: ClaimReply, ...errors } } },
     async (request) => {
-      const claim = claims.store.get(request.params.id);
+      const claim = await claims.store.get(request.params.id);
       if (!claim) throw new RelayerError(RelayerErrorCode.ClaimNotFound, `no claim ${request.params.id} on this relayer`);
       return claimReply(claim, await submitter.confirmations(claim));
     },

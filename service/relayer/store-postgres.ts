@@ -1,0 +1,265 @@
+/**
+ * The shared store: a PostgreSQL database that several relayer instances use at once. Every
+ * instance accepts claims (the nullifier's unique key makes a claim sent to two instances one
+ * claim) and answers status for all of them; one instance at a time is the writer, the one that
+ * gives out nonces and sends transactions.
+ *
+ * The writer is whoever holds a session-level advisory lock, on a database session of its own that
+ * it also uses for every write it makes as the writer. If the writer's process dies or its session
+ * drops, PostgreSQL releases the lock and another instance takes over at its next pass, resuming
+ * every unfinished claim from the table, exactly as a restarted single relayer does. A writer that
+ * lost its session cannot record (and so never broadcasts) another transaction, because recording
+ * goes through the lost session and fails.
+ *
+ * One database serves one relayer wallet on one pool and chain: the first instance records them,
+ * and an instance configured for another wallet, pool or chain refuses to start.
+ */
+import pg from "pg";
+import type { Logger } from "pino";
+import {
+  CLAIM_COLUMNS,
+  type ClaimStatus,
+  type ClaimStore,
+  fromRow,
+  type NewClaim,
+  type Row,
+  type SentTransaction,
+  type StoredClaim,
+} from "./store.ts";
+
+/** Advisory lock keys (any two fixed numbers; the database belongs to one relayer wallet). */
+const SCHEMA_LOCK = 0x6875_7a68_7530n; // taken while creating the tables
+export const WRITER_LOCK = 0x6875_7a68_7531n; // held by the writer for as long as its session lives
+
+/** Which relayer a database belongs to. */
+export interface RelayerIdentity {
+  chainId: number;
+  pool: string;
+  relayer: string;
+}
+
+/** `postgres://user:***@host:port/db`: the URL without its password, for logs. */
+export function redactDatabaseUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = "***";
+    return parsed.toString();
+  } catch {
+    return "(unparsable database URL)";
+  }
+}
+
+export class PostgresClaimStore implements ClaimStore {
+  readonly location: string;
+  readonly #url: string;
+  readonly #pool: pg.Pool;
+  readonly #log: Logger | undefined;
+  /** The writer's session, holding WRITER_LOCK; undefined while another instance is the writer. */
+  #writer: pg.Client | undefined;
+  #closed = false;
+
+  private constructor(url: string, log: Logger | undefined) {
+    this.#url = url;
+    this.location = redactDatabaseUrl(url);
+    this.#log = log;
+    this.#pool = new pg.Pool({ connectionString: url, max: 8 });
+    // An idle pooled session that breaks is dropped by the pool; the next query opens another.
+    this.#pool.on("error", (error) => this.#log?.warn({ err: error.message }, "a pooled database session failed"));
+  }
+
+  /** Connects, creates the tables if needed and checks the database belongs to `identity`. */
+  static async open(url: string, identity: RelayerIdentity, log?: Logger): Promise<PostgresClaimStore> {
+    const store = new PostgresClaimStore(url, log);
+    try {
+      await store.#migrate(identity);
+    } catch (error) {
+      await store.#pool.end();
+      throw error;
+    }
+    return store;
+  }
+
+  async #migrate(identity: RelayerIdentity): Promise<void> {
+    const client = await this.#pool.connect().catch((error: Error) => {
+      throw new Error(`cannot connect to the relayer database ${this.location}: ${error.message}; check HUZHU_RELAYER_DATABASE_URL`);
+    });
+    try {
+      await client.query("BEGIN");
+      await client.query("SELECT pg_advisory_xact_lock($1)", [SCHEMA_LOCK.toString()]);
+      await client.query(`CREATE TABLE IF NOT EXISTS claims (${CLAIM_COLUMNS})`);
+      await client.query("CREATE INDEX IF NOT EXISTS claims_status ON claims (status, created_at)");
+      await client.query(
+        `CREATE TABLE IF NOT EXISTS relayer_identity (
+           only_row BOOLEAN PRIMARY KEY DEFAULT TRUE CHECK (only_row),
+           chain_id BIGINT NOT NULL, pool TEXT NOT NULL, relayer TEXT NOT NULL)`,
+      );
+      await client.query("INSERT INTO relayer_identity (chain_id, pool, relayer) VALUES ($1, $2, $3) ON CONFLICT (only_row) DO NOTHING", [
+        identity.chainId,
+        identity.pool.toLowerCase(),
+        identity.relayer.toLowerCase(),
+      ]);
+      const { rows } = await client.query<{ chain_id: string; pool: string; relayer: string }>("SELECT * FROM relayer_identity");
+      await client.query("COMMIT");
+      const owner = rows[0];
+      if (
+        owner &&
+        (Number(owner.chain_id) !== identity.chainId ||
+          owner.pool !== identity.pool.toLowerCase() ||
+          owner.relayer !== identity.relayer.toLowerCase())
+      ) {
+        throw new Error(
+          `the relayer database ${this.location} belongs to relayer ${owner.relayer} on pool ${owner.pool} (chain ${owner.chain_id}), ` +
+            `not to relayer ${identity.relayer.toLowerCase()} on pool ${identity.pool.toLowerCase()} (chain ${identity.chainId}); ` +
+            "instances sharing a database must share the relayer key and pool: give this one a database of its own",
+        );
+      }
+    } catch (error) {
+      await client.query("ROLLBACK").catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  async insert(claim: NewClaim): Promise<{ claim: StoredClaim; created: boolean }> {
+    const now = Date.now();
+    const result = await this.#pool.query(
+      `INSERT INTO claims (id, nullifier, plan_id, amount, fee, recipient, status, payload, created_at, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, 'queued', $7, $8, $8) ON CONFLICT (nullifier) DO NOTHING`,
+      [claim.id, claim.nullifier, claim.planId, claim.amount, claim.fee, claim.recipient, claim.payload, now],
+    );
+    const stored = await this.byNullifier(claim.nullifier);
+    if (!stored) throw new Error("claim vanished after insert");
+    return { claim: stored, created: result.rowCount === 1 };
+  }
+
+  async get(id: string): Promise<StoredClaim | undefined> {
+    const { rows } = await this.#pool.query<Row>("SELECT * FROM claims WHERE id = $1", [id]);
+    return rows[0] && fromRow(rows[0]);
+  }
+
+  async byNullifier(nullifier: string): Promise<StoredClaim | undefined> {
+    const { rows } = await this.#pool.query<Row>("SELECT * FROM claims WHERE nullifier = $1", [nullifier]);
+    return rows[0] && fromRow(rows[0]);
+  }
+
+  async countByStatus(): Promise<Record<ClaimStatus, number>> {
+    const counts: Record<ClaimStatus, number> = { queued: 0, submitted: 0, confirmed: 0, failed: 0 };
+    const { rows } = await this.#pool.query<{ status: ClaimStatus; n: string }>("SELECT status, COUNT(*) AS n FROM claims GROUP BY status");
+    for (const row of rows) counts[row.status] = Number(row.n);
+    return counts;
+  }
+
+  async writer(): Promise<boolean> {
+    if (this.#closed) return false;
+    if (this.#writer) {
+      try {
+        await this.#writer.query("SELECT 1");
+        return true;
+      } catch (error) {
+        this.#log?.warn({ err: (error as Error).message }, "lost the writer's database session: another instance may take over");
+        this.#dropWriter();
+      }
+    }
+    const client = new pg.Client({ connectionString: this.#url });
+    client.on("error", (error) => {
+      if (this.#writer === client) {
+        this.#log?.warn({ err: error.message }, "the writer's database session failed");
+        this.#dropWriter();
+      }
+    });
+    try {
+      await client.connect();
+      const { rows } = await client.query<{ held: boolean }>("SELECT pg_try_advisory_lock($1) AS held", [WRITER_LOCK.toString()]);
+      if (rows[0]?.held && !this.#closed) {
+        this.#writer = client;
+        return true;
+      }
+    } catch (error) {
+      this.#log?.warn({ err: (error as Error).message }, "could not ask the database for the writer's lock");
+    }
+    await client.end().catch(() => undefined);
+    return false;
+  }
+
+  #dropWriter(): void {
+    const client = this.#writer;
+    this.#writer = undefined;
+    client?.end().catch(() => undefined);
+  }
+
+  /** The writer's session; refuses when this instance is not (or no longer) the writer. */
+  #session(): pg.Client {
+    if (!this.#writer) throw new Error("this relayer instance is not the writer: only the holder of the writer's lock sends claims");
+    return this.#writer;
+  }
+
+  async unfinished(status: "queued" | "submitted"): Promise<StoredClaim[]> {
+    const { rows } = await this.#session().query<Row>("SELECT * FROM claims WHERE status = $1 ORDER BY created_at, id", [status]);
+    return rows.map(fromRow);
+  }
+
+  async maxNonce(): Promise<number> {
+    const { rows } = await this.#session().query<{ n: number | null }>("SELECT MAX(nonce) AS n FROM claims");
+    return rows[0]?.n ?? -1;
+  }
+
+  async recordTransaction(id: string, nonce: number, tx: SentTransaction): Promise<void> {
+    // One statement appends to the list, so there is no read-modify-write to interleave.
+    const result = await this.#session().query(
+      `UPDATE claims SET status = 'submitted', nonce = $2, tx_hash = $3, updated_at = $4,
+         transactions = ((transactions::jsonb) || jsonb_build_array($5::jsonb))::text
+       WHERE id = $1`,
+      [id, nonce, tx.hash, Date.now(), JSON.stringify(tx)],
+    );
+    if (result.rowCount !== 1) throw new Error(`unknown claim ${id}`);
+  }
+
+  async markIncluded(id: string, txHash: string, blockNumber: bigint): Promise<void> {
+    await this.#session().query("UPDATE claims SET tx_hash = $2, block_number = $3, updated_at = $4 WHERE id = $1", [
+      id,
+      txHash,
+      blockNumber.toString(),
+      Date.now(),
+    ]);
+  }
+
+  async markUnincluded(id: string): Promise<void> {
+    await this.#session().query("UPDATE claims SET block_number = NULL, updated_at = $2 WHERE id = $1", [id, Date.now()]);
+  }
+
+  async requeue(id: string): Promise<void> {
+    await this.#session().query("UPDATE claims SET status = 'queued', nonce = NULL, block_number = NULL, updated_at = $2 WHERE id = $1", [
+      id,
+      Date.now(),
+    ]);
+  }
+
+  async markConfirmed(id: string, txHash: string, blockNumber: bigint): Promise<void> {
+    await this.#session().query("UPDATE claims SET status = 'confirmed', tx_hash = $2, block_number = $3, updated_at = $4 WHERE id = $1", [
+      id,
+      txHash,
+      blockNumber.toString(),
+      Date.now(),
+    ]);
+  }
+
+  async markFailed(id: string, code: string, reason: string): Promise<void> {
+    await this.#session().query("UPDATE claims SET status = 'failed', code = $2, reason = $3, updated_at = $4 WHERE id = $1", [
+      id,
+      code,
+      reason,
+      Date.now(),
+    ]);
+  }
+
+  /** Ends both the pool and the writer's session (which releases the writer's lock at once). */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    const writer = this.#writer;
+    this.#writer = undefined;
+    await writer?.end().catch(() => undefined);
+    await this.#pool.end();
+  }
+}
