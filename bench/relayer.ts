@@ -110,12 +110,12 @@ export async function benchRelayer(log: Logger): Promise<RelayerBenchResult> {
     const relayerAddress = devAccount(1).address;
 
     let made = 0;
-    const makeClaims = async (count: number) => {
+    const makeClaims = async (count: number, quoteUrl = relayer.url) => {
       const bodies = [];
       for (let i = 0; i < count; i++) {
         const member = members[made % members.length] as Identity;
         made += 1;
-        const quoteReply = await fetch(`${relayer.url}/v1/quote`, {
+        const quoteReply = await fetch(`${quoteUrl}/v1/quote`, {
           method: "POST",
           headers: { "content-type": "application/json" },
           body: JSON.stringify({ planId: "1", amount: "1000000" }),
@@ -289,7 +289,7 @@ export async function benchRelayer(log: Logger): Promise<RelayerBenchResult> {
     postgres = await startPostgres();
     const shared = { HUZHU_RELAYER_DATABASE_URL: postgres.url };
     const pair = [await launch(shared), await launch(shared)];
-    const sharedBatch = await makeClaims(ACCEPT);
+    const sharedBatch = await makeClaims(ACCEPT, pair[0]?.url);
     const sharedRun = await acceptRun(
       sharedBatch,
       pair.map((p) => p.url),

@@ -123,14 +123,16 @@ export class PostgresClaimStore implements ClaimStore {
 
   async insert(claim: NewClaim): Promise<{ claim: StoredClaim; created: boolean }> {
     const now = Date.now();
-    const result = await this.#pool.query(
+    // One round trip for a new claim; a second only to read the claim that holds the nullifier.
+    const inserted = await this.#pool.query<Row>(
       `INSERT INTO claims (id, nullifier, plan_id, amount, fee, recipient, status, payload, created_at, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, 'queued', $7, $8, $8) ON CONFLICT (nullifier) DO NOTHING`,
+       VALUES ($1, $2, $3, $4, $5, $6, 'queued', $7, $8, $8) ON CONFLICT (nullifier) DO NOTHING RETURNING *`,
       [claim.id, claim.nullifier, claim.planId, claim.amount, claim.fee, claim.recipient, claim.payload, now],
     );
+    if (inserted.rows[0]) return { claim: fromRow(inserted.rows[0]), created: true };
     const stored = await this.byNullifier(claim.nullifier);
     if (!stored) throw new Error("claim vanished after insert");
-    return { claim: stored, created: result.rowCount === 1 };
+    return { claim: stored, created: false };
   }
 
   async get(id: string): Promise<StoredClaim | undefined> {
