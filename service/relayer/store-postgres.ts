@@ -16,6 +16,7 @@
  */
 import pg from "pg";
 import type { Logger } from "pino";
+import { RelayerError, RelayerErrorCode } from "./errors.ts";
 import {
   CLAIM_COLUMNS,
   type ClaimStatus,
@@ -30,6 +31,21 @@ import {
 /** Advisory lock keys (any two fixed numbers; the database belongs to one relayer wallet). */
 const SCHEMA_LOCK = 0x6875_7a68_7530n; // taken while creating the tables
 export const WRITER_LOCK = 0x6875_7a68_7531n; // held by the writer for as long as its session lives
+
+/** A new session gives up after this long (a database behind a dead route must not hang a request). */
+const CONNECT_TIMEOUT_MS = 5_000;
+
+/**
+ * Whether a failed query means the database cannot be reached (no connection, a dropped one, the
+ * server shutting down), as opposed to an error of the query itself. PostgreSQL reports its own
+ * errors with a five-character SQLSTATE; class 08 is "connection exception", 57P0x "operator
+ * intervention" (shutdown, crash).
+ */
+export function isUnreachable(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === "string" && /^[0-9A-Z]{5}$/.test(code)) return code.startsWith("08") || code.startsWith("57P0");
+  return true;
+}
 
 /** Which relayer a database belongs to. */
 export interface RelayerIdentity {
@@ -62,7 +78,7 @@ export class PostgresClaimStore implements ClaimStore {
     this.#url = url;
     this.location = redactDatabaseUrl(url);
     this.#log = log;
-    this.#pool = new pg.Pool({ connectionString: url, max: 8 });
+    this.#pool = new pg.Pool({ connectionString: url, max: 8, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
     // An idle pooled session that breaks is dropped by the pool; the next query opens another.
     this.#pool.on("error", (error) => this.#log?.warn({ err: error.message }, "a pooled database session failed"));
   }
@@ -121,10 +137,35 @@ export class PostgresClaimStore implements ClaimStore {
     }
   }
 
+  /**
+   * A query on the shared pool. A database that cannot be reached becomes a 503 `NOT_READY` with
+   * what to do, rather than an internal error: nothing was stored, and the client may try again.
+   */
+  async #query<R extends pg.QueryResultRow>(text: string, values: unknown[] = []): Promise<pg.QueryResult<R>> {
+    try {
+      return await this.#pool.query<R>(text, values);
+    } catch (error) {
+      if (!isUnreachable(error)) throw error;
+      this.#log?.warn({ err: (error as Error).message }, "the relayer database is unreachable");
+      throw new RelayerError(
+        RelayerErrorCode.NotReady,
+        "the relayer's claim store is unreachable, so nothing was stored; try again in a moment",
+      );
+    }
+  }
+
+  async ping(): Promise<void> {
+    try {
+      await this.#pool.query("SELECT 1");
+    } catch (error) {
+      throw new Error(`the claim store ${this.location} is unreachable: ${(error as Error).message}`);
+    }
+  }
+
   async insert(claim: NewClaim): Promise<{ claim: StoredClaim; created: boolean }> {
     const now = Date.now();
     // One round trip for a new claim; a second only to read the claim that holds the nullifier.
-    const inserted = await this.#pool.query<Row>(
+    const inserted = await this.#query<Row>(
       `INSERT INTO claims (id, nullifier, plan_id, amount, fee, recipient, status, payload, created_at, updated_at)
        VALUES ($1, $2, $3, $4, $5, $6, 'queued', $7, $8, $8) ON CONFLICT (nullifier) DO NOTHING RETURNING *`,
       [claim.id, claim.nullifier, claim.planId, claim.amount, claim.fee, claim.recipient, claim.payload, now],
@@ -136,18 +177,18 @@ export class PostgresClaimStore implements ClaimStore {
   }
 
   async get(id: string): Promise<StoredClaim | undefined> {
-    const { rows } = await this.#pool.query<Row>("SELECT * FROM claims WHERE id = $1", [id]);
+    const { rows } = await this.#query<Row>("SELECT * FROM claims WHERE id = $1", [id]);
     return rows[0] && fromRow(rows[0]);
   }
 
   async byNullifier(nullifier: string): Promise<StoredClaim | undefined> {
-    const { rows } = await this.#pool.query<Row>("SELECT * FROM claims WHERE nullifier = $1", [nullifier]);
+    const { rows } = await this.#query<Row>("SELECT * FROM claims WHERE nullifier = $1", [nullifier]);
     return rows[0] && fromRow(rows[0]);
   }
 
   async countByStatus(): Promise<Record<ClaimStatus, number>> {
     const counts: Record<ClaimStatus, number> = { queued: 0, submitted: 0, confirmed: 0, failed: 0 };
-    const { rows } = await this.#pool.query<{ status: ClaimStatus; n: string }>("SELECT status, COUNT(*) AS n FROM claims GROUP BY status");
+    const { rows } = await this.#query<{ status: ClaimStatus; n: string }>("SELECT status, COUNT(*) AS n FROM claims GROUP BY status");
     for (const row of rows) counts[row.status] = Number(row.n);
     return counts;
   }
@@ -163,7 +204,7 @@ export class PostgresClaimStore implements ClaimStore {
         this.#dropWriter();
       }
     }
-    const client = new pg.Client({ connectionString: this.#url });
+    const client = new pg.Client({ connectionString: this.#url, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
     client.on("error", (error) => {
       if (this.#writer === client) {
         this.#log?.warn({ err: error.message }, "the writer's database session failed");

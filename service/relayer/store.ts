@@ -103,6 +103,8 @@ export interface ClaimStore {
   get(id: string): Promise<StoredClaim | undefined>;
   byNullifier(nullifier: string): Promise<StoredClaim | undefined>;
   countByStatus(): Promise<Record<ClaimStatus, number>>;
+  /** Resolves if the store answers (for `/ready`); rejects with the reason otherwise. */
+  ping(): Promise<void>;
   /**
    * Whether this instance is the writer: the only one that may call the methods below, which give
    * out nonces and record transactions. Asked before every submitter pass; the answer can change
@@ -209,6 +211,10 @@ export class SqliteClaimStore implements ClaimStore {
   #byNullifier(nullifier: string): StoredClaim | undefined {
     const row = this.#db.prepare("SELECT * FROM claims WHERE nullifier = ?").get(nullifier) as Row | undefined;
     return row && fromRow(row);
+  }
+
+  async ping(): Promise<void> {
+    if (!this.#db.isOpen) throw new Error(`the relayer store ${this.location} is closed`);
   }
 
   /** The file's exclusive lock makes this process the only writer. */

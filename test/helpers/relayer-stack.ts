@@ -160,8 +160,8 @@ export async function waitForStatus(relayerUrl: string, id: string, statuses: st
   throw new Error(`claim ${id} did not reach ${statuses.join("/")} within ${timeoutMs} ms (last: ${JSON.stringify(last)})`);
 }
 
-/** A TCP proxy in front of the chain node, to cut and restore the relayer's connection. */
-export class ChainProxy {
+/** A TCP proxy in front of the chain node or the database, to cut and restore the relayer's connection to it. */
+export class TcpProxy {
   readonly port: number;
   readonly #target: number;
   #server: Server | undefined;

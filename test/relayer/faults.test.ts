@@ -12,7 +12,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort, type RelayerProcess, rpc, spawnRelayer } from "../../scripts/lib/stack.ts";
 import { huzhuPoolAbi, releaseProver } from "../../service/sdk/index.ts";
 import {
-  ChainProxy,
   devAccount,
   getQuote,
   makeClaim,
@@ -22,6 +21,7 @@ import {
   relayerEnv,
   type Stack,
   startStack,
+  TcpProxy,
   tokenBalance,
   waitForStatus,
 } from "../helpers/relayer-stack.ts";
@@ -104,7 +104,7 @@ describe("relayer faults", () => {
   });
 
   it("reports not ready while the chain is unreachable and completes the queued claim when it returns", async () => {
-    const proxy = new ChainProxy(await freePort(), stack.chain.port);
+    const proxy = new TcpProxy(await freePort(), stack.chain.port);
     await proxy.start();
     const node = await relayer(envFor(proxy.url));
     try {

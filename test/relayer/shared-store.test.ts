@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startPostgres, type TestPostgres } from "../../scripts/lib/postgres.ts";
 import { type RelayerProcess, rpc, spawnRelayer } from "../../scripts/lib/stack.ts";
+import { redactDatabaseUrl } from "../../service/relayer/store-postgres.ts";
 import { releaseProver } from "../../service/sdk/index.ts";
 import { freePort } from "../helpers/local-chain.ts";
 import {
@@ -18,6 +19,7 @@ import {
   relayerEnv,
   type Stack,
   startStack,
+  TcpProxy,
   tokenBalance,
   waitForStatus,
 } from "../helpers/relayer-stack.ts";
@@ -132,6 +134,45 @@ describe("relayer instances sharing a PostgreSQL store", () => {
     } finally {
       await rpc(stack.chain.rpcUrl, "evm_setAutomine", [true]);
       await other.stop();
+    }
+  });
+
+  it("answers 503 NOT_READY while the database is unreachable, stores nothing, and accepts the claim once it is back", async () => {
+    const url = new URL(await postgres.database("shared_outage"));
+    const proxy = new TcpProxy(await freePort(), Number(url.port));
+    await proxy.start();
+    const proxied = new URL(url);
+    proxied.port = String(proxy.port);
+    const node = await instance(proxied.toString());
+    try {
+      expect((await fetch(`${node.url}/ready`)).status).toBe(200);
+      const claim = await makeClaim(stack, stack.members[0] as never, await getQuote(node.url, 200_000n), recipient(0xc4));
+
+      await proxy.stop();
+      const ready = await fetch(`${node.url}/ready`);
+      expect(ready.status).toBe(503);
+      const readyBody = (await ready.json()) as { code: string; message: string };
+      expect(readyBody.code).toBe("NOT_READY");
+      expect(readyBody.message).toBe(
+        `the claim store ${redactDatabaseUrl(proxied.toString())} is unreachable: connect ECONNREFUSED 127.0.0.1:${proxy.port}`,
+      );
+      const refused = await postClaim(node.url, claim.body);
+      expect(refused.status).toBe(503);
+      expect(refused.body).toMatchObject({
+        code: "NOT_READY",
+        message: "the relayer's claim store is unreachable, so nothing was stored; try again in a moment",
+      });
+
+      await proxy.start();
+      expect((await fetch(`${node.url}/ready`)).status).toBe(200);
+      const accepted = await postClaim(node.url, claim.body);
+      expect(accepted.status).toBe(202);
+      const done = await waitForStatus(node.url, accepted.body.id as string, ["confirmed", "failed"]);
+      expect(done.status).toBe("confirmed");
+      expect(await paidEvents(stack, claim.body.request.nullifier)).toHaveLength(1);
+    } finally {
+      await node.stop();
+      await proxy.stop();
     }
   });
 

@@ -11,7 +11,13 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startPostgres, type TestPostgres } from "../../scripts/lib/postgres.ts";
 import { type ClaimStore, type NewClaim, type SentTransaction, SqliteClaimStore } from "../../service/relayer/store.ts";
-import { PostgresClaimStore, type RelayerIdentity, redactDatabaseUrl, WRITER_LOCK } from "../../service/relayer/store-postgres.ts";
+import {
+  isUnreachable,
+  PostgresClaimStore,
+  type RelayerIdentity,
+  redactDatabaseUrl,
+  WRITER_LOCK,
+} from "../../service/relayer/store-postgres.ts";
 
 const IDENTITY: RelayerIdentity = {
   chainId: 31337,
@@ -172,6 +178,15 @@ describe("shared PostgreSQL store", () => {
       await a.close();
       await b.close();
     }
+  });
+
+  it("tells a database it cannot reach from an error of the query itself", () => {
+    expect(isUnreachable(Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:5432"), { code: "ECONNREFUSED" }))).toBe(true);
+    expect(isUnreachable(new Error("Connection terminated unexpectedly"))).toBe(true);
+    expect(isUnreachable(Object.assign(new Error("connection failure"), { code: "08006" }))).toBe(true);
+    expect(isUnreachable(Object.assign(new Error("terminating connection due to administrator command"), { code: "57P01" }))).toBe(true);
+    expect(isUnreachable(Object.assign(new Error("duplicate key value violates unique constraint"), { code: "23505" }))).toBe(false);
+    expect(isUnreachable(Object.assign(new Error('relation "claims" does not exist'), { code: "42P01" }))).toBe(false);
   });
 
   it("refuses a database that belongs to another relayer wallet or pool, naming both", async () => {

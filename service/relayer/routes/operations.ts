@@ -1,4 +1,4 @@
-/** Liveness, readiness and metrics: what an operator's monitoring polls. */
+/** Liveness, readiness (claim store reachable, chain reachable, wallet funded) and metrics: what an operator's monitoring polls. */
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "typebox";
 import { errorBody } from "../app.ts";
@@ -10,7 +10,12 @@ export const operationsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }));
 
   app.get("/ready", { schema: { hide: true } }, async (_request, reply) => {
-    const { gateway, minBalanceWei } = app.relayer.deps;
+    const { gateway, minBalanceWei, store } = app.relayer.deps;
+    const unreachable = await store.ping().then(
+      () => undefined,
+      (error: Error) => error.message,
+    );
+    if (unreachable) return reply.code(503).send(errorBody(new RelayerError(RelayerErrorCode.NotReady, unreachable)));
     const state = await gateway.ready(minBalanceWei);
     if (state.balance !== undefined) app.relayer.metrics.balanceWei.set(Number(state.balance));
     if (!state.ready) return reply.code(503).send(errorBody(new RelayerError(RelayerErrorCode.NotReady, state.reason ?? "not ready")));
