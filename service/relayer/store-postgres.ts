@@ -5,7 +5,8 @@
  * gives out nonces and sends transactions.
  *
  * The writer is whoever holds a session-level advisory lock, on a database session of its own that
- * it also uses for every write it makes as the writer. If the writer's process dies or its session
+ * it also uses for every write it makes as the writer; the other instances keep such a session open
+ * and ask for the lock on it before each of their passes. If the writer's process dies or its session
  * drops, PostgreSQL releases the lock and another instance takes over at its next pass, resuming
  * every unfinished claim from the table, exactly as a restarted single relayer does. A writer that
  * lost its session cannot record (and so never broadcasts) another transaction, because recording
@@ -70,8 +71,14 @@ export class PostgresClaimStore implements ClaimStore {
   readonly #url: string;
   readonly #pool: pg.Pool;
   readonly #log: Logger | undefined;
-  /** The writer's session, holding WRITER_LOCK; undefined while another instance is the writer. */
-  #writer: pg.Client | undefined;
+  /**
+   * This instance's own session for the writer's lock, kept open between passes: it asks for the
+   * lock while another instance holds it, and once it holds it, every write as the writer goes
+   * through it.
+   */
+  #session: pg.Client | undefined;
+  /** Whether `#session` holds WRITER_LOCK. */
+  #holdsLock = false;
   #closed = false;
 
   private constructor(url: string, log: Logger | undefined) {
@@ -193,63 +200,74 @@ export class PostgresClaimStore implements ClaimStore {
     return counts;
   }
 
+  /**
+   * One round trip on the instance's own session: the writer checks its session is still there
+   * (and with it the lock), the others ask for the lock. A session that fails is dropped, losing
+   * the lock if it held it, and a new one is opened at the next call.
+   */
   async writer(): Promise<boolean> {
     if (this.#closed) return false;
-    if (this.#writer) {
-      try {
-        await this.#writer.query("SELECT 1");
-        return true;
-      } catch (error) {
-        this.#log?.warn({ err: (error as Error).message }, "lost the writer's database session: another instance may take over");
-        this.#dropWriter();
+    try {
+      const session = this.#session ?? (await this.#openSession());
+      if (this.#holdsLock) {
+        await session.query("SELECT 1");
+      } else {
+        const { rows } = await session.query<{ held: boolean }>("SELECT pg_try_advisory_lock($1) AS held", [WRITER_LOCK.toString()]);
+        this.#holdsLock = rows[0]?.held === true;
       }
+      return this.#holdsLock;
+    } catch (error) {
+      this.#log?.warn({ err: (error as Error).message, wasWriter: this.#holdsLock }, "the writer's lock session failed");
+      this.#dropSession();
+      return false;
     }
+  }
+
+  async #openSession(): Promise<pg.Client> {
     const client = new pg.Client({ connectionString: this.#url, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
     client.on("error", (error) => {
-      if (this.#writer === client) {
-        this.#log?.warn({ err: error.message }, "the writer's database session failed");
-        this.#dropWriter();
-      }
+      if (this.#session !== client) return;
+      this.#log?.warn({ err: error.message, wasWriter: this.#holdsLock }, "the writer's lock session failed");
+      this.#dropSession();
     });
     try {
       await client.connect();
-      const { rows } = await client.query<{ held: boolean }>("SELECT pg_try_advisory_lock($1) AS held", [WRITER_LOCK.toString()]);
-      if (rows[0]?.held && !this.#closed) {
-        this.#writer = client;
-        return true;
-      }
     } catch (error) {
-      this.#log?.warn({ err: (error as Error).message }, "could not ask the database for the writer's lock");
+      await client.end().catch(() => undefined);
+      throw error;
     }
-    await client.end().catch(() => undefined);
-    return false;
+    this.#session = client;
+    return client;
   }
 
-  #dropWriter(): void {
-    const client = this.#writer;
-    this.#writer = undefined;
+  #dropSession(): void {
+    const client = this.#session;
+    this.#session = undefined;
+    this.#holdsLock = false;
     client?.end().catch(() => undefined);
   }
 
-  /** The writer's session; refuses when this instance is not (or no longer) the writer. */
-  #session(): pg.Client {
-    if (!this.#writer) throw new Error("this relayer instance is not the writer: only the holder of the writer's lock sends claims");
-    return this.#writer;
+  /** The session holding the writer's lock; refuses when this instance is not (or no longer) the writer. */
+  #writerSession(): pg.Client {
+    if (!this.#session || !this.#holdsLock) {
+      throw new Error("this relayer instance is not the writer: only the holder of the writer's lock sends claims");
+    }
+    return this.#session;
   }
 
   async unfinished(status: "queued" | "submitted"): Promise<StoredClaim[]> {
-    const { rows } = await this.#session().query<Row>("SELECT * FROM claims WHERE status = $1 ORDER BY created_at, id", [status]);
+    const { rows } = await this.#writerSession().query<Row>("SELECT * FROM claims WHERE status = $1 ORDER BY created_at, id", [status]);
     return rows.map(fromRow);
   }
 
   async maxNonce(): Promise<number> {
-    const { rows } = await this.#session().query<{ n: number | null }>("SELECT MAX(nonce) AS n FROM claims");
+    const { rows } = await this.#writerSession().query<{ n: number | null }>("SELECT MAX(nonce) AS n FROM claims");
     return rows[0]?.n ?? -1;
   }
 
   async recordTransaction(id: string, nonce: number, tx: SentTransaction): Promise<void> {
     // One statement appends to the list, so there is no read-modify-write to interleave.
-    const result = await this.#session().query(
+    const result = await this.#writerSession().query(
       `UPDATE claims SET status = 'submitted', nonce = $2, tx_hash = $3, updated_at = $4,
          transactions = ((transactions::jsonb) || jsonb_build_array($5::jsonb))::text
        WHERE id = $1`,
@@ -259,7 +277,7 @@ export class PostgresClaimStore implements ClaimStore {
   }
 
   async markIncluded(id: string, txHash: string, blockNumber: bigint): Promise<void> {
-    await this.#session().query("UPDATE claims SET tx_hash = $2, block_number = $3, updated_at = $4 WHERE id = $1", [
+    await this.#writerSession().query("UPDATE claims SET tx_hash = $2, block_number = $3, updated_at = $4 WHERE id = $1", [
       id,
       txHash,
       blockNumber.toString(),
@@ -268,27 +286,25 @@ export class PostgresClaimStore implements ClaimStore {
   }
 
   async markUnincluded(id: string): Promise<void> {
-    await this.#session().query("UPDATE claims SET block_number = NULL, updated_at = $2 WHERE id = $1", [id, Date.now()]);
+    await this.#writerSession().query("UPDATE claims SET block_number = NULL, updated_at = $2 WHERE id = $1", [id, Date.now()]);
   }
 
   async requeue(id: string): Promise<void> {
-    await this.#session().query("UPDATE claims SET status = 'queued', nonce = NULL, block_number = NULL, updated_at = $2 WHERE id = $1", [
-      id,
-      Date.now(),
-    ]);
+    await this.#writerSession().query(
+      "UPDATE claims SET status = 'queued', nonce = NULL, block_number = NULL, updated_at = $2 WHERE id = $1",
+      [id, Date.now()],
+    );
   }
 
   async markConfirmed(id: string, txHash: string, blockNumber: bigint): Promise<void> {
-    await this.#session().query("UPDATE claims SET status = 'confirmed', tx_hash = $2, block_number = $3, updated_at = $4 WHERE id = $1", [
-      id,
-      txHash,
-      blockNumber.toString(),
-      Date.now(),
-    ]);
+    await this.#writerSession().query(
+      "UPDATE claims SET status = 'confirmed', tx_hash = $2, block_number = $3, updated_at = $4 WHERE id = $1",
+      [id, txHash, blockNumber.toString(), Date.now()],
+    );
   }
 
   async markFailed(id: string, code: string, reason: string): Promise<void> {
-    await this.#session().query("UPDATE claims SET status = 'failed', code = $2, reason = $3, updated_at = $4 WHERE id = $1", [
+    await this.#writerSession().query("UPDATE claims SET status = 'failed', code = $2, reason = $3, updated_at = $4 WHERE id = $1", [
       id,
       code,
       reason,
@@ -296,13 +312,14 @@ export class PostgresClaimStore implements ClaimStore {
     ]);
   }
 
-  /** Ends both the pool and the writer's session (which releases the writer's lock at once). */
+  /** Ends both the pool and the lock session (which releases the writer's lock at once). */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    const writer = this.#writer;
-    this.#writer = undefined;
-    await writer?.end().catch(() => undefined);
+    const session = this.#session;
+    this.#session = undefined;
+    this.#holdsLock = false;
+    await session?.end().catch(() => undefined);
     await this.#pool.end();
   }
 }

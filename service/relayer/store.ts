@@ -94,7 +94,10 @@ export interface NewClaim {
   payload: string;
 }
 
-/** What the relayer needs of a store. Every method but `writer` is safe from any instance. */
+/**
+ * What the relayer needs of a store. The methods down to `writer` are safe from any instance; those
+ * after it only from the writer.
+ */
 export interface ClaimStore {
   /** Where the claims live, for the logs (a file, or a database without its password). */
   readonly location: string;
