@@ -38,6 +38,8 @@ export interface RelayerConfig {
   verificationKeyPath: string | undefined;
   /** Worker threads verifying proofs (default: one per core). */
   verifyThreads: number;
+  /** A proof check not answered in this time counts as a hung verifier process, which is replaced. */
+  verifyTimeoutMs: number;
   logLevel: string;
   /** Origins allowed to call the API from a browser (HUZHU_RELAYER_CORS_ORIGINS, comma-separated; default "*"). */
   corsOrigins: string[];
@@ -137,6 +139,7 @@ export function loadConfig(env: Env = process.env): RelayerConfig {
     requestTimeoutMs: int(env, "HUZHU_REQUEST_TIMEOUT_MS", 30_000, 100, 600_000),
     verificationKeyPath: env.HUZHU_VERIFICATION_KEY || undefined,
     verifyThreads: int(env, "HUZHU_VERIFY_THREADS", availableParallelism(), 1, 64),
+    verifyTimeoutMs: int(env, "HUZHU_VERIFY_TIMEOUT_MS", 5_000, 100, 120_000),
     logLevel: env.HUZHU_LOG_LEVEL || "info",
     corsOrigins: (env.HUZHU_RELAYER_CORS_ORIGINS || "*")
       .split(",")

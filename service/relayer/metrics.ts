@@ -54,6 +54,21 @@ export function createMetrics() {
       help: "1 while this instance is the one sending claim transactions, 0 while another instance is",
       registers: [registry],
     }),
+    verifiersAlive: new Gauge({
+      name: "huzhu_relayer_verifiers_alive",
+      help: "Verifier processes warm and answering (below huzhu_relayer_verifiers_configured while one is being replaced)",
+      registers: [registry],
+    }),
+    verifiersConfigured: new Gauge({
+      name: "huzhu_relayer_verifiers_configured",
+      help: "Verifier processes the relayer is configured to run",
+      registers: [registry],
+    }),
+    verifierRestarts: new Gauge({
+      name: "huzhu_relayer_verifier_restarts",
+      help: "Verifier processes replaced since start (after dying or hanging)",
+      registers: [registry],
+    }),
     balanceWei: new Gauge({
       name: "huzhu_relayer_balance_wei",
       help: "The relayer wallet's balance at the last readiness check",

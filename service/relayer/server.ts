@@ -34,7 +34,11 @@ export async function startRelayer(config: RelayerConfig, log = relayerLogger(co
         log.child({ component: "store" }),
       )
     : new SqliteClaimStore(config.dataDir);
-  const verifier = new ProofVerifier(config.verificationKeyPath, config.verifyThreads);
+  const verifier = new ProofVerifier(config.verificationKeyPath, {
+    threads: config.verifyThreads,
+    timeoutMs: config.verifyTimeoutMs,
+    log: log.child({ component: "verifier" }),
+  });
   try {
     await verifier.warm();
   } catch (error) {

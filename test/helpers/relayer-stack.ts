@@ -160,6 +160,26 @@ export async function waitForStatus(relayerUrl: string, id: string, statuses: st
   throw new Error(`claim ${id} did not reach ${statuses.join("/")} within ${timeoutMs} ms (last: ${JSON.stringify(last)})`);
 }
 
+/**
+ * Polls `probe` until it returns a value `done` accepts, and returns that value: tests wait for the
+ * state they need (a status, a block, a transaction in the mempool), never for a fixed time.
+ */
+export async function until<T>(probe: () => Promise<T>, done: (value: T) => boolean, what: string, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T | undefined;
+  let failure: unknown;
+  while (Date.now() < deadline) {
+    try {
+      last = await probe();
+      if (done(last)) return last;
+    } catch (error) {
+      failure = error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`${what} did not happen within ${timeoutMs} ms (last: ${JSON.stringify(last) ?? String(failure)})`);
+}
+
 /** A TCP proxy in front of the chain node or the database, to cut and restore the relayer's connection to it. */
 export class TcpProxy {
   readonly port: number;

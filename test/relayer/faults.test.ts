@@ -3,13 +3,14 @@
  * claim, the chain connection cut and restored, and another party paying the same claim first.
  * In each case the claim is paid exactly once.
  */
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Address, createWalletClient, http } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort, type RelayerProcess, rpc, spawnRelayer } from "../../scripts/lib/stack.ts";
+import { ProofVerifier } from "../../service/relayer/verifier.ts";
 import { huzhuPoolAbi, releaseProver } from "../../service/sdk/index.ts";
 import {
   devAccount,
@@ -23,6 +24,7 @@ import {
   startStack,
   TcpProxy,
   tokenBalance,
+  until,
   waitForStatus,
 } from "../helpers/relayer-stack.ts";
 
@@ -43,6 +45,39 @@ async function relayer(env: Record<string, string>): Promise<RelayerProcess> {
   const process = await spawnRelayer(env);
   running.push(process);
   return process;
+}
+
+/** The verifier processes (children running verify-worker.ts) of the relayer process `pid`. */
+function verifierPids(pid: number | undefined): number[] {
+  const found: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      if (ppid === pid && readFileSync(`/proc/${entry}/cmdline`, "utf8").includes("verify-worker")) found.push(Number(entry));
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return found;
+}
+
+/** Submits a claim, retrying only the documented retryable refusal; no request may take longer than 20 s. */
+async function submitUntilAnswered(url: string, body: unknown) {
+  return until(
+    async () => {
+      const response = await fetch(`${url}/v1/claims`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(20_000),
+      });
+      return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+    },
+    (reply) => !(reply.status === 503 && reply.body.code === "VERIFIER_UNAVAILABLE"),
+    "an answer other than VERIFIER_UNAVAILABLE",
+  );
 }
 
 const recipient = (n: number) => `0x${n.toString(16).padStart(40, "0")}` as Address;
@@ -177,12 +212,11 @@ describe("relayer faults", () => {
       const accepted = await postClaim(node.url, claim.body);
       const first = await waitForStatus(node.url, accepted.body.id as string, ["submitted"]);
       // Not mined: after a second the relayer replaces it with a higher fee.
-      const deadline = Date.now() + 20_000;
-      let replaced = first;
-      while (replaced.txHash === first.txHash && Date.now() < deadline) {
-        await new Promise((resolve) => setTimeout(resolve, 250));
-        replaced = await waitForStatus(node.url, accepted.body.id as string, ["submitted"]);
-      }
+      const replaced = await until(
+        () => waitForStatus(node.url, accepted.body.id as string, ["submitted"]),
+        (status) => status.txHash !== first.txHash,
+        "the relayer re-pricing its transaction",
+      );
       expect(replaced.txHash).not.toBe(first.txHash);
       // The replacement took the same nonce, so the node dropped the first version.
       const after = await stack.client.getTransaction({ hash: replaced.txHash as `0x${string}` });
@@ -213,27 +247,31 @@ describe("relayer faults", () => {
       await rpc(stack.chain.rpcUrl, "evm_setAutomine", [false]);
       const accepted = await postClaim(node.url, claim.body);
       const sent = await waitForStatus(node.url, accepted.body.id as string, ["submitted"]);
+      const id = accepted.body.id as string;
       const snapshot = await rpc(stack.chain.rpcUrl, "evm_snapshot");
       await rpc(stack.chain.rpcUrl, "evm_mine");
       // Included, one block deep: still "submitted", with its block.
-      const deadline = Date.now() + 20_000;
-      let included = await waitForStatus(node.url, accepted.body.id as string, ["submitted"]);
-      while (included.blockNumber === undefined && Date.now() < deadline) {
-        await new Promise((resolve) => setTimeout(resolve, 100));
-        included = await waitForStatus(node.url, accepted.body.id as string, ["submitted"]);
-      }
-      expect(included.blockNumber).toBeDefined();
+      const included = await until(
+        () => waitForStatus(node.url, id, ["submitted"]),
+        (status) => status.blockNumber !== undefined,
+        "the relayer seeing its transaction included",
+      );
       // The block disappears (a reorganisation): the claim is waiting for inclusion again.
       await rpc(stack.chain.rpcUrl, "evm_revert", [snapshot]);
-      let after = included;
-      while (after.blockNumber !== undefined && Date.now() < deadline) {
-        await new Promise((resolve) => setTimeout(resolve, 100));
-        after = await waitForStatus(node.url, accepted.body.id as string, ["submitted", "confirmed"]);
-      }
+      expect(BigInt(await stack.client.getBlockNumber())).toBeLessThan(BigInt(included.blockNumber as string));
+      const after = await until(
+        () => waitForStatus(node.url, id, ["submitted", "confirmed", "failed"]),
+        (status) => status.blockNumber === undefined,
+        "the relayer noticing the reorganisation",
+      );
       expect(after).toMatchObject({ status: "submitted", txHash: sent.txHash });
-      expect(after.blockNumber).toBeUndefined();
-      // Re-sent (the node lost it with the block), included again and then buried three deep.
-      await new Promise((resolve) => setTimeout(resolve, 6_000));
+      // The node lost the transaction with the block; the relayer broadcasts it again.
+      await until(
+        () => stack.client.getTransaction({ hash: sent.txHash as `0x${string}` }).then((tx) => tx.hash),
+        (hash) => hash === sent.txHash,
+        "the relayer re-broadcasting its transaction",
+      );
+      // Included again and then buried three deep.
       await rpc(stack.chain.rpcUrl, "evm_setAutomine", [true]);
       for (let i = 0; i < 3; i++) await rpc(stack.chain.rpcUrl, "evm_mine");
       const done = await waitForStatus(node.url, accepted.body.id as string, ["confirmed", "failed"]);
@@ -277,6 +315,85 @@ describe("relayer faults", () => {
     } finally {
       await rpc(stack.chain.rpcUrl, "evm_setAutomine", [true]);
       await node.stop();
+    }
+  });
+
+  it("answers and pays every claim exactly once when a verifier process is killed during a stream of claims", async () => {
+    const node = await relayer({ ...envFor(stack.chain.rpcUrl), HUZHU_VERIFY_THREADS: "2" });
+    try {
+      const quote = await getQuote(node.url, 20_000n);
+      const claims = [];
+      for (let i = 0; i < 6; i++) claims.push(await makeClaim(stack, stack.members[i % 3] as never, quote, recipient(0xc0 + i)));
+      const workers = verifierPids(node.child.pid);
+      expect(workers).toHaveLength(2);
+      // Three claims in flight, then one verifier process dies; three more while it is replaced.
+      const first = claims.slice(0, 3).map((claim) => submitUntilAnswered(node.url, claim.body));
+      process.kill(workers[0] as number, "SIGKILL");
+      const second = claims.slice(3).map((claim) => submitUntilAnswered(node.url, claim.body));
+      const replies = await Promise.all([...first, ...second]);
+      expect(replies.map((reply) => reply.status)).toEqual([202, 202, 202, 202, 202, 202]);
+      for (const [i, reply] of replies.entries()) {
+        const done = await waitForStatus(node.url, reply.body.id as string, ["confirmed", "failed"]);
+        expect(done.status).toBe("confirmed");
+        expect(await paidEvents(stack, (claims[i] as (typeof claims)[number]).body.request.nullifier)).toHaveLength(1);
+      }
+      // Capacity is back: a new process replaced the dead one, and the relayer never stopped.
+      const ready = await until(
+        () => fetch(`${node.url}/ready`).then((r) => r.json() as Promise<{ verifiers?: { alive: number; restarts: number } }>),
+        (body) => body.verifiers?.alive === 2,
+        "the verifier pool back at full capacity",
+      );
+      expect(ready.verifiers?.restarts).toBe(1);
+      expect(verifierPids(node.child.pid)).not.toContain(workers[0]);
+      expect(node.child.exitCode).toBe(null);
+      const metrics = await (await fetch(`${node.url}/metrics`)).text();
+      expect(metrics).toContain("huzhu_relayer_verifiers_alive 2");
+      expect(metrics).toContain("huzhu_relayer_verifier_restarts 1");
+      expect(node.output()).toMatch(/a verifier process (exited \(SIGKILL\)|lost its IPC channel); replacing it/);
+      expect(node.output()).not.toContain("ERR_IPC_CHANNEL_CLOSED");
+    } finally {
+      await node.stop();
+    }
+  });
+
+  it("re-runs a check held by a hung verifier process, refuses with VERIFIER_UNAVAILABLE when none is left, and heals", async () => {
+    const quote = await getQuote((await relayer(envFor(stack.chain.rpcUrl))).url, 10_000n);
+    const claim = await makeClaim(stack, stack.members[1] as never, quote, recipient(0xd1));
+    const verifier = new ProofVerifier(undefined, { threads: 2, timeoutMs: 1_000, restartDelayMs: 50 });
+    try {
+      await verifier.warm();
+      expect(verifier.capacity()).toEqual({ alive: 2, configured: 2, restarts: 0 });
+      const [stopped, other] = verifier.pids() as [number, number];
+      // A process that stops answering (SIGSTOP): its checks time out and run on the other one.
+      process.kill(stopped, "SIGSTOP");
+      const results = await Promise.all(Array.from({ length: 4 }, () => verifier.verify(claim.built.proof, claim.built.claimProof.claim)));
+      expect(results).toEqual([true, true, true, true]);
+      const healed = await until(
+        async () => verifier.capacity(),
+        (capacity) => capacity.alive === 2 && capacity.restarts === 1,
+        "the hung process replaced",
+      );
+      expect(healed).toEqual({ alive: 2, configured: 2, restarts: 1 });
+      expect(verifier.pids()).not.toContain(stopped);
+      expect(verifier.pids()).toContain(other);
+      // Every process gone at once: a check is refused at once with the retryable code, then the pool heals.
+      for (const pid of verifier.pids()) process.kill(pid, "SIGKILL");
+      await expect(verifier.verify(claim.built.proof, claim.built.claimProof.claim)).rejects.toMatchObject({
+        code: "VERIFIER_UNAVAILABLE",
+        statusCode: 503,
+        message:
+          "the relayer's proof verifier is restarting, so the claim was not checked and nothing was stored; send the same claim again in a few seconds",
+      });
+      await until(
+        async () => verifier.capacity().alive,
+        (alive) => alive === 2,
+        "both processes replaced",
+      );
+      expect(await verifier.verify(claim.built.proof, claim.built.claimProof.claim)).toBe(true);
+      const tampered = { ...claim.built.claimProof.claim, amount: claim.built.claimProof.claim.amount + 1n };
+      expect(await verifier.verify(claim.built.proof, tampered)).toBe(false);
+    } finally {
+      await verifier.close();
     }
   });
 
