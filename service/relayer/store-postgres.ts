@@ -13,24 +13,30 @@
  * goes through the lost session and fails.
  *
  * One database serves one relayer wallet on one pool and chain: the first instance records them,
- * and an instance configured for another wallet, pool or chain refuses to start.
+ * and an instance configured for another wallet, pool or chain refuses to start. The schema comes
+ * from the migrations in migrations.ts, applied by the first instance to boot under an advisory
+ * lock, so instances booting at once migrate once.
  */
 import pg from "pg";
 import type { Logger } from "pino";
 import { RelayerError, RelayerErrorCode } from "./errors.ts";
+import { MIGRATIONS, migrationStatements, pendingMigrations, SCHEMA_VERSION_TABLE, storeVersion } from "./migrations.ts";
 import {
-  CLAIM_COLUMNS,
   type ClaimStatus,
   type ClaimStore,
+  emptyCounts,
   fromRow,
   type NewClaim,
+  REPLACEABLE_STATUSES,
+  type Replacement,
   type Row,
   type SentTransaction,
   type StoredClaim,
+  type UnfinishedStatus,
 } from "./store.ts";
 
 /** Advisory lock keys (any two fixed numbers; the database belongs to one relayer wallet). */
-const SCHEMA_LOCK = 0x6875_7a68_7530n; // taken while creating the tables
+const SCHEMA_LOCK = 0x6875_7a68_7530n; // held while migrating the schema and checking the identity
 export const WRITER_LOCK = 0x6875_7a68_7531n; // held by the writer for as long as its session lives
 
 /** A new session gives up after this long (a database behind a dead route must not hang a request). */
@@ -90,7 +96,7 @@ export class PostgresClaimStore implements ClaimStore {
     this.#pool.on("error", (error) => this.#log?.warn({ err: error.message }, "a pooled database session failed"));
   }
 
-  /** Connects, creates the tables if needed and checks the database belongs to `identity`. */
+  /** Connects, migrates the schema if needed and checks the database belongs to `identity`. */
   static async open(url: string, identity: RelayerIdentity, log?: Logger): Promise<PostgresClaimStore> {
     const store = new PostgresClaimStore(url, log);
     try {
@@ -106,41 +112,80 @@ export class PostgresClaimStore implements ClaimStore {
     const client = await this.#pool.connect().catch((error: Error) => {
       throw new Error(`cannot connect to the relayer database ${this.location}: ${error.message}; check HUZHU_RELAYER_DATABASE_URL`);
     });
+    let broken = false;
     try {
-      await client.query("BEGIN");
-      await client.query("SELECT pg_advisory_xact_lock($1)", [SCHEMA_LOCK.toString()]);
-      await client.query(`CREATE TABLE IF NOT EXISTS claims (${CLAIM_COLUMNS})`);
-      await client.query("CREATE INDEX IF NOT EXISTS claims_status ON claims (status, created_at)");
-      await client.query(
-        `CREATE TABLE IF NOT EXISTS relayer_identity (
-           only_row BOOLEAN PRIMARY KEY DEFAULT TRUE CHECK (only_row),
-           chain_id BIGINT NOT NULL, pool TEXT NOT NULL, relayer TEXT NOT NULL)`,
-      );
-      await client.query("INSERT INTO relayer_identity (chain_id, pool, relayer) VALUES ($1, $2, $3) ON CONFLICT (only_row) DO NOTHING", [
-        identity.chainId,
-        identity.pool.toLowerCase(),
-        identity.relayer.toLowerCase(),
-      ]);
-      const { rows } = await client.query<{ chain_id: string; pool: string; relayer: string }>("SELECT * FROM relayer_identity");
-      await client.query("COMMIT");
-      const owner = rows[0];
-      if (
-        owner &&
-        (Number(owner.chain_id) !== identity.chainId ||
-          owner.pool !== identity.pool.toLowerCase() ||
-          owner.relayer !== identity.relayer.toLowerCase())
-      ) {
-        throw new Error(
-          `the relayer database ${this.location} belongs to relayer ${owner.relayer} on pool ${owner.pool} (chain ${owner.chain_id}), ` +
-            `not to relayer ${identity.relayer.toLowerCase()} on pool ${identity.pool.toLowerCase()} (chain ${identity.chainId}); ` +
-            "instances sharing a database must share the relayer key and pool: give this one a database of its own",
-        );
+      // A session-level lock, held across the migrations' transactions; a session that dies releases it.
+      await client.query("SELECT pg_advisory_lock($1)", [SCHEMA_LOCK.toString()]);
+      try {
+        await this.#applyMigrations(client);
+        await this.#checkIdentity(client, identity);
+      } finally {
+        await client.query("SELECT pg_advisory_unlock($1)", [SCHEMA_LOCK.toString()]).catch(() => {
+          broken = true;
+        });
       }
     } catch (error) {
-      await client.query("ROLLBACK").catch(() => undefined);
+      broken = true;
       throw error;
     } finally {
-      client.release();
+      // A session that may still hold the lock, or sits in a failed transaction, is not pooled again.
+      client.release(broken);
+    }
+  }
+
+  async #applyMigrations(client: pg.PoolClient): Promise<void> {
+    const { rows: tables } = await client.query<{ name: string }>(
+      `SELECT table_name AS name FROM information_schema.tables
+       WHERE table_schema = current_schema() AND table_name IN ('claims', 'schema_version')`,
+    );
+    const names = new Set(tables.map((t) => t.name));
+    const recorded = names.has("schema_version")
+      ? ((await client.query<{ v: number | null }>("SELECT MAX(version) AS v FROM schema_version")).rows[0]?.v ?? null)
+      : null;
+    const version = storeVersion(recorded, names.has("claims"));
+    const pending = pendingMigrations(this.location, version);
+    if (recorded === null && version > 0) {
+      // Written before versioning: record what it has, without creating it again.
+      await transaction(client, async () => {
+        await client.query(SCHEMA_VERSION_TABLE);
+        for (const migration of MIGRATIONS.filter((m) => m.version <= version)) {
+          await recordVersion(client, migration.version, migration.description);
+        }
+      });
+      this.#log?.info({ store: this.location, version }, "recorded the schema version of a claim store written before versioning");
+    }
+    for (const migration of pending) {
+      await transaction(client, async () => {
+        await client.query(SCHEMA_VERSION_TABLE);
+        for (const statement of migrationStatements(migration, "postgres")) await client.query(statement);
+        await recordVersion(client, migration.version, migration.description);
+      });
+      this.#log?.info(
+        { store: this.location, version: migration.version, description: migration.description },
+        "applied a claim store migration",
+      );
+    }
+  }
+
+  async #checkIdentity(client: pg.PoolClient, identity: RelayerIdentity): Promise<void> {
+    await client.query("INSERT INTO relayer_identity (chain_id, pool, relayer) VALUES ($1, $2, $3) ON CONFLICT (only_row) DO NOTHING", [
+      identity.chainId,
+      identity.pool.toLowerCase(),
+      identity.relayer.toLowerCase(),
+    ]);
+    const { rows } = await client.query<{ chain_id: string; pool: string; relayer: string }>("SELECT * FROM relayer_identity");
+    const owner = rows[0];
+    if (
+      owner &&
+      (Number(owner.chain_id) !== identity.chainId ||
+        owner.pool !== identity.pool.toLowerCase() ||
+        owner.relayer !== identity.relayer.toLowerCase())
+    ) {
+      throw new Error(
+        `the relayer database ${this.location} belongs to relayer ${owner.relayer} on pool ${owner.pool} (chain ${owner.chain_id}), ` +
+          `not to relayer ${identity.relayer.toLowerCase()} on pool ${identity.pool.toLowerCase()} (chain ${identity.chainId}); ` +
+          "instances sharing a database must share the relayer key and pool: give this one a database of its own",
+      );
     }
   }
 
@@ -194,7 +239,7 @@ export class PostgresClaimStore implements ClaimStore {
   }
 
   async countByStatus(): Promise<Record<ClaimStatus, number>> {
-    const counts: Record<ClaimStatus, number> = { queued: 0, submitted: 0, confirmed: 0, failed: 0 };
+    const counts = emptyCounts();
     const { rows } = await this.#query<{ status: ClaimStatus; n: string }>("SELECT status, COUNT(*) AS n FROM claims GROUP BY status");
     for (const row of rows) counts[row.status] = Number(row.n);
     return counts;
@@ -255,7 +300,7 @@ export class PostgresClaimStore implements ClaimStore {
     return this.#session;
   }
 
-  async unfinished(status: "queued" | "submitted"): Promise<StoredClaim[]> {
+  async unfinished(status: UnfinishedStatus): Promise<StoredClaim[]> {
     const { rows } = await this.#writerSession().query<Row>("SELECT * FROM claims WHERE status = $1 ORDER BY created_at, id", [status]);
     return rows.map(fromRow);
   }
@@ -312,6 +357,29 @@ export class PostgresClaimStore implements ClaimStore {
     ]);
   }
 
+  async markWaiting(id: string, code: string, reason: string, heldUntil: number): Promise<void> {
+    await this.#writerSession().query(
+      `UPDATE claims SET status = 'waiting_for_funds', code = $2, reason = $3, held_until = $4, nonce = NULL, block_number = NULL,
+         updated_at = $5 WHERE id = $1`,
+      [id, code, reason, heldUntil, Date.now()],
+    );
+  }
+
+  /** From any instance: the one statement is atomic against the writer's updates of the claim. */
+  async replace(id: string, next: Replacement, finalCodes: readonly string[]): Promise<{ claim: StoredClaim; replaced: boolean }> {
+    const { rows } = await this.#query<Row>(
+      `UPDATE claims SET payload = $2, amount = $3, fee = $4, recipient = $5, status = 'queued', nonce = NULL, block_number = NULL,
+         code = NULL, reason = NULL, held_until = NULL, replacements = replacements + 1, updated_at = $6
+       WHERE id = $1 AND status = ANY($7::text[]) AND (code IS NULL OR NOT (code = ANY($8::text[])))
+       RETURNING *`,
+      [id, next.payload, next.amount, next.fee, next.recipient, Date.now(), REPLACEABLE_STATUSES, finalCodes],
+    );
+    if (rows[0]) return { claim: fromRow(rows[0]), replaced: true };
+    const claim = await this.get(id);
+    if (!claim) throw new Error(`unknown claim ${id}`);
+    return { claim, replaced: false };
+  }
+
   /** Ends both the pool and the lock session (which releases the writer's lock at once). */
   async close(): Promise<void> {
     if (this.#closed) return;
@@ -322,4 +390,23 @@ export class PostgresClaimStore implements ClaimStore {
     await session?.end().catch(() => undefined);
     await this.#pool.end();
   }
+}
+
+async function transaction(client: pg.PoolClient, work: () => Promise<void>): Promise<void> {
+  await client.query("BEGIN");
+  try {
+    await work();
+    await client.query("COMMIT");
+  } catch (error) {
+    await client.query("ROLLBACK").catch(() => undefined);
+    throw error;
+  }
+}
+
+async function recordVersion(client: pg.PoolClient, version: number, description: string): Promise<void> {
+  await client.query("INSERT INTO schema_version (version, description, applied_at) VALUES ($1, $2, $3)", [
+    version,
+    description,
+    Date.now(),
+  ]);
 }

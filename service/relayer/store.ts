@@ -11,8 +11,20 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
+import type { Logger } from "pino";
+import { MIGRATIONS, migrationStatements, pendingMigrations, SCHEMA_VERSION_TABLE, storeVersion } from "./migrations.ts";
 
-export type ClaimStatus = "queued" | "submitted" | "confirmed" | "failed";
+/**
+ * Where a claim is. `waiting_for_funds`: held until the pool can pay it (until `heldUntil`), with
+ * `code` and `reason` saying why; the submitter looks at it again, and the member may replace it.
+ */
+export type ClaimStatus = "queued" | "waiting_for_funds" | "submitted" | "confirmed" | "failed";
+
+/** The statuses a claim leaves again by itself (the submitter's work lists). */
+export type UnfinishedStatus = "queued" | "waiting_for_funds" | "submitted";
+
+/** The statuses a claim can be replaced from (see `ClaimStore.replace`). */
+export const REPLACEABLE_STATUSES: readonly ClaimStatus[] = ["queued", "waiting_for_funds", "failed"];
 
 export interface SentTransaction {
   hash: `0x${string}`;
@@ -39,6 +51,10 @@ export interface StoredClaim {
   blockNumber: string | null;
   code: string | null;
   reason: string | null;
+  /** While `waiting_for_funds`: the unix time (seconds) until which the claim can still be paid. */
+  heldUntil: number | null;
+  /** How often the member replaced the claim's proof. */
+  replacements: number;
   createdAt: number;
   updatedAt: number;
 }
@@ -59,6 +75,8 @@ export interface Row {
   block_number: string | null;
   code: string | null;
   reason: string | null;
+  held_until: number | string | null;
+  replacements: number;
   created_at: number | string;
   updated_at: number | string;
 }
@@ -79,6 +97,8 @@ export function fromRow(row: Row): StoredClaim {
     blockNumber: row.block_number,
     code: row.code,
     reason: row.reason,
+    heldUntil: row.held_until === null ? null : Number(row.held_until),
+    replacements: Number(row.replacements),
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
   };
@@ -94,6 +114,19 @@ export interface NewClaim {
   payload: string;
 }
 
+/** What a member's replacement of a claim brings: a new proof for the same nullifier. */
+export interface Replacement {
+  payload: string;
+  amount: string;
+  fee: string;
+  recipient: string;
+}
+
+/** An empty count of every status. */
+export function emptyCounts(): Record<ClaimStatus, number> {
+  return { queued: 0, waiting_for_funds: 0, submitted: 0, confirmed: 0, failed: 0 };
+}
+
 /**
  * What the relayer needs of a store. The methods down to `writer` are safe from any instance; those
  * after it only from the writer.
@@ -106,6 +139,14 @@ export interface ClaimStore {
   get(id: string): Promise<StoredClaim | undefined>;
   byNullifier(nullifier: string): Promise<StoredClaim | undefined>;
   countByStatus(): Promise<Record<ClaimStatus, number>>;
+  /**
+   * Replaces a claim's proof with a newer one, in one statement, if the claim is `queued`,
+   * `waiting_for_funds` or `failed` with a code not in `finalCodes`: the new payload, amount, fee
+   * and recipient, back to `queued` with no nonce, block, code, reason or hold, and one more
+   * replacement (its earlier transactions stay on record). Returns the claim as it is after the
+   * call, and whether it was replaced; throws for an unknown id.
+   */
+  replace(id: string, next: Replacement, finalCodes: readonly string[]): Promise<{ claim: StoredClaim; replaced: boolean }>;
   /** Resolves if the store answers (for `/ready`); rejects with the reason otherwise. */
   ping(): Promise<void>;
   /**
@@ -115,7 +156,7 @@ export interface ClaimStore {
    */
   writer(): Promise<boolean>;
   /** Unfinished claims, oldest first. */
-  unfinished(status: "queued" | "submitted"): Promise<StoredClaim[]>;
+  unfinished(status: UnfinishedStatus): Promise<StoredClaim[]>;
   /** The highest nonce any stored transaction used, or -1. */
   maxNonce(): Promise<number>;
   /** Records a signed transaction before it is broadcast. */
@@ -127,37 +168,25 @@ export interface ClaimStore {
   requeue(id: string): Promise<void>;
   markConfirmed(id: string, txHash: string, blockNumber: bigint): Promise<void>;
   markFailed(id: string, code: string, reason: string): Promise<void>;
+  /**
+   * Holds a claim until the pool can pay it: `waiting_for_funds` until `heldUntil` (unix seconds),
+   * `code` and `reason` saying why, with no nonce or block.
+   */
+  markWaiting(id: string, code: string, reason: string, heldUntil: number): Promise<void>;
   close(): Promise<void>;
 }
-
-/** The columns of the claims table, shared by both implementations. */
-export const CLAIM_COLUMNS = `
-  id TEXT PRIMARY KEY,
-  nullifier TEXT NOT NULL UNIQUE,
-  plan_id TEXT NOT NULL,
-  amount TEXT NOT NULL,
-  fee TEXT NOT NULL,
-  recipient TEXT NOT NULL,
-  status TEXT NOT NULL,
-  payload TEXT NOT NULL,
-  nonce INTEGER,
-  transactions TEXT NOT NULL DEFAULT '[]',
-  tx_hash TEXT,
-  block_number TEXT,
-  code TEXT,
-  reason TEXT,
-  created_at BIGINT NOT NULL,
-  updated_at BIGINT NOT NULL`;
 
 /** The embedded store: one SQLite file, owned by one process (which is therefore the writer). */
 export class SqliteClaimStore implements ClaimStore {
   readonly #db: DatabaseSync;
   readonly location: string;
+  readonly #log: Logger | undefined;
 
-  constructor(dataDir: string) {
+  constructor(dataDir: string, log?: Logger) {
     mkdirSync(dataDir, { recursive: true });
     const file = join(dataDir, "relayer.sqlite");
     this.location = file;
+    this.#log = log;
     this.#db = new DatabaseSync(file);
     try {
       this.#open();
@@ -178,11 +207,60 @@ export class SqliteClaimStore implements ClaimStore {
       PRAGMA synchronous = FULL;
       PRAGMA locking_mode = EXCLUSIVE;
       PRAGMA busy_timeout = 0;
-      CREATE TABLE IF NOT EXISTS claims (${CLAIM_COLUMNS});
-      CREATE INDEX IF NOT EXISTS claims_status ON claims (status, created_at);
     `);
     // Take the exclusive lock now: a second relayer on the same file fails at boot, not mid-claim.
     this.#db.exec("BEGIN EXCLUSIVE; COMMIT;");
+    this.#migrate();
+  }
+
+  /** Brings the file to this relayer's schema version, one transaction per migration. */
+  #migrate(): void {
+    const tables = new Set(
+      (this.#db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as Array<{ name: string }>).map((t) => t.name),
+    );
+    const recorded = tables.has("schema_version")
+      ? (this.#db.prepare("SELECT MAX(version) AS v FROM schema_version").get() as { v: number | null }).v
+      : null;
+    const version = storeVersion(recorded, tables.has("claims"));
+    const pending = pendingMigrations(this.location, version);
+    if (recorded === null && version > 0) {
+      // Written before versioning: record what it has, without creating it again.
+      this.#transaction(() => {
+        this.#db.exec(SCHEMA_VERSION_TABLE);
+        for (const migration of MIGRATIONS.filter((m) => m.version <= version)) {
+          this.#recordVersion(migration.version, migration.description);
+        }
+      });
+      this.#log?.info({ store: this.location, version }, "recorded the schema version of a claim store written before versioning");
+    }
+    for (const migration of pending) {
+      this.#transaction(() => {
+        this.#db.exec(SCHEMA_VERSION_TABLE);
+        for (const statement of migrationStatements(migration, "sqlite")) this.#db.exec(statement);
+        this.#recordVersion(migration.version, migration.description);
+      });
+      this.#log?.info(
+        { store: this.location, version: migration.version, description: migration.description },
+        "applied a claim store migration",
+      );
+    }
+  }
+
+  #recordVersion(version: number, description: string): void {
+    this.#db
+      .prepare("INSERT INTO schema_version (version, description, applied_at) VALUES (?, ?, ?)")
+      .run(version, description, Date.now());
+  }
+
+  #transaction(work: () => void): void {
+    this.#db.exec("BEGIN IMMEDIATE");
+    try {
+      work();
+      this.#db.exec("COMMIT");
+    } catch (error) {
+      this.#db.exec("ROLLBACK");
+      throw error;
+    }
   }
 
   async insert(claim: NewClaim): Promise<{ claim: StoredClaim; created: boolean }> {
@@ -225,12 +303,12 @@ export class SqliteClaimStore implements ClaimStore {
     return this.#db.isOpen;
   }
 
-  async unfinished(status: "queued" | "submitted"): Promise<StoredClaim[]> {
+  async unfinished(status: UnfinishedStatus): Promise<StoredClaim[]> {
     return (this.#db.prepare("SELECT * FROM claims WHERE status = ? ORDER BY created_at, id").all(status) as unknown as Row[]).map(fromRow);
   }
 
   async countByStatus(): Promise<Record<ClaimStatus, number>> {
-    const counts: Record<ClaimStatus, number> = { queued: 0, submitted: 0, confirmed: 0, failed: 0 };
+    const counts = emptyCounts();
     for (const row of this.#db.prepare("SELECT status, COUNT(*) AS n FROM claims GROUP BY status").all() as Array<{
       status: ClaimStatus;
       n: number;
@@ -280,6 +358,38 @@ export class SqliteClaimStore implements ClaimStore {
     this.#db
       .prepare("UPDATE claims SET status = 'failed', code = ?, reason = ?, updated_at = ? WHERE id = ?")
       .run(code, reason, Date.now(), id);
+  }
+
+  async markWaiting(id: string, code: string, reason: string, heldUntil: number): Promise<void> {
+    this.#db
+      .prepare(
+        `UPDATE claims SET status = 'waiting_for_funds', code = ?, reason = ?, held_until = ?, nonce = NULL, block_number = NULL,
+           updated_at = ? WHERE id = ?`,
+      )
+      .run(code, reason, heldUntil, Date.now(), id);
+  }
+
+  async replace(id: string, next: Replacement, finalCodes: readonly string[]): Promise<{ claim: StoredClaim; replaced: boolean }> {
+    const result = this.#db
+      .prepare(
+        `UPDATE claims SET payload = ?, amount = ?, fee = ?, recipient = ?, status = 'queued', nonce = NULL, block_number = NULL,
+           code = NULL, reason = NULL, held_until = NULL, replacements = replacements + 1, updated_at = ?
+         WHERE id = ? AND status IN (SELECT value FROM json_each(?))
+           AND (code IS NULL OR code NOT IN (SELECT value FROM json_each(?)))`,
+      )
+      .run(
+        next.payload,
+        next.amount,
+        next.fee,
+        next.recipient,
+        Date.now(),
+        id,
+        JSON.stringify(REPLACEABLE_STATUSES),
+        JSON.stringify(finalCodes),
+      );
+    const claim = this.#get(id);
+    if (!claim) throw new Error(`unknown claim ${id}`);
+    return { claim, replaced: Number(result.changes) === 1 };
   }
 
   async close(): Promise<void> {

@@ -2,15 +2,18 @@
  * The claim store's behaviour, the same for the embedded SQLite file and the shared PostgreSQL
  * database (a real server, started for these tests), and what only the shared store does: one
  * writer among the instances, handed over when the writer stops or its session dies, and a
- * database refused to a relayer it does not belong to.
+ * database refused to a relayer it does not belong to. Claims held while waiting for pool funds
+ * and claims replaced with a newer proof are covered here too; migrations.test.ts covers the
+ * schema's versions.
  */
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startPostgres, type TestPostgres } from "../../scripts/lib/postgres.ts";
-import { type ClaimStore, type NewClaim, type SentTransaction, SqliteClaimStore } from "../../service/relayer/store.ts";
+import { type ClaimStore, type NewClaim, type Replacement, type SentTransaction, SqliteClaimStore } from "../../service/relayer/store.ts";
 import {
   isUnreachable,
   PostgresClaimStore,
@@ -48,6 +51,13 @@ function newClaim(n: number): NewClaim {
   };
 }
 
+/** Codes after which a claim can never be paid, whatever proof the member sends (as the caller would pass them). */
+const FINAL_CODES = ["NULLIFIER_SPENT", "PLAN_INACTIVE"] as const;
+
+function replacement(n: number): Replacement {
+  return { payload: JSON.stringify({ n, replaced: true }), amount: String(50 * n), fee: "2", recipient: `0x${"ab".repeat(20)}` };
+}
+
 function sentTransaction(n: number): SentTransaction {
   return {
     hash: `0x${n.toString(16).padStart(64, "0")}`,
@@ -76,7 +86,15 @@ describe.each(kinds)("claim store (%s)", (_kind, open) => {
     try {
       const first = await store.insert(newClaim(1));
       expect(first.created).toBe(true);
-      expect(first.claim).toMatchObject({ id: "claim-1", nullifier: "1001", status: "queued", nonce: null, transactions: [] });
+      expect(first.claim).toMatchObject({
+        id: "claim-1",
+        nullifier: "1001",
+        status: "queued",
+        nonce: null,
+        transactions: [],
+        heldUntil: null,
+        replacements: 0,
+      });
       const again = await store.insert({ ...newClaim(1), id: "another-id", amount: "5" });
       expect(again.created).toBe(false);
       expect(again.claim.id).toBe("claim-1");
@@ -118,9 +136,135 @@ describe.each(kinds)("claim store (%s)", (_kind, open) => {
       await store.markFailed("claim-3", "NULLIFIER_SPENT", "already spent");
       expect(await store.get("claim-3")).toMatchObject({ status: "failed", code: "NULLIFIER_SPENT", reason: "already spent" });
 
-      expect(await store.countByStatus()).toEqual({ queued: 1, submitted: 0, confirmed: 1, failed: 1 });
+      expect(await store.countByStatus()).toEqual({ queued: 1, waiting_for_funds: 0, submitted: 0, confirmed: 1, failed: 1 });
       expect((await store.unfinished("submitted")).length).toBe(0);
       await expect(store.recordTransaction("no-such-claim", 9, sentTransaction(4))).rejects.toThrow("unknown claim no-such-claim");
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("holds claims waiting for funds, without nonce or block, and lists them in acceptance order", async () => {
+    const store = await open();
+    try {
+      expect(await store.writer()).toBe(true);
+      // Accepted in the order 3, 1, 2 (a few milliseconds apart), so acceptance order is neither id order nor marking order.
+      for (const n of [3, 1, 2]) {
+        await store.insert(newClaim(n));
+        await sleep(5);
+      }
+      await store.recordTransaction("claim-2", 5, sentTransaction(5));
+      await store.markIncluded("claim-2", sentTransaction(5).hash, 40n);
+      await store.markWaiting("claim-2", "INSUFFICIENT_POOL_FUNDS", "the pool holds 50, the claim needs 200", 1_900_000_000);
+      expect(await store.get("claim-2")).toMatchObject({
+        status: "waiting_for_funds",
+        code: "INSUFFICIENT_POOL_FUNDS",
+        reason: "the pool holds 50, the claim needs 200",
+        heldUntil: 1_900_000_000,
+        nonce: null,
+        blockNumber: null,
+        transactions: [sentTransaction(5)],
+        replacements: 0,
+      });
+      expect((await store.unfinished("queued")).map((c) => c.id)).toEqual(["claim-3", "claim-1"]);
+      await store.markWaiting("claim-1", "INSUFFICIENT_POOL_FUNDS", "the pool holds 50, the claim needs 100", 1_900_000_100);
+      await store.markWaiting("claim-3", "INSUFFICIENT_POOL_FUNDS", "the pool holds 50, the claim needs 300", 1_900_000_200);
+      expect((await store.unfinished("waiting_for_funds")).map((c) => c.id)).toEqual(["claim-3", "claim-1", "claim-2"]);
+      expect(await store.unfinished("queued")).toEqual([]);
+      expect(await store.unfinished("submitted")).toEqual([]);
+      expect(await store.countByStatus()).toEqual({ queued: 0, waiting_for_funds: 3, submitted: 0, confirmed: 0, failed: 0 });
+      // Waiting again later moves the hold on.
+      await store.markWaiting("claim-3", "INSUFFICIENT_POOL_FUNDS", "the pool holds 60, the claim needs 300", 1_900_000_900);
+      expect(await store.get("claim-3")).toMatchObject({ reason: "the pool holds 60, the claim needs 300", heldUntil: 1_900_000_900 });
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("replaces a queued, waiting or recoverably failed claim with a newer proof, keeping its transactions", async () => {
+    const store = await open();
+    try {
+      expect(await store.writer()).toBe(true);
+      for (const n of [1, 2, 3]) await store.insert(newClaim(n));
+
+      const queued = await store.replace("claim-1", replacement(1), FINAL_CODES);
+      expect(queued.replaced).toBe(true);
+      expect(queued.claim).toMatchObject({
+        id: "claim-1",
+        nullifier: "1001",
+        planId: "1",
+        status: "queued",
+        ...replacement(1),
+        nonce: null,
+        transactions: [],
+        replacements: 1,
+      });
+
+      await store.markWaiting("claim-2", "INSUFFICIENT_POOL_FUNDS", "the pool holds 50, the claim needs 200", 1_900_000_000);
+      const waiting = await store.replace("claim-2", replacement(2), FINAL_CODES);
+      expect(waiting.replaced).toBe(true);
+      expect(waiting.claim).toMatchObject({
+        status: "queued",
+        ...replacement(2),
+        code: null,
+        reason: null,
+        heldUntil: null,
+        nonce: null,
+        blockNumber: null,
+        replacements: 1,
+      });
+      const again = await store.replace("claim-2", replacement(4), FINAL_CODES);
+      expect(again.replaced).toBe(true);
+      expect(again.claim).toMatchObject({ status: "queued", ...replacement(4), replacements: 2 });
+      expect(await store.get("claim-2")).toEqual(again.claim);
+
+      // A claim whose transaction reverted failed with a code the member can fix with a new proof.
+      await store.recordTransaction("claim-3", 4, sentTransaction(3));
+      await store.markIncluded("claim-3", sentTransaction(3).hash, 41n);
+      await store.markFailed("claim-3", "SIMULATION_FAILED", "the pool reverted: stale member root");
+      const failed = await store.replace("claim-3", replacement(3), FINAL_CODES);
+      expect(failed.replaced).toBe(true);
+      expect(failed.claim).toMatchObject({
+        status: "queued",
+        ...replacement(3),
+        code: null,
+        reason: null,
+        nonce: null,
+        blockNumber: null,
+        transactions: [sentTransaction(3)],
+        replacements: 1,
+      });
+      expect((await store.unfinished("queued")).map((c) => c.id)).toEqual(["claim-1", "claim-2", "claim-3"]);
+      expect(await store.countByStatus()).toEqual({ queued: 3, waiting_for_funds: 0, submitted: 0, confirmed: 0, failed: 0 });
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("leaves a submitted, confirmed or finally failed claim as it is, and refuses an unknown one", async () => {
+    const store = await open();
+    try {
+      expect(await store.writer()).toBe(true);
+      for (const n of [1, 2, 3, 4]) await store.insert(newClaim(n));
+      await store.recordTransaction("claim-1", 0, sentTransaction(1));
+      await store.recordTransaction("claim-2", 1, sentTransaction(2));
+      await store.markConfirmed("claim-2", sentTransaction(2).hash, 42n);
+      await store.markFailed("claim-3", "NULLIFIER_SPENT", "already spent");
+      await store.markFailed("claim-4", "PLAN_INACTIVE", "plan 1 is closed");
+
+      for (const id of ["claim-1", "claim-2", "claim-3", "claim-4"]) {
+        const before = await store.get(id);
+        expect(await store.replace(id, replacement(9), FINAL_CODES)).toEqual({ claim: before, replaced: false });
+        expect(await store.get(id)).toEqual(before);
+      }
+      expect(await store.get("claim-1")).toMatchObject({ status: "submitted", nonce: 0, replacements: 0 });
+      expect(await store.get("claim-3")).toMatchObject({ status: "failed", code: "NULLIFIER_SPENT", replacements: 0 });
+      await expect(store.replace("no-such-claim", replacement(9), FINAL_CODES)).rejects.toThrow("unknown claim no-such-claim");
+
+      // Which failure codes are final is the caller's to say: with none, any failed claim is replaceable.
+      const anyCode = await store.replace("claim-4", replacement(4), []);
+      expect(anyCode.replaced).toBe(true);
+      expect(anyCode.claim).toMatchObject({ status: "queued", code: null, reason: null, replacements: 1 });
     } finally {
       await store.close();
     }
@@ -175,6 +319,28 @@ describe("shared PostgreSQL store", () => {
       expect((await b.get("claim-1"))?.transactions).toEqual([]);
     } finally {
       await admin.end();
+      await a.close();
+      await b.close();
+    }
+  });
+
+  it("lets any instance replace a claim, while only the writer holds one waiting for funds", async () => {
+    const { store: a, url } = await freshPostgresStore();
+    const b = await PostgresClaimStore.open(url, IDENTITY);
+    try {
+      expect(await a.writer()).toBe(true);
+      expect(await b.writer()).toBe(false);
+      await b.insert(newClaim(1));
+      await expect(b.markWaiting("claim-1", "INSUFFICIENT_POOL_FUNDS", "low", 1_900_000_000)).rejects.toThrow(
+        "this relayer instance is not the writer: only the holder of the writer's lock sends claims",
+      );
+      await expect(b.unfinished("waiting_for_funds")).rejects.toThrow("this relayer instance is not the writer");
+      await a.markWaiting("claim-1", "INSUFFICIENT_POOL_FUNDS", "low", 1_900_000_000);
+      const replaced = await b.replace("claim-1", replacement(1), FINAL_CODES);
+      expect(replaced.replaced).toBe(true);
+      expect(replaced.claim).toMatchObject({ status: "queued", heldUntil: null, replacements: 1 });
+      expect((await a.unfinished("queued")).map((c) => c.id)).toEqual(["claim-1"]);
+    } finally {
       await a.close();
       await b.close();
     }
