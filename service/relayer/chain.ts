@@ -30,7 +30,13 @@ export interface PlanRules {
   claimCap: bigint;
   maxFeeBps: number;
   active: boolean;
+  /** Unix seconds of epoch 0, and the length of an epoch in seconds. */
+  start: bigint;
+  periodLength: bigint;
 }
+
+/** How long after an epoch ends the pool still pays claims proven for it (HuzhuPool.EPOCH_GRACE). */
+export const EPOCH_GRACE_SECONDS = 3_600n;
 
 const PLAN_CACHE_MS = 5_000;
 
@@ -90,7 +96,16 @@ export class PoolGateway {
           this.publicClient.readContract({ ...c, functionName: "getPlan", args: [planId] }),
           this.publicClient.readContract({ ...c, functionName: "planName", args: [planId] }),
         ]);
-        return { planId, name, token: plan.token, claimCap: plan.claimCap, maxFeeBps: plan.maxFeeBps, active: plan.active };
+        return {
+          planId,
+          name,
+          token: plan.token,
+          claimCap: plan.claimCap,
+          maxFeeBps: plan.maxFeeBps,
+          active: plan.active,
+          start: plan.start,
+          periodLength: plan.periodLength,
+        };
       }),
     );
     this.#plans = { at: Date.now(), plans };

@@ -1,14 +1,21 @@
 /**
  * Accepting a claim: the checks in order of cost (field ranges, then reads from chain: plan, roots,
  * epoch, cap, nullifier; then the fee quote; then the proof off-chain; then an eth_call), and only
- * then a durable record and a 202. Concurrent submissions of one nullifier share one check and
- * one record, so they can never become two transactions.
+ * then a durable record and a 202.
+ *
+ * Every body is judged on its own merits: concurrent submissions of the *same* body share one
+ * check, but a different body for the same nullifier (a broken one from someone who saw the
+ * nullifier, or the member's newer proof) is checked by itself, so a broken body can never decide
+ * the fate of a valid one. A client whose proofs keep failing verification is refused for a while
+ * before any proof of its is verified again, so invalid bodies cannot crowd out valid ones. One
+ * nullifier is still one claim: a valid newer body replaces a claim that is held or failed for a
+ * recoverable reason, and is a duplicate of one that is being sent, was paid or failed for good.
  */
 import { createHash } from "node:crypto";
 import type { Address, Hex } from "viem";
 import { type ClaimPublicSignals, claimContext, type Groth16Proof, SNARK_SCALAR_FIELD, toSolidityProof } from "../sdk/index.ts";
-import type { ClaimArgs, PoolGateway } from "./chain.ts";
-import { RelayerError, RelayerErrorCode } from "./errors.ts";
+import { type ClaimArgs, EPOCH_GRACE_SECONDS, type PoolGateway } from "./chain.ts";
+import { FINAL_CODES, RelayerError, RelayerErrorCode } from "./errors.ts";
 import type { Metrics } from "./metrics.ts";
 import { checkQuote, type FeePolicy } from "./quotes.ts";
 import type { ClaimBody } from "./schemas.ts";
@@ -19,7 +26,15 @@ import type { ProofVerifier } from "./verifier.ts";
 export interface ClaimPayload {
   request: Record<keyof ClaimArgs, string>;
   proof: Groth16Proof;
+  /** Unix seconds until which the relayer's fee quote holds (a held claim is sent until then). */
+  quoteExpiresAt?: number;
+  /** sha256 of the body as accepted: the same body sent again is a duplicate, another one is judged anew. */
+  bodyHash?: string;
 }
+
+/** Invalid proofs one client may send per window before its claims are refused unverified. */
+export const INVALID_PROOF_BUDGET = 10;
+export const INVALID_PROOF_WINDOW_MS = 60_000;
 
 /** A decimal string the schema admitted, refused unless below the SNARK field modulus r. */
 export function field(value: string, name: string): bigint {
@@ -54,12 +69,29 @@ function parseProof(raw: ClaimBody["proof"]): Groth16Proof {
   };
 }
 
+/** The canonical digest of a claim body (its four parts, in a fixed order). */
+export function bodyHash(body: ClaimBody): string {
+  const canonical = JSON.stringify([body.quote, body.quoteSignature.toLowerCase(), body.request, body.proof]);
+  return createHash("sha256").update(canonical).digest("hex");
+}
+
 export function claimId(pool: Address, nullifier: bigint): string {
   return createHash("sha256").update(`${pool.toLowerCase()}:${nullifier}`).digest("hex").slice(0, 32);
 }
 
+export interface Accepted {
+  claim: StoredClaim;
+  /** A new claim was stored (202). */
+  created: boolean;
+  /** A held or recoverably failed claim took this newer body (202). */
+  replaced: boolean;
+}
+
 export class ClaimService {
-  readonly #inflight = new Map<string, Promise<{ claim: StoredClaim; created: boolean }>>();
+  /** Checks under way, by body digest: the same body sent twice at once is checked once. */
+  readonly #inflight = new Map<string, Promise<Accepted>>();
+  /** Per client (an in-memory key, never logged or stored): times of its recent invalid proofs. */
+  readonly #invalid = new Map<string, number[]>();
   readonly gateway: PoolGateway;
   readonly store: ClaimStore;
   readonly verifier: ProofVerifier;
@@ -76,27 +108,56 @@ export class ClaimService {
     this.metrics = metrics;
   }
 
-  async accept(body: ClaimBody): Promise<{ claim: StoredClaim; created: boolean }> {
+  /** `client` identifies the sender for the invalid-proof budget only (the route passes its address; it is never logged). */
+  async accept(body: ClaimBody, client = "local"): Promise<Accepted> {
     const request = parseRequest(body.request);
     const proof = parseProof(body.proof);
-    const key = request.nullifier.toString();
-    const known = await this.store.byNullifier(key);
-    if (known) return { claim: known, created: false };
-    const pending = this.#inflight.get(key);
+    const digest = bodyHash(body);
+    const known = await this.store.byNullifier(request.nullifier.toString());
+    if (known && !this.#replaceable(known, digest)) return { claim: known, created: false, replaced: false };
+    const pending = this.#inflight.get(digest);
     if (pending) {
       const { claim } = await pending;
-      return { claim, created: false };
+      return { claim, created: false, replaced: false };
     }
-    const work = this.#check(body, request, proof);
-    this.#inflight.set(key, work);
+    this.#checkBudget(client);
+    const work = this.#check(body, request, proof, digest, client);
+    this.#inflight.set(digest, work);
     try {
       return await work;
     } finally {
-      this.#inflight.delete(key);
+      this.#inflight.delete(digest);
     }
   }
 
-  async #check(body: ClaimBody, request: ClaimArgs, proof: Groth16Proof): Promise<{ claim: StoredClaim; created: boolean }> {
+  /** A stored claim takes a newer body only while it is held or failed for a recoverable reason. */
+  #replaceable(claim: StoredClaim, digest: string): boolean {
+    if (claim.status !== "waiting_for_funds" && claim.status !== "failed") return false;
+    if (claim.status === "failed" && claim.code !== null && FINAL_CODES.includes(claim.code)) return false;
+    return (JSON.parse(claim.payload) as ClaimPayload).bodyHash !== digest;
+  }
+
+  #recentInvalid(client: string): number[] {
+    const since = Date.now() - INVALID_PROOF_WINDOW_MS;
+    const times = (this.#invalid.get(client) ?? []).filter((t) => t > since);
+    if (times.length === 0) this.#invalid.delete(client);
+    else this.#invalid.set(client, times);
+    return times;
+  }
+
+  #checkBudget(client: string): void {
+    const times = this.#recentInvalid(client);
+    if (times.length < INVALID_PROOF_BUDGET) return;
+    const retryAfter = Math.ceil(((times[0] ?? Date.now()) + INVALID_PROOF_WINDOW_MS - Date.now()) / 1000);
+    throw new RelayerError(
+      RelayerErrorCode.TooManyInvalidProofs,
+      `${times.length} proofs from this client failed verification in the last minute; no more are checked for ${retryAfter} s. ` +
+        "Prove again with the exact request you send (recipient, relayer and fee are bound into the proof)",
+      { retryAfterSeconds: retryAfter },
+    );
+  }
+
+  async #check(body: ClaimBody, request: ClaimArgs, proof: Groth16Proof, digest: string, client: string): Promise<Accepted> {
     const gateway = this.gateway;
     let mark = performance.now();
     const stage = (name: string) => {
@@ -138,20 +199,30 @@ export class ClaimService {
     this.metrics.verifySeconds.observe((performance.now() - started) / 1000);
     stage("verify");
     if (!valid) {
+      // Bounded memory: under a flood from very many clients, forget the oldest entries first.
+      if (this.#invalid.size >= 10_000) this.#invalid.delete(this.#invalid.keys().next().value as string);
+      this.#invalid.set(client, [...this.#recentInvalid(client), Date.now()]);
       throw new RelayerError(
         RelayerErrorCode.InvalidProof,
         "the proof does not verify for these public inputs; a proof is bound to its recipient, relayer and fee, so prove again with the exact request you send",
       );
     }
-    await gateway.simulate(request, toSolidityProof(proof));
+    // A pool that cannot pay yet does not refuse a valid claim: it is stored and held until it can.
+    await gateway.simulate(request, toSolidityProof(proof)).catch((error: unknown) => {
+      if (error instanceof RelayerError && error.code === RelayerErrorCode.InsufficientPoolFunds) return;
+      throw error;
+    });
     stage("simulate");
 
     const payload: ClaimPayload = {
       request: Object.fromEntries(Object.entries(request).map(([k, v]) => [k, String(v)])) as ClaimPayload["request"],
       proof,
+      quoteExpiresAt: body.quote.expiresAt,
+      bodyHash: digest,
     };
+    const id = claimId(gateway.pool, request.nullifier);
     const result = await this.store.insert({
-      id: claimId(gateway.pool, request.nullifier),
+      id,
       nullifier: request.nullifier.toString(),
       planId: request.planId.toString(),
       amount: request.amount.toString(),
@@ -160,7 +231,25 @@ export class ClaimService {
       payload: JSON.stringify(payload),
     });
     stage("store");
-    if (result.created) this.onAccepted();
-    return result;
+    if (result.created) {
+      this.onAccepted();
+      return { claim: result.claim, created: true, replaced: false };
+    }
+    // The nullifier already has a claim: this valid body replaces it if it is held or failed for a
+    // recoverable reason (the store decides atomically), and is a duplicate otherwise.
+    const replaced = await this.store.replace(
+      id,
+      { payload: JSON.stringify(payload), amount: request.amount.toString(), fee: request.fee.toString(), recipient: request.recipient },
+      FINAL_CODES,
+    );
+    if (replaced.replaced) this.onAccepted();
+    return { claim: replaced.claim, created: false, replaced: replaced.replaced };
   }
+}
+
+/** Unix seconds after which a claim can no longer be paid: its quote expires, or the pool stops accepting its epoch. */
+export function payableUntil(payload: ClaimPayload, plan: { start: bigint; periodLength: bigint }): number {
+  const epochEnd = plan.start + (BigInt(payload.request.claimEpoch) + 1n) * plan.periodLength + EPOCH_GRACE_SECONDS;
+  const quote = BigInt(payload.quoteExpiresAt ?? Number(epochEnd));
+  return Number(quote < epochEnd ? quote : epochEnd);
 }

@@ -29,6 +29,9 @@ export const RelayerErrorCode = {
   NotFound: "NOT_FOUND",
   RateLimited: "RATE_LIMITED",
   NotReady: "NOT_READY",
+  VerifierUnavailable: "VERIFIER_UNAVAILABLE",
+  HoldExpired: "HOLD_EXPIRED",
+  TooManyInvalidProofs: "TOO_MANY_INVALID_PROOFS",
   Internal: "INTERNAL",
 } as const;
 export type RelayerErrorCode = (typeof RelayerErrorCode)[keyof typeof RelayerErrorCode];
@@ -60,6 +63,9 @@ const STATUS: Record<RelayerErrorCode, number> = {
   NOT_FOUND: 404,
   RATE_LIMITED: 429,
   NOT_READY: 503,
+  VERIFIER_UNAVAILABLE: 503,
+  HOLD_EXPIRED: 422,
+  TOO_MANY_INVALID_PROOFS: 429,
   INTERNAL: 500,
 };
 
@@ -94,3 +100,26 @@ export const POOL_ERROR_CODES: Record<string, RelayerErrorCode> = {
   NullifierAlreadySpent: RelayerErrorCode.NullifierSpent,
   InvalidProof: RelayerErrorCode.InvalidProof,
 };
+
+/**
+ * What a claim that failed at send time means for the member. Final: no proof for this nullifier
+ * can ever be paid through this pool (it is spent, or the claim itself is wrong), and the claim
+ * stays failed. Every other failure is recoverable: the member sends a newer proof for the same
+ * nullifier (new epoch, root, recipient or quote) and it replaces the failed one.
+ */
+export const FINAL_CODES: readonly string[] = [
+  RelayerErrorCode.NullifierSpent,
+  RelayerErrorCode.InvalidProof,
+  RelayerErrorCode.FieldOutOfRange,
+  RelayerErrorCode.ZeroAddress,
+  RelayerErrorCode.ZeroAmount,
+  RelayerErrorCode.UnknownPlan,
+  RelayerErrorCode.AmountOverCap,
+];
+
+/** Send-time refusals that hold a claim (`waiting_for_funds`) instead of failing it: it is sent once they pass. */
+export const HOLD_CODES: readonly string[] = [RelayerErrorCode.InsufficientPoolFunds, RelayerErrorCode.PlanInactive];
+
+export function isFinal(code: string | null): boolean {
+  return code !== null && FINAL_CODES.includes(code);
+}

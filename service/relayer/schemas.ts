@@ -59,12 +59,19 @@ export type ClaimBody = Static<typeof ClaimBody>;
 
 export const ClaimStatusSchema = Type.Union([
   Type.Literal("queued"),
+  Type.Literal("waiting_for_funds"),
   Type.Literal("submitted"),
   Type.Literal("confirmed"),
   Type.Literal("failed"),
 ]);
 
-export const AcceptedReply = Type.Object({ id: Type.String(), status: ClaimStatusSchema, duplicate: Type.Optional(Type.Boolean()) });
+export const AcceptedReply = Type.Object({
+  id: Type.String(),
+  status: ClaimStatusSchema,
+  duplicate: Type.Optional(Type.Boolean()),
+  /** A newer body replaced a claim that was held or had failed for a recoverable reason. */
+  replaced: Type.Optional(Type.Boolean()),
+});
 
 export const ClaimReply = Type.Object({
   id: Type.String(),
@@ -79,6 +86,11 @@ export const ClaimReply = Type.Object({
   confirmations: Type.Optional(Type.Integer()),
   code: Type.Optional(Type.String()),
   reason: Type.Optional(Type.String()),
+  /** On a failed claim: true if no proof for this nullifier can be paid (send none again), false if a newer proof replaces it. */
+  final: Type.Optional(Type.Boolean()),
+  /** On a held claim: until when it can be paid; after that it fails with HOLD_EXPIRED and a newer proof replaces it. */
+  heldUntil: Type.Optional(Type.String()),
+  replacements: Type.Optional(Type.Integer()),
   createdAt: Type.String(),
   updatedAt: Type.String(),
 });

@@ -33,7 +33,7 @@ export async function startRelayer(config: RelayerConfig, log = relayerLogger(co
         { chainId: gateway.chainId, pool: gateway.pool, relayer: gateway.relayer },
         log.child({ component: "store" }),
       )
-    : new SqliteClaimStore(config.dataDir);
+    : new SqliteClaimStore(config.dataDir, log.child({ component: "store" }));
   const verifier = new ProofVerifier(config.verificationKeyPath, {
     threads: config.verifyThreads,
     timeoutMs: config.verifyTimeoutMs,

@@ -7,11 +7,11 @@
  * others only accept claims.
  */
 import type { Logger } from "pino";
-import { encodeFunctionData, type Hex, keccak256, TransactionReceiptNotFoundError } from "viem";
+import { BlockNotFoundError, encodeFunctionData, type Hex, keccak256, TransactionReceiptNotFoundError } from "viem";
 import { type Groth16Proof, huzhuPoolAbi, toSolidityProof } from "../sdk/index.ts";
 import type { ClaimArgs, PoolGateway } from "./chain.ts";
-import type { ClaimPayload } from "./claims.ts";
-import { RelayerErrorCode } from "./errors.ts";
+import { type ClaimPayload, payableUntil } from "./claims.ts";
+import { HOLD_CODES, RelayerErrorCode } from "./errors.ts";
 import type { Metrics } from "./metrics.ts";
 import type { ClaimStore, SentTransaction, StoredClaim } from "./store.ts";
 
@@ -54,7 +54,10 @@ export class Submitter {
   readonly #metrics: Metrics;
   readonly #options: SubmitterOptions;
   #nextNonce: number | undefined;
-  #lastHead: bigint | undefined;
+  /** Hash of the head block the receipts were last looked up at. */
+  #lastHead: Hex | undefined;
+  /** Hash of the head block at which held claims were last tried. */
+  #lastWaitHead: Hex | undefined;
   /** When each transaction was last broadcast (re-broadcast at most every REBROADCAST_MS). */
   readonly #broadcastAt = new Map<string, number>();
   #timer: NodeJS.Timeout | undefined;
@@ -108,24 +111,42 @@ export class Submitter {
 
   async #pass(): Promise<void> {
     if (!(await this.#isWriter())) return;
-    const submitted = await this.#store.unfinished("submitted");
-    if (submitted.length > 0) {
-      // Receipts can only change with a new block: look them up once per block, not once per pass.
-      const head = await this.#gateway.publicClient.getBlockNumber();
-      const newBlock = head !== this.#lastHead;
-      for (const claim of submitted) {
-        if (this.#stopped) return;
-        if (newBlock) await this.#track(claim, head);
-        else await this.#keepAlive(claim);
-      }
-      this.#lastHead = head;
+    // Receipts and balances can only change with a new head: look them up once per head block, not
+    // once per pass. A head is named by its hash, so a reorganisation to a chain of the same height
+    // (or a lower one) counts as new.
+    const head = await this.#gateway.publicClient.getBlock({ blockTag: "latest" });
+    const newHead = head.hash !== this.#lastHead;
+    for (const claim of await this.#store.unfinished("submitted")) {
+      if (this.#stopped) return;
+      if (newHead) await this.#track(claim, head.number);
+      else await this.#keepAlive(claim);
     }
+    this.#lastHead = head.hash;
+    // Held claims, oldest first: each is tried again when a new block may have brought funds. In a
+    // plan whose oldest held claim still cannot be paid, younger claims wait behind it, so claims
+    // are paid in the order they were accepted.
+    const blocked = new Set<string>();
+    const newWaitHead = head.hash !== this.#lastWaitHead;
+    for (const claim of await this.#store.unfinished("waiting_for_funds")) {
+      if (this.#stopped) return;
+      if (blocked.has(claim.planId)) continue;
+      if (!newWaitHead) {
+        if (Date.now() / 1000 > (claim.heldUntil ?? Number.POSITIVE_INFINITY)) await this.#expire(claim);
+        else blocked.add(claim.planId);
+        continue;
+      }
+      if ((await this.#send(claim)) === "held") blocked.add(claim.planId);
+    }
+    this.#lastWaitHead = head.hash;
     for (const claim of await this.#store.unfinished("queued")) {
       if (this.#stopped) return;
-      await this.#send(claim);
+      if (blocked.has(claim.planId))
+        await this.#hold(claim, RelayerErrorCode.InsufficientPoolFunds, "waiting behind older held claims of this plan");
+      else if ((await this.#send(claim)) === "held") blocked.add(claim.planId);
     }
     const counts = await this.#store.countByStatus();
     this.#metrics.queueDepth.set({ status: "queued" }, counts.queued);
+    this.#metrics.queueDepth.set({ status: "waiting_for_funds" }, counts.waiting_for_funds);
     this.#metrics.queueDepth.set({ status: "submitted" }, counts.submitted);
   }
 
@@ -138,6 +159,7 @@ export class Submitter {
     if (writer !== this.#writer) {
       this.#nextNonce = undefined;
       this.#lastHead = undefined;
+      this.#lastWaitHead = undefined;
       this.#metrics.writer.set(writer ? 1 : 0);
       if (writer) this.#log.info({ store: this.#store.location }, "this instance sends the claims (writer)");
       else this.#log.info({ store: this.#store.location }, "another instance sends the claims; this one accepts them and answers status");
@@ -160,7 +182,31 @@ export class Submitter {
     this.#log.info({ claim: claim.id, code }, "claim failed");
   }
 
-  async #send(claim: StoredClaim): Promise<void> {
+  /** Holds a claim the pool cannot pay yet (`waiting_for_funds`), until its quote or epoch runs out. */
+  async #hold(claim: StoredClaim, code: string, reason: string): Promise<void> {
+    const payload = JSON.parse(claim.payload) as ClaimPayload;
+    const plan = await this.#gateway.plan(BigInt(claim.planId));
+    const until = payableUntil(payload, plan);
+    if (Date.now() / 1000 > until) {
+      await this.#expire({ ...claim, heldUntil: until });
+      return;
+    }
+    if (claim.status === "waiting_for_funds" && claim.code === code && claim.reason === reason) return;
+    await this.#store.markWaiting(claim.id, code, reason, until);
+    this.#log.info({ claim: claim.id, code, heldUntil: until }, "claim held until the pool can pay it");
+  }
+
+  async #expire(claim: StoredClaim): Promise<void> {
+    const until = claim.heldUntil === null ? "its quote's expiry" : new Date(claim.heldUntil * 1000).toISOString();
+    await this.#fail(
+      claim,
+      RelayerErrorCode.HoldExpired,
+      `held for funds until ${until}, when its quote or claim epoch ran out; prove again with a fresh quote and send the new proof: it replaces this claim`,
+    );
+  }
+
+  /** Sends a queued or held claim; says whether it was sent, held (the pool cannot pay it yet) or ended. */
+  async #send(claim: StoredClaim): Promise<"sent" | "held" | "ended"> {
     const payload = JSON.parse(claim.payload) as ClaimPayload;
     const args = claimArgs(payload);
     const proof = toSolidityProof(payload.proof as Groth16Proof);
@@ -173,11 +219,15 @@ export class Submitter {
         if (receipt?.status === "success") {
           await this.#store.markConfirmed(claim.id, tx.hash, receipt.blockNumber);
           this.#metrics.claimsFinished.inc({ status: "confirmed" });
-          return;
+          return "ended";
         }
       }
       await this.#fail(claim, RelayerErrorCode.NullifierSpent, "already spent: another submission of this claim was paid first");
-      return;
+      return "ended";
+    }
+    if (claim.status === "waiting_for_funds" && claim.heldUntil !== null && Date.now() / 1000 > claim.heldUntil) {
+      await this.#expire(claim);
+      return "ended";
     }
     let gas: bigint;
     try {
@@ -185,8 +235,12 @@ export class Submitter {
     } catch (error) {
       const e = error as { code?: string; message: string };
       if (e.code === RelayerErrorCode.NotReady) throw error; // chain unreachable: retry next pass
+      if (e.code !== undefined && HOLD_CODES.includes(e.code)) {
+        await this.#hold(claim, e.code, e.message);
+        return "held";
+      }
       await this.#fail(claim, e.code ?? RelayerErrorCode.SimulationFailed, e.message);
-      return;
+      return "ended";
     }
     const fees = await this.#gateway.publicClient.estimateFeesPerGas();
     const nonce = await this.#nonce();
@@ -194,8 +248,9 @@ export class Submitter {
     await this.#store.recordTransaction(claim.id, nonce, tx);
     this.#nextNonce = nonce + 1;
     this.#metrics.transactionsSent.inc({ kind: "first" });
-    this.#log.info({ claim: claim.id, tx: tx.hash, nonce }, "claim transaction sent");
+    this.#log.info({ claim: claim.id, tx: tx.hash, nonce, wasHeld: claim.status === "waiting_for_funds" }, "claim transaction sent");
     await this.#broadcast(tx);
+    return "sent";
   }
 
   async #sign(args: ClaimArgs, proof: ReturnType<typeof toSolidityProof>, nonce: number, gas: bigint, maxFee: bigint, maxPriority: bigint) {
@@ -239,7 +294,9 @@ export class Submitter {
         if (error instanceof TransactionReceiptNotFoundError) return undefined;
         throw error;
       });
-      if (!receipt) continue;
+      // A receipt counts only if its block is on the chain the node now follows: a receipt above the
+      // head, or of a block since replaced at that height, belongs to a reorganised-away block.
+      if (!receipt || !(await this.#canonical(receipt.blockNumber, receipt.blockHash, head))) continue;
       const depth = Number(head - receipt.blockNumber) + 1;
       if (depth < this.#options.confirmations) {
         if (claim.blockNumber !== receipt.blockNumber.toString()) await this.#store.markIncluded(claim.id, tx.hash, receipt.blockNumber);
@@ -277,6 +334,16 @@ export class Submitter {
       }
     }
     await this.#keepAlive(claim);
+  }
+
+  async #canonical(blockNumber: bigint, blockHash: Hex, head: bigint): Promise<boolean> {
+    if (blockNumber > head) return false;
+    // Only "no such block" means not canonical; any other failure aborts the pass (never guess).
+    const block = await this.#gateway.publicClient.getBlock({ blockNumber }).catch((error: unknown) => {
+      if (error instanceof BlockNotFoundError) return undefined;
+      throw error;
+    });
+    return block?.hash === blockHash;
   }
 
   /** Keeps a pending transaction in the mempool, and raises its price when it is stuck. */

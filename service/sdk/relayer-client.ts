@@ -52,13 +52,16 @@ export interface ClaimSubmission {
   proof: Groth16Proof;
 }
 
-export type ClaimState = "queued" | "submitted" | "confirmed" | "failed";
+/** `waiting_for_funds`: valid, but the pool cannot pay it yet; the relayer sends it by itself once it can (until `heldUntil`). */
+export type ClaimState = "queued" | "waiting_for_funds" | "submitted" | "confirmed" | "failed";
 
 export interface SubmitClaimReply {
   id: string;
   status: ClaimState;
   /** True when this nullifier was submitted before; the reply names the existing claim. */
   duplicate?: boolean;
+  /** True when this newer proof replaced a held claim, or one that failed for a recoverable reason. */
+  replaced?: boolean;
 }
 
 export interface ClaimStatus {
@@ -72,9 +75,14 @@ export interface ClaimStatus {
   txHash?: Hex;
   blockNumber?: string;
   confirmations?: number;
-  /** Only when failed. */
+  /** When failed: why; when held: why it waits. */
   code?: string;
   reason?: string;
+  /** When failed: true if no proof for this nullifier can be paid; false if a newer proof (new quote, epoch or root) replaces it. */
+  final?: boolean;
+  /** When held: until when it can still be paid (ISO time). */
+  heldUntil?: string;
+  replacements?: number;
   createdAt: string;
   updatedAt: string;
 }

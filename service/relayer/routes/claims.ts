@@ -1,7 +1,7 @@
 /** The member-facing API under /v1: info, quote, submit a claim, follow its status. */
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { field } from "../claims.ts";
-import { RelayerError, RelayerErrorCode } from "../errors.ts";
+import { isFinal, RelayerError, RelayerErrorCode } from "../errors.ts";
 import { feeFor, signQuote } from "../quotes.ts";
 import { AcceptedReply, ClaimBody, ClaimParams, ClaimReply, ErrorReply, InfoReply, QuoteBody, QuoteReply } from "../schemas.ts";
 import type { StoredClaim } from "../store.ts";
@@ -66,13 +66,16 @@ export const claimRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) => {
       const started = performance.now();
       try {
-        const { claim, created } = await claims.accept(request.body);
-        metrics.claimsReceived.inc({ outcome: created ? "accepted" : "duplicate" });
-        return created
-          ? reply.code(202).send({ id: claim.id, status: claim.status })
-          : reply.code(200).send({ id: claim.id, status: claim.status, duplicate: true });
+        // The client's address keys the invalid-proof budget in memory only; it is never logged or stored.
+        const { claim, created, replaced } = await claims.accept(request.body, request.ip);
+        metrics.claimsReceived.inc({ outcome: created ? "accepted" : replaced ? "replaced" : "duplicate" });
+        if (created) return reply.code(202).send({ id: claim.id, status: claim.status });
+        if (replaced) return reply.code(202).send({ id: claim.id, status: claim.status, replaced: true });
+        return reply.code(200).send({ id: claim.id, status: claim.status, duplicate: true });
       } catch (error) {
         metrics.claimsReceived.inc({ outcome: error instanceof RelayerError ? error.code : "error" });
+        if (error instanceof RelayerError && error.code === RelayerErrorCode.TooManyInvalidProofs)
+          void reply.header("retry-after", String(error.details?.retryAfterSeconds ?? 60));
         throw error;
       } finally {
         metrics.acceptSeconds.observe((performance.now() - started) / 1000);
@@ -105,6 +108,11 @@ function claimReply(claim: StoredClaim, confirmations: number | undefined) {
     ...(confirmations !== undefined ? { confirmations } : {}),
     ...(claim.code ? { code: claim.code } : {}),
     ...(claim.reason ? { reason: claim.reason } : {}),
+    ...(claim.status === "failed" ? { final: isFinal(claim.code) } : {}),
+    ...(claim.status === "waiting_for_funds" && claim.heldUntil !== null
+      ? { heldUntil: new Date(claim.heldUntil * 1000).toISOString() }
+      : {}),
+    ...(claim.replacements > 0 ? { replacements: claim.replacements } : {}),
     createdAt: new Date(claim.createdAt).toISOString(),
     updatedAt: new Date(claim.updatedAt).toISOString(),
   };

@@ -29,6 +29,7 @@ interface LoadedApproval {
 
 const STATUS_KEY: Record<ClaimStatus["status"], MessageKey> = {
   queued: "statusQueued",
+  waiting_for_funds: "statusWaiting",
   submitted: "statusSubmitted",
   confirmed: "statusConfirmed",
   failed: "statusFailed",
