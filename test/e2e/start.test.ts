@@ -80,8 +80,7 @@ describe("npm start", () => {
     child.kill("SIGINT");
     expect(await exited).toBe(0);
     // The chain node went down with it.
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    await expect(client.getChainId()).rejects.toThrow();
+    await expect.poll(() => client.getChainId().then(() => "up", () => "down"), { timeout: 10_000 }).toBe("down");
     await expect(fetch(`${RELAYER}/health`)).rejects.toThrow();
     await expect(fetch(`${WEB}/`)).rejects.toThrow();
   });

@@ -113,9 +113,8 @@ describe("relayer limits", () => {
       await new Promise<void>((resolve) => socket.once("connect", () => resolve()));
       // The headers start and never finish (slowloris).
       socket.write("POST /v1/claims HTTP/1.1\r\nHost: 127.0.0.1\r\n");
-      const started = Date.now();
+      // Closed by the relayer's request timeout (without it the socket stays open until the test times out).
       await closed;
-      expect(Date.now() - started).toBeLessThan(10_000);
       expect(received).toMatch(/^HTTP\/1\.1 408/);
     } finally {
       await slow.app.close();
