@@ -80,7 +80,16 @@ describe("npm start", () => {
     child.kill("SIGINT");
     expect(await exited).toBe(0);
     // The chain node went down with it.
-    await expect.poll(() => client.getChainId().then(() => "up", () => "down"), { timeout: 10_000 }).toBe("down");
+    await expect
+      .poll(
+        () =>
+          client.getChainId().then(
+            () => "up",
+            () => "down",
+          ),
+        { timeout: 10_000 },
+      )
+      .toBe("down");
     await expect(fetch(`${RELAYER}/health`)).rejects.toThrow();
     await expect(fetch(`${WEB}/`)).rejects.toThrow();
   });
