@@ -310,15 +310,18 @@ export class PostgresClaimStore implements ClaimStore {
     return rows[0]?.n ?? -1;
   }
 
-  async recordTransaction(id: string, nonce: number, tx: SentTransaction): Promise<void> {
-    // One statement appends to the list, so there is no read-modify-write to interleave.
+  async recordTransaction(id: string, nonce: number, tx: SentTransaction, replacements?: number): Promise<boolean> {
+    // One statement appends to the list, so there is no read-modify-write to interleave; with
+    // `replacements`, the same statement checks that no newer body replaced the claim meanwhile.
     const result = await this.#writerSession().query(
       `UPDATE claims SET status = 'submitted', nonce = $2, tx_hash = $3, updated_at = $4,
          transactions = ((transactions::jsonb) || jsonb_build_array($5::jsonb))::text
-       WHERE id = $1`,
-      [id, nonce, tx.hash, Date.now(), JSON.stringify(tx)],
+       WHERE id = $1 AND ($6::integer IS NULL OR replacements = $6::integer)`,
+      [id, nonce, tx.hash, Date.now(), JSON.stringify(tx), replacements ?? null],
     );
-    if (result.rowCount !== 1) throw new Error(`unknown claim ${id}`);
+    if (result.rowCount === 1) return true;
+    if (replacements !== undefined && (await this.get(id))) return false;
+    throw new Error(`unknown claim ${id}`);
   }
 
   async markIncluded(id: string, txHash: string, blockNumber: bigint): Promise<void> {

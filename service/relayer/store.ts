@@ -159,8 +159,12 @@ export interface ClaimStore {
   unfinished(status: UnfinishedStatus): Promise<StoredClaim[]>;
   /** The highest nonce any stored transaction used, or -1. */
   maxNonce(): Promise<number>;
-  /** Records a signed transaction before it is broadcast. */
-  recordTransaction(id: string, nonce: number, tx: SentTransaction): Promise<void>;
+  /**
+   * Records a signed transaction before it is broadcast. With `replacements`, only if the claim
+   * still has that many replacements (the body the transaction was signed from is still the
+   * claim's): false means a newer body replaced it meanwhile, so the transaction must not be sent.
+   */
+  recordTransaction(id: string, nonce: number, tx: SentTransaction, replacements?: number): Promise<boolean>;
   markIncluded(id: string, txHash: string, blockNumber: bigint): Promise<void>;
   /** A receipt vanished (reorg): the claim waits for inclusion again. */
   markUnincluded(id: string): Promise<void>;
@@ -323,13 +327,15 @@ export class SqliteClaimStore implements ClaimStore {
     return row.n ?? -1;
   }
 
-  async recordTransaction(id: string, nonce: number, tx: SentTransaction): Promise<void> {
+  async recordTransaction(id: string, nonce: number, tx: SentTransaction, replacements?: number): Promise<boolean> {
     const claim = this.#get(id);
     if (!claim) throw new Error(`unknown claim ${id}`);
+    if (replacements !== undefined && claim.replacements !== replacements) return false;
     const transactions = [...claim.transactions, tx];
     this.#db
       .prepare("UPDATE claims SET status = 'submitted', nonce = ?, transactions = ?, tx_hash = ?, updated_at = ? WHERE id = ?")
       .run(nonce, JSON.stringify(transactions), tx.hash, Date.now(), id);
+    return true;
   }
 
   async markIncluded(id: string, txHash: string, blockNumber: bigint): Promise<void> {

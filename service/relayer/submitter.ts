@@ -245,7 +245,13 @@ export class Submitter {
     const fees = await this.#gateway.publicClient.estimateFeesPerGas();
     const nonce = await this.#nonce();
     const tx = await this.#sign(args, proof, nonce, (gas * 12n) / 10n, fees.maxFeePerGas, fees.maxPriorityFeePerGas);
-    await this.#store.recordTransaction(claim.id, nonce, tx);
+    if (!(await this.#store.recordTransaction(claim.id, nonce, tx, claim.replacements))) {
+      // The member's newer body replaced this one while it was being signed: send that one instead
+      // (next pass); this transaction is never broadcast, so its nonce stays free.
+      this.#log.info({ claim: claim.id }, "claim replaced while being sent; sending the newer body");
+      this.wake();
+      return "ended";
+    }
     this.#nextNonce = nonce + 1;
     this.#metrics.transactionsSent.inc({ kind: "first" });
     this.#log.info({ claim: claim.id, tx: tx.hash, nonce, wasHeld: claim.status === "waiting_for_funds" }, "claim transaction sent");

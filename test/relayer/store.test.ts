@@ -241,6 +241,29 @@ describe.each(kinds)("claim store (%s)", (_kind, open) => {
     }
   });
 
+  it("records no transaction signed from a body that a newer one replaced meanwhile", async () => {
+    const store = await open();
+    expect(await store.writer()).toBe(true);
+    await store.insert(newClaim(1));
+    await store.markWaiting("claim-1", "INSUFFICIENT_POOL_FUNDS", "the pool holds 50, the claim needs 100", 1_900_000_000);
+    const before = await store.get("claim-1");
+    const replaced = await store.replace(
+      "claim-1",
+      { payload: JSON.stringify({ n: 2 }), amount: "100", fee: "1", recipient: `0x${"2".padStart(40, "0")}` },
+      [],
+    );
+    expect(replaced.replaced).toBe(true);
+    // The submitter signed from the body it read before the replacement (replacements 0): refused.
+    expect(before?.replacements).toBe(0);
+    expect(await store.recordTransaction("claim-1", 9, sentTransaction(9), 0)).toBe(false);
+    expect(await store.get("claim-1")).toEqual(replaced.claim);
+    // Signed from the newer body: recorded.
+    expect(await store.recordTransaction("claim-1", 9, sentTransaction(9), 1)).toBe(true);
+    expect(await store.get("claim-1")).toMatchObject({ status: "submitted", nonce: 9, transactions: [sentTransaction(9)] });
+    await expect(store.recordTransaction("no-such-claim", 9, sentTransaction(9), 0)).rejects.toThrow("unknown claim no-such-claim");
+    await store.close();
+  });
+
   it("leaves a submitted, confirmed or finally failed claim as it is, and refuses an unknown one", async () => {
     const store = await open();
     try {
