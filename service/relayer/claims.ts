@@ -14,11 +14,11 @@
 import { createHash } from "node:crypto";
 import type { Address, Hex } from "viem";
 import { type ClaimPublicSignals, claimContext, type Groth16Proof, SNARK_SCALAR_FIELD, toSolidityProof } from "../sdk/index.ts";
+import type { ClaimBody } from "../sdk/relayer-wire.ts";
 import { type ClaimArgs, EPOCH_GRACE_SECONDS, type PoolGateway } from "./chain.ts";
 import { FINAL_CODES, RelayerError, RelayerErrorCode } from "./errors.ts";
 import type { Metrics } from "./metrics.ts";
 import { checkQuote, type FeePolicy } from "./quotes.ts";
-import type { ClaimBody } from "./schemas.ts";
 import type { ClaimStore, StoredClaim } from "./store.ts";
 import type { ProofVerifier } from "./verifier.ts";
 

@@ -7,43 +7,19 @@ import { type ClaimRequestBody, poolClaimRequest, requestToJson } from "./chain/
 
 export type { ClaimRequestBody } from "./chain/request.ts";
 
+import type { Static, TSchema } from "typebox";
+import { Value } from "typebox/value";
 import type { Groth16Proof } from "./encoding.ts";
 import type { ClaimProof } from "./prover.ts";
+import { AcceptedReply, ClaimReply, type ClaimState, InfoReply, QuoteReply, type QuoteSchema } from "./relayer-wire.ts";
 
-export interface RelayerPlanSummary {
-  planId: string;
-  name: string;
-  token: Address;
-  claimCap: string;
-  maxFeeBps: number;
-  active: boolean;
-}
+export type RelayerInfo = InfoReply;
+export type RelayerPlanSummary = InfoReply["plans"][number];
+/** The terms a relayer offers; numbers that can exceed 2^53 are decimal strings; `expiresAt` in unix seconds. */
+export type Quote = QuoteSchema;
 
-export interface RelayerInfo {
-  chainId: number;
-  pool: Address;
-  relayer: Address;
-  /** sha256 of the canonical verification key JSON, 0x-hex. */
-  verificationKeyHash: Hex;
-  feePolicy: { feeBps: number; minFee: string; quoteTtlSeconds: number };
-  plans: RelayerPlanSummary[];
-}
-
-/** The terms a relayer offers; numbers that can exceed 2^53 are decimal strings. */
-export interface Quote {
-  planId: string;
-  amount: string;
-  fee: string;
-  relayer: Address;
-  /** Unix seconds. */
-  expiresAt: number;
-}
-
-export interface SignedQuote {
-  quote: Quote;
-  /** EIP-712 signature by `quote.relayer`. */
-  signature: Hex;
-}
+/** A quote with its EIP-712 signature by `quote.relayer`. */
+export type SignedQuote = QuoteReply;
 
 export interface ClaimSubmission {
   quote: Quote;
@@ -53,39 +29,9 @@ export interface ClaimSubmission {
 }
 
 /** `waiting_for_funds`: valid, but the pool cannot pay it yet; the relayer sends it by itself once it can (until `heldUntil`). */
-export type ClaimState = "queued" | "waiting_for_funds" | "submitted" | "confirmed" | "failed";
-
-export interface SubmitClaimReply {
-  id: string;
-  status: ClaimState;
-  /** True when this nullifier was submitted before; the reply names the existing claim. */
-  duplicate?: boolean;
-  /** True when this newer proof replaced a held claim, or one that failed for a recoverable reason. */
-  replaced?: boolean;
-}
-
-export interface ClaimStatus {
-  id: string;
-  status: ClaimState;
-  planId: string;
-  nullifier: string;
-  amount: string;
-  fee: string;
-  recipient: Address;
-  txHash?: Hex;
-  blockNumber?: string;
-  confirmations?: number;
-  /** When failed: why; when held: why it waits. */
-  code?: string;
-  reason?: string;
-  /** When failed: true if no proof for this nullifier can be paid; false if a newer proof (new quote, epoch or root) replaces it. */
-  final?: boolean;
-  /** When held: until when it can still be paid (ISO time). */
-  heldUntil?: string;
-  replacements?: number;
-  createdAt: string;
-  updatedAt: string;
-}
+export type { ClaimState };
+export type SubmitClaimReply = AcceptedReply;
+export type ClaimStatus = ClaimReply;
 
 /** An error reply from a relayer, or a failure to reach it. */
 export class RelayerError extends Error {
@@ -193,19 +139,19 @@ export class RelayerClient {
   }
 
   info(): Promise<RelayerInfo> {
-    return this.#request<RelayerInfo>("GET", "/v1/info");
+    return this.#request(InfoReply, "GET", "/v1/info");
   }
 
   quote(planId: bigint | string, amount: bigint | string): Promise<SignedQuote> {
-    return this.#request<SignedQuote>("POST", "/v1/quote", { planId: planId.toString(), amount: amount.toString() });
+    return this.#request(QuoteReply, "POST", "/v1/quote", { planId: planId.toString(), amount: amount.toString() });
   }
 
   submitClaim(submission: ClaimSubmission): Promise<SubmitClaimReply> {
-    return this.#request<SubmitClaimReply>("POST", "/v1/claims", submission);
+    return this.#request(AcceptedReply, "POST", "/v1/claims", submission);
   }
 
   claimStatus(id: string): Promise<ClaimStatus> {
-    return this.#request<ClaimStatus>("GET", `/v1/claims/${encodeURIComponent(id)}`);
+    return this.#request(ClaimReply, "GET", `/v1/claims/${encodeURIComponent(id)}`);
   }
 
   /** Polls a claim until it is confirmed or failed; resolves with the final status either way. */
@@ -226,7 +172,8 @@ export class RelayerClient {
     }
   }
 
-  async #request<T>(method: "GET" | "POST", path: string, body?: unknown): Promise<T> {
+  /** One API call; a success reply that does not match `schema` is refused (`BAD_REPLY`): a relayer is untrusted. */
+  async #request<S extends TSchema>(schema: S, method: "GET" | "POST", path: string, body?: unknown): Promise<Static<S>> {
     const url = `${this.baseUrl}${path}`;
     let response: Response;
     try {
@@ -257,6 +204,14 @@ export class RelayerClient {
         typeof reply.message === "string" ? reply.message : typeof reply.error === "string" ? reply.error : `HTTP ${response.status}`;
       throw new RelayerError(code, message, response.status);
     }
-    return parsed as T;
+    if (!Value.Check(schema, parsed)) {
+      const first = [...Value.Errors(schema, parsed)][0];
+      throw new RelayerError(
+        "BAD_REPLY",
+        `the relayer's reply to ${method} ${path} is not what its API promises (${first ? `${first.instancePath || "reply"} ${first.message}` : "wrong shape"}); use another relayer`,
+        response.status,
+      );
+    }
+    return parsed as Static<S>;
   }
 }

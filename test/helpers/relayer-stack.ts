@@ -24,6 +24,7 @@ import {
   type Identity,
   randomFieldElement,
   requestToJson,
+  type SignedQuote,
   signApproval,
 } from "../../service/sdk/index.ts";
 import { claimArtifacts } from "../../service/sdk/node.ts";
@@ -79,10 +80,8 @@ export function tokenBalance(stack: Stack, who: Address): Promise<bigint> {
   return stack.client.readContract({ address: stack.token, abi: erc20, functionName: "balanceOf", args: [who] });
 }
 
-export interface Quote {
-  quote: { planId: string; amount: string; fee: string; relayer: string; expiresAt: number };
-  signature: string;
-}
+/** A relayer's signed quote, as the SDK's wire schema defines it. */
+export type Quote = SignedQuote;
 
 export async function getQuote(relayerUrl: string, amount: bigint): Promise<Quote> {
   const response = await fetch(`${relayerUrl}/v1/quote`, {

@@ -16,6 +16,18 @@ let server: Server;
 let baseUrl: string;
 const requests: Array<{ method: string; url: string; body: string }> = [];
 let statusCalls = 0;
+const STATUS = {
+  id: "abc",
+  status: "submitted",
+  planId: "1",
+  nullifier: "12345",
+  amount: "1000000",
+  fee: "10000",
+  recipient: "0x00000000000000000000000000000000000000b1",
+  txHash: "0x01",
+  createdAt: "2026-12-01T00:00:00.000Z",
+  updatedAt: "2026-12-01T00:00:01.000Z",
+};
 
 function handle(req: IncomingMessage, res: ServerResponse, body: string) {
   requests.push({ method: req.method ?? "", url: req.url ?? "", body });
@@ -33,8 +45,10 @@ function handle(req: IncomingMessage, res: ServerResponse, body: string) {
   }
   if (req.url === "/v1/claims/abc") {
     statusCalls += 1;
-    return reply(200, { id: "abc", status: statusCalls < 3 ? "submitted" : "confirmed", txHash: "0x01" });
+    return reply(200, { ...STATUS, status: statusCalls < 3 ? "submitted" : "confirmed" });
   }
+  // A relayer that answers 200 with a reply that breaks the API: an amount that is not a decimal string.
+  if (req.url === "/v1/claims/liar") return reply(200, { ...STATUS, id: "liar", amount: "-5" });
   if (req.url === "/broken/v1/info") return reply(502, "<html>bad gateway</html>", true);
   return reply(404, { statusCode: 404, code: "CLAIM_NOT_FOUND", error: "Not Found", message: "no claim with this id" });
 }
@@ -75,6 +89,15 @@ describe("RelayerClient", () => {
     });
     await expect(new RelayerClient("http://127.0.0.1:9").info()).rejects.toMatchObject({ code: "UNREACHABLE", statusCode: 0 });
     expect(() => new RelayerClient("ftp://relayer")).toThrow("a relayer URL must be http or https, got ftp:");
+  });
+
+  it("refuses a success reply that does not match the API's schema with BAD_REPLY naming the field", async () => {
+    await expect(new RelayerClient(baseUrl).claimStatus("liar")).rejects.toMatchObject({
+      code: "BAD_REPLY",
+      statusCode: 200,
+      message:
+        'the relayer\'s reply to GET /v1/claims/liar is not what its API promises (/amount must match pattern "^(0|[1-9][0-9]{0,77})$"); use another relayer',
+    });
   });
 
   it("polls a claim until it is confirmed, reporting each change", async () => {

@@ -1,9 +1,9 @@
 /** The member-facing API under /v1: info, quote, submit a claim, follow its status. */
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import { AcceptedReply, ClaimBody, ClaimParams, ClaimReply, ErrorReply, InfoReply, QuoteBody, QuoteReply } from "../../sdk/relayer-wire.ts";
 import { field } from "../claims.ts";
 import { isFinal, RelayerError, RelayerErrorCode } from "../errors.ts";
 import { feeFor, signQuote } from "../quotes.ts";
-import { AcceptedReply, ClaimBody, ClaimParams, ClaimReply, ErrorReply, InfoReply, QuoteBody, QuoteReply } from "../schemas.ts";
 import type { StoredClaim } from "../store.ts";
 
 const errors = { 400: ErrorReply, 404: ErrorReply, 409: ErrorReply, 413: ErrorReply, 422: ErrorReply, 429: ErrorReply, 503: ErrorReply };
@@ -102,8 +102,8 @@ function claimReply(claim: StoredClaim, confirmations: number | undefined) {
     nullifier: claim.nullifier,
     amount: claim.amount,
     fee: claim.fee,
-    recipient: claim.recipient,
-    ...(claim.txHash ? { txHash: claim.txHash } : {}),
+    recipient: claim.recipient as `0x${string}`,
+    ...(claim.txHash ? { txHash: claim.txHash as `0x${string}` } : {}),
     ...(claim.blockNumber ? { blockNumber: claim.blockNumber } : {}),
     ...(confirmations !== undefined ? { confirmations } : {}),
     ...(claim.code ? { code: claim.code } : {}),

@@ -1,6 +1,9 @@
 /**
- * Every body, parameter and reply of the relayer's API. Objects refuse unknown fields (the
- * validator is configured never to strip them); numbers that can exceed 2^53 are decimal strings.
+ * The relayer's wire format, in one place: every body, parameter and reply of its HTTP API as a
+ * TypeBox schema. The relayer validates requests with these schemas and describes its replies with
+ * them (OpenAPI); the SDK's client validates every reply with them, since a relayer is untrusted.
+ * Request objects refuse unknown fields (the validator never strips them); numbers that can exceed
+ * 2^53 are decimal strings.
  */
 import { type Static, Type } from "typebox";
 
@@ -8,8 +11,11 @@ const strict = { additionalProperties: false } as const;
 
 /** A non-negative integer as a decimal string, at most 78 digits; `< r` is checked after parsing. */
 export const Decimal = Type.String({ pattern: "^(0|[1-9][0-9]{0,77})$", description: "non-negative integer, decimal string" });
-export const AddressString = Type.String({ pattern: "^0x[0-9a-fA-F]{40}$", description: "0x-prefixed 20-byte address" });
-export const HexSignature = Type.String({ pattern: "^0x[0-9a-fA-F]{130}$", description: "65-byte signature" });
+export const AddressString = Type.Unsafe<`0x${string}`>(
+  Type.String({ pattern: "^0x[0-9a-fA-F]{40}$", description: "0x-prefixed 20-byte address" }),
+);
+export const HexSignature = Type.Unsafe<`0x${string}`>(Type.String({ pattern: "^0x[0-9a-fA-F]{130}$", description: "65-byte signature" }));
+const HexString = Type.Unsafe<`0x${string}`>(Type.String({ pattern: "^0x[0-9a-fA-F]*$" }));
 
 export const QuoteBody = Type.Object({ planId: Decimal, amount: Decimal }, strict);
 export type QuoteBody = Static<typeof QuoteBody>;
@@ -19,7 +25,10 @@ export const QuoteSchema = Type.Object(
   strict,
 );
 
+export type QuoteSchema = Static<typeof QuoteSchema>;
+
 export const QuoteReply = Type.Object({ quote: QuoteSchema, signature: HexSignature });
+export type QuoteReply = Static<typeof QuoteReply>;
 
 export const ClaimRequestSchema = Type.Object(
   {
@@ -65,6 +74,8 @@ export const ClaimStatusSchema = Type.Union([
   Type.Literal("failed"),
 ]);
 
+export type ClaimState = Static<typeof ClaimStatusSchema>;
+
 export const AcceptedReply = Type.Object({
   id: Type.String(),
   status: ClaimStatusSchema,
@@ -81,7 +92,7 @@ export const ClaimReply = Type.Object({
   amount: Decimal,
   fee: Decimal,
   recipient: AddressString,
-  txHash: Type.Optional(Type.String()),
+  txHash: Type.Optional(HexString),
   blockNumber: Type.Optional(Decimal),
   confirmations: Type.Optional(Type.Integer()),
   code: Type.Optional(Type.String()),
@@ -101,7 +112,7 @@ export const InfoReply = Type.Object({
   chainId: Type.Integer(),
   pool: AddressString,
   relayer: AddressString,
-  verificationKeyHash: Type.String(),
+  verificationKeyHash: HexString,
   feePolicy: Type.Object({ feeBps: Type.Integer(), minFee: Decimal, quoteTtlSeconds: Type.Integer() }),
   plans: Type.Array(
     Type.Object({
@@ -121,3 +132,8 @@ export const ErrorReply = Type.Object({
   error: Type.String(),
   message: Type.String(),
 });
+
+export type AcceptedReply = Static<typeof AcceptedReply>;
+export type ClaimReply = Static<typeof ClaimReply>;
+export type InfoReply = Static<typeof InfoReply>;
+export type ErrorReply = Static<typeof ErrorReply>;
