@@ -13,6 +13,7 @@ import { benchAudit } from "./audit.ts";
 import { benchCircuits, ROUNDS as CIRCUIT_ROUNDS } from "./circuits.ts";
 import { benchGas } from "./gas.ts";
 import { benchRelayer } from "./relayer.ts";
+import { benchRelayerFaults } from "./relayer-faults.ts";
 import type { BenchEntry } from "./stats.ts";
 import { benchWeb } from "./web.ts";
 
@@ -20,15 +21,23 @@ const log = scriptLogger("bench");
 
 async function main(): Promise<void> {
   const started = new Date();
-  // `npm run bench -- gas` (or `circuits`, `audit`, `relayer`, `web`) runs one part; the other parts' figures are kept.
+  // `npm run bench -- gas` (or `circuits`, `audit`, `relayer`, `relayer-faults`, `web`) runs one part; the other parts' figures are kept.
   const only = process.argv[2];
   const skipped = { entries: [], table: "(not run)" };
   const gas = only && only !== "gas" ? skipped : await benchGas(log);
   const circuits = only && only !== "circuits" ? skipped : await benchCircuits(log);
   const audit = only && only !== "audit" ? skipped : await benchAudit(log);
   const relayer = only && only !== "relayer" ? skipped : await benchRelayer(log);
+  const relayerFaults = only && only !== "relayer-faults" ? skipped : await benchRelayerFaults(log);
   const web = only && only !== "web" ? skipped : await benchWeb(log);
-  const entries: BenchEntry[] = [...circuits.entries, ...gas.entries, ...audit.entries, ...relayer.entries, ...web.entries];
+  const entries: BenchEntry[] = [
+    ...circuits.entries,
+    ...gas.entries,
+    ...audit.entries,
+    ...relayer.entries,
+    ...relayerFaults.entries,
+    ...web.entries,
+  ];
 
   const jsonPath = join(ROOT, "docs", "benchmarks.json");
   const previous = JSON.parse(await readFile(jsonPath, "utf8").catch(() => "[]")) as BenchEntry[];
@@ -185,6 +194,30 @@ the database, so the rate shows what sharing the store costs, not what a second 
 Then the writer is killed five times (SIGKILL) and the time until the other instance reports itself
 the writer (its \`huzhu_relayer_writer\` gauge, read every 10 ms) is measured; a fresh instance
 replaces the killed one each time. See [RELAYER.md](RELAYER.md).
+
+## Relayer faults (relayer processes and a Hardhat node on 127.0.0.1, real claims and proofs)
+
+${relayerFaults.table}
+
+Broken stream: while a member posts its valid claim, another client (another loopback address)
+streams broken bodies for the same nullifier: the same quote and request, with pi_a replaced by
+another point of the curve, so that each is a different body that passes every check before
+verification and costs a full pairing check. The member posts once, at 0 to 250 ms after the
+stream started, and only its first answer counts; each trial has a fresh claim and a fresh
+attacker address (the default rate limit of 600 requests a minute per address). Verifier kill: a
+relayer with two verifier processes (\`HUZHU_VERIFY_THREADS=2\`) is sent 8 claims at once, and one of
+its verifier processes (found in \`/proc\` as a child of the relayer running verify-worker) is
+SIGKILLed as soon as the first claim reaches verification; recovery lasts until \`/ready\`, polled
+every 20 ms, reports every configured verifier alive again with one more restart (the replacement
+waits the relayer's first restart delay, 100 ms, then starts and warms). The anchor is one fresh
+verifier process (\`ProofVerifier\` with one process) started and warmed in the same run. A 503
+\`VERIFIER_UNAVAILABLE\` is retried after 200 ms, as a client should; every claim is then followed
+until confirmed. A fresh relayer runs each of the three repetitions. Held claim: on a chain of its
+own, two members pay one period each (20 dUSD); a claim for the plan's balance plus 1 dUSD is
+accepted (202) and held (\`waiting_for_funds\`, \`INSUFFICIENT_POOL_FUNDS\`), then a new member
+pays one period (10 dUSD) and the time from that join's receipt until the claim is \`confirmed\`
+(polled every 20 ms; \`HUZHU_POLL_INTERVAL_MS=100\`, one confirmation) is measured; each
+repetition makes a fresh shortage. See [RELAYER.md](RELAYER.md).
 
 ## Web app (Debian's headless Chromium on this machine, the web server and a Hardhat node on 127.0.0.1)
 
