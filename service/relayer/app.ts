@@ -2,12 +2,18 @@
  * The relayer as a Fastify app: external plugins (rate limit, OpenAPI), then the relayer's
  * services as decorations, then routes. `server.ts` wires it to config, chain and store and
  * listens; tests build it directly and use `app.inject()`.
+ *
+ * Every answer, including those to requests that never reach a route (a URL that does not decode,
+ * malformed HTTP framing, oversized headers, a timeout), carries a relayer code (`errorBody`), and
+ * a client's fault is logged at info without its address: only the relayer's own faults are errors.
  */
+import { type IncomingMessage, maxHeaderSize, type ServerResponse, STATUS_CODES } from "node:http";
+import type { Duplex } from "node:stream";
 import rateLimit from "@fastify/rate-limit";
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
-import Fastify, { type FastifyError, LogController } from "fastify";
+import Fastify, { type ConnectionError, type FastifyError, type FastifyReply, type FastifyRequest, LogController } from "fastify";
 import type { Logger } from "pino";
 import type { PoolGateway } from "./chain.ts";
 import { ClaimService } from "./claims.ts";
@@ -18,7 +24,7 @@ import { claimRoutes } from "./routes/claims.ts";
 import { operationsRoutes } from "./routes/operations.ts";
 import type { ClaimStore } from "./store.ts";
 import { Submitter, type SubmitterOptions } from "./submitter.ts";
-import type { ProofVerifier } from "./verifier.ts";
+import type { ProofVerifier, VerifierCapacity } from "./verifier.ts";
 
 export interface RelayerDeps {
   log: Logger;
@@ -30,26 +36,28 @@ export interface RelayerDeps {
   minBalanceWei: bigint;
   rateLimitPerMinute: number;
   bodyLimitBytes: number;
-  /** A request whose headers are not complete in this time is answered 408 and its connection closed. */
+  /**
+   * A request that has not fully arrived in this time is answered 408 and its connection closed;
+   * the rest of an early-answered request's body is discarded for at most this long. Default 30 s.
+   */
   requestTimeoutMs?: number;
   /** Origins whose pages may call the API (the member web app); "*" for any. Default ["*"]. */
   corsOrigins?: string[];
+  /** Bytes of an already-answered request's body read and dropped before the connection is closed (default 64 MiB). */
+  discardLimitBytes?: number;
 }
 
-const HTTP_REASON: Record<number, string> = {
-  400: "Bad Request",
-  404: "Not Found",
-  409: "Conflict",
-  413: "Payload Too Large",
-  415: "Unsupported Media Type",
-  422: "Unprocessable Entity",
-  429: "Too Many Requests",
-  500: "Internal Server Error",
-  503: "Service Unavailable",
-};
+/**
+ * The bytes of a request body the relayer reads and drops after it has answered the request early
+ * (413, 415, 404, 429...), before it closes the connection: a client still sending gets to read the
+ * reply instead of a TCP reset. The request timeout, counted from the answer, bounds the time.
+ */
+const DISCARD_LIMIT_BYTES = 64 * 1024 * 1024;
+/** How long a connection refused for its HTTP framing stays open, dropping what arrives, before it closes. */
+const LINGER_MS = 2_000;
 
 export function errorBody(error: RelayerError) {
-  return { statusCode: error.statusCode, code: error.code, error: HTTP_REASON[error.statusCode] ?? "Error", message: error.message };
+  return { statusCode: error.statusCode, code: error.code, error: STATUS_CODES[error.statusCode] ?? "Error", message: error.message };
 }
 
 /** Maps anything thrown in a route to a RelayerError: client mistakes are 4xx with a code, the rest a bare 500. */
@@ -69,10 +77,27 @@ function classify(error: FastifyError | Error): RelayerError {
     case "FST_ERR_CTP_BODY_TOO_LARGE":
       return new RelayerError(RelayerErrorCode.BodyTooLarge, "the request body is too large");
     case "FST_ERR_CTP_INVALID_MEDIA_TYPE":
+    case "FST_ERR_ROUTE_MISSING_CONTENT_TYPE":
       return new RelayerError(RelayerErrorCode.UnsupportedMediaType, "send the body as application/json");
     case "FST_ERR_CTP_EMPTY_JSON_BODY":
     case "FST_ERR_CTP_INVALID_JSON_BODY":
       return new RelayerError(RelayerErrorCode.InvalidJson, "the body is not valid JSON");
+    case "FST_ERR_CTP_INVALID_CONTENT_LENGTH":
+      return new RelayerError(RelayerErrorCode.InvalidBody, "the body's length does not match its Content-Length header; send it again");
+    case "FST_ERR_ROUTE_MISSING_CONTENT":
+      return new RelayerError(RelayerErrorCode.InvalidBody, "send a JSON body");
+    case "FST_ERR_BAD_URL":
+      return new RelayerError(
+        RelayerErrorCode.InvalidUrl,
+        "the URL path has an invalid percent-encoding (a % not followed by two hex digits of UTF-8); encode it with encodeURIComponent",
+      );
+    case "FST_ERR_MAX_PARAM_LENGTH":
+      return new RelayerError(RelayerErrorCode.InvalidUrl, "a path segment is longer than 100 characters; claim ids are 32 hex characters");
+    case "FST_ERR_NOT_FOUND":
+      return new RelayerError(RelayerErrorCode.NotFound, "no such route; see /docs");
+    case "ECONNRESET":
+      // The client closed the connection in the middle of its body; nobody reads this answer.
+      return new RelayerError(RelayerErrorCode.InvalidBody, "the request body was cut off; send it again");
   }
   if (e.statusCode === 429)
     return new RelayerError(RelayerErrorCode.RateLimited, "too many requests; slow down and retry after the Retry-After delay");
@@ -84,25 +109,106 @@ function classify(error: FastifyError | Error): RelayerError {
   return new RelayerError(RelayerErrorCode.Internal, "internal error; the relayer logged it");
 }
 
+/** `fault` as a complete HTTP/1.1 response, for a socket no Fastify reply owns. */
+function rawResponse(fault: RelayerError): string {
+  const body = JSON.stringify(errorBody(fault));
+  return [
+    `HTTP/1.1 ${fault.statusCode} ${STATUS_CODES[fault.statusCode]}`,
+    "connection: close",
+    "content-type: application/json; charset=utf-8",
+    `content-length: ${Buffer.byteLength(body)}`,
+    "",
+    body,
+  ].join("\r\n");
+}
+
+/** The fault Node's HTTP parser found in what a client sent (the request never reached a route). */
+function connectionFault(error: ConnectionError, requestTimeoutMs: number): RelayerError {
+  switch (error.code) {
+    case "ERR_HTTP_REQUEST_TIMEOUT":
+      return new RelayerError(
+        RelayerErrorCode.RequestTimeout,
+        `the request did not arrive within ${requestTimeoutMs} ms; send it again without pausing`,
+      );
+    case "HPE_HEADER_OVERFLOW":
+      return new RelayerError(
+        RelayerErrorCode.HeadersTooLarge,
+        `the request's headers exceed ${maxHeaderSize} bytes; send fewer or shorter headers`,
+      );
+    case "HPE_INVALID_VERSION":
+      return new RelayerError(RelayerErrorCode.HttpVersionNotSupported, "this relayer speaks HTTP/1.1; send the request as HTTP/1.1");
+    default: {
+      // llhttp's reasons are fixed strings ("Invalid character in chunk size"), never the client's bytes.
+      const reason = (error as ConnectionError & { reason?: unknown }).reason;
+      const what = typeof reason === "string" ? ` (${reason})` : "";
+      return new RelayerError(
+        RelayerErrorCode.MalformedRequest,
+        `the request is not valid HTTP/1.1${what}; send a well-formed request line, headers, and a body framed by Content-Length or chunked encoding`,
+      );
+    }
+  }
+}
+
 export async function buildApp(deps: RelayerDeps) {
   const metrics = createMetrics();
-  const app = Fastify({
-    loggerInstance: deps.log,
-    bodyLimit: deps.bodyLimitBytes,
-    // Requests are logged below without addresses; Fastify's own lines would carry the client IP.
-    logController: new LogController({ disableRequestLogging: true }),
-    requestIdHeader: false,
-    return503OnClosing: true,
-    // A client that trickles its request (slowloris) is cut off instead of holding a socket.
-    requestTimeout: deps.requestTimeoutMs ?? 30_000,
-    // Node enforces requestTimeout on this interval: check often enough for the limit to mean something.
-    http: { connectionsCheckingInterval: Math.min(1_000, deps.requestTimeoutMs ?? 30_000) },
-    connectionTimeout: 60_000,
-    keepAliveTimeout: 10_000,
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false, useDefaults: false } },
-  }).withTypeProvider<TypeBoxTypeProvider>();
+  const requestTimeoutMs = deps.requestTimeoutMs ?? 30_000;
+  const discardLimitBytes = deps.discardLimitBytes ?? DISCARD_LIMIT_BYTES;
+  /** Sockets whose current request was answered before its body arrived (the rest is being discarded). */
+  const answered = new WeakSet<Duplex>();
+  /** Sockets answered for a fault of the HTTP framing, waiting for the client to stop sending. */
+  const lingering = new WeakSet<Duplex>();
+  let closing = false;
 
-  app.setErrorHandler((error: FastifyError, request, reply) => {
+  /**
+   * Writes `fault` as a whole HTTP response on a socket no request owns, then reads and drops what the
+   * client still sends for a moment (at most LINGER_MS, discardLimitBytes) before closing: closed at
+   * once, the socket would answer the client's next bytes with a TCP reset, which can destroy the
+   * response before the client reads it.
+   */
+  function answerOnSocket(socket: Duplex, fault: RelayerError) {
+    lingering.add(socket);
+    socket.end(rawResponse(fault));
+    let dropped = 0;
+    const close = () => socket.destroy();
+    const timer = setTimeout(close, LINGER_MS).unref();
+    socket.on("data", (chunk: Buffer) => {
+      dropped += chunk.length;
+      if (dropped > discardLimitBytes) close();
+    });
+    socket.once("end", close);
+    socket.once("close", () => clearTimeout(timer));
+  }
+
+  /**
+   * Answers what Node's HTTP parser refused (a malformed request line, header or chunked framing,
+   * oversized headers, a request that did not arrive in time) with the relayer's error body. A
+   * client fault: an info line, without the client's address or bytes.
+   */
+  function answerConnectionFault(error: ConnectionError, socket: Duplex) {
+    // The client reset the connection, or it is closed or answered already: nobody to answer.
+    if (error.code === "ECONNRESET" || socket.destroyed || lingering.has(socket)) return;
+    const fault = connectionFault(error, requestTimeoutMs);
+    // The response in flight on this socket, if any (as Node's own default handler looks it up).
+    const inFlight = (socket as Duplex & { _httpMessage?: ServerResponse | null })._httpMessage;
+    if (answered.has(socket) || inFlight?.headersSent === true || !socket.writable) {
+      // This request has its answer already; a second one would corrupt the stream.
+      deps.log.info({ code: fault.code }, "closed a connection whose request kept arriving malformed after its answer");
+      socket.destroy();
+      return;
+    }
+    deps.log.info({ code: fault.code, status: fault.statusCode }, "refused a request Node's HTTP parser could not read");
+    if (inFlight) {
+      // A request on this socket is being handled and its body is malformed: answer and close now
+      // (its handler must not write to the socket later); the request's hooks find it closed and stop.
+      socket.write(rawResponse(fault));
+      socket.destroy();
+      return;
+    }
+    answerOnSocket(socket, fault);
+  }
+
+  /** Every refusal: a relayer code and message; only a fault of the relayer itself is logged as an error. */
+  function refuse(error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply) {
     const relayerError = classify(error);
     if (relayerError.statusCode >= 500 && relayerError.code === RelayerErrorCode.Internal)
       request.log.error({ err: error }, "unhandled error");
@@ -110,12 +216,68 @@ export async function buildApp(deps: RelayerDeps) {
       void reply.header("retry-after", reply.getHeader("retry-after") ?? "60");
     }
     return reply.code(relayerError.statusCode).send(errorBody(relayerError));
+  }
+
+  const app = Fastify({
+    loggerInstance: deps.log,
+    bodyLimit: deps.bodyLimitBytes,
+    // Requests are logged below without addresses; Fastify's own lines would carry the client IP.
+    logController: new LogController({ disableRequestLogging: true }),
+    requestIdHeader: false,
+    // Requests during shutdown are answered 503 NOT_READY below, with the relayer's error body.
+    return503OnClosing: false,
+    // A client that trickles its request (slowloris) is cut off instead of holding a socket.
+    requestTimeout: requestTimeoutMs,
+    http: {
+      // Node enforces requestTimeout on this interval: check often enough for the limit to mean something.
+      connectionsCheckingInterval: Math.min(1_000, requestTimeoutMs),
+      // Node would answer a missing Host with a bare 400; the first hook below answers it with a code.
+      requireHostHeader: false,
+    },
+    connectionTimeout: 60_000,
+    keepAliveTimeout: 10_000,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false, useDefaults: false } },
+    clientErrorHandler: answerConnectionFault,
+    // A URL the router cannot decode (FST_ERR_BAD_URL), an overlong path parameter (FST_ERR_MAX_PARAM_LENGTH).
+    // These requests never reach a route, so no hook logs them: the line is written here.
+    frameworkErrors: (error, request, reply) => {
+      void refuse(error, request, reply);
+      request.log.info({ method: request.method, route: "unmatched", status: reply.statusCode }, "request");
+    },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  // `Expect: 100-continue`: Node would invite any body; a declared length over the limit is refused
+  // 413 before the client sends it.
+  app.server.on("checkContinue", (request: IncomingMessage, response: ServerResponse) => {
+    if (!(Number(request.headers["content-length"]) > deps.bodyLimitBytes)) response.writeContinue();
+    app.routing(request, response);
   });
+  // Node answers another `Expect` with a bare 417; the relayer ignores it (RFC 9110 allows either).
+  app.server.on("checkExpectation", (request: IncomingMessage, response: ServerResponse) => app.routing(request, response));
+  // Node drops a CONNECT without a word; the relayer is no proxy, and says so.
+  app.server.on("connect", (request: IncomingMessage, socket: Duplex) => {
+    answerOnSocket(socket, new RelayerError(RelayerErrorCode.NotFound, "no route CONNECT: the relayer is not a proxy; see /docs"));
+    deps.log.info({ method: request.method, route: "unmatched", status: 404 }, "request");
+  });
+  // The API takes JSON only: a text/plain body is refused 415 instead of failing the schema.
+  app.removeContentTypeParser("text/plain");
+
+  app.setErrorHandler(refuse);
   app.setNotFoundHandler((request, reply) =>
     reply
       .code(404)
       .send(errorBody(new RelayerError(RelayerErrorCode.NotFound, `no route ${request.method} ${request.url.split("?")[0]}; see /docs`))),
   );
+  app.addHook("onSend", async (request, reply, payload) => {
+    // Answered before its body arrived (413, 415, 404, 429...): read and drop the rest of the body,
+    // up to a bound, and keep the connection. Closing it now (Fastify's `connection: close`) would
+    // reset it under a client still sending, and the client would never read this answer.
+    if (!request.raw.complete && !request.raw.socket.destroyed) {
+      if (reply.getHeader("connection") === "close") reply.removeHeader("connection");
+      discardBody(request);
+    }
+    return payload;
+  });
   app.addHook("onResponse", async (request, reply) => {
     // Route pattern, not URL (no claim ids), and never the client's address.
     request.log.info(
@@ -127,6 +289,45 @@ export async function buildApp(deps: RelayerDeps) {
       },
       "request",
     );
+  });
+
+  function discardBody(request: FastifyRequest) {
+    const raw = request.raw;
+    const socket = raw.socket;
+    answered.add(socket);
+    let discarded = 0;
+    const close = (why: string) => {
+      if (socket.destroyed) return;
+      request.log.info({ discarded }, `closed a connection whose client kept sending a body it had been answered for (${why})`);
+      socket.destroy();
+    };
+    // Node's request timeout no longer applies once the request is answered: bound the time here.
+    const timer = setTimeout(() => close(`over ${requestTimeoutMs} ms`), requestTimeoutMs).unref();
+    raw.on("data", (chunk: Buffer) => {
+      discarded += chunk.length;
+      if (discarded > discardLimitBytes) close(`over ${discardLimitBytes} bytes`);
+    });
+    raw.once("end", () => {
+      answered.delete(socket);
+      clearTimeout(timer);
+    });
+    socket.once("close", () => clearTimeout(timer));
+    raw.resume();
+  }
+
+  // What Node's parser lets through but the relayer does not serve, refused before anything else runs.
+  app.addHook("onRequest", async (request, reply) => {
+    const raw = request.raw;
+    if (raw.httpVersionMajor !== 1) {
+      void reply.header("connection", "close");
+      throw new RelayerError(RelayerErrorCode.HttpVersionNotSupported, "this relayer speaks HTTP/1.1; send the request as HTTP/1.1");
+    }
+    if (raw.httpVersionMinor === 1 && raw.headers.host === undefined)
+      throw new RelayerError(RelayerErrorCode.MalformedRequest, "an HTTP/1.1 request needs a Host header; send one");
+    if (closing) {
+      void reply.header("connection", "close");
+      throw new RelayerError(RelayerErrorCode.NotReady, "the relayer is shutting down; send the request again in a moment");
+    }
   });
 
   // CORS, so the member web app (another origin) can call the API. It carries no credentials and
@@ -146,6 +347,15 @@ export async function buildApp(deps: RelayerDeps) {
         .header("access-control-allow-headers", "content-type, accept")
         .header("access-control-max-age", "600")
         .send();
+    }
+  });
+  // Node's parser may have refused what followed these headers (a malformed chunk) and closed the
+  // connection while the hooks above ran: stop here, before anything reads the closed socket (the
+  // rate limiter's key is the client's address, which a closed socket no longer has).
+  app.addHook("onRequest", async (request, reply) => {
+    if (request.raw.socket.destroyed) {
+      request.log.debug("the connection closed before its request was handled");
+      reply.hijack();
     }
   });
 
@@ -174,6 +384,14 @@ export async function buildApp(deps: RelayerDeps) {
     },
   });
 
+  const reportCapacity = (capacity: VerifierCapacity) => {
+    metrics.verifiersAlive.set(capacity.alive);
+    metrics.verifiersConfigured.set(capacity.configured);
+    metrics.verifierRestarts.set(capacity.restarts);
+  };
+  deps.verifier.onCapacity = reportCapacity;
+  reportCapacity(deps.verifier.capacity());
+
   const claims = new ClaimService(deps.gateway, deps.store, deps.verifier, deps.policy, metrics);
   const submitter = new Submitter(deps.gateway, deps.store, deps.log.child({ component: "submitter" }), metrics, deps.submitter);
   claims.onAccepted = () => submitter.wake();
@@ -186,6 +404,7 @@ export async function buildApp(deps: RelayerDeps) {
     submitter.start();
   });
   app.addHook("preClose", async () => {
+    closing = true;
     await submitter.stop();
   });
   return app;

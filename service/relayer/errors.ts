@@ -33,6 +33,11 @@ export const RelayerErrorCode = {
   HoldExpired: "HOLD_EXPIRED",
   TooManyInvalidProofs: "TOO_MANY_INVALID_PROOFS",
   Internal: "INTERNAL",
+  InvalidUrl: "INVALID_URL",
+  MalformedRequest: "MALFORMED_REQUEST",
+  RequestTimeout: "REQUEST_TIMEOUT",
+  HeadersTooLarge: "HEADERS_TOO_LARGE",
+  HttpVersionNotSupported: "HTTP_VERSION_NOT_SUPPORTED",
 } as const;
 export type RelayerErrorCode = (typeof RelayerErrorCode)[keyof typeof RelayerErrorCode];
 
@@ -67,6 +72,11 @@ const STATUS: Record<RelayerErrorCode, number> = {
   HOLD_EXPIRED: 422,
   TOO_MANY_INVALID_PROOFS: 429,
   INTERNAL: 500,
+  INVALID_URL: 400,
+  MALFORMED_REQUEST: 400,
+  REQUEST_TIMEOUT: 408,
+  HEADERS_TOO_LARGE: 431,
+  HTTP_VERSION_NOT_SUPPORTED: 505,
 };
 
 export class RelayerError extends Error {
