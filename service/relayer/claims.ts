@@ -92,6 +92,8 @@ export class ClaimService {
   readonly #inflight = new Map<string, Promise<Accepted>>();
   /** Per client (an in-memory key, never logged or stored): times of its recent invalid proofs. */
   readonly #invalid = new Map<string, number[]>();
+  /** Per client: its proof checks in progress, counted against the budget so concurrent bodies cannot overrun it. */
+  readonly #checking = new Map<string, number>();
   readonly gateway: PoolGateway;
   readonly store: ClaimStore;
   readonly verifier: ProofVerifier;
@@ -121,12 +123,17 @@ export class ClaimService {
       return { claim, created: false, replaced: false };
     }
     this.#checkBudget(client);
+    // The check holds one of the client's places from the budget test until it ends.
+    this.#checking.set(client, (this.#checking.get(client) ?? 0) + 1);
     const work = this.#check(body, request, proof, digest, client);
     this.#inflight.set(digest, work);
     try {
       return await work;
     } finally {
       this.#inflight.delete(digest);
+      const left = (this.#checking.get(client) ?? 1) - 1;
+      if (left === 0) this.#checking.delete(client);
+      else this.#checking.set(client, left);
     }
   }
 
@@ -147,7 +154,10 @@ export class ClaimService {
 
   #checkBudget(client: string): void {
     const times = this.#recentInvalid(client);
-    if (times.length < INVALID_PROOF_BUDGET) return;
+    // A client with failures also has its checks in progress counted, so concurrent bodies cannot
+    // overrun the budget; a client without failures is never slowed by its own concurrency.
+    const counted = times.length === 0 ? 0 : times.length + (this.#checking.get(client) ?? 0);
+    if (counted < INVALID_PROOF_BUDGET) return;
     const retryAfter = Math.ceil(((times[0] ?? Date.now()) + INVALID_PROOF_WINDOW_MS - Date.now()) / 1000);
     throw new RelayerError(
       RelayerErrorCode.TooManyInvalidProofs,

@@ -299,8 +299,8 @@ describe("one body never decides another's fate", () => {
       // The attacker's proofs were verified until its budget ran out, then refused unverified.
       const invalid = replies.filter((r) => r.body.code === "INVALID_PROOF").length;
       const refused = replies.filter((r) => r.status === 429 && r.body.code === "TOO_MANY_INVALID_PROOFS");
-      expect(invalid).toBeGreaterThanOrEqual(10);
-      expect(invalid).toBeLessThanOrEqual(13);
+      // Checks in progress count against the budget, so even four at a time cannot overrun it.
+      expect(invalid).toBeLessThanOrEqual(10);
       // Once the member's claim is stored, a broken body is a duplicate of it and costs no check at all.
       const duplicates = replies.filter((r) => r.status === 200 && r.body.duplicate === true && r.body.id === member1.body.id);
       expect(refused.length + invalid + duplicates.length).toBe(replies.length);
