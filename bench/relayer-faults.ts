@@ -13,13 +13,13 @@
  * Runs alone with `node bench/relayer-faults.ts`.
  */
 
-import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
-import { request } from "node:http";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Logger } from "pino";
 import type { Address, Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
+import { callFrom, type LoopbackReply, verifierPids } from "../scripts/lib/loopback.ts";
 import {
   deployLocal,
   devAccount,
@@ -66,51 +66,7 @@ const HELD_REPS = 3;
 const HELD_POLL_MS = 100;
 const DUSD = 1_000_000n;
 
-interface Answer {
-  status: number;
-  body: { id?: string; status?: string; code?: string; message?: string; duplicate?: boolean };
-  ms: number;
-}
-
-/** One HTTP request from a chosen loopback address (the relayer keys its per-client limits by address). */
-function call(url: string, method: "GET" | "POST", body: unknown, localAddress: string, timeoutMs = SUBMIT_TIMEOUT_MS): Promise<Answer> {
-  const started = performance.now();
-  const target = new URL(url);
-  const payload = body === undefined ? undefined : JSON.stringify(body);
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        host: target.hostname,
-        port: target.port,
-        path: target.pathname,
-        method,
-        localAddress,
-        signal: AbortSignal.timeout(timeoutMs),
-        headers: payload ? { "content-type": "application/json", "content-length": Buffer.byteLength(payload) } : {},
-      },
-      (res) => {
-        let text = "";
-        res.setEncoding("utf8");
-        res.on("data", (chunk: string) => {
-          text += chunk;
-        });
-        res.on("end", () => {
-          let parsed: Answer["body"] = {};
-          try {
-            parsed = JSON.parse(text) as Answer["body"];
-          } catch {
-            parsed = {};
-          }
-          resolve({ status: res.statusCode ?? 0, body: parsed, ms: performance.now() - started });
-        });
-        res.on("error", reject);
-      },
-    );
-    req.on("error", reject);
-    if (payload) req.write(payload);
-    req.end();
-  });
-}
+type Answer = LoopbackReply<{ id?: string; status?: string; code?: string; message?: string; duplicate?: boolean }>;
 
 interface ClaimBodyJson {
   quote: { planId: string; amount: string; fee: string; relayer: Address; expiresAt: number };
@@ -151,24 +107,6 @@ function* brokenBodies(body: ClaimBodyJson): Generator<ClaimBodyJson> {
     if (point[0] >= SNARK_SCALAR_FIELD || point[1] >= SNARK_SCALAR_FIELD) continue;
     yield { ...body, proof: { ...body.proof, pi_a: [point[0].toString(), point[1].toString(), "1"] } };
   }
-}
-
-/** The process ids of `parent`'s verifier processes (its children running verify-worker), from /proc. */
-function verifierPids(parent: number): number[] {
-  const pids: number[] = [];
-  for (const name of readdirSync("/proc")) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, "utf8");
-      // pid (comm) state ppid ...: comm may hold spaces and parentheses, so split after the last ')'.
-      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      if (ppid !== parent) continue;
-      if (readFileSync(`/proc/${name}/cmdline`, "utf8").includes("verify-worker")) pids.push(Number(name));
-    } catch {
-      // The process ended meanwhile.
-    }
-  }
-  return pids;
 }
 
 interface Ready {
@@ -339,7 +277,7 @@ export async function benchRelayerFaults(log: Logger): Promise<RelayerFaultsBenc
         Array.from({ length: STREAM_CONNECTIONS }, async () => {
           while (sent < STREAM_MAX_REQUESTS && performance.now() - started < STREAM_MAX_MS) {
             sent += 1;
-            const pending = call(`${relayer.url}/v1/claims`, "POST", broken.next().value, attacker, 10_000);
+            const pending = callFrom<Answer["body"]>(`${relayer.url}/v1/claims`, "POST", broken.next().value, attacker, 10_000);
             firstSent();
             const reply = await pending.catch(() => ({ status: 0, body: {} as Answer["body"], ms: 0 }));
             const key = `${reply.status}${reply.body.code ? ` ${reply.body.code}` : reply.body.duplicate ? " duplicate" : ""}`;
@@ -353,7 +291,7 @@ export async function benchRelayerFaults(log: Logger): Promise<RelayerFaultsBenc
       await streaming;
       await sleep(STREAM_MEMBER_DELAYS[trial % STREAM_MEMBER_DELAYS.length] as number);
       const postedAt = performance.now() - started;
-      const first = await call(`${relayer.url}/v1/claims`, "POST", body, "127.0.0.1").catch((error: Error) => ({
+      const first = await callFrom<Answer["body"]>(`${relayer.url}/v1/claims`, "POST", body, "127.0.0.1").catch((error: Error) => ({
         status: 0,
         body: { message: error.message } as Answer["body"],
         ms: 0,
@@ -469,7 +407,7 @@ export async function benchRelayerFaults(log: Logger): Promise<RelayerFaultsBenc
       for (const [i, body] of bodies.entries()) {
         let id = ids[i];
         if (id === undefined) {
-          const again = await call(`${killRelayer.url}/v1/claims`, "POST", body, "127.0.0.1").catch(() => undefined);
+          const again = await callFrom<Answer["body"]>(`${killRelayer.url}/v1/claims`, "POST", body, "127.0.0.1").catch(() => undefined);
           id = again?.body.id;
         }
         const paid = id ? await waitStatus(killRelayer.url, id, (s) => s.status === "confirmed", 60_000, 100) : undefined;
@@ -504,7 +442,7 @@ export async function benchRelayerFaults(log: Logger): Promise<RelayerFaultsBenc
       const balance = (await readPlan(smallClaims.ref, 1n)).balance;
       const amount = balance + DUSD;
       const body = await smallClaims.make(heldRelayer.url, smallMembers[rep % smallMembers.length] as Identity, amount);
-      const posted = await call(`${heldRelayer.url}/v1/claims`, "POST", body, "127.0.0.1");
+      const posted = await callFrom<Answer["body"]>(`${heldRelayer.url}/v1/claims`, "POST", body, "127.0.0.1");
       if (posted.status !== 202 || !posted.body.id) {
         log.warn({ rep, status: posted.status, reply: posted.body }, "relayer faults: a claim over the plan's balance was not accepted");
         heldSeen.push(`${posted.status} ${posted.body.code ?? ""}`.trim());

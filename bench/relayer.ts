@@ -9,12 +9,12 @@
  */
 
 import { mkdtempSync } from "node:fs";
-import { request } from "node:http";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Logger } from "pino";
 import { type Address, type Hex, parseAbi } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
+import { callFrom } from "../scripts/lib/loopback.ts";
 import { startPostgres, type TestPostgres } from "../scripts/lib/postgres.ts";
 import {
   deployLocal,
@@ -41,37 +41,6 @@ import { claimArtifacts, loadVerificationKey } from "../service/sdk/node.ts";
 import { type BenchEntry, entry, median, p95, runAlone } from "./stats.ts";
 
 const _erc20 = parseAbi(["function approve(address,uint256) returns (bool)"]);
-
-interface Reply {
-  status: number;
-  ms: number;
-}
-
-/** One HTTP request from a chosen loopback address (the relayer rate-limits per client address). */
-function call(url: string, method: "GET" | "POST", body: unknown, localAddress: string): Promise<Reply> {
-  const started = performance.now();
-  const target = new URL(url);
-  const payload = body === undefined ? undefined : JSON.stringify(body);
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        host: target.hostname,
-        port: target.port,
-        path: target.pathname,
-        method,
-        localAddress,
-        headers: payload ? { "content-type": "application/json", "content-length": Buffer.byteLength(payload) } : {},
-      },
-      (res) => {
-        res.resume();
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, ms: performance.now() - started }));
-      },
-    );
-    req.on("error", reject);
-    if (payload) req.write(payload);
-    req.end();
-  });
-}
 
 export interface RelayerBenchResult {
   entries: BenchEntry[];
@@ -235,7 +204,7 @@ export async function benchRelayer(log: Logger): Promise<RelayerBenchResult> {
     const flooders = ["127.0.0.2", "127.0.0.3", "127.0.0.4"].flatMap((address) =>
       Array.from({ length: 4 }, async () => {
         while (flooding) {
-          const reply = await call(`${relayer.url}/v1/claims`, "POST", bad, address).catch(() => ({ status: 0, ms: 0 }));
+          const reply = await callFrom(`${relayer.url}/v1/claims`, "POST", bad, address).catch(() => ({ status: 0, ms: 0 }));
           floodStatus.set(reply.status, (floodStatus.get(reply.status) ?? 0) + 1);
         }
       }),
@@ -243,7 +212,7 @@ export async function benchRelayer(log: Logger): Promise<RelayerBenchResult> {
     const health: number[] = [];
     const monitor = (async () => {
       while (flooding) {
-        health.push((await call(`${relayer.url}/health`, "GET", undefined, "127.0.0.5")).ms);
+        health.push((await callFrom(`${relayer.url}/health`, "GET", undefined, "127.0.0.5")).ms);
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
     })();
@@ -251,7 +220,7 @@ export async function benchRelayer(log: Logger): Promise<RelayerBenchResult> {
     const honestMs: number[] = [];
     let honestAccepted = 0;
     for (const { body } of honest) {
-      const reply = await call(`${relayer.url}/v1/claims`, "POST", body, "127.0.0.6");
+      const reply = await callFrom(`${relayer.url}/v1/claims`, "POST", body, "127.0.0.6");
       honestMs.push(reply.ms);
       if (reply.status === 202) honestAccepted += 1;
       await new Promise((resolve) => setTimeout(resolve, 300));

@@ -3,12 +3,13 @@
  * claim, the chain connection cut and restored, and another party paying the same claim first.
  * In each case the claim is paid exactly once.
  */
-import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Address, createWalletClient, http } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { verifierPids } from "../../scripts/lib/loopback.ts";
 import { freePort, type RelayerProcess, rpc, spawnRelayer } from "../../scripts/lib/stack.ts";
 import { ProofVerifier } from "../../service/relayer/verifier.ts";
 import { huzhuPoolAbi, releaseProver } from "../../service/sdk/index.ts";
@@ -45,22 +46,6 @@ async function relayer(env: Record<string, string>): Promise<RelayerProcess> {
   const process = await spawnRelayer(env);
   running.push(process);
   return process;
-}
-
-/** The verifier processes (children running verify-worker.ts) of the relayer process `pid`. */
-function verifierPids(pid: number | undefined): number[] {
-  const found: number[] = [];
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      if (ppid === pid && readFileSync(`/proc/${entry}/cmdline`, "utf8").includes("verify-worker")) found.push(Number(entry));
-    } catch {
-      // the process ended while we looked
-    }
-  }
-  return found;
 }
 
 /** Submits a claim, retrying only the documented retryable refusal; no request may take longer than 20 s. */

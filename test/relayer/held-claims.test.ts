@@ -8,9 +8,9 @@
  * - a broken body for a member's nullifier, sent just before or streamed alongside the member's
  *   valid one from another client, never refuses the valid one.
  */
-import { request } from "node:http";
 import type { Address } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { callFrom, type LoopbackReply } from "../../scripts/lib/loopback.ts";
 import { joinMembers, type RelayerProcess, spawnRelayer } from "../../scripts/lib/stack.ts";
 import {
   type Approval,
@@ -96,35 +96,6 @@ async function planBalance(): Promise<bigint> {
 /** A new member joins and pays `periods` periods into the plan. */
 async function payIn(periods: number): Promise<void> {
   await joinMembers(stack.chain.rpcUrl, stack.deployment.record, [createIdentity()], periods, nextPayer++);
-}
-
-/** POST a claim from a chosen loopback address (the relayer tells clients apart by address). */
-function postFrom(url: string, body: unknown, localAddress: string): Promise<{ status: number; body: Record<string, unknown> }> {
-  const target = new URL(`${url}/v1/claims`);
-  const payload = JSON.stringify(body);
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        host: target.hostname,
-        port: target.port,
-        path: target.pathname,
-        method: "POST",
-        localAddress,
-        headers: { "content-type": "application/json", "content-length": Buffer.byteLength(payload) },
-        timeout: 20_000,
-      },
-      (res) => {
-        let text = "";
-        res.on("data", (chunk: Buffer) => {
-          text += chunk.toString();
-        });
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as Record<string, unknown> }));
-      },
-    );
-    req.on("error", reject);
-    req.on("timeout", () => req.destroy(new Error("no answer within 20 s")));
-    req.end(payload);
-  });
 }
 
 beforeAll(async () => {
@@ -278,13 +249,13 @@ describe("one body never decides another's fate", () => {
       const quote = await getQuote(node.url, 3n * DUSD);
       const valid = await claimBody(member, approvalFor(member, 3n * DUSD), quote, recipient(0xa2));
       // The attacker streams broken bodies, four at a time, from its own address.
-      const replies: Array<{ status: number; body: Record<string, unknown> }> = [];
+      const replies: LoopbackReply[] = [];
       let streaming = true;
       let sent = 0;
       const lanes = Array.from({ length: 4 }, async () => {
         while (streaming && sent < 400) {
           sent += 1;
-          replies.push(await postFrom(node.url, broken(valid, sent), "127.0.0.2"));
+          replies.push(await callFrom(`${node.url}/v1/claims`, "POST", broken(valid, sent), "127.0.0.2"));
         }
       });
       await until(
@@ -292,7 +263,7 @@ describe("one body never decides another's fate", () => {
         (n) => n >= 20,
         "the attacker's first replies",
       );
-      const member1 = await postFrom(node.url, valid, "127.0.0.1");
+      const member1 = await callFrom(`${node.url}/v1/claims`, "POST", valid, "127.0.0.1");
       streaming = false;
       await Promise.all(lanes);
       expect(member1.status).toBe(202);
