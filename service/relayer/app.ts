@@ -17,7 +17,7 @@ import Fastify, { type ConnectionError, type FastifyError, type FastifyReply, ty
 import type { Logger } from "pino";
 import type { PoolGateway } from "./chain.ts";
 import { ClaimService } from "./claims.ts";
-import { RelayerError, RelayerErrorCode } from "./errors.ts";
+import { errorBody, RelayerError, RelayerErrorCode } from "./errors.ts";
 import { createMetrics } from "./metrics.ts";
 import type { FeePolicy } from "./quotes.ts";
 import { claimRoutes } from "./routes/claims.ts";
@@ -56,9 +56,7 @@ const DISCARD_LIMIT_BYTES = 64 * 1024 * 1024;
 /** How long a connection refused for its HTTP framing stays open, dropping what arrives, before it closes. */
 const LINGER_MS = 2_000;
 
-export function errorBody(error: RelayerError) {
-  return { statusCode: error.statusCode, code: error.code, error: STATUS_CODES[error.statusCode] ?? "Error", message: error.message };
-}
+export { errorBody };
 
 /** Maps anything thrown in a route to a RelayerError: client mistakes are 4xx with a code, the rest a bare 500. */
 function classify(error: FastifyError | Error): RelayerError {

@@ -2,6 +2,8 @@
  * The relayer's refusals: one stable code per reason, mapped to an HTTP status. Every client
  * mistake is a 4xx with a message that says what to fix; a 5xx never describes internals.
  */
+import { STATUS_CODES } from "node:http";
+
 export const RelayerErrorCode = {
   InvalidBody: "INVALID_BODY",
   InvalidJson: "INVALID_JSON",
@@ -78,6 +80,11 @@ const STATUS: Record<RelayerErrorCode, number> = {
   HEADERS_TOO_LARGE: 431,
   HTTP_VERSION_NOT_SUPPORTED: 505,
 };
+
+/** The JSON body of every error reply: `{ statusCode, code, error, message }`, the reason phrase from node:http. */
+export function errorBody(error: RelayerError) {
+  return { statusCode: error.statusCode, code: error.code, error: STATUS_CODES[error.statusCode] ?? "Error", message: error.message };
+}
 
 export class RelayerError extends Error {
   readonly code: RelayerErrorCode;

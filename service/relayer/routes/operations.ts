@@ -1,8 +1,7 @@
 /** Liveness, readiness (claim store reachable, chain reachable, wallet funded) and metrics: what an operator's monitoring polls. */
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "typebox";
-import { errorBody } from "../app.ts";
-import { RelayerError, RelayerErrorCode } from "../errors.ts";
+import { errorBody, RelayerError, RelayerErrorCode } from "../errors.ts";
 
 export const operationsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get("/health", { schema: { hide: true, response: { 200: Type.Object({ status: Type.Literal("ok") }) } } }, async () => ({
