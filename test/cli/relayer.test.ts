@@ -98,6 +98,29 @@ describe("claim through a relayer", () => {
     expect(await balanceOf(recipient)).toBe(9_900_000n);
   });
 
+  it("shows a claim the pool cannot pay yet as waiting, with why and until when", async () => {
+    // The plan holds what is left of one member's 120 dUSD after the claims above: 50 dUSD is too much.
+    const file = await approval(await commitment(), "50", "held");
+    const recipient = getAddress("0x00000000000000000000000000000000000fee04");
+    const submitted = await runCli(
+      ["--json", "claim", "--plan", "1", "--approval", file, "--recipient", recipient, "--relayer", relayer.url, "--no-wait"],
+      { env },
+    );
+    expect(submitted.code, submitted.stderr).toBe(0);
+    const { id } = submitted.json<{ id: string }>();
+    let shown = await runCli(["status", id, "--relayer", relayer.url], { env });
+    for (let i = 0; i < 50 && !/^status:\s+waiting_for_funds$/m.test(shown.stdout); i++) {
+      shown = await runCli(["status", id, "--relayer", relayer.url], { env });
+    }
+    expect(shown.code, shown.stderr).toBe(0);
+    expect(shown.stdout).toMatch(/^status:\s+waiting_for_funds$/m);
+    expect(shown.stdout).toMatch(
+      /^waiting:\s+INSUFFICIENT_POOL_FUNDS: the pool refuses this claim: HuzhuPool__InsufficientPoolFunds\(50000000, \d+\)$/m,
+    );
+    expect(shown.stdout).toMatch(/^held until:\s+\d{4}-\d\d-\d\dT.+ \(the relayer sends it by itself once the plan can pay it\)$/m);
+    expect(await balanceOf(recipient)).toBe(0n);
+  });
+
   it("shows the relayer's error code and message, and says when the relayer cannot be reached", async () => {
     const unknown = await runCli(["--json", "status", "0".repeat(32), "--relayer", relayer.url], { env });
     expect(unknown.code).toBe(1);

@@ -43,7 +43,14 @@ function statusLines(status: ClaimStatus): Array<[string, string]> {
   if (status.txHash) lines.push(["transaction", status.txHash]);
   if (status.blockNumber)
     lines.push(["block", `${status.blockNumber}${status.confirmations === undefined ? "" : ` (${status.confirmations} confirmations)`}`]);
-  if (status.code) lines.push(["failure", `${status.code}: ${status.reason ?? ""}`]);
+  if (status.status === "waiting_for_funds") {
+    lines.push(["waiting", `${status.code ?? "INSUFFICIENT_POOL_FUNDS"}: ${status.reason ?? ""}`]);
+    if (status.heldUntil) lines.push(["held until", `${status.heldUntil} (the relayer sends it by itself once the plan can pay it)`]);
+  } else if (status.code) {
+    lines.push(["failure", `${status.code}: ${status.reason ?? ""}`]);
+    if (status.final === false)
+      lines.push(["next", "prove again (fresh quote, current epoch) and send the new proof: it replaces this claim"]);
+  }
   return lines;
 }
 
@@ -215,7 +222,9 @@ export function registerClaim(program: Command): void {
       run<{ relayer?: string; wait?: boolean }, [string]>(async ({ out, opts }, id) => {
         const client = new RelayerClient(relayerUrl(opts));
         const status = opts.wait
-          ? await client.waitForClaim(id, { onUpdate: (s) => out.note(`claim ${s.id}: ${s.status}`) })
+          ? await client.waitForClaim(id, {
+              onUpdate: (s) => out.note(`claim ${s.id}: ${s.status}${s.status === "waiting_for_funds" ? ` (${s.reason ?? s.code})` : ""}`),
+            })
           : await client.claimStatus(id);
         out.result(status, () =>
           keyValues([
