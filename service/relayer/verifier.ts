@@ -148,17 +148,14 @@ export class ProofVerifier {
   }
 
   /** Starts (or restarts) the process in slot `index`; resolves once it is warm. */
-  async #start(index: number): Promise<void> {
+  async #start(index: number, replacing = false): Promise<void> {
     const script = fileURLToPath(new URL("./verify-worker.ts", import.meta.url));
     const worker = fork(script, [], { stdio: ["ignore", "ignore", "inherit", "ipc"], serialization: "json" });
     const slot: Slot = { index, worker, ready: false, dead: false, jobs: new Map() };
     this.#slots[index] = slot;
     this.#lastStart[index] = Date.now();
     const started = new Promise<void>((resolve, reject) => {
-      worker.once("message", () => {
-        slot.ready = true;
-        resolve();
-      });
+      worker.once("message", () => resolve());
       worker.once("exit", (code, signal) => reject(new Error(`a verifier process exited (${signal ?? code}) while starting`)));
     });
     worker.on("message", (message: { id?: number; valid?: boolean }) => {
@@ -186,6 +183,10 @@ export class ProofVerifier {
         reject: () => resolve(),
       });
     });
+    // Only a process that came through its warm-up takes checks (and counts as alive).
+    if (slot.dead) throw new Error("a verifier process died while warming up");
+    slot.ready = true;
+    if (replacing) this.#restarts += 1;
     // Warm: from now on the verifier processes never keep this process alive on their own.
     worker.unref();
     worker.channel?.unref();
@@ -258,10 +259,8 @@ export class ProofVerifier {
     const timer = setTimeout(() => {
       this.#restartTimers.delete(timer);
       if (this.#closed) return;
-      this.#start(index).then(
+      this.#start(index, true).then(
         () => {
-          this.#restarts += 1;
-          this.#report();
           this.#log?.info({ verifier: index, ...this.capacity() }, "verifier process replaced");
         },
         (error: Error) => {
