@@ -39,6 +39,9 @@ import {
 const SCHEMA_LOCK = 0x6875_7a68_7530n; // held while migrating the schema and checking the identity
 export const WRITER_LOCK = 0x6875_7a68_7531n; // held by the writer for as long as its session lives
 
+/** Sessions in the shared query pool. */
+const POOL_SIZE = 8;
+
 /** A new session gives up after this long (a database behind a dead route must not hang a request). */
 const CONNECT_TIMEOUT_MS = 5_000;
 
@@ -91,7 +94,7 @@ export class PostgresClaimStore implements ClaimStore {
     this.#url = url;
     this.location = redactDatabaseUrl(url);
     this.#log = log;
-    this.#pool = new pg.Pool({ connectionString: url, max: 8, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
+    this.#pool = new pg.Pool({ connectionString: url, max: POOL_SIZE, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
     // An idle pooled session that breaks is dropped by the pool; the next query opens another.
     this.#pool.on("error", (error) => this.#log?.warn({ err: error.message }, "a pooled database session failed"));
   }
@@ -207,10 +210,21 @@ export class PostgresClaimStore implements ClaimStore {
   }
 
   async ping(): Promise<void> {
-    try {
-      await this.#pool.query("SELECT 1");
-    } catch (error) {
-      throw new Error(`the claim store ${this.location} is unreachable: ${(error as Error).message}`);
+    // A pooled session that dropped since its last use fails once with "Connection terminated" and
+    // is discarded; the pool may hold several such, so try again (at most once per pooled session
+    // plus one on a new session) to report the database's actual state, not a stale session's.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.#pool.query("SELECT 1");
+        return;
+      } catch (error) {
+        const message = (error as Error).message;
+        if (/terminated/i.test(message) && attempt < POOL_SIZE) {
+          this.#log?.debug({ err: message }, "a pooled database session had dropped; trying a new one");
+          continue;
+        }
+        throw new Error(`the claim store ${this.location} is unreachable: ${message}`);
+      }
     }
   }
 
