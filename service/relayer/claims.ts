@@ -16,7 +16,7 @@ import type { Address, Hex } from "viem";
 import { type ClaimPublicSignals, claimContext, type Groth16Proof, SNARK_SCALAR_FIELD, toSolidityProof } from "../sdk/index.ts";
 import type { ClaimBody } from "../sdk/relayer-wire.ts";
 import { type ClaimArgs, EPOCH_GRACE_SECONDS, type PoolGateway } from "./chain.ts";
-import { FINAL_CODES, RelayerError, RelayerErrorCode } from "./errors.ts";
+import { FINAL_CODES, isFinal, RelayerError, RelayerErrorCode } from "./errors.ts";
 import type { Metrics } from "./metrics.ts";
 import { checkQuote, type FeePolicy } from "./quotes.ts";
 import type { ClaimStore, StoredClaim } from "./store.ts";
@@ -140,7 +140,7 @@ export class ClaimService {
   /** A stored claim takes a newer body only while it is held or failed for a recoverable reason. */
   #replaceable(claim: StoredClaim, digest: string): boolean {
     if (claim.status !== "waiting_for_funds" && claim.status !== "failed") return false;
-    if (claim.status === "failed" && claim.code !== null && FINAL_CODES.includes(claim.code)) return false;
+    if (claim.status === "failed" && isFinal(claim.code)) return false;
     return (JSON.parse(claim.payload) as ClaimPayload).bodyHash !== digest;
   }
 
@@ -259,7 +259,6 @@ export class ClaimService {
 
 /** Unix seconds after which a claim can no longer be paid: its quote expires, or the pool stops accepting its epoch. */
 export function payableUntil(payload: ClaimPayload, plan: { start: bigint; periodLength: bigint }): number {
-  const epochEnd = plan.start + (BigInt(payload.request.claimEpoch) + 1n) * plan.periodLength + EPOCH_GRACE_SECONDS;
-  const quote = BigInt(payload.quoteExpiresAt ?? Number(epochEnd));
-  return Number(quote < epochEnd ? quote : epochEnd);
+  const epochEnd = Number(plan.start + (BigInt(payload.request.claimEpoch) + 1n) * plan.periodLength + EPOCH_GRACE_SECONDS);
+  return Math.min(payload.quoteExpiresAt ?? epochEnd, epochEnd);
 }
