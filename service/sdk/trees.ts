@@ -4,10 +4,13 @@
  * compute roots and Merkle proofs from the leaves it read from chain events.
  */
 import { Group } from "@semaphore-protocol/group";
+import { poseidon2 } from "poseidon-lite";
 import { ASSESSOR_TREE_MAX_DEPTH, MEMBER_TREE_MAX_DEPTH } from "./constants.ts";
 import { assessorLeaf, memberLeaf, type PublicKey } from "./encoding.ts";
 import { ErrorCode, HuzhuError } from "./errors.ts";
-import type { BigNumberish } from "./field.ts";
+import { type BigNumberish, toEpoch, toField } from "./field.ts";
+import { ItemArray, LeanLevels, readField, writeField } from "./lean-levels.ts";
+import { FIELD_BYTES, fastPoseidon } from "./poseidon-wasm.ts";
 
 /** A Merkle proof in the circuit's shape: actual depth, leaf index, siblings padded with zeros. */
 export interface CircuitMerkleProof {
@@ -37,10 +40,43 @@ export interface MemberRecord {
   paidThrough: bigint;
 }
 
-/** A plan's member tree, leaf i being member i's Poseidon(commitment, eligibleFrom, paidThrough). */
+/** A member record in 40 bytes: commitment (32, little-endian), eligibleFrom and paidThrough (4 each, little-endian). */
+export const RECORD_BYTES = 40;
+
+export function writeRecord(bytes: Uint8Array, offset: number, record: MemberRecord): void {
+  writeField(bytes, offset, toField(record.commitment, "commitment"));
+  const view = new DataView(bytes.buffer, bytes.byteOffset + offset + FIELD_BYTES, 8);
+  view.setUint32(0, Number(toEpoch(record.eligibleFrom, "eligibleFrom")), true);
+  view.setUint32(4, Number(toEpoch(record.paidThrough, "paidThrough")), true);
+}
+
+export function readRecord(bytes: Uint8Array, offset: number): MemberRecord {
+  const view = new DataView(bytes.buffer, bytes.byteOffset + offset + FIELD_BYTES, 8);
+  return {
+    commitment: readField(bytes, offset),
+    eligibleFrom: BigInt(view.getUint32(0, true)),
+    paidThrough: BigInt(view.getUint32(4, true)),
+  };
+}
+
+function recordLeaf(record: MemberRecord): bigint {
+  return memberLeaf(record.commitment, record.eligibleFrom, record.paidThrough);
+}
+
+/**
+ * A plan's member tree, leaf i being member i's Poseidon(commitment, eligibleFrom, paidThrough),
+ * with every member's record (to find one's own leaf). Built one event at a time (`add`, `update`:
+ * O(log n) hashes each), in bulk (`build`, with the fast WebAssembly Poseidon), or from a tree
+ * snapshot (`fromParts`, without the levels below the snapshot's floor).
+ */
 export class MemberTree {
-  readonly #group = new Group();
-  readonly #records: MemberRecord[] = [];
+  readonly #records: ItemArray;
+  readonly #levels: LeanLevels;
+
+  constructor(records?: ItemArray, levels?: LeanLevels) {
+    this.#records = records ?? new ItemArray(RECORD_BYTES);
+    this.#levels = levels ?? new LeanLevels((i) => recordLeaf(this.record(i)));
+  }
 
   static from(records: Iterable<MemberRecord>): MemberTree {
     const tree = new MemberTree();
@@ -48,45 +84,125 @@ export class MemberTree {
     return tree;
   }
 
+  /** The tree of `records` hashed in bulk: one Poseidon(3) per member and n - 1 Poseidon(2) in all. */
+  static async build(records: readonly MemberRecord[]): Promise<MemberTree> {
+    const hasher = await fastPoseidon();
+    const n = records.length;
+    const recordBytes = new ItemArray(RECORD_BYTES);
+    recordBytes.resize(n);
+    const inputs = new Uint8Array(n * 3 * FIELD_BYTES);
+    records.forEach((record, i) => {
+      writeRecord(recordBytes.bytes, i * RECORD_BYTES, record);
+      writeField(inputs, 3 * i * FIELD_BYTES, record.commitment);
+      writeField(inputs, (3 * i + 1) * FIELD_BYTES, record.eligibleFrom);
+      writeField(inputs, (3 * i + 2) * FIELD_BYTES, record.paidThrough);
+    });
+    const leaves = new Uint8Array(n * FIELD_BYTES);
+    hasher.hashMany(inputs, 3, n, leaves, 0);
+    let tree: MemberTree | undefined;
+    const levels = LeanLevels.build(leaves, n, hasher, (i) => recordLeaf((tree as MemberTree).record(i)));
+    tree = new MemberTree(recordBytes, levels);
+    return tree;
+  }
+
+  /** A tree from a snapshot's parts: `size` records (RECORD_BYTES each) and levels `floor`..depth. */
+  static fromParts(records: Uint8Array, size: number, levels: Uint8Array[], floor: number): MemberTree {
+    let tree: MemberTree | undefined;
+    const lean = LeanLevels.fromLevels(levels, size, floor, (i) => recordLeaf((tree as MemberTree).record(i)));
+    tree = new MemberTree(new ItemArray(RECORD_BYTES, records, size), lean);
+    return tree;
+  }
+
   get root(): bigint {
-    return this.#group.root ?? 0n;
+    return this.#levels.root;
   }
 
   get size(): number {
-    return this.#group.size;
+    return this.#levels.size;
+  }
+
+  get depth(): number {
+    return this.#levels.depth;
+  }
+
+  /** The records and node levels as stored (for snapshots); levels below `floor` are absent. */
+  get parts(): { records: ItemArray; levels: LeanLevels } {
+    return { records: this.#records, levels: this.#levels };
+  }
+
+  record(index: number): MemberRecord {
+    if (index < 0 || index >= this.#records.length) throw new Error(`no member ${index} in a tree of ${this.#records.length}`);
+    return readRecord(this.#records.bytes, index * RECORD_BYTES);
   }
 
   /** Appends a member (join); returns its index. */
   add(record: MemberRecord): number {
-    if (this.#group.size >= 2 ** MEMBER_TREE_MAX_DEPTH) throw new Error("member tree is full");
-    this.#group.addMember(memberLeaf(record.commitment, record.eligibleFrom, record.paidThrough));
-    this.#records.push({ ...record });
-    return this.#group.size - 1;
+    const index = this.size;
+    if (index >= 2 ** MEMBER_TREE_MAX_DEPTH) throw new Error("member tree is full");
+    this.#records.resize(index + 1);
+    writeRecord(this.#records.bytes, index * RECORD_BYTES, record);
+    this.#levels.set(index, recordLeaf(record));
+    return index;
   }
 
   /** Replaces member `index`'s record (renewal). */
   update(index: number, record: MemberRecord): void {
-    this.#group.updateMember(index, memberLeaf(record.commitment, record.eligibleFrom, record.paidThrough));
-    this.#records[index] = { ...record };
+    if (index < 0 || index >= this.size) throw new Error(`no member ${index} in a tree of ${this.size}`);
+    writeRecord(this.#records.bytes, index * RECORD_BYTES, record);
+    this.#levels.set(index, recordLeaf(record));
+  }
+
+  /** The index of a commitment's leaf, or -1: a scan of the records, no hashing. */
+  indexOf(commitment: BigNumberish): number {
+    const target = new Uint8Array(FIELD_BYTES);
+    writeField(target, 0, toField(commitment, "commitment"));
+    const bytes = this.#records.bytes;
+    const first = target[0];
+    for (let i = 0, at = 0; i < this.#records.length; i++, at += RECORD_BYTES) {
+      if (bytes[at] !== first) continue;
+      let same = true;
+      for (let k = 1; k < FIELD_BYTES && same; k++) same = bytes[at + k] === target[k];
+      if (same) return i;
+    }
+    return -1;
   }
 
   /** The current record of a commitment, if it is a member. */
   find(commitment: BigNumberish): MemberRecord | undefined {
-    const c = BigInt(commitment);
-    return this.#records.find((record) => record.commitment === c);
+    const index = this.indexOf(commitment);
+    return index < 0 ? undefined : this.record(index);
   }
 
+  /**
+   * The circuit's Merkle proof for `record`, hashed from its leaf to the root before it is returned:
+   * a tree whose nodes were tampered with on this path is refused (TREE_MISMATCH).
+   */
   proof(record: MemberRecord): CircuitMerkleProof {
-    const leaf = memberLeaf(record.commitment, record.eligibleFrom, record.paidThrough);
-    return circuitProof(
-      this.#group,
-      leaf,
-      MEMBER_TREE_MAX_DEPTH,
-      () =>
-        new HuzhuError(ErrorCode.NotAMember, "this identity (with these coverage epochs) is not in the plan's member tree", {
-          commitment: record.commitment.toString(),
-        }),
-    );
+    const index = this.indexOf(record.commitment);
+    const current = index < 0 ? undefined : this.record(index);
+    if (!current || current.eligibleFrom !== record.eligibleFrom || current.paidThrough !== record.paidThrough) {
+      throw new HuzhuError(ErrorCode.NotAMember, "this identity (with these coverage epochs) is not in the plan's member tree", {
+        commitment: record.commitment.toString(),
+      });
+    }
+    const { siblings, index: pathIndex } = this.#levels.proof(index);
+    let node = recordLeaf(record);
+    siblings.forEach((sibling, level) => {
+      node = (pathIndex >> BigInt(level)) & 1n ? poseidon2([sibling, node]) : poseidon2([node, sibling]);
+    });
+    if (node !== this.root) {
+      throw new HuzhuError(
+        ErrorCode.TreeMismatch,
+        `member ${index}'s Merkle path hashes to ${node}, not to the tree's root ${this.root}: the tree's nodes are corrupt; load it again from another source or from events`,
+        { index },
+      );
+    }
+    return {
+      root: this.root,
+      depth: siblings.length,
+      index: pathIndex,
+      siblings: [...siblings, ...Array<bigint>(MEMBER_TREE_MAX_DEPTH - siblings.length).fill(0n)],
+    };
   }
 }
 
