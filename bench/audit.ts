@@ -159,12 +159,26 @@ async function buildChain(rpcUrl: string, log: Logger): Promise<{ pool: Address;
           amount,
           expiresAtEpoch: claimEpoch + 12n,
         });
-        const context = { chainId: deployment.chainId, pool: pool.address, planId, recipient, relayer: relayer.account.address, fee };
+        const context = {
+          chainId: deployment.chainId,
+          pool: pool.address,
+          planId,
+          recipient,
+          relayer: relayer.account.address,
+          fee,
+          gasDrop: 0n,
+        };
         const prepared = prepareClaim({ identity, memberTree, assessorTree, approval, claimEpoch, context });
         const { proof, proven: fresh } = await cachedProof(prepared);
         if (fresh) proven++;
         const memberRootSeq = await pool.read.memberRootSeq([planId, prepared.expected.memberRoot]);
-        const request = poolClaimRequest(prepared.expected, { memberRootSeq, recipient, relayer: relayer.account.address, fee });
+        const request = poolClaimRequest(prepared.expected, {
+          memberRootSeq,
+          recipient,
+          relayer: relayer.account.address,
+          fee,
+          gasDrop: 0n,
+        });
         const hash = await asRelayer.write.claim([request, toSolidityProof(proof.proof) as never]);
         await publicClient.waitForTransactionReceipt({ hash });
         paid++;

@@ -140,7 +140,15 @@ export async function benchRelayer(log: Logger): Promise<RelayerBenchResult> {
       const r = built.request;
       const signals = {
         ...built.claimProof.claim,
-        context: claimContext({ chainId, pool, planId: r.planId, recipient: r.recipient, relayer: r.relayer, fee: r.fee }),
+        context: claimContext({
+          chainId,
+          pool,
+          planId: r.planId,
+          recipient: r.recipient,
+          relayer: r.relayer,
+          fee: r.fee,
+          gasDrop: r.gasDrop,
+        }),
       };
       const t = performance.now();
       if (!(await verifyClaimProof(vkey, built.proof, signals))) throw new Error("a benchmark proof does not verify");

@@ -68,6 +68,7 @@ async function preparedClaim(rpcUrl: string) {
       recipient: devAccount(9).address,
       relayer: devAccount(1).address,
       fee: 100_000n,
+      gasDrop: 0n,
     },
   });
   return { record, prepared };

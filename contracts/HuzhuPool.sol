@@ -278,7 +278,7 @@ contract HuzhuPool is IHuzhuPool, AccessControl, Pausable, ReentrancyGuardTransi
     // ---------------------------------------------------------------- claims
 
     /// @inheritdoc IHuzhuPool
-    function claim(ClaimRequest calldata request, Groth16Proof calldata proof) external nonReentrant whenNotPaused {
+    function claim(ClaimRequest calldata request, Groth16Proof calldata proof) external payable nonReentrant whenNotPaused {
         uint256 planId = request.planId;
         // 1. Every public input is a canonical field element (no x + r aliases).
         _checkField(request.memberRoot, PublicSignals.MEMBER_ROOT);
@@ -308,12 +308,13 @@ contract HuzhuPool is IHuzhuPool, AccessControl, Pausable, ReentrancyGuardTransi
         uint256 maxFee = (amount * plan.maxFeeBps) / 10_000;
         if (request.fee > maxFee) revert HuzhuPool__FeeTooHigh(request.fee, maxFee);
         if (request.recipient == address(0) || request.relayer == address(0)) revert HuzhuPool__ZeroAddress();
+        if (msg.value != request.gasDrop) revert HuzhuPool__GasDropMismatch(request.gasDrop, msg.value);
         uint256 available = uint256(plan.contributed) - plan.paidOut - plan.fees;
         if (amount > available) revert HuzhuPool__InsufficientPoolFunds(amount, available);
         // 7. One payout per nullifier.
         if (nullifierSpent[request.nullifier]) revert HuzhuPool__NullifierAlreadySpent(request.nullifier);
         // 8. The proof binds these payout terms on this chain and pool, and verifies.
-        uint256 context = claimContext(planId, request.recipient, request.relayer, request.fee);
+        uint256 context = claimContext(planId, request.recipient, request.relayer, request.fee, request.gasDrop);
         uint256[7] memory signals; // PublicSignals.COUNT
         signals[PublicSignals.MEMBER_ROOT] = request.memberRoot;
         signals[PublicSignals.ASSESSOR_ROOT] = request.assessorRoot;
@@ -333,15 +334,25 @@ contract HuzhuPool is IHuzhuPool, AccessControl, Pausable, ReentrancyGuardTransi
         IERC20 token = plan.token;
         token.safeTransfer(request.recipient, amount - request.fee);
         if (request.fee > 0) token.safeTransfer(request.relayer, request.fee);
+        if (request.gasDrop > 0) {
+            // The recipient is a fresh address; a contract there that refuses the coin fails the claim
+            // (the submitter's simulation sees this before sending) rather than stranding the coin here.
+            (bool delivered,) = request.recipient.call{value: request.gasDrop}("");
+            if (!delivered) revert HuzhuPool__GasDropFailed(request.recipient, request.gasDrop);
+        }
         emit ClaimPaid(planId, request.nullifier, request.recipient, request, context, proof);
     }
 
     // ---------------------------------------------------------------- views
 
     /// @notice The context a claim's proof must commit to: keccak256(abi.encode(chainId, pool,
-    ///         planId, recipient, relayer, fee)) mod r.
-    function claimContext(uint256 planId, address recipient, address relayer, uint256 fee) public view returns (uint256) {
-        return uint256(keccak256(abi.encode(block.chainid, address(this), planId, recipient, relayer, fee)))
+    ///         planId, recipient, relayer, fee, gasDrop)) mod r.
+    function claimContext(uint256 planId, address recipient, address relayer, uint256 fee, uint256 gasDrop)
+        public
+        view
+        returns (uint256)
+    {
+        return uint256(keccak256(abi.encode(block.chainid, address(this), planId, recipient, relayer, fee, gasDrop)))
             % PublicSignals.SNARK_SCALAR_FIELD;
     }
 

@@ -24,7 +24,16 @@ import {
   signApproval,
 } from "../service/sdk/index.ts";
 import { claimArtifacts } from "../service/sdk/node.ts";
-import { type Chain, DEV_ROLES, deployLocal, devAccount, joinMembers, publicClientFor, startChain } from "./lib/stack.ts";
+import {
+  type Chain,
+  DEV_ROLES,
+  demoGasDropPrices,
+  deployLocal,
+  devAccount,
+  joinMembers,
+  publicClientFor,
+  startChain,
+} from "./lib/stack.ts";
 
 const json = process.argv.includes("--json");
 const MEMBERS = 4;
@@ -67,6 +76,7 @@ async function main(): Promise<Record<string, unknown>> {
       HUZHU_RELAYER_PORT: "0",
       HUZHU_RELAYER_DATA_DIR: mkdtempSync(join(tmpdir(), "huzhu-demo-relayer-")),
       HUZHU_POLL_INTERVAL_MS: "200",
+      HUZHU_RELAYER_GAS_DROP_PRICES: demoGasDropPrices(token),
     }),
     pino({ level: "warn" }),
   );

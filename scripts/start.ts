@@ -12,7 +12,7 @@ import { relayerLogger, startRelayer } from "../service/relayer/server.ts";
 import { releaseProver } from "../service/sdk/index.ts";
 import { scriptLogger } from "./lib/log.ts";
 import { ROOT } from "./lib/paths.ts";
-import { type Chain, DEV_ROLES, deployLocal, devAccount, startChain } from "./lib/stack.ts";
+import { type Chain, DEV_ROLES, demoGasDropPrices, deployLocal, devAccount, startChain } from "./lib/stack.ts";
 import { serveWeb } from "./lib/web.ts";
 
 const log = scriptLogger("start");
@@ -73,6 +73,7 @@ async function main(): Promise<void> {
     HUZHU_RELAYER_KEY: devAccount(DEV_ROLES.relayer).privateKey,
     HUZHU_RELAYER_PORT: String(relayerPort),
     HUZHU_RELAYER_DATA_DIR: relayerDir,
+    HUZHU_RELAYER_GAS_DROP_PRICES: process.env.HUZHU_RELAYER_GAS_DROP_PRICES ?? demoGasDropPrices(record.demoToken),
   });
   const readable =
     process.env.HUZHU_LOG_FORMAT === "json" ? undefined : pretty({ colorize: process.stdout.isTTY, ignore: "pid,hostname", sync: true });

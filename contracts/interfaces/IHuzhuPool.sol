@@ -60,6 +60,7 @@ interface IHuzhuPool {
         address recipient;
         address relayer;
         uint256 fee;
+        uint256 gasDrop; // native coin (wei) the submitter sends with the claim, passed on to the recipient
     }
 
     /// @notice A Groth16 proof in the generated verifier's layout (G2 coordinates imaginary first).
@@ -82,6 +83,8 @@ interface IHuzhuPool {
     error HuzhuPool__InsufficientPoolFunds(uint256 amount, uint256 available);
     error HuzhuPool__NullifierAlreadySpent(uint256 nullifier);
     error HuzhuPool__InvalidProof();
+    error HuzhuPool__GasDropMismatch(uint256 gasDrop, uint256 sent);
+    error HuzhuPool__GasDropFailed(address recipient, uint256 gasDrop);
     error HuzhuPool__InvalidPlanParams(string reason);
     error HuzhuPool__NotPlanAdmin(uint256 planId, address account);
     error HuzhuPool__InvalidCommitment();
@@ -149,5 +152,8 @@ interface IHuzhuPool {
     function renew(uint256 planId, uint256 commitment, uint32 periods, uint256[] calldata siblings) external;
 
     /// @notice Verifies an anonymous claim and pays `amount - fee` to the recipient and `fee` to the relayer.
-    function claim(ClaimRequest calldata request, Groth16Proof calldata proof) external;
+    ///         The caller sends exactly `request.gasDrop` wei with it, which the pool passes on to the
+    ///         recipient, so a fresh address can pay gas to move its payout without being funded
+    ///         from a wallet that would link it to the member.
+    function claim(ClaimRequest calldata request, Groth16Proof calldata proof) external payable;
 }

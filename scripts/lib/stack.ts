@@ -129,6 +129,17 @@ export const DEMO_PLAN = {
   name: "Demo medical plan",
 } as const;
 
+/**
+ * What the local relayer charges for a gas drop in the demo token: 3,000 dUSD (6 decimals) per
+ * ETH, a fixed demo rate. A real relayer sets its own rate for each token it serves.
+ */
+export const DEMO_GAS_DROP_PRICE = 3_000_000_000n;
+
+/** The relayer setting that prices gas drops in the demo token (HUZHU_RELAYER_GAS_DROP_PRICES). */
+export function demoGasDropPrices(demoToken: Address): string {
+  return `${demoToken}=${DEMO_GAS_DROP_PRICE}`;
+}
+
 /** Deploys the pool, a demo token and the demo plan with one assessor. */
 export async function deployLocal(rpcUrl: string): Promise<LocalDeployment> {
   const { viem } = await network.create({ network: "localhost", override: { url: rpcUrl } });

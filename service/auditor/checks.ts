@@ -363,7 +363,7 @@ function checkClaim(
   const maxFee = (claim.amount * BigInt(state.plan.maxFeeBps)) / 10_000n;
   if (claim.fee > maxFee) add(AuditCheck.FeeCap, `fee ${claim.fee} exceeds the plan's maximum ${maxFee} (${state.plan.maxFeeBps} bps)`);
 
-  // 8. The context binds this chain, pool, plan, recipient, relayer and fee.
+  // 8. The context binds this chain, pool, plan, recipient, relayer, fee and gas drop.
   let expected: bigint | undefined;
   try {
     expected = claimContext({
@@ -373,6 +373,7 @@ function checkClaim(
       recipient: claim.recipient,
       relayer: claim.relayer,
       fee: claim.fee,
+      gasDrop: claim.gasDrop,
     });
   } catch {
     expected = undefined;

@@ -95,6 +95,7 @@ function toEvent(eventName: string, args: Args, at: ReturnType<typeof ref>): Poo
         recipient: r.recipient,
         relayer: r.relayer,
         fee: r.fee,
+        gasDrop: r.gasDrop,
         context: args.context as bigint,
         proof: args.proof as SolidityProof,
       };

@@ -119,6 +119,11 @@ export class PoolGateway {
     return plan;
   }
 
+  /** What a transaction is priced at now (EIP-1559 max fee per gas, wei). */
+  async maxFeePerGas(): Promise<bigint> {
+    return (await this.publicClient.estimateFeesPerGas()).maxFeePerGas;
+  }
+
   async nullifierSpent(nullifier: bigint): Promise<boolean> {
     return this.publicClient.readContract({ address: this.pool, abi: huzhuPoolAbi, functionName: "nullifierSpent", args: [nullifier] });
   }
@@ -169,7 +174,14 @@ export class PoolGateway {
   }
 
   #claimCall(request: ClaimArgs, proof: SolidityProofArgs) {
-    return { address: this.pool, abi: huzhuPoolAbi, functionName: "claim", args: [request, proof], account: this.account } as const;
+    return {
+      address: this.pool,
+      abi: huzhuPoolAbi,
+      functionName: "claim",
+      args: [request, proof],
+      account: this.account,
+      value: request.gasDrop,
+    } as const;
   }
 
   /** Runs the claim as one eth_call from the relayer's address; throws the pool's refusal as a RelayerError. */

@@ -13,7 +13,17 @@
  */
 import { createHash } from "node:crypto";
 import type { Address, Hex } from "viem";
-import { type ClaimPublicSignals, claimContext, type Groth16Proof, SNARK_SCALAR_FIELD, toSolidityProof } from "../sdk/index.ts";
+import {
+  type ClaimPublicSignals,
+  type ClaimRequestBody,
+  claimContext,
+  type Groth16Proof,
+  HuzhuError,
+  requestFromJson,
+  requestToJson,
+  SNARK_SCALAR_FIELD,
+  toSolidityProof,
+} from "../sdk/index.ts";
 import type { ClaimBody } from "../sdk/relayer-wire.ts";
 import { type ClaimArgs, EPOCH_GRACE_SECONDS, type PoolGateway } from "./chain.ts";
 import { FINAL_CODES, isFinal, RelayerError, RelayerErrorCode } from "./errors.ts";
@@ -24,7 +34,7 @@ import type { ProofVerifier } from "./verifier.ts";
 
 /** What the submitter needs from an accepted claim, stored as JSON. */
 export interface ClaimPayload {
-  request: Record<keyof ClaimArgs, string>;
+  request: ClaimRequestBody;
   proof: Groth16Proof;
   /** Unix seconds until which the relayer's fee quote holds (a held claim is sent until then). */
   quoteExpiresAt?: number;
@@ -43,19 +53,14 @@ export function field(value: string, name: string): bigint {
   return n;
 }
 
+/** The request of a claim body, decoded by the SDK's one codec; a value out of range is a 400. */
 export function parseRequest(raw: ClaimBody["request"]): ClaimArgs {
-  return {
-    planId: field(raw.planId, "request.planId"),
-    claimEpoch: field(raw.claimEpoch, "request.claimEpoch"),
-    amount: field(raw.amount, "request.amount"),
-    memberRoot: field(raw.memberRoot, "request.memberRoot"),
-    memberRootSeq: field(raw.memberRootSeq, "request.memberRootSeq"),
-    assessorRoot: field(raw.assessorRoot, "request.assessorRoot"),
-    nullifier: field(raw.nullifier, "request.nullifier"),
-    recipient: raw.recipient as Address,
-    relayer: raw.relayer as Address,
-    fee: field(raw.fee, "request.fee"),
-  };
+  try {
+    return requestFromJson(raw);
+  } catch (error) {
+    if (error instanceof HuzhuError) throw new RelayerError(RelayerErrorCode.FieldOutOfRange, error.message);
+    throw error;
+  }
 }
 
 function parseProof(raw: ClaimBody["proof"]): Groth16Proof {
@@ -202,6 +207,7 @@ export class ClaimService {
         recipient: request.recipient,
         relayer: request.relayer,
         fee: request.fee,
+        gasDrop: request.gasDrop,
       }),
     };
     const started = performance.now();
@@ -225,7 +231,7 @@ export class ClaimService {
     stage("simulate");
 
     const payload: ClaimPayload = {
-      request: Object.fromEntries(Object.entries(request).map(([k, v]) => [k, String(v)])) as ClaimPayload["request"],
+      request: requestToJson(request),
       proof,
       quoteExpiresAt: body.quote.expiresAt,
       bodyHash: digest,

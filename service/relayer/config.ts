@@ -25,6 +25,12 @@ export interface RelayerConfig {
   /** Smallest fee in token units, whatever the amount. */
   minFee: bigint;
   quoteTtlSeconds: number;
+  /** The largest gas drop sent with one claim (wei); 0 sends none. */
+  gasDropMaxWei: bigint;
+  /** Token transfers the suggested gas drop pays for at the current gas price. */
+  gasDropTransfers: number;
+  /** Token base units charged per whole native coin for a gas drop, by lower-case token address (none: no drop for that token). */
+  gasDropPrices: Map<string, bigint>;
   /** Blocks on top of the inclusion block before a claim counts as confirmed. */
   confirmations: number;
   /** A transaction not mined after this long is sent again with a higher fee. */
@@ -68,6 +74,23 @@ function big(env: Env, name: string, fallback: bigint): bigint {
   if (raw === undefined || raw === "") return fallback;
   if (!/^\d+$/.test(raw)) throw new ConfigError(`${name} must be a whole number, got "${raw}"`);
   return BigInt(raw);
+}
+
+/** HUZHU_RELAYER_GAS_DROP_PRICES: `token=units,token=units`, token base units per whole native coin. */
+function gasDropPrices(env: Env): Map<string, bigint> {
+  const prices = new Map<string, bigint>();
+  const raw = env.HUZHU_RELAYER_GAS_DROP_PRICES ?? "";
+  for (const entry of raw.split(",").map((e) => e.trim())) {
+    if (entry === "") continue;
+    const [token, units, extra] = entry.split("=").map((part) => part.trim());
+    if (extra !== undefined || token === undefined || !isAddress(token) || units === undefined || !/^[1-9]\d*$/.test(units)) {
+      throw new ConfigError(
+        `HUZHU_RELAYER_GAS_DROP_PRICES must list token=price pairs, the price in token base units per whole native coin (e.g. 0x5FbD...0aa3=3000000000 for 3,000 units of a 6-decimal token per ETH); got "${entry}"`,
+      );
+    }
+    prices.set(token.toLowerCase(), BigInt(units));
+  }
+  return prices;
 }
 
 function databaseUrl(env: Env): string | undefined {
@@ -130,6 +153,9 @@ export function loadConfig(env: Env = process.env): RelayerConfig {
     feeBps,
     minFee: big(env, "HUZHU_RELAYER_MIN_FEE", 0n),
     quoteTtlSeconds: int(env, "HUZHU_QUOTE_TTL_SECONDS", 300, 10, 86_400),
+    gasDropMaxWei: big(env, "HUZHU_RELAYER_GAS_DROP_MAX_WEI", 10n ** 16n),
+    gasDropTransfers: int(env, "HUZHU_RELAYER_GAS_DROP_TRANSFERS", 3, 1, 100),
+    gasDropPrices: gasDropPrices(env),
     confirmations: int(env, "HUZHU_CONFIRMATIONS", 1, 1, 100),
     repriceAfterMs: int(env, "HUZHU_REPRICE_AFTER_SECONDS", 30, 1, 3600) * 1000,
     pollIntervalMs: int(env, "HUZHU_POLL_INTERVAL_MS", 500, 50, 60_000),

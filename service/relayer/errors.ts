@@ -24,6 +24,8 @@ export const RelayerErrorCode = {
   WrongRelayer: "WRONG_RELAYER",
   FeeTooLow: "FEE_TOO_LOW",
   FeePolicyUnsatisfiable: "FEE_POLICY_UNSATISFIABLE",
+  GasDropUnavailable: "GAS_DROP_UNAVAILABLE",
+  GasDropRefused: "GAS_DROP_REFUSED",
   NullifierSpent: "NULLIFIER_SPENT",
   InvalidProof: "INVALID_PROOF",
   SimulationFailed: "SIMULATION_FAILED",
@@ -58,6 +60,8 @@ const STATUS: Record<RelayerErrorCode, number> = {
   AMOUNT_OVER_CAP: 422,
   INSUFFICIENT_POOL_FUNDS: 422,
   ZERO_ADDRESS: 422,
+  GAS_DROP_UNAVAILABLE: 422,
+  GAS_DROP_REFUSED: 422,
   QUOTE_INVALID: 422,
   QUOTE_EXPIRED: 422,
   WRONG_RELAYER: 422,
@@ -116,6 +120,7 @@ export const POOL_ERROR_CODES: Record<string, RelayerErrorCode> = {
   InsufficientPoolFunds: RelayerErrorCode.InsufficientPoolFunds,
   NullifierAlreadySpent: RelayerErrorCode.NullifierSpent,
   InvalidProof: RelayerErrorCode.InvalidProof,
+  GasDropFailed: RelayerErrorCode.GasDropRefused,
 };
 
 /**

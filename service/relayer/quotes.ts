@@ -1,7 +1,13 @@
 /**
- * Fee quotes: the relayer states its fee for a plan and amount and signs it (EIP-712), valid for a
- * short time. A member proves with that fee in the claim context; the relayer accepts the claim
- * only with its own unexpired quote for the same plan and amount, and a fee at least the quoted one.
+ * Fee quotes: the relayer states its fee for a plan, amount and gas drop and signs it (EIP-712),
+ * valid for a short time. A member proves with that fee and gas drop in the claim context; the
+ * relayer accepts the claim only with its own unexpired quote for the same plan, amount and gas
+ * drop, and a fee at least the quoted one.
+ *
+ * The gas drop is native coin the relayer sends with the claim, which the pool passes on to the
+ * recipient: a fresh address can then pay gas to move its payout without first being funded from
+ * a wallet that would link it to the member. The relayer prices it in the plan's token at the rate
+ * its operator configured for that token, and adds it to the fee.
  */
 import type { Address, Hex, LocalAccount } from "viem";
 import { type Quote, quoteTypedData, verifyQuoteSignature } from "../sdk/index.ts";
@@ -9,21 +15,63 @@ import { RelayerError, RelayerErrorCode } from "./errors.ts";
 
 export type { Quote };
 
+export interface GasDropPolicy {
+  /** The largest drop this relayer sends with one claim (wei); 0 offers none. */
+  maxWei: bigint;
+  /** Token transfers the suggested drop pays for at the chain's current gas price. */
+  suggestedTransfers: number;
+  /** Token base units charged per whole native coin (10^18 wei), by lower-case token address. */
+  prices: ReadonlyMap<string, bigint>;
+}
+
 export interface FeePolicy {
   feeBps: number;
   minFee: bigint;
   quoteTtlSeconds: number;
+  gasDrop: GasDropPolicy;
 }
 
-/** The fee this relayer charges, or a refusal when the plan's maximum cannot pay it. */
-export function feeFor(policy: FeePolicy, amount: bigint, maxFeeBps: number): bigint {
+/** Gas one ERC-20 transfer takes, with margin (a transfer to a new holder costs about 51k). */
+export const TOKEN_TRANSFER_GAS = 65_000n;
+const WEI_PER_COIN = 10n ** 18n;
+
+/** The gas drop's price in the plan's token (rounded up), or a refusal when this relayer offers none for it. */
+export function gasDropFee(policy: GasDropPolicy, token: string, gasDrop: bigint): bigint {
+  if (gasDrop === 0n) return 0n;
+  const price = policy.prices.get(token.toLowerCase());
+  if (price === undefined || policy.maxWei === 0n) {
+    throw new RelayerError(
+      RelayerErrorCode.GasDropUnavailable,
+      "this relayer sends no gas drop with claims of this plan's token; ask for a quote with gasDrop 0, or use a relayer that does",
+    );
+  }
+  if (gasDrop > policy.maxWei) {
+    throw new RelayerError(
+      RelayerErrorCode.GasDropUnavailable,
+      `the gas drop ${gasDrop} wei is above this relayer's largest, ${policy.maxWei} wei; ask for at most that`,
+    );
+  }
+  return (gasDrop * price + WEI_PER_COIN - 1n) / WEI_PER_COIN;
+}
+
+/** The drop that pays for `suggestedTransfers` token transfers at `maxFeePerGas`, within the relayer's largest; 0 if none is offered. */
+export function suggestedGasDrop(policy: GasDropPolicy, token: string, maxFeePerGas: bigint): bigint {
+  if (!policy.prices.has(token.toLowerCase())) return 0n;
+  const wanted = BigInt(policy.suggestedTransfers) * TOKEN_TRANSFER_GAS * maxFeePerGas;
+  return wanted < policy.maxWei ? wanted : policy.maxWei;
+}
+
+/** The fee this relayer charges (its own plus the gas drop's price), or a refusal when the plan's maximum cannot pay it. */
+export function feeFor(policy: FeePolicy, amount: bigint, maxFeeBps: number, dropFee = 0n): bigint {
   const proportional = (amount * BigInt(policy.feeBps)) / 10_000n;
-  const fee = proportional > policy.minFee ? proportional : policy.minFee;
+  const fee = (proportional > policy.minFee ? proportional : policy.minFee) + dropFee;
   const maxFee = (amount * BigInt(maxFeeBps)) / 10_000n;
   if (fee > maxFee) {
+    const drop = dropFee > 0n ? `, of which ${dropFee} pays for the gas drop,` : "";
+    const next = dropFee > 0n ? "ask for a smaller gas drop or none, " : "";
     throw new RelayerError(
       RelayerErrorCode.FeePolicyUnsatisfiable,
-      `this relayer's fee (${fee}) exceeds what the plan allows for this amount (${maxFee}); ask for a larger amount, use another relayer, or submit directly`,
+      `this relayer's fee (${fee}${drop}) exceeds what the plan allows for this amount (${maxFee}); ${next}ask for a larger amount, use another relayer, or submit directly`,
     );
   }
   return fee;
@@ -41,16 +89,16 @@ export async function checkQuote(
   pool: Address,
   quote: Quote,
   signature: Hex,
-  request: { planId: bigint; amount: bigint; fee: bigint; relayer: Address },
+  request: { planId: bigint; amount: bigint; fee: bigint; relayer: Address; gasDrop: bigint },
   nowSeconds: number,
 ): Promise<void> {
   const valid = quote.relayer.toLowerCase() === relayer.toLowerCase() && (await verifyQuoteSignature(chainId, pool, { quote, signature }));
   if (!valid)
     throw new RelayerError(RelayerErrorCode.QuoteInvalid, "the quote was not signed by this relayer; ask POST /v1/quote for a new one");
-  if (BigInt(quote.planId) !== request.planId || BigInt(quote.amount) !== request.amount) {
+  if (BigInt(quote.planId) !== request.planId || BigInt(quote.amount) !== request.amount || BigInt(quote.gasDrop) !== request.gasDrop) {
     throw new RelayerError(
       RelayerErrorCode.QuoteInvalid,
-      "the quote is for another plan or amount than the claim; ask for a quote for this claim",
+      "the quote is for another plan, amount or gas drop than the claim; ask for a quote for this claim",
     );
   }
   if (quote.expiresAt <= nowSeconds) {

@@ -50,7 +50,12 @@ export async function startRelayer(config: RelayerConfig, log = relayerLogger(co
     gateway,
     store,
     verifier,
-    policy: { feeBps: config.feeBps, minFee: config.minFee, quoteTtlSeconds: config.quoteTtlSeconds },
+    policy: {
+      feeBps: config.feeBps,
+      minFee: config.minFee,
+      quoteTtlSeconds: config.quoteTtlSeconds,
+      gasDrop: { maxWei: config.gasDropMaxWei, suggestedTransfers: config.gasDropTransfers, prices: config.gasDropPrices },
+    },
     submitter: { confirmations: config.confirmations, repriceAfterMs: config.repriceAfterMs, pollIntervalMs: config.pollIntervalMs },
     minBalanceWei: config.minBalanceWei,
     rateLimitPerMinute: config.rateLimitPerMinute,

@@ -8,7 +8,7 @@
  */
 import type { Logger } from "pino";
 import { BlockNotFoundError, encodeFunctionData, type Hex, keccak256, TransactionReceiptNotFoundError } from "viem";
-import { type Groth16Proof, huzhuPoolAbi, toSolidityProof } from "../sdk/index.ts";
+import { type Groth16Proof, huzhuPoolAbi, requestFromJson, toSolidityProof } from "../sdk/index.ts";
 import type { ClaimArgs, PoolGateway } from "./chain.ts";
 import { type ClaimPayload, payableUntil } from "./claims.ts";
 import { HOLD_CODES, RelayerErrorCode } from "./errors.ts";
@@ -27,20 +27,10 @@ const REBROADCAST_MS = 5_000;
 /** Replacement transactions must raise both fees; nodes commonly require at least +10%. */
 const REPRICE_NUMERATOR = 125n;
 
+/** A stored claim's request; one accepted before gas drops existed carries none. */
 function claimArgs(payload: ClaimPayload): ClaimArgs {
-  const r = payload.request;
-  return {
-    planId: BigInt(r.planId),
-    claimEpoch: BigInt(r.claimEpoch),
-    amount: BigInt(r.amount),
-    memberRoot: BigInt(r.memberRoot),
-    memberRootSeq: BigInt(r.memberRootSeq),
-    assessorRoot: BigInt(r.assessorRoot),
-    nullifier: BigInt(r.nullifier),
-    recipient: r.recipient as `0x${string}`,
-    relayer: r.relayer as `0x${string}`,
-    fee: BigInt(r.fee),
-  };
+  const stored: Readonly<Record<string, string>> = payload.request;
+  return requestFromJson({ gasDrop: "0", ...stored });
 }
 
 function larger(a: bigint, b: bigint): bigint {
@@ -266,6 +256,8 @@ export class Submitter {
       chainId: this.#gateway.chainId,
       to: this.#gateway.pool,
       data,
+      // The gas drop rides with the claim; the pool refuses any other value (GasDropMismatch).
+      value: args.gasDrop,
       nonce,
       gas,
       maxFeePerGas: maxFee,

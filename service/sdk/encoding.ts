@@ -57,6 +57,8 @@ export interface ContextTerms {
   recipient: Address;
   relayer: Address;
   fee: bigint;
+  /** Native coin (wei) the submitter sends along for the recipient; 0 for none. */
+  gasDrop: bigint;
 }
 
 function checkAddress(value: string, name: string): Address {
@@ -68,8 +70,8 @@ function checkAddress(value: string, name: string): Address {
 
 /**
  * The claim context: keccak256(abi.encode(uint256 chainId, address pool, uint256 planId,
- * address recipient, address relayer, uint256 fee)) mod r. The pool recomputes it, so a proof
- * pays only these terms on this chain and pool.
+ * address recipient, address relayer, uint256 fee, uint256 gasDrop)) mod r. The pool recomputes
+ * it, so a proof pays only these terms (and carries only this gas drop) on this chain and pool.
  */
 export function claimContext(terms: ContextTerms): bigint {
   const encoded = encodeAbiParameters(
@@ -80,6 +82,7 @@ export function claimContext(terms: ContextTerms): bigint {
       { name: "recipient", type: "address" },
       { name: "relayer", type: "address" },
       { name: "fee", type: "uint256" },
+      { name: "gasDrop", type: "uint256" },
     ],
     [
       terms.chainId,
@@ -88,6 +91,7 @@ export function claimContext(terms: ContextTerms): bigint {
       checkAddress(terms.recipient, "recipient"),
       checkAddress(terms.relayer, "relayer"),
       terms.fee,
+      terms.gasDrop,
     ],
   );
   return BigInt(keccak256(encoded)) % SNARK_SCALAR_FIELD;

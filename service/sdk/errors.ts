@@ -22,6 +22,14 @@ export const ErrorCode = {
   ProofFailed: "PROOF_FAILED",
   TreeMismatch: "TREE_MISMATCH",
   MemberRootNotRecent: "MEMBER_ROOT_NOT_RECENT",
+  /** A tree snapshot or update whose contents are wrong (a tampered node, another plan's, another format). */
+  SnapshotInvalid: "SNAPSHOT_INVALID",
+  /** A tree snapshot or update shorter or longer than its header says. */
+  SnapshotTruncated: "SNAPSHOT_TRUNCATED",
+  /** A tree snapshot whose root is not one of the pool's recent roots for the plan. */
+  SnapshotStale: "SNAPSHOT_STALE",
+  /** A tree service that could not be reached or answered with an error. */
+  TreeServiceFailed: "TREE_SERVICE_FAILED",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

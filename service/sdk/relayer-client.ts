@@ -74,6 +74,7 @@ export function quoteTypedData(chainId: number, pool: Address, quote: Quote) {
         { name: "planId", type: "uint256" },
         { name: "amount", type: "uint256" },
         { name: "fee", type: "uint256" },
+        { name: "gasDrop", type: "uint256" },
         { name: "relayer", type: "address" },
         { name: "expiresAt", type: "uint64" },
       ],
@@ -83,6 +84,7 @@ export function quoteTypedData(chainId: number, pool: Address, quote: Quote) {
       planId: BigInt(quote.planId),
       amount: BigInt(quote.amount),
       fee: BigInt(quote.fee),
+      gasDrop: BigInt(quote.gasDrop),
       relayer: quote.relayer,
       expiresAt: BigInt(quote.expiresAt),
     },
@@ -103,11 +105,18 @@ export async function verifyQuoteSignature(chainId: number, pool: Address, signe
 }
 
 /**
- * The body of POST /v1/claims for a proof made with this quote's relayer and fee; `memberRootSeq`
- * is where the pool keeps the proof's member root (`findMemberRootSeq`, or `buildClaim`'s request).
+ * The body of POST /v1/claims for a proof made with this quote's relayer, fee and gas drop;
+ * `memberRootSeq` is where the pool keeps the proof's member root (`findMemberRootSeq`, or
+ * `buildClaim`'s request).
  */
 export function claimSubmission(signed: SignedQuote, proof: ClaimProof, recipient: Address, memberRootSeq: bigint): ClaimSubmission {
-  const terms = { memberRootSeq, recipient, relayer: signed.quote.relayer, fee: BigInt(signed.quote.fee) };
+  const terms = {
+    memberRootSeq,
+    recipient,
+    relayer: signed.quote.relayer,
+    fee: BigInt(signed.quote.fee),
+    gasDrop: BigInt(signed.quote.gasDrop),
+  };
   return {
     quote: signed.quote,
     quoteSignature: signed.signature,
@@ -142,8 +151,23 @@ export class RelayerClient {
     return this.#request(InfoReply, "GET", "/v1/info");
   }
 
-  quote(planId: bigint | string, amount: bigint | string): Promise<SignedQuote> {
-    return this.#request(QuoteReply, "POST", "/v1/quote", { planId: planId.toString(), amount: amount.toString() });
+  /**
+   * A signed quote for a claim; `gasDrop` (wei, default none) asks the relayer to send that much
+   * native coin to the recipient with the claim, priced into the fee. A reply whose terms are not
+   * the ones asked for is refused (`BAD_REPLY`).
+   */
+  async quote(planId: bigint | string, amount: bigint | string, gasDrop: bigint | string = 0n): Promise<SignedQuote> {
+    const body = { planId: planId.toString(), amount: amount.toString(), ...(BigInt(gasDrop) > 0n ? { gasDrop: gasDrop.toString() } : {}) };
+    const signed = await this.#request(QuoteReply, "POST", "/v1/quote", body);
+    const q = signed.quote;
+    if (q.planId !== body.planId || q.amount !== body.amount || BigInt(q.gasDrop) !== BigInt(gasDrop)) {
+      throw new RelayerError(
+        "BAD_REPLY",
+        "the relayer quoted other terms (plan, amount or gas drop) than those asked for; use another relayer",
+        200,
+      );
+    }
+    return signed;
   }
 
   submitClaim(submission: ClaimSubmission): Promise<SubmitClaimReply> {

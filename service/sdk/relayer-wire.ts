@@ -17,11 +17,26 @@ export const AddressString = Type.Unsafe<`0x${string}`>(
 export const HexSignature = Type.Unsafe<`0x${string}`>(Type.String({ pattern: "^0x[0-9a-fA-F]{130}$", description: "65-byte signature" }));
 const HexString = Type.Unsafe<`0x${string}`>(Type.String({ pattern: "^0x[0-9a-fA-F]*$" }));
 
-export const QuoteBody = Type.Object({ planId: Decimal, amount: Decimal }, strict);
+export const QuoteBody = Type.Object(
+  {
+    planId: Decimal,
+    amount: Decimal,
+    /** Native coin (wei) to send with the claim to the recipient, priced into the fee; none if absent. */
+    gasDrop: Type.Optional(Decimal),
+  },
+  strict,
+);
 export type QuoteBody = Static<typeof QuoteBody>;
 
 export const QuoteSchema = Type.Object(
-  { planId: Decimal, amount: Decimal, fee: Decimal, relayer: AddressString, expiresAt: Type.Integer({ minimum: 0, maximum: 2 ** 53 - 1 }) },
+  {
+    planId: Decimal,
+    amount: Decimal,
+    fee: Decimal,
+    gasDrop: Decimal,
+    relayer: AddressString,
+    expiresAt: Type.Integer({ minimum: 0, maximum: 2 ** 53 - 1 }),
+  },
   strict,
 );
 
@@ -42,6 +57,7 @@ export const ClaimRequestSchema = Type.Object(
     recipient: AddressString,
     relayer: AddressString,
     fee: Decimal,
+    gasDrop: Decimal,
   },
   strict,
 );
@@ -91,6 +107,7 @@ export const ClaimReply = Type.Object({
   nullifier: Decimal,
   amount: Decimal,
   fee: Decimal,
+  gasDrop: Decimal,
   recipient: AddressString,
   txHash: Type.Optional(HexString),
   blockNumber: Type.Optional(Decimal),
@@ -122,6 +139,16 @@ export const InfoReply = Type.Object({
       claimCap: Decimal,
       maxFeeBps: Type.Integer(),
       active: Type.Boolean(),
+      /** Absent when this relayer sends no gas drop for the plan's token. */
+      gasDrop: Type.Optional(
+        Type.Object({
+          /** What the suggested drop pays for: this many token transfers at the chain's current gas price (wei). */
+          suggestedWei: Decimal,
+          maxWei: Decimal,
+          /** Token base units charged per whole native coin (10^18 wei). */
+          tokenPerCoin: Decimal,
+        }),
+      ),
     }),
   ),
 });

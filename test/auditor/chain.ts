@@ -151,7 +151,7 @@ export async function auditChain(options: ChainOptions = {}) {
       amount,
       expiresAtEpoch: claimEpoch + 2n,
     });
-    const contextTerms = { chainId: deployment.chainId, pool: pool.address, planId, recipient, relayer: relayerAddress, fee };
+    const contextTerms = { chainId: deployment.chainId, pool: pool.address, planId, recipient, relayer: relayerAddress, fee, gasDrop: 0n };
     const prepared = prepareClaim({
       identity,
       memberTree: p.memberTree,
@@ -162,7 +162,7 @@ export async function auditChain(options: ChainOptions = {}) {
     });
     const proof = await proveClaim(prepared, claimArtifacts());
     const memberRootSeq = await pool.read.memberRootSeq([planId, proof.claim.memberRoot]);
-    const request = poolClaimRequest(proof.claim, { memberRootSeq, recipient, relayer: relayerAddress, fee });
+    const request = poolClaimRequest(proof.claim, { memberRootSeq, recipient, relayer: relayerAddress, fee, gasDrop: 0n });
     return { request, proof: toSolidityProof(proof.proof) };
   }
 

@@ -70,7 +70,8 @@ function history() {
         recipient: RECIPIENT,
         relayer: RELAYER,
         fee,
-        context: claimContext({ chainId: CHAIN_ID, pool: POOL, planId, recipient: RECIPIENT, relayer: RELAYER, fee }),
+        gasDrop: 0n,
+        context: claimContext({ chainId: CHAIN_ID, pool: POOL, planId, recipient: RECIPIENT, relayer: RELAYER, fee, gasDrop: 0n }),
         proof: {
           a: [1n, 2n],
           b: [
@@ -111,7 +112,7 @@ describe("checkEvents", () => {
     h.claim(1n, {
       amount: 200n,
       fee: 6n,
-      context: claimContext({ chainId: CHAIN_ID, pool: POOL, planId: 1n, recipient: RECIPIENT, relayer: RELAYER, fee: 6n }),
+      context: claimContext({ chainId: CHAIN_ID, pool: POOL, planId: 1n, recipient: RECIPIENT, relayer: RELAYER, fee: 6n, gasDrop: 0n }),
     });
     const result = check(h.events, {
       books: new Map([[1n, { contributed: 1_700n, paidOut: 97n + 194n, fees: 9n }]]),
@@ -211,12 +212,12 @@ describe("checkEvents", () => {
     const zero = h.claim(1n, {
       amount: 0n,
       fee: 0n,
-      context: claimContext({ chainId: CHAIN_ID, pool: POOL, planId: 1n, recipient: RECIPIENT, relayer: RELAYER, fee: 0n }),
+      context: claimContext({ chainId: CHAIN_ID, pool: POOL, planId: 1n, recipient: RECIPIENT, relayer: RELAYER, fee: 0n, gasDrop: 0n }),
     });
     const fee = 4n; // 3% of 100 is 3
     const greedy = h.claim(1n, {
       fee,
-      context: claimContext({ chainId: CHAIN_ID, pool: POOL, planId: 1n, recipient: RECIPIENT, relayer: RELAYER, fee }),
+      context: claimContext({ chainId: CHAIN_ID, pool: POOL, planId: 1n, recipient: RECIPIENT, relayer: RELAYER, fee, gasDrop: 0n }),
     });
     expect(check(h.events).findings.map((f) => [f.check, f.tx])).toEqual([
       [AuditCheck.AmountCap, over.tx],

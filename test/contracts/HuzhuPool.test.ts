@@ -615,6 +615,74 @@ describe("HuzhuPool", () => {
     });
   });
 
+  describe("claim with a gas drop", () => {
+    let f: PoolFixture;
+    let identities: Awaited<ReturnType<PoolFixture["join"]>>[];
+    const DROP = 10n ** 15n;
+
+    before(async () => {
+      ({ f, identities } = await coveredFixture(4));
+    });
+
+    it("passes the coin sent with the claim to the recipient, and keeps none", async () => {
+      const claim = await f.makeClaim({ identity: identities[0] as never, gasDrop: DROP });
+      await f.asRelayer.write.claim([claim.request, claim.proof], { value: DROP });
+      assert.equal(await f.publicClient.getBalance({ address: claim.request.recipient }), DROP);
+      assert.equal(await f.publicClient.getBalance({ address: f.pool.address }), 0n);
+      assert.equal(await f.token.read.balanceOf([claim.request.recipient]), claim.request.amount - claim.request.fee);
+    });
+
+    it("emits the gas drop in ClaimPaid's request, so an auditor can recompute the context", async () => {
+      const claim = await f.makeClaim({ identity: identities[1] as never, gasDrop: DROP });
+      await f.viem.assertions.emitWithArgs(f.asRelayer.write.claim([claim.request, claim.proof], { value: DROP }), f.pool, "ClaimPaid", [
+        f.planId,
+        claim.request.nullifier,
+        claim.request.recipient,
+        claim.request,
+        claim.context,
+        claim.proof,
+      ] as never);
+    });
+
+    it("reverts with GasDropMismatch when the submitter sends less (or more) than the request's drop", async () => {
+      const claim = await f.makeClaim({ identity: identities[2] as never, gasDrop: DROP });
+      await f.viem.assertions.revertWithCustomErrorWithArgs(
+        f.asRelayer.write.claim([claim.request, claim.proof], { value: DROP - 1n }),
+        f.pool,
+        "HuzhuPool__GasDropMismatch",
+        [DROP, DROP - 1n],
+      );
+      await f.viem.assertions.revertWithCustomErrorWithArgs(
+        f.asRelayer.write.claim([claim.request, claim.proof]),
+        f.pool,
+        "HuzhuPool__GasDropMismatch",
+        [DROP, 0n],
+      );
+    });
+
+    it("reverts with InvalidProof when the request names another drop than the proof's context", async () => {
+      const claim = await f.makeClaim({ identity: identities[2] as never, gasDrop: DROP, eventId: 777n });
+      const smaller = { ...claim.request, gasDrop: 1n };
+      await f.viem.assertions.revertWithCustomError(
+        f.asRelayer.write.claim([smaller, claim.proof], { value: 1n }),
+        f.pool,
+        "HuzhuPool__InvalidProof",
+      );
+    });
+
+    it("reverts with GasDropFailed when the recipient refuses the coin (a contract without receive)", async () => {
+      const refuser = f.token.address;
+      const claim = await f.makeClaim({ identity: identities[3] as never, gasDrop: DROP, recipient: refuser });
+      await f.viem.assertions.revertWithCustomErrorWithArgs(
+        f.asRelayer.write.claim([claim.request, claim.proof], { value: DROP }),
+        f.pool,
+        "HuzhuPool__GasDropFailed",
+        [refuser, DROP],
+      );
+      assert.equal(await f.pool.read.nullifierSpent([claim.request.nullifier]), false);
+    });
+  });
+
   describe("claim timing, root history and replays", () => {
     it("pays a proof for the previous epoch within the grace hour after a boundary, and not after", async () => {
       const { f, identities } = await coveredFixture(2);
@@ -711,6 +779,7 @@ describe("HuzhuPool", () => {
         recipient: claim.request.recipient,
         relayer: claim.request.relayer,
         fee: claim.request.fee,
+        gasDrop: claim.request.gasDrop,
       });
       signals[PUBLIC_SIGNALS.indexOf("context")] = onMainnet;
       assert.equal(await f.deployment.verifier.read.verifyProof([claim.proof.a, claim.proof.b, claim.proof.c, signals as never]), false);

@@ -121,6 +121,8 @@ export async function poolFixture(options: FixtureOptions = {}) {
     identity: Identity;
     amount?: bigint;
     fee?: bigint;
+    /** Native coin sent with the claim for the recipient (default none). */
+    gasDrop?: bigint;
     recipient?: Address;
     relayer?: Address;
     assessor?: AssessorKey;
@@ -134,6 +136,7 @@ export async function poolFixture(options: FixtureOptions = {}) {
     const claimEpoch = terms.claimEpoch ?? (await currentEpoch());
     const amount = terms.amount ?? 1_000_000_000n;
     const fee = terms.fee ?? 20_000_000n;
+    const gasDrop = terms.gasDrop ?? 0n;
     const recipient = terms.recipient ?? freshAddress();
     const relayerAddress = getAddress(terms.relayer ?? relayer.account.address);
     const approval = signApproval(terms.assessor ?? (assessors[0] as AssessorKey), {
@@ -143,11 +146,11 @@ export async function poolFixture(options: FixtureOptions = {}) {
       amount,
       expiresAtEpoch: claimEpoch + (terms.expiresInEpochs ?? 2n),
     });
-    const contextTerms = { chainId: deployment.chainId, pool: pool.address, planId, recipient, relayer: relayerAddress, fee };
+    const contextTerms = { chainId: deployment.chainId, pool: pool.address, planId, recipient, relayer: relayerAddress, fee, gasDrop };
     const prepared = prepareClaim({ identity: terms.identity, memberTree, assessorTree, approval, claimEpoch, context: contextTerms });
     const proof: ClaimProof = await proveClaim(prepared, claimArtifacts());
     const memberRootSeq = await pool.read.memberRootSeq([planId, proof.claim.memberRoot]);
-    const request = poolClaimRequest(proof.claim, { memberRootSeq, recipient, relayer: relayerAddress, fee });
+    const request = poolClaimRequest(proof.claim, { memberRootSeq, recipient, relayer: relayerAddress, fee, gasDrop });
     return { request, proof: toSolidityProof(proof.proof), raw: proof, context: claimContext(contextTerms), approval };
   }
 

@@ -61,6 +61,7 @@ describe("pool accounting invariants", () => {
               recipient: freshAddress(),
               relayer: f.accounts.relayer.account.address,
               fee,
+              gasDrop: 0n,
             };
             const proof = {
               a: [1n, 2n],

@@ -65,7 +65,15 @@ export function claimScenario(options: ScenarioOptions = {}): ClaimScenario {
     amount: options.amount ?? 1_500_000_000n,
     expiresAtEpoch: options.expiresAtEpoch ?? 9n,
   });
-  const contextTerms: ContextTerms = { chainId: 31337n, pool: POOL, planId, recipient: RECIPIENT, relayer: RELAYER, fee: 15_000_000n };
+  const contextTerms: ContextTerms = {
+    chainId: 31337n,
+    pool: POOL,
+    planId,
+    recipient: RECIPIENT,
+    relayer: RELAYER,
+    fee: 15_000_000n,
+    gasDrop: 0n,
+  };
   return {
     identity,
     memberTree,

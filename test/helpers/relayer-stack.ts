@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { type Address, parseAbi } from "viem";
 import {
   type Chain,
+  demoGasDropPrices,
   deployLocal,
   devAccount,
   freePort,
@@ -66,6 +67,7 @@ export function relayerEnv(stack: Stack, extra: Record<string, string> = {}): Re
     HUZHU_RELAYER_PORT: "0",
     HUZHU_RELAYER_DATA_DIR: mkdtempSync(join(tmpdir(), "huzhu-relayer-")),
     HUZHU_POLL_INTERVAL_MS: "100",
+    HUZHU_RELAYER_GAS_DROP_PRICES: demoGasDropPrices(stack.token),
     ...extra,
   };
 }
@@ -83,17 +85,17 @@ export function tokenBalance(stack: Stack, who: Address): Promise<bigint> {
 /** A relayer's signed quote, as the SDK's wire schema defines it. */
 export type Quote = SignedQuote;
 
-export async function getQuote(relayerUrl: string, amount: bigint): Promise<Quote> {
+export async function getQuote(relayerUrl: string, amount: bigint, gasDrop?: bigint): Promise<Quote> {
   const response = await fetch(`${relayerUrl}/v1/quote`, {
     method: "POST",
     headers: { "content-type": "application/json" },
-    body: JSON.stringify({ planId: "1", amount: amount.toString() }),
+    body: JSON.stringify({ planId: "1", amount: amount.toString(), ...(gasDrop === undefined ? {} : { gasDrop: gasDrop.toString() }) }),
   });
   if (response.status !== 200) throw new Error(`quote failed: ${response.status} ${await response.text()}`);
   return (await response.json()) as Quote;
 }
 
-/** An approved claim for `member`, proven for `recipient` with the quote's relayer and fee. */
+/** An approved claim for `member`, proven for `recipient` with the quote's relayer, fee and gas drop. */
 export async function makeClaim(stack: Stack, member: Identity, quote: Quote, recipient: Address) {
   const amount = BigInt(quote.quote.amount);
   const approval = signApproval(stack.deployment.assessor, {
@@ -111,6 +113,7 @@ export async function makeClaim(stack: Stack, member: Identity, quote: Quote, re
       recipient,
       relayer: quote.quote.relayer as Address,
       fee: BigInt(quote.quote.fee),
+      gasDrop: BigInt(quote.quote.gasDrop),
       artifacts: claimArtifacts(),
     },
   );

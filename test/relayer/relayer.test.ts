@@ -284,7 +284,7 @@ describe("claims through the relayer", () => {
       expect(reply.json()).toMatchObject({
         statusCode: 400,
         code: "FIELD_OUT_OF_RANGE",
-        message: "request.nullifier is not below the SNARK field modulus r",
+        message: "request.nullifier must be below the SNARK scalar field order r",
       });
     });
 

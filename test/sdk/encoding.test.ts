@@ -17,7 +17,7 @@ import {
 } from "../../service/sdk/index.ts";
 import { POOL, RECIPIENT, RELAYER } from "../helpers/claim-fixture.ts";
 
-const terms = { chainId: 31337n, pool: POOL, planId: 3n, recipient: RECIPIENT, relayer: RELAYER, fee: 10n };
+const terms = { chainId: 31337n, pool: POOL, planId: 3n, recipient: RECIPIENT, relayer: RELAYER, fee: 10n, gasDrop: 0n };
 
 describe("encoders", () => {
   it("member leaf is Poseidon(commitment, eligibleFrom, paidThrough)", () => {
@@ -40,8 +40,16 @@ describe("encoders", () => {
 
   it("context is keccak256 of the ABI-encoded payout terms, reduced mod r", () => {
     const encoded = encodeAbiParameters(
-      [{ type: "uint256" }, { type: "address" }, { type: "uint256" }, { type: "address" }, { type: "address" }, { type: "uint256" }],
-      [terms.chainId, terms.pool, terms.planId, terms.recipient, terms.relayer, terms.fee],
+      [
+        { type: "uint256" },
+        { type: "address" },
+        { type: "uint256" },
+        { type: "address" },
+        { type: "address" },
+        { type: "uint256" },
+        { type: "uint256" },
+      ],
+      [terms.chainId, terms.pool, terms.planId, terms.recipient, terms.relayer, terms.fee, terms.gasDrop],
     );
     expect(claimContext(terms)).toBe(BigInt(keccak256(encoded)) % SNARK_SCALAR_FIELD);
   });
@@ -53,6 +61,7 @@ describe("encoders", () => {
     ["recipient", { recipient: POOL }],
     ["relayer", { relayer: RECIPIENT }],
     ["fee", { fee: 11n }],
+    ["gasDrop", { gasDrop: 10n ** 15n }],
   ] as const)("context changes with %s", (_name, change) => {
     expect(claimContext({ ...terms, ...change })).not.toBe(claimContext(terms));
   });

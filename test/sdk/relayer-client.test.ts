@@ -109,7 +109,14 @@ describe("RelayerClient", () => {
   });
 
   it("accepts a quote signed by its relayer for this chain and pool, and nothing else", async () => {
-    const quote: Quote = { planId: "1", amount: "1000000", fee: "10000", relayer: relayerAccount.address, expiresAt: 1_900_000_000 };
+    const quote: Quote = {
+      planId: "1",
+      amount: "1000000",
+      fee: "10000",
+      gasDrop: "0",
+      relayer: relayerAccount.address,
+      expiresAt: 1_900_000_000,
+    };
     const signature = await relayerAccount.signTypedData(quoteTypedData(31337, POOL, quote));
     expect(await verifyQuoteSignature(31337, POOL, { quote, signature })).toBe(true);
     expect(await verifyQuoteSignature(1, POOL, { quote, signature })).toBe(false);

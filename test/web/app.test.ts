@@ -235,6 +235,7 @@ describe("web app", () => {
           recipient: privateKeyToAccount(generatePrivateKey()).address,
           relayer: admin,
           fee: 0n,
+          gasDrop: 0n,
         },
         realProof,
       ]),

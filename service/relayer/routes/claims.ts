@@ -1,9 +1,9 @@
 /** The member-facing API under /v1: info, quote, submit a claim, follow its status. */
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { AcceptedReply, ClaimBody, ClaimParams, ClaimReply, ErrorReply, InfoReply, QuoteBody, QuoteReply } from "../../sdk/relayer-wire.ts";
-import { field } from "../claims.ts";
+import { type ClaimPayload, field } from "../claims.ts";
 import { isFinal, RelayerError, RelayerErrorCode } from "../errors.ts";
-import { feeFor, signQuote } from "../quotes.ts";
+import { feeFor, gasDropFee, signQuote, suggestedGasDrop } from "../quotes.ts";
 import type { StoredClaim } from "../store.ts";
 
 const errors = { 400: ErrorReply, 404: ErrorReply, 409: ErrorReply, 413: ErrorReply, 422: ErrorReply, 429: ErrorReply, 503: ErrorReply };
@@ -12,8 +12,16 @@ export const claimRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { deps, claims, submitter, metrics } = app.relayer;
   const { gateway, policy, verifier } = deps;
 
+  /** A plan's gas-drop terms in /info, or nothing when this relayer sends no drop for its token. */
+  function gasDropOffer(token: string, gasPrice: bigint) {
+    const price = policy.gasDrop.prices.get(token.toLowerCase());
+    if (price === undefined || policy.gasDrop.maxWei === 0n) return {};
+    const suggested = suggestedGasDrop(policy.gasDrop, token, gasPrice);
+    return { gasDrop: { suggestedWei: suggested.toString(), maxWei: policy.gasDrop.maxWei.toString(), tokenPerCoin: price.toString() } };
+  }
+
   app.get("/info", { schema: { summary: "Chain, pool, relayer address, fee policy, plans", response: { 200: InfoReply } } }, async () => {
-    const plans = await gateway.plans();
+    const [plans, gasPrice] = await Promise.all([gateway.plans(), policy.gasDrop.maxWei > 0n ? gateway.maxFeePerGas() : 0n]);
     return {
       chainId: gateway.chainId,
       pool: gateway.pool,
@@ -27,6 +35,7 @@ export const claimRoutes: FastifyPluginAsyncTypebox = async (app) => {
         claimCap: p.claimCap.toString(),
         maxFeeBps: p.maxFeeBps,
         active: p.active,
+        ...gasDropOffer(p.token, gasPrice),
       })),
     };
   });
@@ -42,11 +51,13 @@ export const claimRoutes: FastifyPluginAsyncTypebox = async (app) => {
       if (amount === 0n) throw new RelayerError(RelayerErrorCode.ZeroAmount, "the amount must be above zero");
       if (amount > plan.claimCap)
         throw new RelayerError(RelayerErrorCode.AmountOverCap, `the amount ${amount} exceeds plan ${planId}'s claim cap ${plan.claimCap}`);
-      const fee = feeFor(policy, amount, plan.maxFeeBps);
+      const gasDrop = request.body.gasDrop === undefined ? 0n : BigInt(request.body.gasDrop);
+      const fee = feeFor(policy, amount, plan.maxFeeBps, gasDropFee(policy.gasDrop, plan.token, gasDrop));
       const quote = {
         planId: planId.toString(),
         amount: amount.toString(),
         fee: fee.toString(),
+        gasDrop: gasDrop.toString(),
         relayer: gateway.relayer,
         expiresAt: Math.floor(Date.now() / 1000) + policy.quoteTtlSeconds,
       };
@@ -102,6 +113,7 @@ function claimReply(claim: StoredClaim, confirmations: number | undefined) {
     nullifier: claim.nullifier,
     amount: claim.amount,
     fee: claim.fee,
+    gasDrop: (JSON.parse(claim.payload) as ClaimPayload).request.gasDrop ?? "0",
     recipient: claim.recipient as `0x${string}`,
     ...(claim.txHash ? { txHash: claim.txHash as `0x${string}` } : {}),
     ...(claim.blockNumber ? { blockNumber: claim.blockNumber } : {}),

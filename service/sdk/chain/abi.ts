@@ -52,6 +52,22 @@ export const huzhuPoolAbi = [
     name: "HuzhuPool__FeeTooHigh",
     type: "error",
   },
+  {
+    inputs: [
+      { internalType: "address", name: "recipient", type: "address" },
+      { internalType: "uint256", name: "gasDrop", type: "uint256" },
+    ],
+    name: "HuzhuPool__GasDropFailed",
+    type: "error",
+  },
+  {
+    inputs: [
+      { internalType: "uint256", name: "gasDrop", type: "uint256" },
+      { internalType: "uint256", name: "sent", type: "uint256" },
+    ],
+    name: "HuzhuPool__GasDropMismatch",
+    type: "error",
+  },
   { inputs: [{ internalType: "uint256", name: "signalIndex", type: "uint256" }], name: "HuzhuPool__InputNotInField", type: "error" },
   {
     inputs: [
@@ -177,6 +193,7 @@ export const huzhuPoolAbi = [
           { internalType: "address", name: "recipient", type: "address" },
           { internalType: "address", name: "relayer", type: "address" },
           { internalType: "uint256", name: "fee", type: "uint256" },
+          { internalType: "uint256", name: "gasDrop", type: "uint256" },
         ],
         indexed: false,
         internalType: "struct IHuzhuPool.ClaimRequest",
@@ -454,6 +471,7 @@ export const huzhuPoolAbi = [
           { internalType: "address", name: "recipient", type: "address" },
           { internalType: "address", name: "relayer", type: "address" },
           { internalType: "uint256", name: "fee", type: "uint256" },
+          { internalType: "uint256", name: "gasDrop", type: "uint256" },
         ],
         internalType: "struct IHuzhuPool.ClaimRequest",
         name: "request",
@@ -472,7 +490,7 @@ export const huzhuPoolAbi = [
     ],
     name: "claim",
     outputs: [],
-    stateMutability: "nonpayable",
+    stateMutability: "payable",
     type: "function",
   },
   {
@@ -481,6 +499,7 @@ export const huzhuPoolAbi = [
       { internalType: "address", name: "recipient", type: "address" },
       { internalType: "address", name: "relayer", type: "address" },
       { internalType: "uint256", name: "fee", type: "uint256" },
+      { internalType: "uint256", name: "gasDrop", type: "uint256" },
     ],
     name: "claimContext",
     outputs: [{ internalType: "uint256", name: "", type: "uint256" }],

@@ -13,7 +13,15 @@ import { huzhuPoolAbi } from "./abi.ts";
 import { loadAssessorTree, loadMemberTree, type PoolRef } from "./pool.ts";
 import { type PoolClaimRequest, poolClaimRequest } from "./request.ts";
 
-export { type ClaimTerms, type PoolClaimRequest, poolClaimRequest, requestToJson } from "./request.ts";
+export {
+  CLAIM_REQUEST_FIELDS,
+  type ClaimRequestBody,
+  type ClaimTerms,
+  type PoolClaimRequest,
+  poolClaimRequest,
+  requestFromJson,
+  requestToJson,
+} from "./request.ts";
 
 export interface BuiltClaim {
   request: PoolClaimRequest;
@@ -29,12 +37,15 @@ export interface BuildClaimOptions {
   /** Who submits and receives the fee: a relayer's address, or the member's own wallet. */
   relayer: Address;
   fee: bigint;
+  /** Native coin (wei) the submitter sends with the claim for the recipient (a relayer's quoted gas drop); default none. */
+  gasDrop?: bigint;
   artifacts: ProverArtifacts;
   onProgress?: (progress: ProofProgress) => void;
 }
 
 export async function buildClaim(ref: PoolRef, options: BuildClaimOptions): Promise<BuiltClaim> {
   const planId = options.approval.planId;
+  const gasDrop = options.gasDrop ?? 0n;
   const [chainId, memberTree, assessorTree, claimEpoch] = await Promise.all([
     ref.client.getChainId(),
     loadMemberTree(ref, planId),
@@ -47,13 +58,21 @@ export async function buildClaim(ref: PoolRef, options: BuildClaimOptions): Prom
     assessorTree,
     approval: options.approval,
     claimEpoch,
-    context: { chainId: BigInt(chainId), pool: ref.pool, planId, recipient: options.recipient, relayer: options.relayer, fee: options.fee },
+    context: {
+      chainId: BigInt(chainId),
+      pool: ref.pool,
+      planId,
+      recipient: options.recipient,
+      relayer: options.relayer,
+      fee: options.fee,
+      gasDrop,
+    },
   });
   const claimProof = await proveClaim(prepared, options.artifacts, options.onProgress);
   const c = claimProof.claim;
   const memberRootSeq = await findMemberRootSeq(ref, planId, c.memberRoot);
   return {
-    request: poolClaimRequest(c, { memberRootSeq, recipient: options.recipient, relayer: options.relayer, fee: options.fee }),
+    request: poolClaimRequest(c, { memberRootSeq, recipient: options.recipient, relayer: options.relayer, fee: options.fee, gasDrop }),
     proof: claimProof.proof,
     solidityProof: toSolidityProof(claimProof.proof),
     claimProof,
