@@ -121,13 +121,13 @@ contract HuzhuPool is IHuzhuPool, AccessControl, Pausable, ReentrancyGuardTransi
 
     /// @inheritdoc IHuzhuPool
     function createPlan(PlanParams calldata params) external onlyRole(PLAN_CREATOR_ROLE) returns (uint256 planId) {
-        if (address(params.token) == address(0)) revert HuzhuPool__InvalidPlanParams("token is zero");
-        if (params.admin == address(0)) revert HuzhuPool__InvalidPlanParams("admin is zero");
-        if (params.contribution == 0) revert HuzhuPool__InvalidPlanParams("contribution is zero");
-        if (params.periodLength < MIN_PERIOD_LENGTH) revert HuzhuPool__InvalidPlanParams("period shorter than an hour");
-        if (params.claimCap == 0) revert HuzhuPool__InvalidPlanParams("claim cap is zero");
-        if (params.maxFeeBps > MAX_FEE_BPS_LIMIT) revert HuzhuPool__InvalidPlanParams("max fee above 10%");
-        if (params.waitingPeriods > MAX_PERIODS_PER_PAYMENT) revert HuzhuPool__InvalidPlanParams("waiting above 1000 periods");
+        if (address(params.token) == address(0)) revert HuzhuPool__InvalidPlanParams(PlanParamsIssue.TokenIsZero);
+        if (params.admin == address(0)) revert HuzhuPool__InvalidPlanParams(PlanParamsIssue.AdminIsZero);
+        if (params.contribution == 0) revert HuzhuPool__InvalidPlanParams(PlanParamsIssue.ContributionIsZero);
+        if (params.periodLength < MIN_PERIOD_LENGTH) revert HuzhuPool__InvalidPlanParams(PlanParamsIssue.PeriodTooShort);
+        if (params.claimCap == 0) revert HuzhuPool__InvalidPlanParams(PlanParamsIssue.ClaimCapIsZero);
+        if (params.maxFeeBps > MAX_FEE_BPS_LIMIT) revert HuzhuPool__InvalidPlanParams(PlanParamsIssue.MaxFeeTooHigh);
+        if (params.waitingPeriods > MAX_PERIODS_PER_PAYMENT) revert HuzhuPool__InvalidPlanParams(PlanParamsIssue.WaitingTooLong);
 
         planId = ++planCount;
         PlanStore storage plan = _plans[planId];
@@ -192,16 +192,15 @@ contract HuzhuPool is IHuzhuPool, AccessControl, Pausable, ReentrancyGuardTransi
         uint256 eligibleFrom = epoch + plan.waitingPeriods;
         uint256 paidThrough = epoch + periods - 1;
 
-        uint256 leaf = PoseidonT4.hash([commitment, eligibleFrom, paidThrough]);
         index = tree.size;
-        uint256 root = tree._insert(leaf);
-        _coverage[planId][commitment] =
-            Coverage({
+        Coverage memory cover = Coverage({
             eligibleFrom: SafeCast.toUint32(eligibleFrom),
             paidThrough: SafeCast.toUint32(paidThrough),
-            index: uint32(index),
+            index: SafeCast.toUint32(index),
             joined: true
         });
+        uint256 root = tree._insert(_memberLeaf(commitment, cover));
+        _coverage[planId][commitment] = cover;
         _recordMemberRoot(planId, plan, root);
         uint256 paid = _collect(plan, periods);
         emit MemberJoined(planId, commitment, msg.sender, index, eligibleFrom, paidThrough, paid, root);
@@ -220,15 +219,15 @@ contract HuzhuPool is IHuzhuPool, AccessControl, Pausable, ReentrancyGuardTransi
         if (!cover.joined) revert HuzhuPool__NotMember(planId, commitment);
 
         (uint256 eligibleFrom, uint256 paidThrough) = _extendCoverage(plan, cover, periods);
-        uint256 leaf = PoseidonT4.hash([commitment, eligibleFrom, paidThrough]);
-        uint256 root = _updateLeaf(_memberTrees[planId], _memberLeaf(commitment, cover), leaf, siblings);
-        _coverage[planId][commitment] =
-            Coverage({
+        Coverage memory renewed = Coverage({
             eligibleFrom: SafeCast.toUint32(eligibleFrom),
             paidThrough: SafeCast.toUint32(paidThrough),
             index: cover.index,
             joined: true
         });
+        uint256 root =
+            _updateLeaf(_memberTrees[planId], _memberLeaf(commitment, cover), _memberLeaf(commitment, renewed), siblings);
+        _coverage[planId][commitment] = renewed;
         _recordMemberRoot(planId, plan, root);
         emit MemberRenewed(
             planId, commitment, msg.sender, cover.index, eligibleFrom, paidThrough, _collect(plan, periods), root
@@ -327,8 +326,8 @@ contract HuzhuPool is IHuzhuPool, AccessControl, Pausable, ReentrancyGuardTransi
 
         // Effects.
         nullifierSpent[request.nullifier] = true;
-        plan.paidOut += uint128(amount - request.fee);
-        plan.fees += uint128(request.fee);
+        plan.paidOut += SafeCast.toUint128(amount - request.fee);
+        plan.fees += SafeCast.toUint128(request.fee);
 
         // Interactions.
         IERC20 token = plan.token;
@@ -483,6 +482,7 @@ contract HuzhuPool is IHuzhuPool, AccessControl, Pausable, ReentrancyGuardTransi
         return tree._update(oldLeaf, newLeaf, siblings);
     }
 
+    /// @dev The member tree's leaf for a commitment's cover: Poseidon(commitment, eligibleFrom, paidThrough).
     function _memberLeaf(uint256 commitment, Coverage memory cover) internal pure returns (uint256) {
         return PoseidonT4.hash([commitment, uint256(cover.eligibleFrom), uint256(cover.paidThrough)]);
     }
@@ -496,7 +496,7 @@ contract HuzhuPool is IHuzhuPool, AccessControl, Pausable, ReentrancyGuardTransi
     /// @dev Takes `contribution x periods` from the caller into the plan's books.
     function _collect(PlanStore storage plan, uint32 periods) internal returns (uint256 amount) {
         amount = uint256(plan.contribution) * periods;
-        plan.contributed += uint128(amount);
+        plan.contributed += SafeCast.toUint128(amount);
         plan.token.safeTransferFrom(msg.sender, address(this), amount);
     }
 }

@@ -63,6 +63,17 @@ interface IHuzhuPool {
         uint256 gasDrop; // native coin (wei) the submitter sends with the claim, passed on to the recipient
     }
 
+    /// @notice Why {createPlan} refused a plan's parameters (HuzhuPool__InvalidPlanParams).
+    enum PlanParamsIssue {
+        TokenIsZero, // `token` is the zero address
+        AdminIsZero, // `admin` is the zero address
+        ContributionIsZero, // `contribution` is 0
+        PeriodTooShort, // `periodLength` below MIN_PERIOD_LENGTH (one hour)
+        ClaimCapIsZero, // `claimCap` is 0
+        MaxFeeTooHigh, // `maxFeeBps` above MAX_FEE_BPS_LIMIT (10%)
+        WaitingTooLong // `waitingPeriods` above MAX_PERIODS_PER_PAYMENT (1000)
+    }
+
     /// @notice A Groth16 proof in the generated verifier's layout (G2 coordinates imaginary first).
     struct Groth16Proof {
         uint256[2] a;
@@ -85,7 +96,7 @@ interface IHuzhuPool {
     error HuzhuPool__InvalidProof();
     error HuzhuPool__GasDropMismatch(uint256 gasDrop, uint256 sent);
     error HuzhuPool__GasDropFailed(address recipient, uint256 gasDrop);
-    error HuzhuPool__InvalidPlanParams(string reason);
+    error HuzhuPool__InvalidPlanParams(PlanParamsIssue reason);
     error HuzhuPool__NotPlanAdmin(uint256 planId, address account);
     error HuzhuPool__InvalidCommitment();
     error HuzhuPool__AlreadyMember(uint256 planId, uint256 commitment);

@@ -62,26 +62,46 @@ describe("HuzhuPool", () => {
       );
     });
 
-    const invalid: Array<[string, Record<string, unknown>]> = [
-      ["token is zero", { token: zeroAddress }],
-      ["admin is zero", { admin: zeroAddress }],
-      ["contribution is zero", { contribution: 0n }],
-      ["period shorter than an hour", { periodLength: 3599n }],
-      ["claim cap is zero", { claimCap: 0n }],
-      ["max fee above 10%", { maxFeeBps: 1001 }],
-      ["waiting above 1000 periods", { waitingPeriods: 1001 }],
+    // IHuzhuPool.PlanParamsIssue, in declaration order; each value's edge is tried next to it.
+    const invalid: Array<[string, number, Record<string, unknown>]> = [
+      ["TokenIsZero", 0, { token: zeroAddress }],
+      ["AdminIsZero", 1, { admin: zeroAddress }],
+      ["ContributionIsZero", 2, { contribution: 0n }],
+      ["PeriodTooShort", 3, { periodLength: 3599n }],
+      ["ClaimCapIsZero", 4, { claimCap: 0n }],
+      ["MaxFeeTooHigh", 5, { maxFeeBps: 1001 }],
+      ["WaitingTooLong", 6, { waitingPeriods: 1001 }],
     ];
-    for (const [reason, change] of invalid) {
-      it(`reverts with InvalidPlanParams("${reason}")`, async () => {
+    for (const [issue, value, change] of invalid) {
+      it(`reverts with InvalidPlanParams(${issue})`, async () => {
         const params = { ...(await planParams(f)), ...change };
         await f.viem.assertions.revertWithCustomErrorWithArgs(
           f.pool.write.createPlan([params as never]),
           f.pool,
           "HuzhuPool__InvalidPlanParams",
-          [reason],
+          [value],
         );
       });
     }
+
+    it("accepts each plan parameter at its limit (an hour, 10%, 1000 waiting periods)", async () => {
+      const before = await f.pool.read.planCount();
+      await f.pool.write.createPlan([{ ...(await planParams(f)), periodLength: 3600n, maxFeeBps: 1000, waitingPeriods: 1000 }]);
+      assert.equal(await f.pool.read.planCount(), before + 1n);
+    });
+
+    it("reverts with SafeCastOverflowedUintDowncast when a payment would not fit the books (never truncates)", async () => {
+      const g = await poolFixture();
+      const contribution = 2n ** 128n - 1n;
+      await g.pool.write.createPlan([{ ...(await planParams(g)), contribution }]);
+      const planId = await g.pool.read.planCount();
+      await g.viem.assertions.revertWithCustomErrorWithArgs(
+        g.asPayer.write.join([planId, 4242n, 2]),
+        g.pool,
+        "SafeCastOverflowedUintDowncast",
+        [128, contribution * 2n],
+      );
+    });
 
     it("lets only the plan admin pause a plan, and a paused plan refuses joins with PlanInactive", async () => {
       await f.viem.assertions.revertWithCustomErrorWithArgs(

@@ -80,7 +80,11 @@ export const huzhuPoolAbi = [
   { inputs: [], name: "HuzhuPool__InvalidAssessorKey", type: "error" },
   { inputs: [], name: "HuzhuPool__InvalidCommitment", type: "error" },
   { inputs: [{ internalType: "uint256", name: "periods", type: "uint256" }], name: "HuzhuPool__InvalidPeriods", type: "error" },
-  { inputs: [{ internalType: "string", name: "reason", type: "string" }], name: "HuzhuPool__InvalidPlanParams", type: "error" },
+  {
+    inputs: [{ internalType: "enum IHuzhuPool.PlanParamsIssue", name: "reason", type: "uint8" }],
+    name: "HuzhuPool__InvalidPlanParams",
+    type: "error",
+  },
   { inputs: [], name: "HuzhuPool__InvalidProof", type: "error" },
   { inputs: [{ internalType: "uint256", name: "planId", type: "uint256" }], name: "HuzhuPool__MemberTreeFull", type: "error" },
   {
