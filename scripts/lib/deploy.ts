@@ -46,3 +46,18 @@ export function deploymentRecord(network: string, d: HuzhuDeployment) {
     deployBlock: Number(d.deployBlock),
   };
 }
+
+/**
+ * A demo token (6 decimals) with `amount` minted to `payer`, who approves the pool for any amount:
+ * what tests and benches need before members join.
+ */
+export async function fundedDemoToken(viem: HardhatViemHelpers, pool: Address, payer: Address, amount = 10n ** 18n) {
+  const token = await viem.deployContract("DemoToken", ["Demo USD", "dUSD", 6]);
+  const wallets = await viem.getWalletClients();
+  const wallet = wallets.find((w) => w.account.address.toLowerCase() === payer.toLowerCase());
+  if (!wallet) throw new Error(`no wallet for ${payer} on this network`);
+  const asPayer = await viem.getContractAt("DemoToken", token.address, { client: { wallet } });
+  await asPayer.write.mint([payer, amount]);
+  await asPayer.write.approve([pool, 2n ** 255n]);
+  return token;
+}

@@ -147,6 +147,19 @@ export class LeanLevels {
     }
   }
 
+  /**
+   * Drops the leaves from `size` on (undoing joins after a reorganisation): only the path of the new
+   * last leaf changes, so this costs O(depth) hashes.
+   */
+  truncate(size: number): void {
+    if (this.floor !== 0) throw new Error("a tree without its lower levels cannot be truncated");
+    if (size > this.#size) throw new Error(`cannot truncate a tree of ${this.#size} leaves to ${size}`);
+    this.#size = size;
+    this.levels.length = size === 0 ? 0 : this.depth + 1;
+    for (let level = 0; level < this.levels.length; level++) this.#level(level).resize(levelLength(size, level));
+    if (size > 0) this.set(size - 1, this.node(0, size - 1));
+  }
+
   /** Sets the size of a tree whose nodes are written directly (a snapshot update). */
   resize(size: number): void {
     this.#size = size;

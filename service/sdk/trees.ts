@@ -152,6 +152,12 @@ export class MemberTree {
     this.#levels.set(index, recordLeaf(record));
   }
 
+  /** Drops the members from `size` on (joins undone by a reorganisation). */
+  truncate(size: number): void {
+    this.#levels.truncate(size);
+    this.#records.resize(size);
+  }
+
   /** The index of a commitment's leaf, or -1: a scan of the records, no hashing. */
   indexOf(commitment: BigNumberish): number {
     const target = new Uint8Array(FIELD_BYTES);

@@ -5,7 +5,7 @@
  */
 import type { Address, PublicClient } from "viem";
 import { ErrorCode, HuzhuError } from "../errors.ts";
-import { AssessorTree, MemberTree } from "../trees.ts";
+import { AssessorTree, type MemberRecord, MemberTree } from "../trees.ts";
 import { huzhuPoolAbi } from "./abi.ts";
 
 /** Where a deployment lives; written by `npm start` and `npm run deploy`. */
@@ -53,8 +53,13 @@ export interface PoolRef {
   pool: Address;
   /** First block to scan for events (the deployment block). */
   fromBlock?: bigint;
-  /** Largest block span per eth_getLogs call (public RPCs limit it). */
+  /** Largest block span per eth_getLogs call (public RPCs limit it); default 50,000. */
   logChunk?: bigint;
+  /**
+   * Tries per eth_getLogs call before a scan gives up (default 4). A failed call is tried again
+   * after a pause, over half the span (providers refuse a range or a result that is too large).
+   */
+  logRetries?: number;
 }
 
 export async function planCount(ref: PoolRef): Promise<bigint> {
@@ -113,24 +118,60 @@ export async function poolLogs<E extends PoolEventName>(
   // Not viem's cached block number (kept for the polling interval): a transaction just confirmed
   // may be in a newer block, and its events would be missed.
   const latest = toBlock ?? (await ref.client.getBlockNumber({ cacheTime: 0 }));
-  const chunk = ref.logChunk ?? 50_000n;
   const events = huzhuPoolAbi.filter((item) => item.type === "event" && (eventNames as readonly string[]).includes(item.name));
-  const out = [];
-  for (let from = ref.fromBlock ?? 0n; from <= latest; from += chunk) {
-    const to = from + chunk - 1n < latest ? from + chunk - 1n : latest;
-    const logs = await ref.client.getLogs({
+  const fetchRange = (fromBlock: bigint, to: bigint) =>
+    ref.client.getLogs({
       address: ref.pool,
       events,
       // Every event filtered here has `planId` as its first indexed argument.
       args: (args?.planId === undefined ? undefined : { planId: args.planId }) as never,
-      fromBlock: from,
+      fromBlock,
       toBlock: to,
       strict: true,
     });
-    out.push(...logs);
-  }
+  const out: Awaited<ReturnType<typeof fetchRange>> = [];
+  await scanRanges(ref, ref.fromBlock ?? 0n, latest, async (from, to) => {
+    out.push(...(await fetchRange(from, to)));
+  });
   out.sort((a, b) => (a.blockNumber === b.blockNumber ? (a.logIndex ?? 0) - (b.logIndex ?? 0) : a.blockNumber < b.blockNumber ? -1 : 1));
   return out as Array<(typeof out)[number] & { eventName: E }>;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Calls `read` over [from, to] in spans of at most `ref.logChunk` blocks, in order. A span that
+ * fails is tried again after a pause over half as many blocks (a provider's range or result limit),
+ * up to `ref.logRetries` tries; the span then stays at that size for the rest of the scan.
+ */
+export async function scanRanges(
+  ref: Pick<PoolRef, "logChunk" | "logRetries">,
+  from: bigint,
+  to: bigint,
+  read: (from: bigint, to: bigint) => Promise<void>,
+): Promise<void> {
+  let chunk = ref.logChunk ?? 50_000n;
+  const tries = Math.max(1, ref.logRetries ?? 4);
+  for (let start = from; start <= to; ) {
+    for (let attempt = 1; ; attempt++) {
+      const end = start + chunk - 1n < to ? start + chunk - 1n : to;
+      try {
+        await read(start, end);
+        start = end + 1n;
+        break;
+      } catch (error) {
+        if (attempt >= tries) {
+          throw new Error(
+            `eth_getLogs over blocks ${start}-${end} failed ${tries} times (${(error as Error).message.split("\n")[0]}): ` +
+              "check the RPC endpoint, or give a smaller log span (logChunk / --log-chunk)",
+            { cause: error },
+          );
+        }
+        if (chunk > 1n) chunk /= 2n;
+        await sleep(100 * 2 ** (attempt - 1));
+      }
+    }
+  }
 }
 
 function treeMismatch(ref: PoolRef, what: string, planId: bigint, block: bigint): HuzhuError {
@@ -142,22 +183,59 @@ function treeMismatch(ref: PoolRef, what: string, planId: bigint, block: bigint)
   );
 }
 
+/** A join or renewal as the pool logged it: the member's record, its leaf index and the root after it. */
+export interface MemberEvent {
+  joined: boolean;
+  index: number;
+  record: MemberRecord;
+  memberRoot: bigint;
+  blockNumber: bigint;
+  blockHash: `0x${string}`;
+  logIndex: number;
+  planId: bigint;
+}
+
+/** Every MemberJoined / MemberRenewed of `planId` (every plan's if undefined) in block order. */
+export async function memberEvents(ref: PoolRef, planId?: bigint, toBlock?: bigint): Promise<MemberEvent[]> {
+  const logs = await poolLogs(ref, ["MemberJoined", "MemberRenewed"], planId === undefined ? undefined : { planId }, toBlock);
+  return logs.map((log) => {
+    const a = log.args as {
+      planId: bigint;
+      commitment: bigint;
+      index: bigint;
+      eligibleFrom: bigint;
+      paidThrough: bigint;
+      memberRoot: bigint;
+    };
+    return {
+      joined: log.eventName === "MemberJoined",
+      index: Number(a.index),
+      record: { commitment: a.commitment, eligibleFrom: a.eligibleFrom, paidThrough: a.paidThrough },
+      memberRoot: a.memberRoot,
+      blockNumber: log.blockNumber,
+      blockHash: log.blockHash,
+      logIndex: log.logIndex ?? 0,
+      planId: a.planId,
+    };
+  });
+}
+
 /**
- * The plan's member tree as the contract holds it, rebuilt from MemberJoined / MemberRenewed. Every
- * event carries the root the pool computed, and the rebuilt tree must reach it at each step.
+ * The plan's member tree as the contract holds it, rebuilt from MemberJoined / MemberRenewed: the
+ * events are replayed into records (no hashing), the tree is hashed once in bulk with the fast
+ * Poseidon, and its root must be the one the pool recorded with the last event.
  */
 export async function loadMemberTree(ref: PoolRef, planId: bigint): Promise<MemberTree> {
-  const tree = new MemberTree();
-  for (const log of await poolLogs(ref, ["MemberJoined", "MemberRenewed"], { planId })) {
-    const a = log.args as { commitment: bigint; index: bigint; eligibleFrom: bigint; paidThrough: bigint; memberRoot: bigint };
-    const record = { commitment: a.commitment, eligibleFrom: a.eligibleFrom, paidThrough: a.paidThrough };
-    const joined = log.eventName === "MemberJoined";
-    if (joined ? a.index !== BigInt(tree.size) : a.index >= BigInt(tree.size))
-      throw treeMismatch(ref, "member tree", planId, log.blockNumber);
-    if (joined) tree.add(record);
-    else tree.update(Number(a.index), record);
-    if (tree.root !== a.memberRoot) throw treeMismatch(ref, "member tree", planId, log.blockNumber);
+  const records: MemberRecord[] = [];
+  let last: MemberEvent | undefined;
+  for (const event of await memberEvents(ref, planId)) {
+    if (event.joined ? event.index !== records.length : event.index >= records.length)
+      throw treeMismatch(ref, "member tree", planId, event.blockNumber);
+    records[event.index] = event.record;
+    last = event;
   }
+  const tree = await MemberTree.build(records);
+  if (last && tree.root !== last.memberRoot) throw treeMismatch(ref, "member tree", planId, last.blockNumber);
   return tree;
 }
 

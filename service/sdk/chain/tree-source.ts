@@ -1,0 +1,181 @@
+/**
+ * A plan's member tree for a claim, from a tree service's snapshot instead of every event, without
+ * telling the service who is claiming: the client downloads the whole snapshot (or, with a cached
+ * one, everything that changed since its root), finds its own leaf locally, hashes its path to the
+ * root, and checks that root is one of the pool's recent roots. A snapshot that fails any check is
+ * refused with a code (SNAPSHOT_INVALID, SNAPSHOT_TRUNCATED, SNAPSHOT_STALE, TREE_SERVICE_FAILED)
+ * and the next service is tried, then the pool's events. Runs in Node and in browsers.
+ */
+import { ErrorCode, HuzhuError } from "../errors.ts";
+import { applyUpdate, type DecodedSnapshot, decodeSnapshot, encodeSnapshot } from "../tree-snapshot.ts";
+import type { MemberTree } from "../trees.ts";
+import { huzhuPoolAbi } from "./abi.ts";
+import { loadMemberTree, type PoolRef } from "./pool.ts";
+
+/** Where a client keeps the snapshots it downloaded (CLI: files under HUZHU_HOME; web app: IndexedDB). */
+export interface SnapshotCache {
+  get(key: string): Promise<Uint8Array | undefined>;
+  put(key: string, bytes: Uint8Array): Promise<void>;
+}
+
+export interface TreeSourceOptions {
+  /** Base URLs of tree services (a relayer's, or `npm run trees`), tried in order. */
+  servers: readonly string[];
+  cache?: SnapshotCache;
+  /** The member's commitment: its leaf must be in the tree and its path must hash to the root. */
+  commitment?: bigint;
+  /** Read the pool's events when no service gives a tree that checks (default true). */
+  fallbackToEvents?: boolean;
+  fetch?: typeof globalThis.fetch;
+}
+
+/** A source that was tried and refused, and why. */
+export interface TreeRefusal {
+  server: string;
+  code: ErrorCode;
+  message: string;
+}
+
+export interface LoadedMemberTree {
+  tree: MemberTree;
+  /** "snapshot": downloaded whole; "update": the cached snapshot brought up to date; "events": rebuilt from the pool's events. */
+  source: "snapshot" | "update" | "events";
+  server?: string;
+  root: bigint;
+  /** Bytes downloaded from the tree service that was used. */
+  downloadedBytes: number;
+  refused: TreeRefusal[];
+}
+
+export function snapshotCacheKey(chainId: number | bigint, pool: string, planId: bigint): string {
+  return `${chainId}-${pool.toLowerCase()}-${planId}`;
+}
+
+async function download(fetcher: typeof globalThis.fetch, url: string): Promise<Uint8Array | undefined> {
+  let response: Response;
+  try {
+    response = await fetcher(url, { headers: { accept: "application/vnd.huzhu.member-tree" } });
+  } catch (error) {
+    throw new HuzhuError(
+      ErrorCode.TreeServiceFailed,
+      `the tree service at ${url} could not be reached (${(error as Error).message}); trying another source`,
+    );
+  }
+  if (response.status === 404) {
+    await response.body?.cancel();
+    return undefined;
+  }
+  if (!response.ok) {
+    const text = await response.text().catch(() => "");
+    throw new HuzhuError(
+      ErrorCode.TreeServiceFailed,
+      `the tree service at ${url} answered ${response.status} ${text.slice(0, 200)}; trying another source`,
+    );
+  }
+  return new Uint8Array(await response.arrayBuffer());
+}
+
+/**
+ * Checks a decoded snapshot belongs to this pool and plan, that its root is one of the pool's
+ * recent roots, and (with `commitment`) that the member's path hashes to it.
+ */
+export async function verifySnapshot(ref: PoolRef, planId: bigint, snapshot: DecodedSnapshot, commitment?: bigint): Promise<void> {
+  const head = snapshot.head;
+  const chainId = BigInt(await ref.client.getChainId());
+  if (head.chainId !== chainId || head.pool.toLowerCase() !== ref.pool.toLowerCase() || head.planId !== planId) {
+    throw new HuzhuError(
+      ErrorCode.SnapshotInvalid,
+      `the snapshot is for plan ${head.planId} of pool ${head.pool} on chain ${head.chainId}, not plan ${planId} of ${ref.pool} on ${chainId}; use a tree service for this deployment`,
+    );
+  }
+  const seq = await ref.client.readContract({
+    address: ref.pool,
+    abi: huzhuPoolAbi,
+    functionName: "memberRootSeq",
+    args: [planId, head.root],
+  });
+  if (seq === 0n) {
+    throw new HuzhuError(
+      ErrorCode.SnapshotStale,
+      `the snapshot's root ${head.root} is not one of plan ${planId}'s recent roots (too old, from a reorganised chain, or made up); trying another source`,
+      { root: head.root.toString() },
+    );
+  }
+  if (commitment === undefined) return;
+  const record = snapshot.tree.find(commitment);
+  if (!record) {
+    throw new HuzhuError(
+      ErrorCode.NotAMember,
+      `the snapshot (root ${head.root}, ${head.size} members) does not hold this identity; it may have joined since; trying another source`,
+    );
+  }
+  try {
+    snapshot.tree.proof(record);
+  } catch (error) {
+    if (error instanceof HuzhuError && error.code === ErrorCode.TreeMismatch) {
+      throw new HuzhuError(ErrorCode.SnapshotInvalid, `the snapshot was tampered with: ${error.message}`);
+    }
+    throw error;
+  }
+}
+
+/** The plan's member tree from the first tree service whose snapshot checks, else from events. */
+export async function loadMemberTreeFromServices(ref: PoolRef, planId: bigint, options: TreeSourceOptions): Promise<LoadedMemberTree> {
+  const fetcher = options.fetch ?? globalThis.fetch.bind(globalThis);
+  const refused: TreeRefusal[] = [];
+  const key = snapshotCacheKey(await ref.client.getChainId(), ref.pool, planId);
+  const cachedBytes = await options.cache?.get(key).catch(() => undefined);
+  for (const server of options.servers) {
+    const base = `${server.replace(/\/+$/, "")}/v1/plans/${planId}/tree`;
+    try {
+      let snapshot: DecodedSnapshot | undefined;
+      let source: LoadedMemberTree["source"] = "snapshot";
+      let downloadedBytes = 0;
+      let snapshotBytes: Uint8Array | undefined;
+      if (cachedBytes) {
+        // A cache entry that no longer decodes is ignored and replaced.
+        const cached = (() => {
+          try {
+            return decodeSnapshot(cachedBytes);
+          } catch {
+            return undefined;
+          }
+        })();
+        const update = cached ? await download(fetcher, `${base}/${cached.head.root}/update`) : undefined;
+        if (cached && update) {
+          applyUpdate(cached, update);
+          snapshot = cached;
+          source = "update";
+          downloadedBytes = update.length;
+        }
+      }
+      if (!snapshot) {
+        const bytes = await download(fetcher, base);
+        if (!bytes)
+          throw new HuzhuError(
+            ErrorCode.TreeServiceFailed,
+            `the tree service at ${server} has no tree for plan ${planId}; trying another source`,
+          );
+        snapshot = decodeSnapshot(bytes);
+        downloadedBytes = bytes.length;
+        snapshotBytes = bytes;
+      }
+      await verifySnapshot(ref, planId, snapshot, options.commitment);
+      if (options.cache) await options.cache.put(key, snapshotBytes ?? encodeSnapshot(snapshot.tree, snapshot.head));
+      return { tree: snapshot.tree, source, server, root: snapshot.head.root, downloadedBytes, refused };
+    } catch (error) {
+      if (!(error instanceof HuzhuError)) throw error;
+      refused.push({ server, code: error.code, message: error.message });
+    }
+  }
+  if (options.fallbackToEvents === false) {
+    const last = refused.at(-1);
+    throw new HuzhuError(
+      last?.code ?? ErrorCode.TreeServiceFailed,
+      `no tree service gave a member tree that checks (${refused.map((r) => `${r.server}: ${r.code}`).join("; ") || "none given"}); try another tree service or read the pool's events`,
+      { refused },
+    );
+  }
+  const tree = await loadMemberTree(ref, planId);
+  return { tree, source: "events", root: tree.root, downloadedBytes: 0, refused };
+}

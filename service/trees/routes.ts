@@ -1,0 +1,115 @@
+/**
+ * The tree service's HTTP API, a Fastify plugin the relayer registers under /v1 (or the standalone
+ * server, service/trees/server.ts). Every answer is the whole tree or the whole change since a
+ * root: nothing a client asks names a member, so the service learns nothing about who is claiming.
+ *
+ *   GET /plans/:planId/tree                   the current snapshot (binary); headers name its root, size, block
+ *   GET /plans/:planId/tree/head              the same facts as JSON, for a client deciding whether to update
+ *   GET /plans/:planId/tree/:root             the snapshot if `root` is the current root, else 404 TREE_ROOT_UNKNOWN
+ *   GET /plans/:planId/tree/:root/update      what changed from `root` to the current root (binary), or 404 TREE_ROOT_UNKNOWN
+ */
+import { STATUS_CODES } from "node:http";
+import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import type { FastifyReply } from "fastify";
+import { Type } from "typebox";
+import type { SnapshotHead } from "../sdk/tree-snapshot.ts";
+import type { TreeIndex } from "./indexer.ts";
+
+export const TreeErrorCode = {
+  /** No member of this plan is indexed (no such plan, no member yet, or the index has not read it yet). */
+  PlanUnknown: "TREE_PLAN_UNKNOWN",
+  /** The index never had this root, or it left the chain in a reorganisation. */
+  RootUnknown: "TREE_ROOT_UNKNOWN",
+  InvalidParameter: "TREE_INVALID_PARAMETER",
+} as const;
+
+export const TREE_CONTENT_TYPE = "application/vnd.huzhu.member-tree";
+
+function treeError(reply: FastifyReply, statusCode: number, code: string, message: string) {
+  return reply.code(statusCode).send({ statusCode, code, error: STATUS_CODES[statusCode] ?? "Error", message });
+}
+
+const Params = Type.Object({ planId: Type.String({ pattern: "^[1-9][0-9]{0,18}$" }) }, { additionalProperties: false });
+const RootParams = Type.Object(
+  { planId: Type.String({ pattern: "^[1-9][0-9]{0,18}$" }), root: Type.String({ pattern: "^(0|[1-9][0-9]{0,77})$" }) },
+  { additionalProperties: false },
+);
+
+function headJson(head: SnapshotHead) {
+  return {
+    planId: head.planId.toString(),
+    root: head.root.toString(),
+    size: head.size,
+    block: head.block.toString(),
+    blockHash: head.blockHash,
+  };
+}
+
+export interface TreeRoutesOptions {
+  trees: TreeIndex;
+}
+
+export const treeRoutes: FastifyPluginAsyncTypebox<TreeRoutesOptions> = async (app, { trees }) => {
+  const binary = (reply: FastifyReply, head: SnapshotHead, bytes: Uint8Array) =>
+    reply
+      .type(TREE_CONTENT_TYPE)
+      .header("x-huzhu-tree-root", head.root.toString())
+      .header("x-huzhu-tree-size", String(head.size))
+      .header("x-huzhu-tree-block", head.block.toString())
+      .header("cache-control", "no-cache")
+      .send(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+
+  const unknownPlan = (reply: FastifyReply, planId: string) =>
+    treeError(
+      reply,
+      404,
+      TreeErrorCode.PlanUnknown,
+      `plan ${planId} has no members indexed here (no such plan, nobody joined yet, or this service has not caught up); try again shortly or read the pool's events`,
+    );
+
+  app.get("/plans/:planId/tree", { schema: { params: Params, tags: ["trees"] } }, async (request, reply) => {
+    const planId = BigInt(request.params.planId);
+    const head = trees.head(planId);
+    const bytes = trees.snapshot(planId);
+    if (!head || !bytes) return unknownPlan(reply, request.params.planId);
+    return binary(reply, head, bytes);
+  });
+
+  app.get("/plans/:planId/tree/head", { schema: { params: Params, tags: ["trees"] } }, async (request, reply) => {
+    const head = trees.head(BigInt(request.params.planId));
+    if (!head) return unknownPlan(reply, request.params.planId);
+    return headJson(head);
+  });
+
+  app.get("/plans/:planId/tree/:root", { schema: { params: RootParams, tags: ["trees"] } }, async (request, reply) => {
+    const planId = BigInt(request.params.planId);
+    const head = trees.head(planId);
+    const bytes = trees.snapshot(planId);
+    if (!head || !bytes) return unknownPlan(reply, request.params.planId);
+    if (head.root !== BigInt(request.params.root)) {
+      return treeError(
+        reply,
+        404,
+        TreeErrorCode.RootUnknown,
+        `plan ${planId}'s current root is ${head.root}, not ${request.params.root}; fetch /v1/plans/${planId}/tree, or an update from the root you have`,
+      );
+    }
+    return binary(reply, head, bytes);
+  });
+
+  app.get("/plans/:planId/tree/:root/update", { schema: { params: RootParams, tags: ["trees"] } }, async (request, reply) => {
+    const planId = BigInt(request.params.planId);
+    const head = trees.head(planId);
+    if (!head) return unknownPlan(reply, request.params.planId);
+    const bytes = trees.update(planId, BigInt(request.params.root));
+    if (!bytes) {
+      return treeError(
+        reply,
+        404,
+        TreeErrorCode.RootUnknown,
+        `this service never had root ${request.params.root} for plan ${planId} (or it left the chain in a reorganisation); fetch the whole snapshot at /v1/plans/${planId}/tree`,
+      );
+    }
+    return binary(reply, head, bytes);
+  });
+};
