@@ -9,7 +9,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
-import { type Address, formatUnits, type Hex, parseAbi } from "viem";
+import { type Address, createWalletClient, formatEther, formatUnits, type Hex, http, parseAbi } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { loadConfig } from "../service/relayer/config.ts";
 import { startRelayer } from "../service/relayer/server.ts";
@@ -40,7 +40,11 @@ const MEMBERS = 4;
 const CLAIMANT = 2; // which member suffers the loss
 const PERIODS = 12;
 const AMOUNT = 250_000_000n; // 250 dUSD
-const erc20 = parseAbi(["function balanceOf(address) view returns (uint256)", "function approve(address,uint256) returns (bool)"]);
+const erc20 = parseAbi([
+  "function balanceOf(address) view returns (uint256)",
+  "function approve(address,uint256) returns (bool)",
+  "function transfer(address,uint256) returns (bool)",
+]);
 
 let step = 0;
 function say(text: string): void {
@@ -101,11 +105,15 @@ async function main(): Promise<Record<string, unknown>> {
       expiresAtEpoch: 30n,
     });
 
-    const recipient = privateKeyToAccount(generatePrivateKey()).address;
+    const recipientAccount = privateKeyToAccount(generatePrivateKey());
+    const recipient = recipientAccount.address;
     const relayerClient = new RelayerClient(relayer.address);
-    const quote = await relayerClient.quote(1n, AMOUNT);
+    // A gas drop: the relayer sends a little coin to the fresh address with the payout, so it can move it on unlinked.
+    const offer = (await relayerClient.info()).plans.find((p) => p.planId === "1")?.gasDrop;
+    const quote = await relayerClient.quote(1n, AMOUNT, offer ? BigInt(offer.suggestedWei) : 0n);
+    const gasDrop = BigInt(quote.quote.gasDrop);
     say(
-      `the member asks the relayer for a quote: fee ${formatUnits(BigInt(quote.quote.fee), 6)} dUSD; proves locally, paying to a fresh address ${recipient}`,
+      `the member asks the relayer for a quote: fee ${formatUnits(BigInt(quote.quote.fee), 6)} dUSD, including a gas drop of ${formatEther(gasDrop)} ETH; proves locally, paying to a fresh address ${recipient}`,
     );
     const claimantNonce = await client.getTransactionCount({ address: claimant.wallet });
     let lastPercent = -25;
@@ -117,6 +125,7 @@ async function main(): Promise<Record<string, unknown>> {
         recipient,
         relayer: quote.quote.relayer,
         fee: BigInt(quote.quote.fee),
+        gasDrop,
         artifacts: claimArtifacts(),
         onProgress: (p) => {
           if (p.percent - lastPercent >= 25 || p.percent === 100) {
@@ -179,6 +188,27 @@ async function main(): Promise<Record<string, unknown>> {
       books.contributed - books.paidOut - books.fees === poolBalance,
       "the plan's books balance: contributed - paid - fees = pool balance",
     );
+    check(
+      gasDrop > 0n && (await client.getBalance({ address: recipient })) === gasDrop,
+      `the recipient holds the gas drop, ${formatEther(gasDrop)} ETH, and no other coin`,
+    );
+
+    say("the fresh address moves its payout on, paying the gas from the drop alone (no top-up that would link it)");
+    const onward = privateKeyToAccount(generatePrivateKey()).address;
+    const recipientWallet = createWalletClient({ account: recipientAccount, transport: http(chain.rpcUrl) });
+    const moveTx = await recipientWallet.writeContract({
+      address: token,
+      abi: erc20,
+      functionName: "transfer",
+      args: [onward, received],
+      chain: null,
+    });
+    const moved = await client.waitForTransactionReceipt({ hash: moveTx });
+    check(
+      moved.status === "success" &&
+        (await client.readContract({ address: token, abi: erc20, functionName: "balanceOf", args: [onward] })) === received,
+      `the payout moved on to ${onward} in tx ${moveTx}`,
+    );
 
     return {
       ok: true,
@@ -188,7 +218,8 @@ async function main(): Promise<Record<string, unknown>> {
       relayer: relayer.gateway.relayer,
       members: members.map((m, i) => ({ wallet: m.wallet, joinTx: joinTxs[i] })),
       claim: { id: submitted.id, txHash: final.txHash, block: String(receipt.blockNumber), nullifier: built.request.nullifier.toString() },
-      payout: { recipient, amount: AMOUNT.toString(), fee: fee.toString(), received: received.toString() },
+      payout: { recipient, amount: AMOUNT.toString(), fee: fee.toString(), received: received.toString(), gasDrop: gasDrop.toString() },
+      movedOn: { to: onward, txHash: moveTx },
       books: {
         contributed: books.contributed.toString(),
         paidOut: books.paidOut.toString(),

@@ -26,7 +26,7 @@ export const AuditCheck = {
   MemberRoot: "member-root",
   /** A claim used an assessor root outside the plan's window at that time. */
   AssessorRoot: "assessor-root",
-  /** The context in the event is not keccak256(chainId, pool, planId, recipient, relayer, fee) mod r. */
+  /** The context in the event is not keccak256(chainId, pool, planId, recipient, relayer, fee, gasDrop) mod r. */
   Context: "context",
   /** A public input is not below the scalar field order r. */
   FieldRange: "field-range",

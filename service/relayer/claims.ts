@@ -167,7 +167,7 @@ export class ClaimService {
     throw new RelayerError(
       RelayerErrorCode.TooManyInvalidProofs,
       `${times.length} proofs from this client failed verification in the last minute; no more are checked for ${retryAfter} s. ` +
-        "Prove again with the exact request you send (recipient, relayer and fee are bound into the proof)",
+        "Prove again with the exact request you send (recipient, relayer, fee and gas drop are bound into the proof)",
       { retryAfterSeconds: retryAfter },
     );
   }
@@ -220,7 +220,7 @@ export class ClaimService {
       this.#invalid.set(client, [...this.#recentInvalid(client), Date.now()]);
       throw new RelayerError(
         RelayerErrorCode.InvalidProof,
-        "the proof does not verify for these public inputs; a proof is bound to its recipient, relayer and fee, so prove again with the exact request you send",
+        "the proof does not verify for these public inputs; a proof is bound to its recipient, relayer, fee and gas drop, so prove again with the exact request you send",
       );
     }
     // A pool that cannot pay yet does not refuse a valid claim: it is stored and held until it can.

@@ -5,9 +5,9 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type Address, erc20Abi, getAddress } from "viem";
+import { type Address, erc20Abi, formatEther, getAddress } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { devAccount, type RelayerProcess, spawnRelayer } from "../../scripts/lib/stack.ts";
+import { DEMO_GAS_DROP_PRICE, devAccount, type RelayerProcess, spawnRelayer } from "../../scripts/lib/stack.ts";
 import { approveWithCli, runCli } from "../helpers/cli.ts";
 import { type LocalChain, startLocalChain } from "../helpers/local-chain.ts";
 
@@ -148,5 +148,94 @@ describe("claim through a relayer", () => {
     expect(down.stderr).toMatch(/^error: cannot reach the relayer at http:\/\/127\.0\.0\.1:9 \(.+\)\n/);
     expect(down.stderr).toContain("hint: is the relayer running? pass --relayer <url> or set HUZHU_RELAYER_URL\n");
     expect(down.stderr).not.toContain("proving");
+  });
+});
+
+describe("claim with a gas drop", () => {
+  let dropping: RelayerProcess;
+  let member: Record<string, string>;
+
+  beforeAll(async () => {
+    // A relayer that prices gas drops in the demo token (another key, so the two never share a nonce).
+    dropping = await spawnRelayer({
+      HUZHU_DEPLOYMENT: chain.deploymentFile,
+      HUZHU_RPC_URL: chain.rpcUrl,
+      HUZHU_RELAYER_KEY: devAccount(5).privateKey,
+      HUZHU_RELAYER_PORT: "0",
+      HUZHU_RELAYER_DATA_DIR: join(work, "relayer-drops"),
+      HUZHU_RELAYER_FEE_BPS: "100",
+      HUZHU_RELAYER_GAS_DROP_PRICES: `${chain.token}=${DEMO_GAS_DROP_PRICE}`,
+    });
+    // A second member whose 100 periods give the plan funds for the claims below.
+    member = { ...env, HUZHU_HOME: join(work, "home-drops") };
+    expect((await runCli(["identity", "create"], { env: member })).code).toBe(0);
+    expect((await runCli(["join", "1", "--periods", "100", "--dev-account", "3", "--mint"], { env: member })).code).toBe(0);
+  });
+
+  afterAll(async () => {
+    await dropping?.stop();
+  });
+
+  async function memberApproval(amount: string, name: string): Promise<string> {
+    const { commitment } = (await runCli(["--json", "identity", "show"], { env: member })).json<{ commitment: string }>();
+    return approveWithCli({ commitment, amount, expires: "+2", keyFile: assessorKey, out: join(work, `${name}.json`), env: member });
+  }
+
+  /** `huzhu claim` of a new approval of `amount` dUSD for this member, to `recipient`, with `extra` options. */
+  async function claimWith(amount: string, recipient: string, relayerUrl: string, extra: string[] = []) {
+    const file = await memberApproval(amount, `drop-${recipient.slice(-2)}`);
+    const global = extra.filter((e) => e === "--json");
+    const own = extra.filter((e) => e !== "--json");
+    const args = [...global, "claim", "--plan", "1", "--approval", file, "--recipient", recipient, "--relayer", relayerUrl, ...own];
+    return runCli(args, { env: member });
+  }
+
+  it("asks by default for the relayer's suggested drop, prices it into the fee and sends it to the recipient", async () => {
+    const recipient = getAddress("0x00000000000000000000000000000000000fed01");
+    const result = await claimWith("100", recipient, dropping.url, ["--json"]);
+    expect(result.code, result.stderr).toBe(0);
+    const claim = result.json<{ status: string; gasDrop: string; fee: { raw: string }; payout: { raw: string } }>();
+    const drop = BigInt(claim.gasDrop);
+    expect(drop).toBeGreaterThan(0n);
+    expect(result.stderr).toContain(`, including a gas drop of ${formatEther(drop)} ETH to ${recipient}`);
+    // 1% of 100 dUSD plus the drop at 3,000 dUSD per ETH, rounded up.
+    expect(BigInt(claim.fee.raw)).toBe(1_000_000n + (drop * DEMO_GAS_DROP_PRICE + 10n ** 18n - 1n) / 10n ** 18n);
+    expect(claim.status).toBe("confirmed");
+    expect(await chain.client.getBalance({ address: recipient })).toBe(drop);
+    expect(await balanceOf(recipient)).toBe(BigInt(claim.payout.raw));
+  });
+
+  it("sends the drop asked for with --gas-drop, and none with --no-gas-drop", async () => {
+    const fixed = await claimWith("100", "0x00000000000000000000000000000000000fed02", dropping.url, ["--gas-drop", "0.0001", "--json"]);
+    expect(fixed.code, fixed.stderr).toBe(0);
+    expect(fixed.json()).toMatchObject({ status: "confirmed", gasDrop: "100000000000000", fee: { raw: "1300000" } });
+
+    const none = await claimWith("100", "0x00000000000000000000000000000000000fed03", dropping.url, ["--no-gas-drop", "--json"]);
+    expect(none.code, none.stderr).toBe(0);
+    expect(none.json()).toMatchObject({ status: "confirmed", gasDrop: "0", fee: { raw: "1000000" } });
+    expect(await chain.client.getBalance({ address: "0x00000000000000000000000000000000000fed03" })).toBe(0n);
+  });
+
+  it("falls back to no drop, with a warning, where the plan's fee limit or the relayer cannot pay for one", async () => {
+    // 3% of 5 dUSD is 0.15 dUSD: the relayer's 0.05 dUSD leaves too little for the suggested drop.
+    const small = await claimWith("5", "0x00000000000000000000000000000000000fed04", dropping.url, ["--no-wait"]);
+    expect(small.code, small.stderr).toBe(0);
+    expect(small.stderr).toMatch(
+      /warning: the plan's fee limit cannot pay for a gas drop of [0-9.]+ ETH on this amount \(this relayer's fee/,
+    );
+    expect(small.stderr).toContain("without a gas drop the fresh address holds no coin to pay gas");
+
+    const plain = await claimWith("5", "0x00000000000000000000000000000000000fed05", relayer.url, ["--no-wait"]);
+    expect(plain.code, plain.stderr).toBe(0);
+    expect(plain.stderr).toContain("warning: the relayer sends no gas drop for plan 1; without a gas drop the fresh address holds no coin");
+  });
+
+  it("refuses a malformed --gas-drop before proving, saying what it takes", async () => {
+    const bad = await claimWith("5", "0x00000000000000000000000000000000000fed06", dropping.url, ["--gas-drop", "lots"]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain(
+      'error: --gas-drop must be "auto" or an amount of the chain\'s native coin such as 0.0005, got "lots"; --no-gas-drop asks for none',
+    );
+    expect(bad.stderr).not.toContain("proving");
   });
 });

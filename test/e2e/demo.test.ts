@@ -28,12 +28,16 @@ describe("npm run demo", () => {
       relayer: string;
       members: Array<{ wallet: string }>;
       claim: { txHash: string };
-      payout: { recipient: string; amount: string; fee: string; received: string };
+      payout: { recipient: string; amount: string; fee: string; received: string; gasDrop: string };
+      movedOn: { to: string; txHash: string };
       books: { contributed: string; paidOut: string; fees: string; poolBalance: string };
     };
     expect(summary.ok).toBe(true);
     expect(summary.members).toHaveLength(4);
     expect(BigInt(summary.payout.received)).toBe(BigInt(summary.payout.amount) - BigInt(summary.payout.fee));
+    // The fresh address got a gas drop with the payout and moved the payout on with it.
+    expect(BigInt(summary.payout.gasDrop)).toBeGreaterThan(0n);
+    expect(summary.movedOn.txHash).toMatch(/^0x[0-9a-f]{64}$/);
     expect(summary.members.map((m) => m.wallet.toLowerCase())).not.toContain(summary.payout.recipient.toLowerCase());
     expect(summary.claim.txHash).toMatch(/^0x[0-9a-f]{64}$/);
     const { contributed, paidOut, fees, poolBalance } = summary.books;

@@ -18,6 +18,7 @@ import type { WebServer } from "../../scripts/lib/web.ts";
 import {
   createIdentity,
   decryptIdentity,
+  huzhuPoolAbi,
   type Identity,
   poolLogs,
   randomFieldElement,
@@ -131,6 +132,8 @@ describe("web app", () => {
     expect(await summary.textContent()).toContain("your identity");
     await page.getByTestId("relayer-info").waitFor();
     await page.getByLabel(/Recipient address/).fill(recipient);
+    // The gas drop is offered, and on, by default.
+    expect(await page.getByRole("checkbox", { name: /ETH of gas to the recipient/ }).isChecked()).toBe(true);
     await page.getByRole("button", { name: "Make the proof and send the claim" }).click();
     await page.getByRole("progressbar").waitFor({ timeout: 30_000 });
     // The proof runs in a Web Worker of its own (the prover's module), not on the page's main thread.
@@ -145,9 +148,22 @@ describe("web app", () => {
       functionName: "balanceOf",
       args: [recipient],
     });
-    // The relayer's default fee is 1%.
-    expect(received).toBe(19_800_000n);
+    const [paid] = await client.getContractEvents({
+      address: deployment.record.pool,
+      abi: huzhuPoolAbi,
+      eventName: "ClaimPaid",
+      args: { recipient },
+      fromBlock: 0n,
+    });
+    const request = paid?.args.request;
+    if (!request) throw new Error("expected the claim paid to the recipient");
+    // The relayer's default fee is 1% (0.2 dUSD), plus the gas drop's price in dUSD.
+    expect(request.fee).toBeGreaterThan(200_000n);
+    expect(received).toBe(20_000_000n - request.fee);
+    expect(request.gasDrop).toBeGreaterThan(0n);
+    expect(await client.getBalance({ address: recipient })).toBe(request.gasDrop);
     expect(await page.getByTestId("claim-done").textContent()).toContain(recipient);
+    expect(await page.getByTestId("claim-done").textContent()).toContain("ETH to pay gas for moving it");
   });
 
   it("sends no request that carries the identity secret or the keystore password", () => {

@@ -8,7 +8,16 @@ import { rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
-import { type Chain, DEV_ROLES, deployLocal, devAccount, freePort, type LocalDeployment, startChain } from "../../scripts/lib/stack.ts";
+import {
+  type Chain,
+  DEMO_GAS_DROP_PRICE,
+  DEV_ROLES,
+  deployLocal,
+  devAccount,
+  freePort,
+  type LocalDeployment,
+  startChain,
+} from "../../scripts/lib/stack.ts";
 import { serveWeb, type WebServer } from "../../scripts/lib/web.ts";
 import { loadConfig } from "../../service/relayer/config.ts";
 import { relayerLogger, startRelayer } from "../../service/relayer/server.ts";
@@ -41,6 +50,8 @@ export async function startWebStack(): Promise<WebStack> {
       HUZHU_RELAYER_PORT: "0",
       HUZHU_RELAYER_DATA_DIR: join(stateDir, "relayer"),
       HUZHU_POLL_INTERVAL_MS: "100",
+      // A tenth of the demo rate, so that the small claim these tests make can pay for a gas drop within the plan's 3% fee limit.
+      HUZHU_RELAYER_GAS_DROP_PRICES: `${deployment.record.demoToken}=${DEMO_GAS_DROP_PRICE / 10n}`,
     });
     const relayer = await startRelayer(config, relayerLogger("warn"));
     stopRelayer = () => relayer.app.close();

@@ -99,6 +99,13 @@ const en = {
   relayerUrl: "Relayer URL",
   checkRelayer: "Check relayer",
   relayerInfo: "Relayer {address}, fee {bps}% (at least {min})",
+  gasDropOption:
+    "Send {eth} ETH of gas to the recipient with the payout (about {cost} more fee), so it can move the payout without being funded from another wallet",
+  gasDropNone:
+    "This relayer sends no gas with payouts of this plan: the recipient will need gas from elsewhere to move the payout, which can link the two.",
+  gasDropDropped:
+    "The plan's fee limit cannot pay for a gas drop on this amount, so the claim is sent without one: the recipient will need gas from elsewhere to move the payout.",
+  gasDropPaid: "The recipient also received {eth} ETH to pay gas for moving it.",
   relayerOtherPool: "This relayer serves chain {chainId}, pool {pool}, not this deployment: choose another relayer.",
   recipient: "Recipient address (a fresh one keeps the payout unlinked)",
   recipientShort: "Recipient",
@@ -263,6 +270,10 @@ const zh: Record<MessageKey, string> = {
   relayerUrl: "中继地址（URL）",
   checkRelayer: "检查中继",
   relayerInfo: "中继 {address}，费率 {bps}%（最低 {min}）",
+  gasDropOption: "随款向收款地址发送 {eth} ETH 的 gas（费用约增加 {cost}），使其无需从其他钱包充值即可转出款项",
+  gasDropNone: "此中继不为本计划的付款附带 gas：收款地址转出款项时需从别处获得 gas，这可能把两者关联起来。",
+  gasDropDropped: "本计划的费用上限不足以支付此金额的 gas 附带，申请将不附带 gas 发送：收款地址转出款项时需从别处获得 gas。",
+  gasDropPaid: "收款地址另收到 {eth} ETH，用于支付转出款项的 gas。",
   relayerOtherPool: "该中继服务于链 {chainId}、资金池 {pool}，而非本部署：请选择其他中继。",
   recipient: "收款地址（使用新地址可使赔付无法关联到你）",
   recipientShort: "收款地址",

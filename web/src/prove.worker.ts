@@ -65,6 +65,7 @@ async function handle(request: ProveRequest): Promise<void> {
       recipient: request.recipient,
       relayer: request.relayer,
       fee: BigInt(request.fee),
+      gasDrop: BigInt(request.gasDrop),
       artifacts: await artifacts(request.artifacts),
       onProgress: progress,
     },

@@ -24,6 +24,8 @@ export type ProveRequest = { id: number } & (
       recipient: Address;
       relayer: Address;
       fee: string;
+      /** Native coin (wei) the relayer sends with the claim to the recipient, as quoted. */
+      gasDrop: string;
     }
 );
 

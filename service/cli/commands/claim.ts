@@ -3,12 +3,19 @@
  * submit it (so your wallet never appears), or submit it yourself with --direct; then follow it.
  */
 import type { Command } from "commander";
-import { type Address, getAddress, isAddress } from "viem";
+import { type Address, formatEther, getAddress, isAddress, parseEther } from "viem";
 import { parseApproval } from "../../sdk/assessor.ts";
 import { huzhuPoolAbi } from "../../sdk/chain/abi.ts";
 import { buildClaim } from "../../sdk/chain/claim.ts";
 import { claimArtifacts } from "../../sdk/node.ts";
-import { type ClaimStatus, claimSubmission, RelayerClient, verifyQuoteSignature } from "../../sdk/relayer-client.ts";
+import {
+  type ClaimStatus,
+  claimSubmission,
+  RelayerClient,
+  RelayerError,
+  type RelayerInfo,
+  verifyQuoteSignature,
+} from "../../sdk/relayer-client.ts";
 import { run } from "../lib/action.ts";
 import { amountJson, formatAmount } from "../lib/amounts.ts";
 import { addChainOptions, type ChainOptions, connectPool, requirePlan } from "../lib/chain.ts";
@@ -28,7 +35,28 @@ interface ClaimOptions extends ChainOptions, IdentityOptions, WalletOptions {
   recipient: string;
   relayer?: string;
   direct?: boolean;
+  /** "auto" (the relayer's suggested drop), an amount of the chain's native coin, or false (--no-gas-drop). */
+  gasDrop: string | false;
   wait: boolean;
+}
+
+/** What the member asked for: the relayer's suggested drop, a fixed amount (wei), or none. */
+type GasDropWish = { kind: "auto" } | { kind: "fixed"; wei: bigint };
+
+function parseGasDrop(value: string | false): GasDropWish {
+  if (value === false) return { kind: "fixed", wei: 0n };
+  if (value === "auto") return { kind: "auto" };
+  if (!/^(0|[1-9][0-9]*)(\.[0-9]{1,18})?$/.test(value)) {
+    throw new CliError(
+      "BAD_GAS_DROP",
+      `--gas-drop must be "auto" or an amount of the chain's native coin such as 0.0005, got ${JSON.stringify(value)}; --no-gas-drop asks for none`,
+    );
+  }
+  return { kind: "fixed", wei: parseEther(value) };
+}
+
+function ether(wei: bigint): string {
+  return `${formatEther(wei)} ETH`;
 }
 
 function relayerUrl(opts: { relayer?: string }): string {
@@ -78,10 +106,12 @@ async function claim(opts: ClaimOptions, out: Output): Promise<void> {
     throw new CliError("APPROVAL_WRONG_PLAN", `the approval is for plan ${approval.planId}, not plan ${plan.planId}`);
   if (!plan.active) throw new CliError("PLAN_INACTIVE", `plan ${plan.planId} is paused by its admin; it pays no claims now`);
   const { identity } = await unlockIdentity(opts);
+  const wish = parseGasDrop(opts.gasDrop);
 
   // Fee terms: the relayer's signed quote, or none when the member submits from their own wallet.
   let relayer: Address;
   let fee: bigint;
+  let gasDrop: bigint;
   let client: RelayerClient | undefined;
   let signedQuote: Awaited<ReturnType<RelayerClient["quote"]>> | undefined;
   let account: Awaited<ReturnType<typeof loadAccount>> | undefined;
@@ -90,6 +120,8 @@ async function claim(opts: ClaimOptions, out: Output): Promise<void> {
     out.warn(`--direct submits from ${account.address}: anyone can link this wallet to the claim paid to ${recipient}`);
     relayer = account.address;
     fee = 0n;
+    // From your own wallet a drop only moves coin between two of your addresses: none unless asked for.
+    gasDrop = wish.kind === "fixed" ? wish.wei : 0n;
   } else {
     client = new RelayerClient(relayerUrl(opts));
     const info = await client.info();
@@ -99,7 +131,7 @@ async function claim(opts: ClaimOptions, out: Output): Promise<void> {
         `the relayer at ${client.baseUrl} serves pool ${info.pool} on chain ${info.chainId}, not pool ${connection.pool} on chain ${connection.chainId}`,
       );
     }
-    signedQuote = await client.quote(plan.planId, approval.amount);
+    signedQuote = await quoteWithGasDrop(client, info, plan.planId, approval.amount, wish, out);
     const { quote } = signedQuote;
     if (
       !(await verifyQuoteSignature(connection.chainId, connection.pool, signedQuote)) ||
@@ -107,13 +139,12 @@ async function claim(opts: ClaimOptions, out: Output): Promise<void> {
     ) {
       throw new CliError("QUOTE_INVALID", "the relayer's quote is not signed by the relayer it names");
     }
-    if (quote.planId !== plan.planId.toString() || quote.amount !== approval.amount.toString()) {
-      throw new CliError("QUOTE_INVALID", "the relayer quoted other terms than asked for");
-    }
     relayer = getAddress(quote.relayer);
     fee = BigInt(quote.fee);
+    gasDrop = BigInt(quote.gasDrop);
+    const drop = gasDrop > 0n ? `, including a gas drop of ${ether(gasDrop)} to ${recipient}` : "";
     out.note(
-      `relayer ${client.baseUrl} quotes a fee of ${formatAmount(fee, token)} (quote valid until ${new Date(quote.expiresAt * 1000).toISOString()})`,
+      `relayer ${client.baseUrl} quotes a fee of ${formatAmount(fee, token)}${drop} (quote valid until ${new Date(quote.expiresAt * 1000).toISOString()})`,
     );
   }
 
@@ -126,6 +157,7 @@ async function claim(opts: ClaimOptions, out: Output): Promise<void> {
     recipient,
     relayer,
     fee,
+    gasDrop,
     artifacts: claimArtifacts(),
     onProgress: progress.update,
   });
@@ -142,6 +174,7 @@ async function claim(opts: ClaimOptions, out: Output): Promise<void> {
       abi: huzhuPoolAbi,
       functionName: "claim",
       args: [built.request, built.solidityProof],
+      value: gasDrop,
     });
     const { hash, receipt } = await sendSimulated(connection, wallet, simulated, out, "claim");
     out.result(
@@ -152,6 +185,7 @@ async function claim(opts: ClaimOptions, out: Output): Promise<void> {
         recipient,
         payout: amountJson(payout, token),
         fee: amountJson(fee, token),
+        gasDrop: gasDrop.toString(),
         txHash: hash,
         blockNumber: receipt.blockNumber.toString(),
       },
@@ -174,6 +208,7 @@ async function claim(opts: ClaimOptions, out: Output): Promise<void> {
     recipient,
     payout: amountJson(payout, token),
     fee: amountJson(fee, token),
+    gasDrop: gasDrop.toString(),
   };
   if (!opts.wait) {
     out.result(
@@ -192,8 +227,42 @@ async function claim(opts: ClaimOptions, out: Output): Promise<void> {
     keyValues([
       ...statusLines(final),
       ["paid", `${formatAmount(payout, token)} to ${recipient} (relayer fee ${formatAmount(fee, token)})`],
+      ...(gasDrop > 0n
+        ? ([["gas drop", `${ether(gasDrop)} to ${recipient}, enough to move the payout on`]] as Array<[string, string]>)
+        : []),
     ]),
   );
+}
+
+/**
+ * The relayer's quote with the gas drop asked for. "auto" takes the relayer's suggested drop for the
+ * plan, and falls back to none (with a warning) when the relayer offers none or the plan's fee limit
+ * cannot pay for it; a fixed drop the relayer refuses is an error.
+ */
+async function quoteWithGasDrop(
+  client: RelayerClient,
+  info: RelayerInfo,
+  planId: bigint,
+  amount: bigint,
+  wish: GasDropWish,
+  out: Output,
+): Promise<Awaited<ReturnType<RelayerClient["quote"]>>> {
+  const noDrop =
+    "without a gas drop the fresh address holds no coin to pay gas: moving the payout then needs gas from elsewhere, which can link the two (docs/PRIVACY.md)";
+  if (wish.kind === "fixed") return client.quote(planId, amount, wish.wei);
+  const offer = info.plans.find((p) => p.planId === planId.toString())?.gasDrop;
+  const suggested = offer === undefined ? 0n : BigInt(offer.suggestedWei);
+  if (suggested === 0n) {
+    out.warn(`the relayer sends no gas drop for plan ${planId}; ${noDrop}`);
+    return client.quote(planId, amount);
+  }
+  try {
+    return await client.quote(planId, amount, suggested);
+  } catch (error) {
+    if (!(error instanceof RelayerError) || error.code !== "FEE_POLICY_UNSATISFIABLE") throw error;
+    out.warn(`the plan's fee limit cannot pay for a gas drop of ${ether(suggested)} on this amount (${error.message}); ${noDrop}`);
+    return client.quote(planId, amount);
+  }
 }
 
 export function registerClaim(program: Command): void {
@@ -208,6 +277,12 @@ export function registerClaim(program: Command): void {
           .requiredOption("--recipient <address>", "where the payout goes (use a fresh address for privacy)")
           .option("--relayer <url>", `relayer URL (env HUZHU_RELAYER_URL; default ${DEFAULT_RELAYER})`)
           .option("--direct", "submit from your own wallet instead (fee 0; links that wallet to the payout)")
+          .option(
+            "--gas-drop <amount>",
+            'native coin the relayer sends to the recipient with the payout, so it can pay gas to move it: "auto" (the relayer\'s suggestion) or an amount such as 0.0005; priced into the fee',
+            "auto",
+          )
+          .option("--no-gas-drop", "ask for no gas drop")
           .option("--no-wait", "return once the relayer has accepted the claim"),
       ),
     ),

@@ -4,14 +4,16 @@
  * and followed to the payout.
  */
 import { useEffect, useState } from "preact/hooks";
-import { type Address, getAddress, isAddress } from "viem";
+import { type Address, formatEther, getAddress, isAddress } from "viem";
 import { type Approval, type ApprovalFile, parseApproval, serializeApproval, verifyApproval } from "../../../service/sdk/assessor.ts";
 import { type PlanInfo, readPlan } from "../../../service/sdk/chain/pool.ts";
 import {
   type ClaimStatus,
   claimSubmission,
   RelayerClient,
+  RelayerError,
   type RelayerInfo,
+  type SignedQuote,
   verifyQuoteSignature,
 } from "../../../service/sdk/relayer-client.ts";
 import { Notice, useApp } from "../app.tsx";
@@ -35,6 +37,15 @@ const STATUS_KEY: Record<ClaimStatus["status"], MessageKey> = {
   failed: "statusFailed",
 };
 
+/** The relayer's suggested gas drop for a plan and what it adds to the fee, or undefined if it offers none. */
+function gasDropOffer(info: RelayerInfo, planId: bigint): { wei: bigint; cost: bigint } | undefined {
+  const offer = info.plans.find((p) => p.planId === planId.toString())?.gasDrop;
+  if (!offer || BigInt(offer.suggestedWei) === 0n) return undefined;
+  const wei = BigInt(offer.suggestedWei);
+  const perCoin = 10n ** 18n;
+  return { wei, cost: (wei * BigInt(offer.tokenPerCoin) + perCoin - 1n) / perCoin };
+}
+
 export function ClaimView() {
   const t = useT();
   const { config, client, identity, keystore, payer, prover } = useApp();
@@ -50,6 +61,9 @@ export function ClaimView() {
   const [done, setDone] = useState<string>();
   const [error, setError] = useState<Explained>();
   const [busy, setBusy] = useState(false);
+  // On by default: a fresh address without gas cannot move its payout without a linking top-up.
+  const [wantGasDrop, setWantGasDrop] = useState(true);
+  const [dropNotice, setDropNotice] = useState<string>();
   const ref = poolRef(config, client);
 
   const onApprovalFile = async (event: Event) => {
@@ -111,7 +125,20 @@ export function ClaimView() {
       const to = getAddress(recipient.trim()) as Address;
       const { client: relayerClient, info } = await checkRelayer();
       setStage(t("stageQuote"));
-      const quote = await relayerClient.quote(loaded.approval.planId, loaded.approval.amount);
+      setDropNotice(undefined);
+      const offer = gasDropOffer(info, loaded.approval.planId);
+      let quote: SignedQuote;
+      if (wantGasDrop && offer) {
+        try {
+          quote = await relayerClient.quote(loaded.approval.planId, loaded.approval.amount, offer.wei);
+        } catch (e) {
+          if (!(e instanceof RelayerError) || e.code !== "FEE_POLICY_UNSATISFIABLE") throw e;
+          setDropNotice(t("gasDropDropped"));
+          quote = await relayerClient.quote(loaded.approval.planId, loaded.approval.amount);
+        }
+      } else {
+        quote = await relayerClient.quote(loaded.approval.planId, loaded.approval.amount);
+      }
       if (
         quote.quote.relayer.toLowerCase() !== info.relayer.toLowerCase() ||
         !(await verifyQuoteSignature(config.chainId, config.pool, quote))
@@ -131,6 +158,7 @@ export function ClaimView() {
           recipient: to,
           relayer: quote.quote.relayer,
           fee: quote.quote.fee,
+          gasDrop: quote.quote.gasDrop,
         },
         (p) => setPercent(p.percent),
       );
@@ -140,14 +168,14 @@ export function ClaimView() {
       const final = await relayerClient.waitForClaim(reply.id, { intervalMs: 500, onUpdate: setStatus });
       if (final.status === "failed") throw new ClaimFailed(final.code ?? "FAILED", final.reason ?? "");
       const received = await client.readContract({ address: loaded.token.address, abi: erc20Abi, functionName: "balanceOf", args: [to] });
-      setDone(
-        t("paidOut", {
-          amount: formatAmount(BigInt(final.amount) - BigInt(final.fee), loaded.token),
-          recipient: to,
-          hash: final.txHash ?? "",
-          balance: formatAmount(received, loaded.token),
-        }),
-      );
+      const paid = t("paidOut", {
+        amount: formatAmount(BigInt(final.amount) - BigInt(final.fee), loaded.token),
+        recipient: to,
+        hash: final.txHash ?? "",
+        balance: formatAmount(received, loaded.token),
+      });
+      const drop = BigInt(final.gasDrop);
+      setDone(drop > 0n ? `${paid} ${t("gasDropPaid", { eth: formatEther(drop) })}` : paid);
     } catch (e) {
       setStage(undefined);
       setError(explain(e, t, { rpcUrl: config.rpcUrl }));
@@ -157,6 +185,7 @@ export function ClaimView() {
   };
 
   const a = loaded?.approval;
+  const offer = relayer && a ? gasDropOffer(relayer, a.planId) : undefined;
   const expired = loaded && a ? loaded.plan.currentEpoch > a.expiresAtEpoch : false;
   const forYou = keystore && a ? a.commitment.toString() === keystore.commitment : false;
   return (
@@ -230,6 +259,24 @@ export function ClaimView() {
             />
           </label>
           {recipient !== "" && recipientProblem ? <p class="hint bad">{recipientProblem}</p> : null}
+          {relayer && loaded && a ? (
+            offer ? (
+              <label class="check">
+                <input
+                  type="checkbox"
+                  name="gas-drop"
+                  checked={wantGasDrop}
+                  onChange={(e) => setWantGasDrop((e.currentTarget as HTMLInputElement).checked)}
+                />
+                {t("gasDropOption", { eth: formatEther(offer.wei), cost: formatAmount(offer.cost, loaded.token) })}
+              </label>
+            ) : (
+              <p class="hint" data-testid="gas-drop-none">
+                {t("gasDropNone")}
+              </p>
+            )
+          ) : null}
+          {dropNotice ? <Notice kind="info">{dropNotice}</Notice> : null}
         </fieldset>
         <fieldset>
           <legend>{t("proveHeading")}</legend>
