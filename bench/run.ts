@@ -14,6 +14,7 @@ import { benchCircuits, ROUNDS as CIRCUIT_ROUNDS } from "./circuits.ts";
 import { benchGas } from "./gas.ts";
 import { benchRelayer } from "./relayer.ts";
 import { benchRelayerFaults } from "./relayer-faults.ts";
+import { benchScale, SCALE_NOTES } from "./scale.ts";
 import type { BenchEntry } from "./stats.ts";
 import { benchWeb } from "./web.ts";
 
@@ -21,7 +22,7 @@ const log = scriptLogger("bench");
 
 async function main(): Promise<void> {
   const started = new Date();
-  // `npm run bench -- gas` (or `circuits`, `audit`, `relayer`, `relayer-faults`, `web`) runs one part; the other parts' figures are kept.
+  // `npm run bench -- gas` (or `circuits`, `audit`, `relayer`, `relayer-faults`, `web`, `scale`) runs one part; the other parts' figures are kept.
   const only = process.argv[2];
   const skipped = { entries: [], table: "(not run)" };
   const gas = only && only !== "gas" ? skipped : await benchGas(log);
@@ -30,6 +31,7 @@ async function main(): Promise<void> {
   const relayer = only && only !== "relayer" ? skipped : await benchRelayer(log);
   const relayerFaults = only && only !== "relayer-faults" ? skipped : await benchRelayerFaults(log);
   const web = only && only !== "web" ? skipped : await benchWeb(log);
+  const scale = only && only !== "scale" ? skipped : await benchScale(log);
   const entries: BenchEntry[] = [
     ...circuits.entries,
     ...gas.entries,
@@ -37,6 +39,7 @@ async function main(): Promise<void> {
     ...relayer.entries,
     ...relayerFaults.entries,
     ...web.entries,
+    ...scale.entries,
   ];
 
   const jsonPath = join(ROOT, "docs", "benchmarks.json");
@@ -229,6 +232,12 @@ SDK call in the same run, before the browser starts. Target: browser <= 2x Node.
 what the Resource Timing API reports (compressed bytes on the wire); the server sends the text assets
 and the circuit wasm gzip-compressed and every hashed file as \`immutable\`, so a second visit
 downloads only the revalidated page. See [WEB.md](WEB.md).
+
+## Scale (\`bench/scale.ts\`: Hardhat's in-process network, the tree service on 127.0.0.1, a client process)
+
+${scale.table}
+
+${SCALE_NOTES}
 `;
   await writeFile(join(ROOT, "docs", "BENCHMARKS.md"), md);
   log.info({ file: "docs/BENCHMARKS.md" }, "benchmarks written");

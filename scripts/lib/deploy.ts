@@ -61,3 +61,20 @@ export async function fundedDemoToken(viem: HardhatViemHelpers, pool: Address, p
   await asPayer.write.approve([pool, 2n ** 255n]);
   return token;
 }
+
+/**
+ * The pool, a funded demo token and one plan (no waiting period, 30-day periods) on `viem`'s
+ * network: dev wallet 0 administers, dev wallet 1 pays for joins. For tests and benches of trees.
+ */
+export async function poolWithPlan(viem: HardhatViemHelpers, name: string) {
+  const [admin, payer] = await viem.getWalletClients();
+  if (!admin || !payer) throw new Error("expected two funded accounts");
+  const deployment = await deployHuzhu(viem, { admin: admin.account.address });
+  const { pool } = deployment;
+  const token = await fundedDemoToken(viem, pool.address, payer.account.address);
+  const plan = { token: token.address, contribution: 1_000n, periodLength: 30n * 86_400n, waitingPeriods: 0, claimCap: 10n ** 12n };
+  await pool.write.createPlan([{ ...plan, maxFeeBps: 300, admin: admin.account.address, name }]);
+  const planId = await pool.read.planCount();
+  const asPayer = await viem.getContractAt("HuzhuPool", pool.address, { client: { wallet: payer } });
+  return { deployment, pool, token, planId, asPayer, admin, payer };
+}

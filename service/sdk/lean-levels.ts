@@ -9,7 +9,7 @@
  * recomputed from the leaves on demand, which `leafAt` supplies.
  */
 import { poseidon2 } from "poseidon-lite";
-import { type FastPoseidon, FIELD_BYTES } from "./poseidon-wasm.ts";
+import { type FastPoseidon, FIELD_BYTES, loadedFastPoseidon } from "./poseidon-wasm.ts";
 
 const MASK64 = (1n << 64n) - 1n;
 
@@ -133,6 +133,11 @@ export class LeanLevels {
     if (index === this.#size) this.#size++;
     const depth = this.depth;
     for (let level = 0; level <= depth; level++) this.#level(level).resize(levelLength(this.#size, level));
+    const fast = loadedFastPoseidon();
+    if (fast) {
+      this.#setPathFast(fast, index, leaf, depth);
+      return;
+    }
     let at = index;
     let value = leaf;
     writeField(this.#level(0).bytes, at * FIELD_BYTES, value);
@@ -144,6 +149,25 @@ export class LeanLevels {
       }
       at >>= 1;
       writeField(this.#level(level + 1).bytes, at * FIELD_BYTES, value);
+    }
+  }
+
+  /** The same path rehash on the nodes' bytes with the fast hasher (no bigint per level). */
+  #setPathFast(fast: FastPoseidon, index: number, leaf: bigint, depth: number): void {
+    const pair = new Uint8Array(2 * FIELD_BYTES);
+    let at = index;
+    writeField(this.#level(0).bytes, at * FIELD_BYTES, leaf);
+    for (let level = 0; level < depth; level++) {
+      const nodes = this.#level(level);
+      const parent = this.#level(level + 1);
+      const left = at & ~1;
+      if (left + 1 < levelLength(this.#size, level)) {
+        pair.set(nodes.bytes.subarray(left * FIELD_BYTES, (left + 2) * FIELD_BYTES));
+        fast.hashPairs(pair, 1, parent.bytes, (at >> 1) * FIELD_BYTES);
+      } else {
+        parent.bytes.set(nodes.item(at), (at >> 1) * FIELD_BYTES);
+      }
+      at >>= 1;
     }
   }
 

@@ -30,11 +30,20 @@ export interface FastPoseidon {
 }
 
 let loading: Promise<FastPoseidon> | undefined;
+let loaded: FastPoseidon | undefined;
 
 /** The fast hasher, built once per process (or page) and shared. */
 export function fastPoseidon(): Promise<FastPoseidon> {
-  loading ??= buildFastPoseidon();
+  loading ??= buildFastPoseidon().then((hasher) => {
+    loaded = hasher;
+    return hasher;
+  });
   return loading;
+}
+
+/** The fast hasher if `fastPoseidon()` has loaded it, for code that must stay synchronous. */
+export function loadedFastPoseidon(): FastPoseidon | undefined {
+  return loaded;
 }
 
 async function buildFastPoseidon(): Promise<FastPoseidon> {

@@ -10,7 +10,7 @@ import { assessorLeaf, memberLeaf, type PublicKey } from "./encoding.ts";
 import { ErrorCode, HuzhuError } from "./errors.ts";
 import { type BigNumberish, toEpoch, toField } from "./field.ts";
 import { ItemArray, LeanLevels, readField, writeField } from "./lean-levels.ts";
-import { FIELD_BYTES, fastPoseidon } from "./poseidon-wasm.ts";
+import { FIELD_BYTES, fastPoseidon, loadedFastPoseidon } from "./poseidon-wasm.ts";
 
 /** A Merkle proof in the circuit's shape: actual depth, leaf index, siblings padded with zeros. */
 export interface CircuitMerkleProof {
@@ -60,7 +60,15 @@ export function readRecord(bytes: Uint8Array, offset: number): MemberRecord {
 }
 
 function recordLeaf(record: MemberRecord): bigint {
-  return memberLeaf(record.commitment, record.eligibleFrom, record.paidThrough);
+  const fast = loadedFastPoseidon();
+  if (!fast) return memberLeaf(record.commitment, record.eligibleFrom, record.paidThrough);
+  const input = new Uint8Array(3 * FIELD_BYTES);
+  writeField(input, 0, toField(record.commitment, "commitment"));
+  writeField(input, FIELD_BYTES, toEpoch(record.eligibleFrom, "eligibleFrom"));
+  writeField(input, 2 * FIELD_BYTES, toEpoch(record.paidThrough, "paidThrough"));
+  const out = new Uint8Array(FIELD_BYTES);
+  fast.hashMany(input, 3, 1, out, 0);
+  return readField(out, 0);
 }
 
 /**

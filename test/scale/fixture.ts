@@ -10,7 +10,7 @@ import Fastify from "fastify";
 import { network } from "hardhat";
 import { pino } from "pino";
 import type { PublicClient } from "viem";
-import { deployHuzhu, fundedDemoToken } from "../../scripts/lib/deploy.ts";
+import { poolWithPlan } from "../../scripts/lib/deploy.ts";
 import { loadMemberTree, type PoolRef } from "../../service/sdk/chain/pool.ts";
 import { createIdentity, type Identity } from "../../service/sdk/identity.ts";
 import { TreeIndex } from "../../service/trees/indexer.ts";
@@ -22,26 +22,8 @@ export const PERIOD = 30n * 86_400n;
 export async function treeChain() {
   const connection = await network.create();
   const { viem, networkHelpers } = connection;
-  const [admin, payer] = await viem.getWalletClients();
-  if (!admin || !payer) throw new Error("expected two funded accounts");
   const publicClient = (await viem.getPublicClient()) as unknown as PublicClient;
-  const deployment = await deployHuzhu(viem, { admin: admin.account.address });
-  const { pool } = deployment;
-  const token = await fundedDemoToken(viem, pool.address, payer.account.address);
-  const asPayer = await viem.getContractAt("HuzhuPool", pool.address, { client: { wallet: payer } });
-  await pool.write.createPlan([
-    {
-      token: token.address,
-      contribution: 1_000n,
-      periodLength: PERIOD,
-      waitingPeriods: 0,
-      claimCap: 5_000_000_000n,
-      maxFeeBps: 300,
-      admin: admin.account.address,
-      name: "scale",
-    },
-  ]);
-  const planId = await pool.read.planCount();
+  const { deployment, pool, planId, asPayer } = await poolWithPlan(viem, "scale");
   const ref: PoolRef = { client: publicClient, pool: pool.address, fromBlock: deployment.deployBlock };
 
   async function join(identity: Identity = createIdentity(), periods = 12) {

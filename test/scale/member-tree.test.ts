@@ -3,7 +3,7 @@ import { poseidon2 } from "poseidon-lite";
 import { describe, expect, it } from "vitest";
 import { memberLeaf } from "../../service/sdk/encoding.ts";
 import { readField, writeField } from "../../service/sdk/lean-levels.ts";
-import { fastPoseidon } from "../../service/sdk/poseidon-wasm.ts";
+import { fastPoseidon, loadedFastPoseidon } from "../../service/sdk/poseidon-wasm.ts";
 import { type MemberRecord, MemberTree } from "../../service/sdk/trees.ts";
 
 function records(n: number, seed = 1n): MemberRecord[] {
@@ -14,6 +14,19 @@ function records(n: number, seed = 1n): MemberRecord[] {
     paidThrough: BigInt(10 + (i % 5)),
   }));
 }
+
+describe("member tree before the fast hasher is loaded", () => {
+  it("hashes with poseidon-lite and gives the LeanIMT's root", async () => {
+    expect(loadedFastPoseidon()).toBeUndefined();
+    const rs = records(37);
+    const group = new Group(rs.map((r) => memberLeaf(r.commitment, r.eligibleFrom, r.paidThrough)));
+    const tree = MemberTree.from(rs);
+    tree.truncate(30);
+    const shorter = new Group(rs.slice(0, 30).map((r) => memberLeaf(r.commitment, r.eligibleFrom, r.paidThrough)));
+    expect(tree.root).toBe(shorter.root);
+    expect(MemberTree.from(rs).root).toBe(group.root);
+  });
+});
 
 describe("fast Poseidon", () => {
   it("matches poseidon-lite (circomlib) bit for bit on pairs, including values near r", async () => {
@@ -54,6 +67,15 @@ describe("member tree", () => {
         expect(proof.index).toBe(BigInt(expected.index));
         expect(proof.siblings.slice(0, proof.depth)).toEqual(expected.siblings.map(BigInt));
       }
+    }
+  });
+
+  it("truncates to an earlier size (a reorganisation undoing joins) with the fast hasher too", () => {
+    const rs = records(33);
+    const tree = MemberTree.from(rs);
+    for (const size of [32, 17, 16, 5, 1, 0]) {
+      tree.truncate(size);
+      expect(tree.root).toBe(new Group(rs.slice(0, size).map((r) => memberLeaf(r.commitment, r.eligibleFrom, r.paidThrough))).root ?? 0n);
     }
   });
 

@@ -5,7 +5,6 @@
 import type { Command } from "commander";
 import { type Address, erc20Abi, type PublicClient, type WalletClient } from "viem";
 import { demoTokenAbi, huzhuPoolAbi } from "../../sdk/chain/abi.ts";
-import { loadMemberTree } from "../../sdk/chain/pool.ts";
 import { toField } from "../../sdk/field.ts";
 import { run } from "../lib/action.ts";
 import { amountJson, formatAmount } from "../lib/amounts.ts";
@@ -13,10 +12,11 @@ import { addChainOptions, type ChainOptions, connectPool, type PoolConnection, r
 import { CliError } from "../lib/errors.ts";
 import { addIdentityOptions, type IdentityOptions, keystoreCommitment } from "../lib/identity.ts";
 import { keyValues, type Output } from "../lib/output.ts";
+import { addTreeOptions, memberTreeFor, type TreeOptions, treeServices } from "../lib/trees.ts";
 import { sendSimulated } from "../lib/tx.ts";
 import { addWalletOptions, loadAccount, type WalletOptions, walletClient } from "../lib/wallet.ts";
 
-interface PayOptions extends ChainOptions, WalletOptions, IdentityOptions {
+interface PayOptions extends ChainOptions, WalletOptions, IdentityOptions, TreeOptions {
   periods: string;
   commitment?: string;
   mint?: boolean;
@@ -93,7 +93,7 @@ function addPayOptions(command: Command): Command {
   return addWalletOptions(
     addIdentityOptions(
       addChainOptions(
-        command
+        addTreeOptions(command)
           .requiredOption("--periods <n>", "number of periods to pay for")
           .option("--commitment <c>", "pay for this identity commitment instead of the keystore's")
           .option("--mint", "local demo token only: mint what the wallet lacks first"),
@@ -131,8 +131,10 @@ async function pay(kind: "join" | "renew", planIdText: string, opts: PayOptions,
 
   let siblings: bigint[] = [];
   if (kind === "renew") {
-    // The pool updates the leaf in place and needs its Merkle path, which we rebuild from events.
-    const tree = await loadMemberTree(connection.ref, plan.planId);
+    // The pool updates the leaf in place and needs its Merkle path: from a tree service's snapshot
+    // (checked against the pool's roots) or rebuilt from events. Renewing names the commitment on
+    // chain anyway, so fetching the tree for it reveals nothing more.
+    const { tree } = await memberTreeFor(connection, plan.planId, commitment, treeServices(opts), out);
     const record = tree.find(commitment);
     if (record === undefined || record.eligibleFrom !== BigInt(cover.eligibleFrom) || record.paidThrough !== BigInt(cover.paidThrough)) {
       throw new CliError(

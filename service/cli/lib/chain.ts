@@ -14,6 +14,7 @@ export interface ChainOptions {
   deployment?: string;
   pool?: string;
   fromBlock?: string;
+  logChunk?: string;
 }
 
 export interface PoolConnection {
@@ -37,7 +38,11 @@ export function addChainOptions(command: Command): Command {
     .option("--rpc <url>", "JSON-RPC URL (env HUZHU_RPC_URL; default: the deployment record's rpcUrl)")
     .option("--deployment <file>", `deployment record (default ${defaultDeploymentPath()})`)
     .option("--pool <address>", "pool address, instead of a deployment record (needs --rpc)")
-    .option("--from-block <n>", "with --pool: first block to scan for the pool's events (default 0)");
+    .option("--from-block <n>", "with --pool: first block to scan for the pool's events (default 0)")
+    .option(
+      "--log-chunk <blocks>",
+      "largest block span of one eth_getLogs call (env HUZHU_LOG_CHUNK; default 50000; halved and retried on errors)",
+    );
 }
 
 export async function connectPool(opts: ChainOptions): Promise<PoolConnection> {
@@ -94,7 +99,12 @@ export async function connectPool(opts: ChainOptions): Promise<PoolConnection> {
       "is the deployment record current? a restarted local node starts empty: run `npm start` again",
     );
   }
-  return { client, chain, chainId, rpcUrl, pool, fromBlock, ref: { client, pool, fromBlock }, ...(demoToken ? { demoToken } : {}) };
+  const chunkText = opts.logChunk ?? (process.env.HUZHU_LOG_CHUNK || undefined);
+  if (chunkText !== undefined && !/^[1-9][0-9]*$/.test(chunkText))
+    throw new CliError("BAD_LOG_CHUNK", `--log-chunk must be a positive number of blocks, got ${chunkText}`);
+  const logChunk = chunkText === undefined ? undefined : BigInt(chunkText);
+  const ref: PoolRef = { client, pool, fromBlock, ...(logChunk ? { logChunk } : {}) };
+  return { client, chain, chainId, rpcUrl, pool, fromBlock, ref, ...(demoToken ? { demoToken } : {}) };
 }
 
 export interface TokenInfo {

@@ -2,13 +2,15 @@
 import { useEffect, useState } from "preact/hooks";
 import type { Address } from "viem";
 import { demoTokenAbi, huzhuPoolAbi } from "../../../service/sdk/chain/abi.ts";
-import { listPlans, loadMemberTree, type PlanInfo } from "../../../service/sdk/chain/pool.ts";
-import type { MemberRecord } from "../../../service/sdk/trees.ts";
+import { listPlans, type PlanInfo, type PoolRef } from "../../../service/sdk/chain/pool.ts";
+import { loadMemberTreeFromServices } from "../../../service/sdk/chain/tree-source.ts";
+import type { MemberRecord, MemberTree } from "../../../service/sdk/trees.ts";
 import { Notice, useApp } from "../app.tsx";
 import { devWallet, erc20Abi, formatAmount, injectedProvider, injectedWallet, poolRef, send, type TokenInfo, tokenInfo } from "../chain.ts";
-import { LOCAL_CHAIN_ID } from "../config.ts";
+import { LOCAL_CHAIN_ID, type RuntimeConfig } from "../config.ts";
 import { type Explained, explain, UserMessage } from "../errors.ts";
 import { type Translate, useT } from "../i18n.ts";
+import { IndexedDbSnapshotCache } from "../tree-cache.ts";
 
 interface PlanRow {
   plan: PlanInfo;
@@ -128,6 +130,12 @@ function WalletBox(props: { payments: number }) {
   );
 }
 
+/** A plan's member tree from the relayer's snapshot (cached in IndexedDB, checked against the pool), else from events. */
+async function pageMemberTree(config: RuntimeConfig, ref: PoolRef, planId: bigint, commitment?: bigint): Promise<MemberTree> {
+  const servers = config.relayerUrl ? [config.relayerUrl] : [];
+  return (await loadMemberTreeFromServices(ref, planId, { servers, cache: new IndexedDbSnapshotCache(), commitment })).tree;
+}
+
 export function PlansView() {
   const t = useT();
   const { config, client, keystore, payer } = useApp();
@@ -148,8 +156,9 @@ export function PlansView() {
         plans.map(async (plan) => ({
           plan,
           token: await tokenInfo(client, plan.token),
-          // The whole tree is read from events: asking for one's own record would reveal interest in it.
-          member: commitment === undefined ? undefined : (await loadMemberTree(ref, plan.planId)).find(commitment),
+          // The whole tree is read (a snapshot from the relayer, checked against the pool, or the
+          // events): asking for one's own record would reveal interest in it.
+          member: commitment === undefined ? undefined : (await pageMemberTree(config, ref, plan.planId)).find(commitment),
         })),
       );
       setRows(loaded);
@@ -195,8 +204,8 @@ export function PlansView() {
       if (kind === "join") {
         hash = await send(client, payer, { address: config.pool, abi: huzhuPoolAbi, functionName: "join", args: [planId, commitment, n] });
       } else {
-        // The pool updates the leaf in place and needs its Merkle path, rebuilt here from events.
-        const tree = await loadMemberTree(ref, planId);
+        // The pool updates the leaf in place and needs its Merkle path, from the whole tree.
+        const tree = await pageMemberTree(config, ref, planId, commitment);
         const record = tree.find(commitment);
         if (!record) throw new UserMessage(t("errNotAMember"));
         const proof = tree.proof(record);
