@@ -10,6 +10,7 @@ const require = createRequire(import.meta.url);
 const solcVersion = (require("solc/package.json") as { version: string }).version;
 const solcPath = require.resolve("solc/soljson.js");
 const optimizer = { enabled: true, runs: 10_000 };
+const viaIR = { version: solcVersion, path: solcPath, settings: { optimizer, evmVersion: "cancun", viaIR: true } };
 
 export default defineConfig({
   plugins: [hardhatViem, hardhatViemAssertions, hardhatNetworkHelpers, hardhatNodeTestRunner, hardhatKeystore],
@@ -18,7 +19,11 @@ export default defineConfig({
     compilers: [{ version: solcVersion, path: solcPath, settings: { optimizer, evmVersion: "cancun" } }],
     overrides: {
       // The pool's claim path keeps many values live; the IR pipeline fits them on the stack.
-      "contracts/HuzhuPool.sol": { version: solcVersion, path: solcPath, settings: { optimizer, evmVersion: "cancun", viaIR: true } },
+      "contracts/HuzhuPool.sol": viaIR,
+      // The Solidity tests (and their base) compile the pool, so they compile it the same way.
+      "test/contracts/HuzhuPool.t.sol": viaIR,
+      "test/contracts/PoolInvariants.t.sol": viaIR,
+      "test/contracts/support/PoolTestBase.sol": viaIR,
       // PoseidonT4 (the member leaf) is written as Yul round functions. The legacy pipeline spends
       // most of a hash moving them on the stack (72k gas); the IR code generator needs 43k. The Yul
       // optimizer runs without its inliner: inlining the 64 rounds makes 33 KB, over the 24 KB limit.
@@ -49,6 +54,14 @@ export default defineConfig({
       type: "http",
       url: configVariable("HUZHU_RPC_URL"),
       accounts: [configVariable("HUZHU_DEPLOYER_KEY")],
+    },
+  },
+  test: {
+    // Solidity fuzz and invariant tests (test/contracts/*.t.sol, `hardhat test solidity`): every
+    // fuzz test runs 10,000 inputs; every invariant 10,000 sequences of calls.
+    solidity: {
+      fuzz: { runs: 10_000 },
+      invariant: { runs: 10_000, depth: 20, failOnRevert: true },
     },
   },
   paths: {

@@ -187,7 +187,9 @@ async function main(): Promise<void> {
 
   if (!circuitsOnly) {
     log.info("compiling contracts (hardhat build)");
-    const { stdout } = await run(process.execPath, [join(ROOT, "node_modules/hardhat/dist/src/cli.js"), "build", "--quiet"], { cwd: ROOT });
+    // The Solidity tests compile when `hardhat test solidity` runs them, not on every build.
+    const hardhat = join(ROOT, "node_modules/hardhat/dist/src/cli.js");
+    const { stdout } = await run(process.execPath, [hardhat, "build", "--no-tests", "--quiet"], { cwd: ROOT });
     if (stdout.trim()) log.debug(stdout.trim());
     log.info("contracts compiled");
     await writeAbiModule();

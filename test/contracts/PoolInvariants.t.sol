@@ -1,0 +1,164 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {HuzhuPool} from "../../contracts/HuzhuPool.sol";
+import {DemoToken} from "../../contracts/demo/DemoToken.sol";
+import {IHuzhuPool} from "../../contracts/interfaces/IHuzhuPool.sol";
+import {PoolTestBase} from "./support/PoolTestBase.sol";
+
+/// @title PoolHandler
+/// @notice The invariant fuzzer's only target: random joins, renewals, claims (fresh, replayed or
+///         more than the plan holds) and time steps on one plan. Each call checks its own outcome,
+///         the exact custom error of every refusal included (`failOnRevert` turns any other
+///         revert into a failure), and keeps a mirror of the books and of the member tree.
+contract PoolHandler is PoolTestBase {
+    uint256 internal constant MAX_MEMBERS = 16;
+    address internal constant RELAYER = address(0x7e1a7e4);
+
+    uint256[] internal _commitments;
+    uint256[] internal _leaves;
+    uint256[] internal _paidNullifiers;
+    uint256 internal _now;
+
+    uint256 public ghostContributed;
+    uint256 public ghostClaimed;
+    uint256 public ghostFees;
+    uint256 public claimsPaid;
+    uint256 public replaysRefused;
+
+    constructor() {
+        _deployPool();
+        _now = block.timestamp;
+    }
+
+    function thePool() external view returns (HuzhuPool) {
+        return pool;
+    }
+
+    function theToken() external view returns (DemoToken) {
+        return token;
+    }
+
+    function mirrorRoot() external view returns (uint256) {
+        return _root(_leaves);
+    }
+
+    function join(uint256 seed, uint32 periods) external {
+        VM.warp(_now);
+        if (_commitments.length >= MAX_MEMBERS) return;
+        uint256 commitment = _bound(seed, 1, R - 1);
+        periods = uint32(_bound(periods, 1, 60));
+        if (pool.coverageOf(PLAN_ID, commitment).joined) {
+            _expectRevert(
+                abi.encodeCall(pool.join, (PLAN_ID, commitment, periods)),
+                0,
+                abi.encodeWithSelector(IHuzhuPool.HuzhuPool__AlreadyMember.selector, PLAN_ID, commitment)
+            );
+            return;
+        }
+        pool.join(PLAN_ID, commitment, periods);
+        IHuzhuPool.Coverage memory cover = pool.coverageOf(PLAN_ID, commitment);
+        _commitments.push(commitment);
+        _leaves.push(_leaf(commitment, cover.eligibleFrom, cover.paidThrough));
+        ghostContributed += uint256(CONTRIBUTION) * periods;
+    }
+
+    function renew(uint256 which, uint32 periods) external {
+        VM.warp(_now);
+        if (_commitments.length == 0) return;
+        uint256 index = which % _commitments.length;
+        uint256 commitment = _commitments[index];
+        periods = uint32(_bound(periods, 1, 60));
+        IHuzhuPool.Coverage memory before = pool.coverageOf(PLAN_ID, commitment);
+        uint256 epoch = pool.currentEpoch(PLAN_ID);
+        pool.renew(PLAN_ID, commitment, periods, _siblings(_leaves, index));
+        IHuzhuPool.Coverage memory cover = pool.coverageOf(PLAN_ID, commitment);
+        bool covered = before.paidThrough >= epoch;
+        require(cover.eligibleFrom == (covered ? before.eligibleFrom : epoch + WAITING), "renewal set eligibleFrom wrong");
+        require(
+            cover.paidThrough == (covered ? uint256(before.paidThrough) + periods : epoch + periods - 1),
+            "renewal set paidThrough wrong"
+        );
+        _leaves[index] = _leaf(commitment, cover.eligibleFrom, cover.paidThrough);
+        ghostContributed += uint256(CONTRIBUTION) * periods;
+    }
+
+    function claim(uint256 amount, uint256 feeBps, uint256 gasDrop, uint256 nullifier, bool replay) external {
+        VM.warp(_now);
+        if (_commitments.length == 0) return;
+        amount = _bound(amount, 1, CAP);
+        uint256 fee = (amount * _bound(feeBps, 0, MAX_FEE_BPS)) / 10_000;
+        gasDrop = _bound(gasDrop, 0, 1 ether);
+        bool replaying = replay && _paidNullifiers.length > 0;
+        nullifier = replaying ? _paidNullifiers[nullifier % _paidNullifiers.length] : _bound(nullifier, 0, R - 1);
+        IHuzhuPool.ClaimRequest memory request = _request(amount, fee, gasDrop, nullifier, _fresh(claimsPaid), RELAYER);
+        VM.deal(address(this), gasDrop);
+        uint256 available = ghostContributed - ghostClaimed;
+        if (amount > available) {
+            _expectRevert(
+                _claimCall(request),
+                gasDrop,
+                abi.encodeWithSelector(IHuzhuPool.HuzhuPool__InsufficientPoolFunds.selector, amount, available)
+            );
+            return;
+        }
+        if (pool.nullifierSpent(nullifier)) {
+            _expectRevert(
+                _claimCall(request),
+                gasDrop,
+                abi.encodeWithSelector(IHuzhuPool.HuzhuPool__NullifierAlreadySpent.selector, nullifier)
+            );
+            replaysRefused++;
+            return;
+        }
+        uint256 balance = token.balanceOf(address(pool));
+        pool.claim{value: gasDrop}(request, _proof());
+        require(token.balanceOf(address(pool)) == balance - amount, "a claim paid other than its amount");
+        _paidNullifiers.push(nullifier);
+        ghostClaimed += amount;
+        ghostFees += fee;
+        claimsPaid++;
+    }
+
+    function advance(uint256 seconds_) external {
+        _now += _bound(seconds_, 0, 2 * PERIOD);
+        VM.warp(_now);
+    }
+}
+
+/// @title PoolInvariantsTest
+/// @notice After every call of every random sequence (hardhat.config.ts: 10,000 sequences): the
+///         books balance against the token, match the history of payments, the member root is
+///         the tree of every member's current leaf, no nullifier paid twice and no coin stays.
+contract PoolInvariantsTest {
+    PoolHandler internal handler;
+    HuzhuPool internal pool;
+    DemoToken internal token;
+
+    function setUp() public {
+        handler = new PoolHandler();
+        pool = handler.thePool();
+        token = handler.theToken();
+    }
+
+    /// @dev Foundry's target selection (EDR honours it): only the handler is called at random.
+    function targetContracts() public view returns (address[] memory targets) {
+        targets = new address[](1);
+        targets[0] = address(handler);
+    }
+
+    /// @dev One invariant function, so the 10,000 sequences are run once rather than once per property.
+    function invariant_booksRootsAndCoin() public view {
+        IHuzhuPool.Books memory books = pool.books(1);
+        require(
+            uint256(books.contributed) - books.paidOut - books.fees == token.balanceOf(address(pool)),
+            "contributed - paidOut - fees differs from the pool's balance"
+        );
+        require(books.contributed == handler.ghostContributed(), "contributions differ from what members paid");
+        require(books.paidOut + books.fees == handler.ghostClaimed(), "payouts differ from the claims paid");
+        require(books.fees == handler.ghostFees(), "fees differ from the claims' fees");
+        (uint256 root,,) = pool.memberTree(1);
+        require(root == handler.mirrorRoot(), "member root differs from the tree of the members' leaves");
+        require(address(pool).balance == 0, "a gas drop stayed in the pool");
+    }
+}
