@@ -52,7 +52,8 @@ contract HuzhuPool is IHuzhuPool, AccessControl, Pausable, ReentrancyGuardTransi
 
     /// @dev A plan as stored, laid out so that a join reads three slots and writes one, and a claim
     ///      writes one: rules (slot 0), time and price (slot 1), what joins and renewals change
-    ///      (slot 2), what claims change (slot 3), the cap (slot 4).
+    ///      (slot 2), what claims change (slot 3), the cap and donations (slot 4, which a claim
+    ///      reads for the cap anyway).
     struct PlanStore {
         IERC20 token;
         uint32 waitingPeriods;
@@ -66,6 +67,7 @@ contract HuzhuPool is IHuzhuPool, AccessControl, Pausable, ReentrancyGuardTransi
         uint128 paidOut;
         uint128 fees;
         uint128 claimCap;
+        uint128 donated;
     }
 
     /// @dev Fills the member-root ring at plan creation, so that recording a root overwrites a
@@ -78,6 +80,8 @@ contract HuzhuPool is IHuzhuPool, AccessControl, Pausable, ReentrancyGuardTransi
 
     mapping(uint256 planId => PlanStore plan) internal _plans;
     mapping(uint256 planId => address admin) public planAdmin;
+    /// @notice The address a plan's admin proposed as the next admin, until it accepts (0: none).
+    mapping(uint256 planId => address proposed) public pendingPlanAdmin;
     mapping(uint256 planId => string name) public planName;
     mapping(uint256 planId => LeanIMTData tree) internal _memberTrees;
     /// @dev Root number `seq` of a plan's member tree sits at index `seq % MEMBER_ROOT_HISTORY`
@@ -154,11 +158,28 @@ contract HuzhuPool is IHuzhuPool, AccessControl, Pausable, ReentrancyGuardTransi
         emit PlanActiveSet(planId, active);
     }
 
-    /// @notice Hands a plan's administration to `newAdmin`.
-    function transferPlanAdmin(uint256 planId, address newAdmin) external planExists(planId) onlyPlanAdmin(planId) {
-        if (newAdmin == address(0)) revert HuzhuPool__ZeroAddress();
-        emit PlanAdminTransferred(planId, planAdmin[planId], newAdmin);
-        planAdmin[planId] = newAdmin;
+    /// @notice Proposes `newAdmin` as the plan's next admin; nothing changes until it accepts, so a
+    ///         mistyped address loses nothing. Proposing the zero address withdraws a proposal.
+    function proposePlanAdmin(uint256 planId, address newAdmin) external planExists(planId) onlyPlanAdmin(planId) {
+        pendingPlanAdmin[planId] = newAdmin;
+        emit PlanAdminProposed(planId, msg.sender, newAdmin);
+    }
+
+    /// @notice Accepts the administration of a plan the current admin proposed the caller for.
+    function acceptPlanAdmin(uint256 planId) external planExists(planId) {
+        if (msg.sender != pendingPlanAdmin[planId]) revert HuzhuPool__NotProposedAdmin(planId, msg.sender);
+        emit PlanAdminTransferred(planId, planAdmin[planId], msg.sender);
+        planAdmin[planId] = msg.sender;
+        delete pendingPlanAdmin[planId];
+    }
+
+    /// @inheritdoc IHuzhuPool
+    function donate(uint256 planId, uint256 amount) external nonReentrant whenNotPaused {
+        PlanStore storage plan = _existingPlan(planId);
+        if (amount == 0) revert HuzhuPool__ZeroAmount();
+        plan.donated += SafeCast.toUint128(amount);
+        plan.token.safeTransferFrom(msg.sender, address(this), amount);
+        emit DonationReceived(planId, msg.sender, amount);
     }
 
     /// @notice Stops joins, renewals and claims in every plan.
@@ -308,7 +329,7 @@ contract HuzhuPool is IHuzhuPool, AccessControl, Pausable, ReentrancyGuardTransi
         if (request.fee > maxFee) revert HuzhuPool__FeeTooHigh(request.fee, maxFee);
         if (request.recipient == address(0) || request.relayer == address(0)) revert HuzhuPool__ZeroAddress();
         if (msg.value != request.gasDrop) revert HuzhuPool__GasDropMismatch(request.gasDrop, msg.value);
-        uint256 available = uint256(plan.contributed) - plan.paidOut - plan.fees;
+        uint256 available = uint256(plan.contributed) + plan.donated - plan.paidOut - plan.fees;
         if (amount > available) revert HuzhuPool__InsufficientPoolFunds(amount, available);
         // 7. One payout per nullifier.
         if (nullifierSpent[request.nullifier]) revert HuzhuPool__NullifierAlreadySpent(request.nullifier);
@@ -371,10 +392,10 @@ contract HuzhuPool is IHuzhuPool, AccessControl, Pausable, ReentrancyGuardTransi
         });
     }
 
-    /// @notice A plan's books: payouts, relayer fees and contributions.
+    /// @notice A plan's books: payouts, relayer fees, contributions and donations.
     function books(uint256 planId) external view planExists(planId) returns (Books memory) {
         PlanStore storage plan = _plans[planId];
-        return Books({paidOut: plan.paidOut, fees: plan.fees, contributed: plan.contributed});
+        return Books({paidOut: plan.paidOut, fees: plan.fees, contributed: plan.contributed, donated: plan.donated});
     }
 
     /// @notice The current epoch of a plan: floor((now - start) / periodLength).

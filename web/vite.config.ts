@@ -33,7 +33,14 @@ export default defineConfig({
   base: "/",
   esbuild: { jsx: "automatic", jsxImportSource: "preact" },
   worker: { format: "es" },
-  resolve: { alias: [{ find: /^poseidon-lite$/, replacement: join(root, "src", "poseidon-lite.ts") }] },
+  resolve: {
+    alias: [
+      { find: /^poseidon-lite$/, replacement: join(root, "src", "poseidon-lite.ts") },
+      // The SDK's fast Poseidon takes only buildPoseidon from circomlibjs; its main module also
+      // loads EdDSA, Pedersen and more, which need Node's Buffer. In the browser, load just that one.
+      { find: /^circomlibjs$/, replacement: join(root, "..", "node_modules", "circomlibjs", "src", "poseidon_wasm.js") },
+    ],
+  },
   build: { outDir, emptyOutDir: true, target: "es2022", chunkSizeWarningLimit: 2048, reportCompressedSize: false },
   plugins: [precompress()],
 });

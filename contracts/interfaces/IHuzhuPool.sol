@@ -37,6 +37,7 @@ interface IHuzhuPool {
         uint128 paidOut; // to claim recipients
         uint128 fees; // to relayers
         uint128 contributed; // from members
+        uint128 donated; // from anyone, through donate
     }
 
     /// @notice A member's cover, as proven in the claim circuit's leaf.
@@ -98,6 +99,7 @@ interface IHuzhuPool {
     error HuzhuPool__GasDropFailed(address recipient, uint256 gasDrop);
     error HuzhuPool__InvalidPlanParams(PlanParamsIssue reason);
     error HuzhuPool__NotPlanAdmin(uint256 planId, address account);
+    error HuzhuPool__NotProposedAdmin(uint256 planId, address account);
     error HuzhuPool__InvalidCommitment();
     error HuzhuPool__AlreadyMember(uint256 planId, uint256 commitment);
     error HuzhuPool__NotMember(uint256 planId, uint256 commitment);
@@ -112,6 +114,10 @@ interface IHuzhuPool {
     event PlanCreated(uint256 indexed planId, address indexed admin, IERC20 indexed token, PlanParams params, uint64 start);
     /// @notice Emitted when a plan is paused or resumed by its administrator.
     event PlanActiveSet(uint256 indexed planId, bool active);
+    /// @notice Emitted when a plan's admin proposes its successor (the zero address: proposal withdrawn).
+    event PlanAdminProposed(uint256 indexed planId, address indexed admin, address indexed proposed);
+    /// @notice Emitted when someone gives to a plan's pool.
+    event DonationReceived(uint256 indexed planId, address indexed donor, uint256 amount);
     /// @notice Emitted when a plan's administrator changes.
     event PlanAdminTransferred(uint256 indexed planId, address indexed previousAdmin, address indexed newAdmin);
     /// @notice Emitted when a commitment joins a plan; its leaf Poseidon(commitment, eligibleFrom,
@@ -161,6 +167,10 @@ interface IHuzhuPool {
     /// @notice Pays `contribution x periods` from the caller to extend `commitment`'s cover.
     /// @param siblings The member tree's sibling nodes for the member's current leaf.
     function renew(uint256 planId, uint256 commitment, uint32 periods, uint256[] calldata siblings) external;
+
+    /// @notice Gives `amount` of the plan's token (approved beforehand) to its pool: it pays claims
+    ///         like contributions do, and the books count it apart.
+    function donate(uint256 planId, uint256 amount) external;
 
     /// @notice Verifies an anonymous claim and pays `amount - fee` to the recipient and `fee` to the relayer.
     ///         The caller sends exactly `request.gasDrop` wei with it, which the pool passes on to the

@@ -65,12 +65,14 @@ export interface PlanSummary {
   renewals: number;
   /** Sum of every join's and renewal's payment. */
   contributions: bigint;
+  /** Sum of every donation. */
+  donations: bigint;
   claims: number;
   /** To claim recipients (amount - fee). */
   paid: bigint;
   /** To relayers. */
   fees: bigint;
-  /** contributions - paid - fees. */
+  /** contributions + donations - paid - fees. */
   balance: bigint;
   /** The pool's own books for the plan, if read. */
   onChain?: OnChainBooks;
@@ -170,6 +172,7 @@ export function checkEvents(input: CheckInput): CheckResult {
             members: 0,
             renewals: 0,
             contributions: 0n,
+            donations: 0n,
             claims: 0,
             paid: 0n,
             fees: 0n,
@@ -198,6 +201,11 @@ export function checkEvents(input: CheckInput): CheckResult {
         else state.summary.members++;
         break;
       }
+      case "donation": {
+        const state = planOf(event);
+        if (state) state.summary.donations += event.amount;
+        break;
+      }
       case "assessor": {
         const state = planOf(event);
         if (!state) break;
@@ -217,19 +225,20 @@ export function checkEvents(input: CheckInput): CheckResult {
   // Books: the event sums against the pool's own books, then each token against the pool's balance.
   const summaries = [...plans.values()].map((s) => s.summary).sort((a, b) => (a.planId < b.planId ? -1 : 1));
   for (const s of summaries) {
-    s.balance = s.contributions - s.paid - s.fees;
+    s.balance = s.contributions + s.donations - s.paid - s.fees;
     if (s.balance < 0n) {
       findings.push({
         check: AuditCheck.Books,
         planId: s.planId,
-        message: `plan ${s.planId}: paid ${s.paid} + fees ${s.fees} exceed contributions ${s.contributions}`,
+        message: `plan ${s.planId}: paid ${s.paid} + fees ${s.fees} exceed contributions ${s.contributions} + donations ${s.donations}`,
       });
     }
     const onChain = input.books?.get(s.planId);
     if (onChain) {
       s.onChain = onChain;
-      const diffs = (["contributed", "paidOut", "fees"] as const)
-        .map((field) => [field, onChain[field], field === "contributed" ? s.contributions : field === "paidOut" ? s.paid : s.fees] as const)
+      const fromEvents = { contributed: s.contributions, donated: s.donations, paidOut: s.paid, fees: s.fees };
+      const diffs = (["contributed", "donated", "paidOut", "fees"] as const)
+        .map((field) => [field, onChain[field], fromEvents[field]] as const)
         .filter(([, chain, events]) => chain !== events)
         .map(([field, chain, events]) => `${field} ${chain} on chain vs ${events} from events`);
       if (diffs.length > 0) {

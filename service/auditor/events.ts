@@ -1,6 +1,6 @@
 /**
- * The pool's history as the auditor keeps it: every plan, membership payment, assessor change and
- * paid claim, read from the pool's events, in chain order. Plain data (bigints, hex strings), so
+ * The pool's history as the auditor keeps it: every plan, membership payment, donation, assessor
+ * change and paid claim, read from the pool's events, in chain order. Plain data (bigints, hex strings), so
  * the checks are pure functions over a list and the list can be stored in a checkpoint.
  */
 
@@ -54,7 +54,15 @@ export interface ClaimEvent extends EventRef, PoolClaimRequest {
   verified?: boolean;
 }
 
-export type PoolEvent = PlanCreatedEvent | MemberEvent | AssessorEvent | ClaimEvent;
+/** DonationReceived: a gift to a plan's pool. */
+export interface DonationEvent extends EventRef {
+  kind: "donation";
+  planId: bigint;
+  donor: Hex;
+  amount: bigint;
+}
+
+export type PoolEvent = PlanCreatedEvent | MemberEvent | AssessorEvent | ClaimEvent | DonationEvent;
 
 /** Chain order: block, then log index. */
 export function compareEvents(a: EventRef, b: EventRef): number {

@@ -10,7 +10,15 @@ import { type PlanTerms, type PoolRef, poolLogs } from "../sdk/chain/pool.ts";
 import type { SolidityProof } from "../sdk/encoding.ts";
 import type { PoolEvent } from "./events.ts";
 
-const EVENT_NAMES = ["PlanCreated", "MemberJoined", "MemberRenewed", "AssessorAdded", "AssessorRevoked", "ClaimPaid"] as const;
+const EVENT_NAMES = [
+  "PlanCreated",
+  "MemberJoined",
+  "MemberRenewed",
+  "DonationReceived",
+  "AssessorAdded",
+  "AssessorRevoked",
+  "ClaimPaid",
+] as const;
 
 export interface ReadProgress {
   fromBlock: bigint;
@@ -70,6 +78,8 @@ function toEvent(eventName: string, args: Args, at: ReturnType<typeof ref>): Poo
         paid: args.paid as bigint,
         memberRoot: args.memberRoot as bigint,
       };
+    case "DonationReceived":
+      return { kind: "donation", ...at, planId: args.planId as bigint, donor: args.donor as Hex, amount: args.amount as bigint };
     case "AssessorAdded":
     case "AssessorRevoked":
       return {
@@ -145,6 +155,7 @@ export async function readPoolEvents(options: ReadOptions): Promise<PoolEvent[]>
 
 export interface OnChainBooks {
   contributed: bigint;
+  donated: bigint;
   paidOut: bigint;
   fees: bigint;
 }
@@ -179,7 +190,7 @@ export async function readPoolState(
   const results = await Promise.all(ids.map((planId) => client.readContract({ ...c, functionName: "books", args: [planId] })));
   ids.forEach((planId, i) => {
     const b = results[i] as OnChainBooks;
-    books.set(planId, { contributed: b.contributed, paidOut: b.paidOut, fees: b.fees });
+    books.set(planId, { contributed: b.contributed, donated: b.donated, paidOut: b.paidOut, fees: b.fees });
   });
   const tokenBalances = new Map<Address, bigint>();
   // A token whose balanceOf fails is left out: the books check then reports it as unread.

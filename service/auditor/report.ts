@@ -32,12 +32,13 @@ export function reportText(report: AuditReport): string {
   out.push("");
   out.push(
     table(
-      ["plan", "name", "members", "contributions", "claims", "paid", "fees", "balance", "verified", "failed"],
+      ["plan", "name", "members", "contributions", "donations", "claims", "paid", "fees", "balance", "verified", "failed"],
       report.plans.map((p) => [
         p.planId.toString(),
         p.name,
         `${p.members}${p.renewals > 0 ? ` (+${p.renewals} renewals)` : ""}`,
         p.contributions.toString(),
+        p.donations.toString(),
         String(p.claims),
         p.paid.toString(),
         p.fees.toString(),
@@ -45,7 +46,7 @@ export function reportText(report: AuditReport): string {
         String(p.verified),
         String(p.failed),
       ]),
-      new Set([0, 2, 3, 4, 5, 6, 7, 8, 9]),
+      new Set([0, 2, 3, 4, 5, 6, 7, 8, 9, 10]),
     ),
   );
   if (report.tokens.length > 0) {

@@ -6,7 +6,7 @@
 import type { Address, Hex } from "viem";
 import { describe, expect, it } from "vitest";
 import { AuditCheck, type CheckInput, checkEvents } from "../../service/auditor/checks.ts";
-import type { AssessorEvent, ClaimEvent, MemberEvent, PlanCreatedEvent, PoolEvent } from "../../service/auditor/events.ts";
+import type { AssessorEvent, ClaimEvent, DonationEvent, MemberEvent, PlanCreatedEvent, PoolEvent } from "../../service/auditor/events.ts";
 import { claimContext, SNARK_SCALAR_FIELD } from "../../service/sdk/index.ts";
 
 const POOL: Address = "0x5FbDB2315678afecb367f032d93F642f64180aa3";
@@ -47,6 +47,11 @@ function history() {
     },
     join(planId: bigint, memberRoot: bigint, paid = 100n, renewal = false) {
       const e: MemberEvent = { kind: "member", ...next(), renewal, planId, commitment: memberRoot + 7n, index: 0n, paid, memberRoot };
+      events.push(e);
+      return e;
+    },
+    donate(planId: bigint, amount: bigint) {
+      const e: DonationEvent = { kind: "donation", ...next(), planId, donor: RECIPIENT, amount };
       events.push(e);
       return e;
     },
@@ -115,7 +120,7 @@ describe("checkEvents", () => {
       context: claimContext({ chainId: CHAIN_ID, pool: POOL, planId: 1n, recipient: RECIPIENT, relayer: RELAYER, fee: 6n, gasDrop: 0n }),
     });
     const result = check(h.events, {
-      books: new Map([[1n, { contributed: 1_700n, paidOut: 97n + 194n, fees: 9n }]]),
+      books: new Map([[1n, { contributed: 1_700n, donated: 0n, paidOut: 97n + 194n, fees: 9n }]]),
       tokenBalances: new Map([[TOKEN, 1_700n - 300n]]),
     });
     expect(result.findings).toEqual([]);
@@ -130,6 +135,27 @@ describe("checkEvents", () => {
       verified: 2,
     });
     expect(result.tokens).toEqual([{ token: TOKEN, plans: [1n], owed: 1_400n, held: 1_400n }]);
+  });
+
+  it("counts donations apart from contributions in the books, and names a donation missing from the pool's books", () => {
+    const h = ready();
+    h.donate(1n, 250n);
+    h.claim(1n);
+    const consistent = check(h.events, {
+      books: new Map([[1n, { contributed: 1_000n, donated: 250n, paidOut: 97n, fees: 3n }]]),
+      tokenBalances: new Map([[TOKEN, 1_150n]]),
+    });
+    expect(consistent.findings).toEqual([]);
+    expect(consistent.plans[0]).toMatchObject({ contributions: 1_000n, donations: 250n, balance: 1_150n });
+    const disagreeing = check(h.events, {
+      books: new Map([[1n, { contributed: 1_000n, donated: 0n, paidOut: 97n, fees: 3n }]]),
+      tokenBalances: new Map([[TOKEN, 1_150n]]),
+    });
+    expect(disagreeing.findings).toContainEqual({
+      check: "books",
+      planId: 1n,
+      message: "plan 1: books disagree with events: donated 0 on chain vs 250 from events",
+    });
   });
 
   it("names the second payment of a nullifier and the transaction of the first", () => {
@@ -269,9 +295,9 @@ describe("checkEvents", () => {
     h.claim(1n);
     const result = check(h.events, {
       books: new Map([
-        [1n, { contributed: 1_000n, paidOut: 97n, fees: 3n }],
-        [2n, { contributed: 400n, paidOut: 50n, fees: 0n }],
-        [3n, { contributed: 0n, paidOut: 0n, fees: 0n }],
+        [1n, { contributed: 1_000n, donated: 0n, paidOut: 97n, fees: 3n }],
+        [2n, { contributed: 400n, donated: 0n, paidOut: 50n, fees: 0n }],
+        [3n, { contributed: 0n, donated: 0n, paidOut: 0n, fees: 0n }],
       ]),
       tokenBalances: new Map([[TOKEN, 1_299n]]),
     });

@@ -120,24 +120,69 @@ describe("HuzhuPool", () => {
       await f.asPlanAdmin.write.setPlanActive([f.planId, true]);
     });
 
-    it("transfers a plan's administration, and only its admin may", async () => {
+    it("hands a plan's administration over in two steps: the admin proposes, the proposed address accepts", async () => {
       const g = await poolFixture();
       const newAdmin = g.accounts.outsider.account.address;
+      const admin = g.accounts.planAdmin.account.address;
       await g.viem.assertions.revertWithCustomErrorWithArgs(
-        g.asOutsider.write.transferPlanAdmin([g.planId, newAdmin]),
+        g.asOutsider.write.proposePlanAdmin([g.planId, newAdmin]),
         g.pool,
         "HuzhuPool__NotPlanAdmin",
         [g.planId, newAdmin],
       );
-      await g.viem.assertions.revertWithCustomError(
-        g.asPlanAdmin.write.transferPlanAdmin([g.planId, zeroAddress]),
+      await g.viem.assertions.emitWithArgs(g.asPlanAdmin.write.proposePlanAdmin([g.planId, newAdmin]), g.pool, "PlanAdminProposed", [
+        g.planId,
+        admin,
+        newAdmin,
+      ]);
+      // Proposed is not yet admin: the old admin still runs the plan.
+      assert.equal((await g.pool.read.planAdmin([g.planId])).toLowerCase(), admin.toLowerCase());
+      await g.viem.assertions.revertWithCustomErrorWithArgs(
+        g.asOutsider.write.setPlanActive([g.planId, false]),
         g.pool,
-        "HuzhuPool__ZeroAddress",
+        "HuzhuPool__NotPlanAdmin",
+        [g.planId, newAdmin],
       );
-      await g.asPlanAdmin.write.transferPlanAdmin([g.planId, newAdmin]);
+      await g.viem.assertions.revertWithCustomErrorWithArgs(
+        g.asPayer.write.acceptPlanAdmin([g.planId]),
+        g.pool,
+        "HuzhuPool__NotProposedAdmin",
+        [g.planId, g.accounts.payer.account.address],
+      );
+      await g.viem.assertions.emitWithArgs(g.asOutsider.write.acceptPlanAdmin([g.planId]), g.pool, "PlanAdminTransferred", [
+        g.planId,
+        admin,
+        newAdmin,
+      ]);
       assert.equal((await g.pool.read.planAdmin([g.planId])).toLowerCase(), newAdmin.toLowerCase());
+      assert.equal(await g.pool.read.pendingPlanAdmin([g.planId]), zeroAddress);
       await g.asOutsider.write.setPlanActive([g.planId, false]);
       assert.equal((await g.pool.read.getPlan([g.planId])).active, false);
+      // Accepting twice, or after the handover, is refused; the old admin lost its rights.
+      await g.viem.assertions.revertWithCustomErrorWithArgs(
+        g.asOutsider.write.acceptPlanAdmin([g.planId]),
+        g.pool,
+        "HuzhuPool__NotProposedAdmin",
+        [g.planId, newAdmin],
+      );
+      await g.viem.assertions.revertWithCustomErrorWithArgs(
+        g.asPlanAdmin.write.setPlanActive([g.planId, true]),
+        g.pool,
+        "HuzhuPool__NotPlanAdmin",
+        [g.planId, admin],
+      );
+    });
+
+    it("lets an admin withdraw a proposal (propose the zero address), after which nobody can accept", async () => {
+      const g = await poolFixture();
+      await g.asPlanAdmin.write.proposePlanAdmin([g.planId, g.accounts.outsider.account.address]);
+      await g.asPlanAdmin.write.proposePlanAdmin([g.planId, zeroAddress]);
+      await g.viem.assertions.revertWithCustomErrorWithArgs(
+        g.asOutsider.write.acceptPlanAdmin([g.planId]),
+        g.pool,
+        "HuzhuPool__NotProposedAdmin",
+        [g.planId, g.accounts.outsider.account.address],
+      );
     });
 
     it("pauses the whole pool for the pauser only; a paused pool refuses joins with EnforcedPause", async () => {
@@ -632,6 +677,53 @@ describe("HuzhuPool", () => {
         await f.asRelayer.write.claim([valid.request, valid.proof]);
         assert.equal(await f.token.read.balanceOf([valid.request.recipient]), valid.request.amount - valid.request.fee);
       });
+    });
+  });
+
+  describe("donate", () => {
+    it("takes a gift from anyone, counts it apart from contributions, and emits DonationReceived", async () => {
+      const g = await poolFixture();
+      const donor = g.accounts.outsider;
+      await g.token.write.mint([donor.account.address, 500_000_000n]);
+      await g.token.write.approve([g.pool.address, 500_000_000n], { account: donor.account });
+      const before = await g.pool.read.books([g.planId]);
+      await g.viem.assertions.emitWithArgs(g.asOutsider.write.donate([g.planId, 300_000_000n]), g.pool, "DonationReceived", [
+        g.planId,
+        donor.account.address,
+        300_000_000n,
+      ]);
+      const after = await g.pool.read.books([g.planId]);
+      assert.equal(after.donated - before.donated, 300_000_000n);
+      assert.equal(after.contributed, before.contributed);
+      const held = await g.token.read.balanceOf([g.pool.address]);
+      assert.equal(after.contributed + after.donated - after.paidOut - after.fees, held);
+    });
+
+    it("pays claims from donations: a claim above the contributions alone is paid once a donor gives", async () => {
+      const { f, identities } = await coveredFixture(1);
+      const books = await f.pool.read.books([f.planId]);
+      const amount = books.contributed + 100_000_000n;
+      const claim = await f.makeClaim({ identity: identities[0] as never, amount, fee: 0n });
+      await f.viem.assertions.revertWithCustomErrorWithArgs(
+        f.asRelayer.write.claim([claim.request, claim.proof]),
+        f.pool,
+        "HuzhuPool__InsufficientPoolFunds",
+        [amount, books.contributed],
+      );
+      const donor = f.accounts.outsider;
+      await f.token.write.mint([donor.account.address, 100_000_000n]);
+      await f.token.write.approve([f.pool.address, 100_000_000n], { account: donor.account });
+      await f.asOutsider.write.donate([f.planId, 100_000_000n]);
+      await f.asRelayer.write.claim([claim.request, claim.proof]);
+      assert.equal(await f.token.read.balanceOf([claim.request.recipient]), amount);
+    });
+
+    it("reverts with ZeroAmount for nothing, UnknownPlan for no plan, and EnforcedPause while the pool is paused", async () => {
+      const g = await poolFixture();
+      await g.viem.assertions.revertWithCustomError(g.asOutsider.write.donate([g.planId, 0n]), g.pool, "HuzhuPool__ZeroAmount");
+      await g.viem.assertions.revertWithCustomErrorWithArgs(g.asOutsider.write.donate([99n, 1n]), g.pool, "HuzhuPool__UnknownPlan", [99n]);
+      await g.pool.write.pause();
+      await g.viem.assertions.revertWithCustomError(g.asOutsider.write.donate([g.planId, 1n]), g.pool, "EnforcedPause");
     });
   });
 

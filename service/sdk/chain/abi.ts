@@ -103,6 +103,14 @@ export const huzhuPoolAbi = [
     name: "HuzhuPool__NotPlanAdmin",
     type: "error",
   },
+  {
+    inputs: [
+      { internalType: "uint256", name: "planId", type: "uint256" },
+      { internalType: "address", name: "account", type: "address" },
+    ],
+    name: "HuzhuPool__NotProposedAdmin",
+    type: "error",
+  },
   { inputs: [{ internalType: "uint256", name: "nullifier", type: "uint256" }], name: "HuzhuPool__NullifierAlreadySpent", type: "error" },
   { inputs: [{ internalType: "uint256", name: "planId", type: "uint256" }], name: "HuzhuPool__PlanInactive", type: "error" },
   {
@@ -224,6 +232,16 @@ export const huzhuPoolAbi = [
     anonymous: false,
     inputs: [
       { indexed: true, internalType: "uint256", name: "planId", type: "uint256" },
+      { indexed: true, internalType: "address", name: "donor", type: "address" },
+      { indexed: false, internalType: "uint256", name: "amount", type: "uint256" },
+    ],
+    name: "DonationReceived",
+    type: "event",
+  },
+  {
+    anonymous: false,
+    inputs: [
+      { indexed: true, internalType: "uint256", name: "planId", type: "uint256" },
       { indexed: true, internalType: "uint256", name: "commitment", type: "uint256" },
       { indexed: true, internalType: "address", name: "payer", type: "address" },
       { indexed: false, internalType: "uint256", name: "index", type: "uint256" },
@@ -263,6 +281,16 @@ export const huzhuPoolAbi = [
       { indexed: false, internalType: "bool", name: "active", type: "bool" },
     ],
     name: "PlanActiveSet",
+    type: "event",
+  },
+  {
+    anonymous: false,
+    inputs: [
+      { indexed: true, internalType: "uint256", name: "planId", type: "uint256" },
+      { indexed: true, internalType: "address", name: "admin", type: "address" },
+      { indexed: true, internalType: "address", name: "proposed", type: "address" },
+    ],
+    name: "PlanAdminProposed",
     type: "event",
   },
   {
@@ -416,6 +444,13 @@ export const huzhuPoolAbi = [
     type: "function",
   },
   {
+    inputs: [{ internalType: "uint256", name: "planId", type: "uint256" }],
+    name: "acceptPlanAdmin",
+    outputs: [],
+    stateMutability: "nonpayable",
+    type: "function",
+  },
+  {
     inputs: [
       { internalType: "uint256", name: "planId", type: "uint256" },
       { internalType: "uint256", name: "pubKeyX", type: "uint256" },
@@ -452,6 +487,7 @@ export const huzhuPoolAbi = [
           { internalType: "uint128", name: "paidOut", type: "uint128" },
           { internalType: "uint128", name: "fees", type: "uint128" },
           { internalType: "uint128", name: "contributed", type: "uint128" },
+          { internalType: "uint128", name: "donated", type: "uint128" },
         ],
         internalType: "struct IHuzhuPool.Books",
         name: "",
@@ -560,6 +596,16 @@ export const huzhuPoolAbi = [
     name: "currentEpoch",
     outputs: [{ internalType: "uint256", name: "", type: "uint256" }],
     stateMutability: "view",
+    type: "function",
+  },
+  {
+    inputs: [
+      { internalType: "uint256", name: "planId", type: "uint256" },
+      { internalType: "uint256", name: "amount", type: "uint256" },
+    ],
+    name: "donate",
+    outputs: [],
+    stateMutability: "nonpayable",
     type: "function",
   },
   {
@@ -677,6 +723,13 @@ export const huzhuPoolAbi = [
   { inputs: [], name: "paused", outputs: [{ internalType: "bool", name: "", type: "bool" }], stateMutability: "view", type: "function" },
   {
     inputs: [{ internalType: "uint256", name: "planId", type: "uint256" }],
+    name: "pendingPlanAdmin",
+    outputs: [{ internalType: "address", name: "proposed", type: "address" }],
+    stateMutability: "view",
+    type: "function",
+  },
+  {
+    inputs: [{ internalType: "uint256", name: "planId", type: "uint256" }],
     name: "planAdmin",
     outputs: [{ internalType: "address", name: "admin", type: "address" }],
     stateMutability: "view",
@@ -701,6 +754,16 @@ export const huzhuPoolAbi = [
     name: "previousAssessorRoot",
     outputs: [{ internalType: "uint256", name: "root", type: "uint256" }],
     stateMutability: "view",
+    type: "function",
+  },
+  {
+    inputs: [
+      { internalType: "uint256", name: "planId", type: "uint256" },
+      { internalType: "address", name: "newAdmin", type: "address" },
+    ],
+    name: "proposePlanAdmin",
+    outputs: [],
+    stateMutability: "nonpayable",
     type: "function",
   },
   {
@@ -762,16 +825,6 @@ export const huzhuPoolAbi = [
     name: "supportsInterface",
     outputs: [{ internalType: "bool", name: "", type: "bool" }],
     stateMutability: "view",
-    type: "function",
-  },
-  {
-    inputs: [
-      { internalType: "uint256", name: "planId", type: "uint256" },
-      { internalType: "address", name: "newAdmin", type: "address" },
-    ],
-    name: "transferPlanAdmin",
-    outputs: [],
-    stateMutability: "nonpayable",
     type: "function",
   },
   { inputs: [], name: "unpause", outputs: [], stateMutability: "nonpayable", type: "function" },

@@ -42,9 +42,11 @@ export interface PlanInfo extends PlanTerms {
   memberRoot: bigint;
   assessorRoot: bigint;
   contributed: bigint;
+  /** Gifts to the pool (`donate`), counted apart from members' contributions. */
+  donated: bigint;
   paidOut: bigint;
   fees: bigint;
-  /** contributed - paidOut - fees: what the plan can still pay. */
+  /** contributed + donated - paidOut - fees: what the plan can still pay. */
   balance: bigint;
 }
 
@@ -94,9 +96,10 @@ export async function readPlan(ref: PoolRef, planId: bigint): Promise<PlanInfo> 
     memberRoot: tree[0],
     assessorRoot,
     contributed: books.contributed,
+    donated: books.donated,
     paidOut: books.paidOut,
     fees: books.fees,
-    balance: books.contributed - books.paidOut - books.fees,
+    balance: books.contributed + books.donated - books.paidOut - books.fees,
   };
 }
 
@@ -106,7 +109,14 @@ export async function listPlans(ref: PoolRef): Promise<PlanInfo[]> {
   return Promise.all(ids.map((id) => readPlan(ref, id)));
 }
 
-type PoolEventName = "MemberJoined" | "MemberRenewed" | "AssessorAdded" | "AssessorRevoked" | "ClaimPaid" | "PlanCreated";
+type PoolEventName =
+  | "MemberJoined"
+  | "MemberRenewed"
+  | "DonationReceived"
+  | "AssessorAdded"
+  | "AssessorRevoked"
+  | "ClaimPaid"
+  | "PlanCreated";
 
 /** eth_getLogs over [fromBlock, latest] in chunks, ordered by block and log index. */
 export async function poolLogs<E extends PoolEventName>(
