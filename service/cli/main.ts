@@ -10,6 +10,7 @@ import { registerCeremony } from "./commands/ceremony.ts";
 import { registerClaim } from "./commands/claim.ts";
 import { registerIdentity } from "./commands/identity.ts";
 import { registerMembership } from "./commands/membership.ts";
+import { registerPlanAdmin } from "./commands/plan-admin.ts";
 import { registerPlans } from "./commands/plans.ts";
 
 const program = new Command()
@@ -21,6 +22,7 @@ const program = new Command()
 registerIdentity(program);
 registerPlans(program);
 registerMembership(program);
+registerPlanAdmin(program);
 registerAssessor(program);
 registerClaim(program);
 registerAudit(program);

@@ -40,13 +40,13 @@ async function commitmentFor(opts: PayOptions): Promise<bigint> {
 }
 
 /** Makes sure the wallet holds `amount` (minting the local demo token if asked) and the pool may take exactly that. */
-async function fundAndApprove(
+export async function fundAndApprove(
   connection: PoolConnection,
   wallet: WalletClient,
   payer: Address,
   token: TokenInfo,
   amount: bigint,
-  opts: PayOptions,
+  opts: { mint?: boolean },
   out: Output,
 ): Promise<void> {
   const client: PublicClient = connection.client;

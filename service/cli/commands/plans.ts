@@ -41,6 +41,8 @@ function planJson({ plan, token }: PlanView) {
     members: plan.members.toString(),
     balance: amountJson(plan.balance, token),
     contributed: amountJson(plan.contributed, token),
+    donated: amountJson(plan.donated, token),
+    claimsAtCapPayableNow: (plan.balance / plan.claimCap).toString(),
     paidOut: amountJson(plan.paidOut, token),
     fees: amountJson(plan.fees, token),
     active: plan.active,
@@ -62,6 +64,8 @@ function planRows(views: PlanView[], tokenAddress = true): string[][] {
     row("max relayer fee", (v) => `${(v.plan.maxFeeBps / 100).toFixed(2)}%`),
     row("members", (v) => v.plan.members.toString()),
     row("pool balance", (v) => formatAmount(v.plan.balance, v.token)),
+    row("of which donations", (v) => formatAmount(v.plan.donated, v.token)),
+    row("claims at the cap it can pay now", (v) => (v.plan.balance / v.plan.claimCap).toString()),
     row("active", (v) => (v.plan.active ? "yes" : "no (paused)")),
     row("current epoch", (v) => v.plan.currentEpoch.toString()),
   ];
