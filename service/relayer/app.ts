@@ -15,6 +15,8 @@ import swaggerUi from "@fastify/swagger-ui";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import Fastify, { type ConnectionError, type FastifyError, type FastifyReply, type FastifyRequest, LogController } from "fastify";
 import type { Logger } from "pino";
+import type { TreeIndex } from "../trees/indexer.ts";
+import { treeRoutes } from "../trees/routes.ts";
 import type { PoolGateway } from "./chain.ts";
 import { ClaimService } from "./claims.ts";
 import { errorBody, RelayerError, RelayerErrorCode } from "./errors.ts";
@@ -45,6 +47,8 @@ export interface RelayerDeps {
   corsOrigins?: string[];
   /** Bytes of an already-answered request's body read and dropped before the connection is closed (default 64 MiB). */
   discardLimitBytes?: number;
+  /** The tree index whose member tree snapshots the relayer serves under /v1/plans/:id/tree (docs/SCALE.md). */
+  trees?: TreeIndex;
 }
 
 /**
@@ -397,6 +401,7 @@ export async function buildApp(deps: RelayerDeps) {
 
   await app.register(operationsRoutes);
   await app.register(claimRoutes, { prefix: "/v1" });
+  if (deps.trees) await app.register(treeRoutes, { prefix: "/v1", trees: deps.trees });
 
   app.addHook("onReady", async () => {
     submitter.start();

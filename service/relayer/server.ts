@@ -8,6 +8,7 @@
  */
 import { type DestinationStream, pino } from "pino";
 import { releaseProver } from "../sdk/index.ts";
+import { openTreeIndex } from "../trees/server.ts";
 import { buildApp } from "./app.ts";
 import { PoolGateway } from "./chain.ts";
 import { ConfigError, loadConfig, type RelayerConfig } from "./config.ts";
@@ -45,6 +46,18 @@ export async function startRelayer(config: RelayerConfig, log = relayerLogger(co
     await store.close();
     throw error;
   }
+  // The member tree index (its own SQLite file beside the claim store): snapshots for members' claims.
+  const trees = await openTreeIndex(
+    {
+      rpcUrl: config.rpcUrl,
+      pool: gateway.pool,
+      fromBlock: config.fromBlock,
+      dataDir: config.dataDir,
+      pollIntervalMs: 2_000,
+      logChunk: 50_000n,
+    },
+    log.child({ component: "trees" }),
+  );
   const app = await buildApp({
     log,
     gateway,
@@ -62,12 +75,16 @@ export async function startRelayer(config: RelayerConfig, log = relayerLogger(co
     bodyLimitBytes: config.bodyLimitBytes,
     requestTimeoutMs: config.requestTimeoutMs,
     corsOrigins: config.corsOrigins,
+    trees: trees.index,
   });
   app.addHook("onClose", async () => {
+    await trees.index.stop();
+    trees.store.close();
     await store.close();
     await verifier.close();
   });
   const address = await app.listen({ host: config.host, port: config.port });
+  trees.index.start();
   const pending = await store.countByStatus();
   log.info(
     {

@@ -1,6 +1,6 @@
 /**
- * Where the tree index keeps its state between runs: an embedded SQLite file (`trees.sqlite` in the
- * data folder) with every plan's member records and tree nodes, the join and renewal events it
+ * Where the tree index keeps its state between runs: an embedded SQLite file
+ * (`trees-<chainId>-<pool>.sqlite` in the data folder) with every plan's member records and tree nodes, the join and renewal events it
  * applied (to answer "what changed since root X" and to undo them on a reorganisation), and the
  * last block it read with that block's hash.
  *
@@ -92,9 +92,10 @@ export class TreeStore {
 
   constructor(dataDir: string, identity: { chainId: number; pool: string }) {
     mkdirSync(dataDir, { recursive: true });
-    this.location = join(dataDir, "trees.sqlite");
+    // One file per deployment: a folder reused for another pool (a restarted local chain) starts afresh.
+    this.location = join(dataDir, `trees-${identity.chainId}-${identity.pool.toLowerCase()}.sqlite`);
     this.#db = new DatabaseSync(this.location);
-    this.#db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;");
+    this.#db.exec("PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;");
     this.#db.exec(SCHEMA);
     const meta = new Map(
       (this.#db.prepare("SELECT key, value FROM tree_meta").all() as Array<{ key: string; value: string }>).map((r) => [r.key, r.value]),

@@ -19,6 +19,7 @@ import {
   startChain,
 } from "../../scripts/lib/stack.ts";
 import {
+  type BuildClaimOptions,
   buildClaim,
   createIdentity,
   huzhuPoolAbi,
@@ -96,7 +97,13 @@ export async function getQuote(relayerUrl: string, amount: bigint, gasDrop?: big
 }
 
 /** An approved claim for `member`, proven for `recipient` with the quote's relayer, fee and gas drop. */
-export async function makeClaim(stack: Stack, member: Identity, quote: Quote, recipient: Address) {
+export async function makeClaim(
+  stack: Stack,
+  member: Identity,
+  quote: Quote,
+  recipient: Address,
+  trees?: Pick<BuildClaimOptions, "trees" | "onMemberTree">,
+) {
   const amount = BigInt(quote.quote.amount);
   const approval = signApproval(stack.deployment.assessor, {
     commitment: member.commitment,
@@ -115,6 +122,7 @@ export async function makeClaim(stack: Stack, member: Identity, quote: Quote, re
       fee: BigInt(quote.quote.fee),
       gasDrop: BigInt(quote.quote.gasDrop),
       artifacts: claimArtifacts(),
+      ...trees,
     },
   );
   return {

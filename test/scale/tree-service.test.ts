@@ -14,16 +14,7 @@ import { FIELD_BYTES } from "../../service/sdk/poseidon-wasm.ts";
 import { decodeSnapshot, encodeSnapshot, SNAPSHOT_FLOOR, SNAPSHOT_HEADER_BYTES } from "../../service/sdk/tree-snapshot.ts";
 import { RECORD_BYTES } from "../../service/sdk/trees.ts";
 import { type TreeChain, treeChain, treeService } from "./fixture.ts";
-
-class MemoryCache implements SnapshotCache {
-  readonly entries = new Map<string, Uint8Array>();
-  async get(key: string) {
-    return this.entries.get(key);
-  }
-  async put(key: string, bytes: Uint8Array) {
-    this.entries.set(key, bytes.slice());
-  }
-}
+import { MemoryCache } from "./memory-cache.ts";
 
 /** Serves fixed bytes as a tree service would (a dishonest or broken one). */
 async function fakeService(bytes: () => Uint8Array): Promise<{ url: string; server: Server }> {

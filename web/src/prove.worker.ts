@@ -1,5 +1,6 @@
 /**
- * The claim prover, off the page's main thread. Reads the plan's trees and epoch from the chain,
+ * The claim prover, off the page's main thread. Reads the plan's trees (the member tree from the
+ * relayer's snapshot when it checks) and epoch from the chain,
  * checks and proves the claim with the SDK (`buildClaim`), and posts progress. The identity secret
  * arrives by postMessage from the page and goes nowhere else: the worker only fetches the proving
  * artifacts (same origin, cached) and reads the chain.
@@ -11,6 +12,7 @@ import { HuzhuError } from "../../service/sdk/errors.ts";
 import { importIdentity } from "../../service/sdk/identity.ts";
 import { type PreparedClaim, type ProverArtifacts, proveClaim } from "../../service/sdk/prover.ts";
 import type { ProveRequest, WorkerReply } from "./prover.ts";
+import { IndexedDbSnapshotCache } from "./tree-cache.ts";
 
 const cache = new Map<string, Promise<Uint8Array>>();
 
@@ -68,6 +70,9 @@ async function handle(request: ProveRequest): Promise<void> {
       gasDrop: BigInt(request.gasDrop),
       artifacts: await artifacts(request.artifacts),
       onProgress: progress,
+      // The whole tree from the relayer's snapshot (or the update since the cached one), checked
+      // against the pool and this member's path; the events if no service gives one that checks.
+      trees: { servers: request.treeServices, cache: new IndexedDbSnapshotCache() },
     },
   );
   post({

@@ -26,6 +26,8 @@ export type ProveRequest = { id: number } & (
       fee: string;
       /** Native coin (wei) the relayer sends with the claim to the recipient, as quoted. */
       gasDrop: string;
+      /** Tree services (the relayer's URL) to take the member tree's snapshot from, cached in IndexedDB; events if none checks. */
+      treeServices: string[];
     }
 );
 

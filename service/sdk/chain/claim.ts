@@ -1,6 +1,6 @@
 /**
- * A member's claim from chain data: reads the plan's member and assessor trees and the current
- * epoch, checks and proves the claim locally, and returns the pool's `ClaimRequest` with the
+ * A member's claim from chain data: reads the plan's member tree (from tree services' snapshots,
+ * or every event) and assessor tree and the current epoch, checks and proves the claim locally, and returns the pool's `ClaimRequest` with the
  * proof. Nothing here leaves the member's device; the caller decides whom to send it to.
  */
 import type { Address } from "viem";
@@ -9,9 +9,11 @@ import { type Groth16Proof, type SolidityProof, toSolidityProof } from "../encod
 import { ErrorCode, HuzhuError } from "../errors.ts";
 import type { Identity } from "../identity.ts";
 import { type ClaimProof, type ProofProgress, type ProverArtifacts, prepareClaim, proveClaim } from "../prover.ts";
+import type { MemberTree } from "../trees.ts";
 import { huzhuPoolAbi } from "./abi.ts";
 import { loadAssessorTree, loadMemberTree, type PoolRef } from "./pool.ts";
 import { type PoolClaimRequest, poolClaimRequest } from "./request.ts";
+import { type LoadedMemberTree, loadMemberTreeFromServices, type TreeSourceOptions } from "./tree-source.ts";
 
 export {
   CLAIM_REQUEST_FIELDS,
@@ -41,6 +43,21 @@ export interface BuildClaimOptions {
   gasDrop?: bigint;
   artifacts: ProverArtifacts;
   onProgress?: (progress: ProofProgress) => void;
+  /**
+   * Take the member tree from these tree services' snapshots (checked against the pool and the
+   * member's own path; a wrong one is refused and the next source tried) instead of every event.
+   */
+  trees?: Omit<TreeSourceOptions, "commitment">;
+  /** Where the member tree came from, and which sources were refused. */
+  onMemberTree?: (loaded: Omit<LoadedMemberTree, "tree">) => void;
+}
+
+/** The plan's member tree for this claim: from tree services if given (falling back to events), else from events. */
+async function claimMemberTree(ref: PoolRef, planId: bigint, options: BuildClaimOptions): Promise<MemberTree> {
+  if (!options.trees) return loadMemberTree(ref, planId);
+  const { tree, ...loaded } = await loadMemberTreeFromServices(ref, planId, { ...options.trees, commitment: options.identity.commitment });
+  options.onMemberTree?.(loaded);
+  return tree;
 }
 
 export async function buildClaim(ref: PoolRef, options: BuildClaimOptions): Promise<BuiltClaim> {
@@ -48,7 +65,7 @@ export async function buildClaim(ref: PoolRef, options: BuildClaimOptions): Prom
   const gasDrop = options.gasDrop ?? 0n;
   const [chainId, memberTree, assessorTree, claimEpoch] = await Promise.all([
     ref.client.getChainId(),
-    loadMemberTree(ref, planId),
+    claimMemberTree(ref, planId, options),
     loadAssessorTree(ref, planId),
     ref.client.readContract({ address: ref.pool, abi: huzhuPoolAbi, functionName: "currentEpoch", args: [planId] }),
   ]);

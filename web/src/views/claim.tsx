@@ -159,6 +159,7 @@ export function ClaimView() {
           relayer: quote.quote.relayer,
           fee: quote.quote.fee,
           gasDrop: quote.quote.gasDrop,
+          treeServices: [relayerUrl.trim()],
         },
         (p) => setPercent(p.percent),
       );
