@@ -2,6 +2,7 @@
  * Everything the ceremony refuses, with a stable code. The CLI prints the message; callers and
  * tests branch on `code`.
  */
+import { CodedError, type CodedErrorOptions } from "../sdk/coded-error.ts";
 export const CeremonyErrorCode = {
   PtauNotPublished: "PTAU_NOT_PUBLISHED",
   PtauNotPrepared: "PTAU_NOT_PREPARED",
@@ -24,14 +25,12 @@ export const CeremonyErrorCode = {
 } as const;
 export type CeremonyErrorCode = (typeof CeremonyErrorCode)[keyof typeof CeremonyErrorCode];
 
-export class CeremonyError extends Error {
-  readonly code: CeremonyErrorCode;
+export class CeremonyError extends CodedError<CeremonyErrorCode> {
   readonly details: Record<string, unknown>;
 
-  constructor(code: CeremonyErrorCode, message: string, details: Record<string, unknown> = {}) {
-    super(message);
+  constructor(code: CeremonyErrorCode, message: string, details: Record<string, unknown> = {}, options: CodedErrorOptions = {}) {
+    super(code, message, options);
     this.name = "CeremonyError";
-    this.code = code;
     this.details = details;
   }
 }

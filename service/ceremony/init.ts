@@ -47,7 +47,12 @@ export async function initCeremony(options: InitOptions): Promise<Transcript> {
   try {
     r1cs = await readR1csHeader(r1csPath);
   } catch (error) {
-    throw new CeremonyError(CeremonyErrorCode.CircuitInvalid, `cannot read the circuit ${r1csPath}: ${(error as Error).message}`);
+    throw new CeremonyError(
+      CeremonyErrorCode.CircuitInvalid,
+      `cannot read the circuit ${r1csPath}: ${(error as Error).message}`,
+      {},
+      { cause: error },
+    );
   }
   const needed = requiredPower(r1cs);
   if (needed > ptau.power) {

@@ -22,7 +22,12 @@ export async function checkPtau(path: string, options: { dev?: boolean } = {}): 
   try {
     header = await readPtauHeader(path);
   } catch (error) {
-    throw new CeremonyError(CeremonyErrorCode.PtauInvalid, `${file} is not a Powers of Tau file: ${(error as Error).message}`);
+    throw new CeremonyError(
+      CeremonyErrorCode.PtauInvalid,
+      `${file} is not a Powers of Tau file: ${(error as Error).message}`,
+      {},
+      { cause: error },
+    );
   }
   const blake2b = await blake2bFile(path);
   const published = publishedPtau(header.power);

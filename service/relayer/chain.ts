@@ -17,7 +17,7 @@ import {
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { huzhuPoolAbi, type PoolClaimRequest, type SolidityProof } from "../sdk/index.ts";
-import { POOL_ERROR_CODES, RelayerError, RelayerErrorCode } from "./errors.ts";
+import { poolErrorCode, RelayerError, RelayerErrorCode } from "./errors.ts";
 
 /** The pool's ClaimRequest (the SDK owns its shape). */
 export type ClaimArgs = PoolClaimRequest;
@@ -225,14 +225,15 @@ export function toRelayerError(error: unknown): RelayerError {
     const revert = error.walk((e) => e instanceof ContractFunctionRevertedError);
     if (revert instanceof ContractFunctionRevertedError) {
       const name = revert.data?.errorName ?? "";
-      const code = POOL_ERROR_CODES[name.replace(/^HuzhuPool__/, "")];
       const args = revert.data?.args?.map(String).join(", ") ?? "";
       const what = name ? `${name}(${args})` : (revert.reason ?? "an unknown reason");
-      return new RelayerError(code ?? RelayerErrorCode.SimulationFailed, `the pool refuses this claim: ${what}`);
+      return new RelayerError(poolErrorCode(name), `the pool refuses this claim: ${what}`, undefined, { cause: error });
     }
     return new RelayerError(
       RelayerErrorCode.NotReady,
       `the chain did not answer the simulation (${error.shortMessage}); try again shortly`,
+      undefined,
+      { cause: error },
     );
   }
   return new RelayerError(RelayerErrorCode.SimulationFailed, "the pool refuses this claim");

@@ -5,6 +5,7 @@
 import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { isAddress, isHex } from "viem";
+import { CodedError, type CodedErrorOptions } from "../sdk/coded-error.ts";
 
 export interface RelayerConfig {
   rpcUrl: string;
@@ -51,9 +52,9 @@ export interface RelayerConfig {
   corsOrigins: string[];
 }
 
-export class ConfigError extends Error {
-  constructor(message: string) {
-    super(message);
+export class ConfigError extends CodedError<"CONFIG_INVALID"> {
+  constructor(message: string, options: CodedErrorOptions = {}) {
+    super("CONFIG_INVALID", message, options);
     this.name = "ConfigError";
   }
 }
@@ -115,7 +116,7 @@ export function loadConfig(env: Env = process.env): RelayerConfig {
     try {
       deployment = JSON.parse(readFileSync(env.HUZHU_DEPLOYMENT, "utf8"));
     } catch (error) {
-      throw new ConfigError(`HUZHU_DEPLOYMENT: cannot read ${env.HUZHU_DEPLOYMENT} (${(error as Error).message})`);
+      throw new ConfigError(`HUZHU_DEPLOYMENT: cannot read ${env.HUZHU_DEPLOYMENT} (${(error as Error).message})`, { cause: error });
     }
   }
   const rpcUrl = env.HUZHU_RPC_URL || deployment.rpcUrl;
@@ -131,7 +132,7 @@ export function loadConfig(env: Env = process.env): RelayerConfig {
     try {
       privateKey = readFileSync(env.HUZHU_RELAYER_KEY_FILE, "utf8").trim();
     } catch (error) {
-      throw new ConfigError(`HUZHU_RELAYER_KEY_FILE: cannot read it (${(error as Error).message})`);
+      throw new ConfigError(`HUZHU_RELAYER_KEY_FILE: cannot read it (${(error as Error).message})`, { cause: error });
     }
   }
   if (!privateKey) throw new ConfigError("HUZHU_RELAYER_KEY (or HUZHU_RELAYER_KEY_FILE) is required: the relayer wallet's private key");

@@ -3,6 +3,8 @@
  * mistake is a 4xx with a message that says what to fix; a 5xx never describes internals.
  */
 import { STATUS_CODES } from "node:http";
+import { CodedError, type CodedErrorOptions } from "../sdk/coded-error.ts";
+import { describePoolRevert, type PoolFailureKind, poolCodesOfKind } from "../sdk/pool-errors.ts";
 
 export const RelayerErrorCode = {
   InvalidBody: "INVALID_BODY",
@@ -12,6 +14,7 @@ export const RelayerErrorCode = {
   BodyTooLarge: "BODY_TOO_LARGE",
   UnknownPlan: "UNKNOWN_PLAN",
   PlanInactive: "PLAN_INACTIVE",
+  PoolPaused: "POOL_PAUSED",
   UnknownMemberRoot: "UNKNOWN_MEMBER_ROOT",
   StaleAssessorRoot: "STALE_ASSESSOR_ROOT",
   WrongEpoch: "WRONG_EPOCH",
@@ -53,6 +56,7 @@ const STATUS: Record<RelayerErrorCode, number> = {
   BODY_TOO_LARGE: 413,
   UNKNOWN_PLAN: 422,
   PLAN_INACTIVE: 422,
+  POOL_PAUSED: 422,
   UNKNOWN_MEMBER_ROOT: 422,
   STALE_ASSESSOR_ROOT: 422,
   WRONG_EPOCH: 422,
@@ -90,57 +94,51 @@ export function errorBody(error: RelayerError) {
   return { statusCode: error.statusCode, code: error.code, error: STATUS_CODES[error.statusCode] ?? "Error", message: error.message };
 }
 
-export class RelayerError extends Error {
-  readonly code: RelayerErrorCode;
+/** A refusal the relayer answers with: its code, the HTTP status that code maps to, and the cause kept for the log. */
+export class RelayerError extends CodedError<RelayerErrorCode> {
   readonly statusCode: number;
   readonly details: Record<string, unknown> | undefined;
 
-  constructor(code: RelayerErrorCode, message: string, details?: Record<string, unknown>) {
-    super(message);
+  constructor(code: RelayerErrorCode, message: string, details?: Record<string, unknown>, options: CodedErrorOptions = {}) {
+    super(code, message, options);
     this.name = "RelayerError";
-    this.code = code;
     this.statusCode = STATUS[code];
     this.details = details;
   }
 }
 
-/** The pool's custom errors (without the `HuzhuPool__` prefix) as relayer codes. */
-export const POOL_ERROR_CODES: Record<string, RelayerErrorCode> = {
-  InputNotInField: RelayerErrorCode.FieldOutOfRange,
-  UnknownPlan: RelayerErrorCode.UnknownPlan,
-  PlanInactive: RelayerErrorCode.PlanInactive,
-  EnforcedPause: RelayerErrorCode.PlanInactive,
-  UnknownMemberRoot: RelayerErrorCode.UnknownMemberRoot,
-  StaleAssessorRoot: RelayerErrorCode.StaleAssessorRoot,
-  WrongEpoch: RelayerErrorCode.WrongEpoch,
-  ZeroAmount: RelayerErrorCode.ZeroAmount,
-  AmountOverCap: RelayerErrorCode.AmountOverCap,
-  FeeTooHigh: RelayerErrorCode.FeePolicyUnsatisfiable,
-  ZeroAddress: RelayerErrorCode.ZeroAddress,
-  InsufficientPoolFunds: RelayerErrorCode.InsufficientPoolFunds,
-  NullifierAlreadySpent: RelayerErrorCode.NullifierSpent,
-  InvalidProof: RelayerErrorCode.InvalidProof,
-  GasDropFailed: RelayerErrorCode.GasDropRefused,
-};
+const RELAYER_CODES: ReadonlySet<string> = new Set(Object.values(RelayerErrorCode));
+
+function isRelayerCode(code: string): code is RelayerErrorCode {
+  return RELAYER_CODES.has(code);
+}
 
 /**
- * What a claim that failed at send time means for the member. Final: no proof for this nullifier
- * can ever be paid through this pool (it is spent, or the claim itself is wrong), and the claim
- * stays failed. Every other failure is recoverable: the member sends a newer proof for the same
- * nullifier (new epoch, root, recipient or quote) and it replaces the failed one.
+ * A pool revert (its ABI name, e.g. `HuzhuPool__FeeTooHigh`) as the relayer's code: the SDK
+ * catalogue's (service/sdk/pool-errors.ts), or SIMULATION_FAILED for a revert a claim cannot
+ * raise and the relayer has no code for.
  */
-export const FINAL_CODES: readonly string[] = [
-  RelayerErrorCode.NullifierSpent,
-  RelayerErrorCode.InvalidProof,
-  RelayerErrorCode.FieldOutOfRange,
-  RelayerErrorCode.ZeroAddress,
-  RelayerErrorCode.ZeroAmount,
-  RelayerErrorCode.UnknownPlan,
-  RelayerErrorCode.AmountOverCap,
-];
+export function poolErrorCode(name: string): RelayerErrorCode {
+  const { code } = describePoolRevert(name);
+  return isRelayerCode(code) ? code : RelayerErrorCode.SimulationFailed;
+}
 
-/** Send-time refusals that hold a claim (`waiting_for_funds`) instead of failing it: it is sent once they pass. */
-export const HOLD_CODES: readonly string[] = [RelayerErrorCode.InsufficientPoolFunds, RelayerErrorCode.PlanInactive];
+const relayerCodesOfKind = (kind: PoolFailureKind): readonly string[] => poolCodesOfKind(kind).filter(isRelayerCode);
+
+/**
+ * What a claim that failed at send time means for the member (the catalogue's `final` kind). Final:
+ * no proof for this nullifier can ever be paid through this pool (it is spent, or the claim itself
+ * is wrong), and the claim stays failed. Every other failure is recoverable: the member sends a
+ * newer proof for the same nullifier (new epoch, root, recipient or quote) and it replaces the
+ * failed one.
+ */
+export const FINAL_CODES: readonly string[] = relayerCodesOfKind("final");
+
+/**
+ * Send-time refusals that hold a claim (`waiting_for_funds`) instead of failing it (the catalogue's
+ * `hold` kind): it is sent once they pass.
+ */
+export const HOLD_CODES: readonly string[] = relayerCodesOfKind("hold");
 
 export function isFinal(code: string | null): boolean {
   return code !== null && FINAL_CODES.includes(code);

@@ -2,6 +2,8 @@
  * Stable error codes for everything the SDK refuses. The relayer maps them to HTTP replies and the
  * CLI to messages; callers branch on `code`, never on message text.
  */
+import { CodedError, type CodedErrorOptions } from "./coded-error.ts";
+
 export const ErrorCode = {
   FieldOutOfRange: "FIELD_OUT_OF_RANGE",
   EpochOutOfRange: "EPOCH_OUT_OF_RANGE",
@@ -33,14 +35,12 @@ export const ErrorCode = {
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
-export class HuzhuError extends Error {
-  readonly code: ErrorCode;
+export class HuzhuError extends CodedError<ErrorCode> {
   readonly details: Record<string, unknown>;
 
-  constructor(code: ErrorCode, message: string, details: Record<string, unknown> = {}) {
-    super(message);
+  constructor(code: ErrorCode, message: string, details: Record<string, unknown> = {}, options: CodedErrorOptions = {}) {
+    super(code, message, options);
     this.name = "HuzhuError";
-    this.code = code;
     this.details = details;
   }
 }

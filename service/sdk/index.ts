@@ -3,6 +3,7 @@ export * from "./assessor.ts";
 export * from "./chain/abi.ts";
 export * from "./chain/claim.ts";
 export * from "./chain/pool.ts";
+export * from "./coded-error.ts";
 export * from "./constants.ts";
 export * from "./encoding.ts";
 export * from "./errors.ts";

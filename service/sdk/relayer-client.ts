@@ -1,9 +1,10 @@
 /**
  * A typed client for the relayer's HTTP API (docs/RELAYER.md). Uses `fetch` only, so the same code
- * runs in Node and in browsers. Error replies become a RelayerError carrying the server's `code`.
+ * runs in Node and in browsers. Error replies become a RelayerRequestError carrying the server's `code`.
  */
 import { type Address, type Hex, verifyTypedData } from "viem";
 import { type ClaimRequestBody, poolClaimRequest, requestToJson } from "./chain/request.ts";
+import { CodedError, type CodedErrorOptions } from "./coded-error.ts";
 
 export type { ClaimRequestBody } from "./chain/request.ts";
 
@@ -33,17 +34,18 @@ export type { ClaimState };
 export type SubmitClaimReply = AcceptedReply;
 export type ClaimStatus = ClaimReply;
 
-/** An error reply from a relayer, or a failure to reach it. */
-export class RelayerError extends Error {
-  /** The relayer's error code (docs/RELAYER.md), or UNREACHABLE / BAD_REPLY for transport failures. */
-  readonly code: string;
+/**
+ * A request to a relayer that failed: its error reply, or a failure to reach it or to read it.
+ * (The relayer's own refusals, on the server side, are service/relayer/errors.ts's RelayerRequestError.)
+ */
+export class RelayerRequestError extends CodedError {
   /** HTTP status; 0 when the relayer could not be reached. */
   readonly statusCode: number;
 
-  constructor(code: string, message: string, statusCode: number) {
-    super(message);
-    this.name = "RelayerError";
-    this.code = code;
+  /** `code`: the relayer's error code (docs/RELAYER.md), or UNREACHABLE / BAD_URL / BAD_REPLY / TIMEOUT. */
+  constructor(code: string, message: string, statusCode: number, options: CodedErrorOptions = {}) {
+    super(code, message, options);
+    this.name = "RelayerRequestError";
     this.statusCode = statusCode;
   }
 }
@@ -137,10 +139,10 @@ export class RelayerClient {
     try {
       url = new URL(baseUrl);
     } catch {
-      throw new RelayerError("BAD_URL", `not a relayer URL: ${JSON.stringify(baseUrl)} (expected e.g. http://127.0.0.1:8787)`, 0);
+      throw new RelayerRequestError("BAD_URL", `not a relayer URL: ${JSON.stringify(baseUrl)} (expected e.g. http://127.0.0.1:8787)`, 0);
     }
     if (url.protocol !== "http:" && url.protocol !== "https:") {
-      throw new RelayerError("BAD_URL", `a relayer URL must be http or https, got ${url.protocol}`, 0);
+      throw new RelayerRequestError("BAD_URL", `a relayer URL must be http or https, got ${url.protocol}`, 0);
     }
     this.baseUrl = url.href.replace(/\/+$/, "");
     this.#fetch = options.fetch ?? globalThis.fetch.bind(globalThis);
@@ -161,7 +163,7 @@ export class RelayerClient {
     const signed = await this.#request(QuoteReply, "POST", "/v1/quote", body);
     const q = signed.quote;
     if (q.planId !== body.planId || q.amount !== body.amount || BigInt(q.gasDrop) !== BigInt(gasDrop)) {
-      throw new RelayerError(
+      throw new RelayerRequestError(
         "BAD_REPLY",
         "the relayer quoted other terms (plan, amount or gas drop) than those asked for; use another relayer",
         200,
@@ -190,7 +192,7 @@ export class RelayerClient {
       last = status;
       if (TERMINAL.includes(status.status)) return status;
       if (Date.now() + interval > deadline) {
-        throw new RelayerError("TIMEOUT", `claim ${id} is still ${status.status}; check again later with its id`, 0);
+        throw new RelayerRequestError("TIMEOUT", `claim ${id} is still ${status.status}; check again later with its id`, 0);
       }
       await new Promise((resolve) => setTimeout(resolve, interval));
     }
@@ -208,17 +210,20 @@ export class RelayerClient {
         signal: AbortSignal.timeout(this.#timeoutMs),
       });
     } catch (error) {
-      throw new RelayerError("UNREACHABLE", `cannot reach the relayer at ${this.baseUrl} (${(error as Error).message})`, 0);
+      throw new RelayerRequestError("UNREACHABLE", `cannot reach the relayer at ${this.baseUrl} (${(error as Error).message})`, 0, {
+        cause: error,
+      });
     }
     const text = await response.text();
     let parsed: unknown;
     try {
       parsed = text.length === 0 ? undefined : JSON.parse(text);
-    } catch {
-      throw new RelayerError(
+    } catch (error) {
+      throw new RelayerRequestError(
         "BAD_REPLY",
         `the relayer replied to ${method} ${path} with HTTP ${response.status} and a body that is not JSON`,
         response.status,
+        { cause: error },
       );
     }
     if (!response.ok) {
@@ -226,11 +231,11 @@ export class RelayerClient {
       const code = typeof reply.code === "string" ? reply.code : `HTTP_${response.status}`;
       const message =
         typeof reply.message === "string" ? reply.message : typeof reply.error === "string" ? reply.error : `HTTP ${response.status}`;
-      throw new RelayerError(code, message, response.status);
+      throw new RelayerRequestError(code, message, response.status);
     }
     if (!Value.Check(schema, parsed)) {
       const first = [...Value.Errors(schema, parsed)][0];
-      throw new RelayerError(
+      throw new RelayerRequestError(
         "BAD_REPLY",
         `the relayer's reply to ${method} ${path} is not what its API promises (${first ? `${first.instancePath || "reply"} ${first.message}` : "wrong shape"}); use another relayer`,
         response.status,

@@ -1,13 +1,13 @@
 /**
  * The SDK's relayer client against a real HTTP server on 127.0.0.1: typed replies, error replies
- * mapped to RelayerError with the server's code, transport failures, and quote signatures.
+ * mapped to RelayerRequestError with the server's code, transport failures, and quote signatures.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { getAddress } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Quote, quoteTypedData, RelayerClient, RelayerError, verifyQuoteSignature } from "../../service/sdk/index.ts";
+import { type Quote, quoteTypedData, RelayerClient, RelayerRequestError, verifyQuoteSignature } from "../../service/sdk/index.ts";
 
 const POOL = getAddress("0x5fbdb2315678afecb367f032d93f642f64180aa3");
 const relayerAccount = privateKeyToAccount("0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d");
@@ -23,6 +23,7 @@ const STATUS = {
   nullifier: "12345",
   amount: "1000000",
   fee: "10000",
+  gasDrop: "0",
   recipient: "0x00000000000000000000000000000000000000b1",
   txHash: "0x01",
   createdAt: "2026-12-01T00:00:00.000Z",
@@ -70,11 +71,11 @@ afterAll(async () => {
 });
 
 describe("RelayerClient", () => {
-  it("maps an error reply to a RelayerError with the server's code, message and HTTP status", async () => {
+  it("maps an error reply to a RelayerRequestError with the server's code, message and HTTP status", async () => {
     const client = new RelayerClient(baseUrl);
     expect(client.baseUrl).toBe(baseUrl.slice(0, -1));
     const error = await client.quote(1n, 1_000_000n).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(RelayerError);
+    expect(error).toBeInstanceOf(RelayerRequestError);
     expect(error).toMatchObject({ code: "FEE_POLICY_UNSATISFIABLE", message: "plan 1 pays at most 3%", statusCode: 422 });
     expect(requests.at(-1)).toEqual({ method: "POST", url: "/v1/quote", body: '{"planId":"1","amount":"1000000"}' });
     await expect(client.claimStatus("nope")).rejects.toMatchObject({ code: "CLAIM_NOT_FOUND", statusCode: 404 });

@@ -1,7 +1,9 @@
 /** Turns whatever went wrong into a sentence that says what to do next, in the page's language. */
 import { BaseError, ContractFunctionRevertedError, HttpRequestError, UserRejectedRequestError } from "viem";
+import { CodedError, type CodedErrorOptions } from "../../service/sdk/coded-error.ts";
 import { HuzhuError } from "../../service/sdk/errors.ts";
-import { RelayerError } from "../../service/sdk/relayer-client.ts";
+import { describePoolRevert, type PoolFailureKind, poolFailureKind } from "../../service/sdk/pool-errors.ts";
+import { RelayerRequestError } from "../../service/sdk/relayer-client.ts";
 import type { MessageKey, Translate } from "./i18n.ts";
 import { WorkerError } from "./prover.ts";
 
@@ -28,29 +30,45 @@ const SDK_CODES: Record<string, MessageKey> = {
   PROOF_FAILED: "errProof",
 };
 
+/** What to do after a relayer refusal: the relayer's own codes, and pool codes whose advice differs from their kind. */
 const RELAYER_NEXT: Record<string, MessageKey> = {
   QUOTE_EXPIRED: "errRelayerRetry",
   QUOTE_INVALID: "errRelayerRetry",
-  UNKNOWN_MEMBER_ROOT: "errRelayerRetry",
-  STALE_ASSESSOR_ROOT: "errRelayerRetry",
-  WRONG_EPOCH: "errRelayerRetry",
+  // Refused before sending (the relayer's own check): a fresh proof of a fresh quote may pass.
   INVALID_PROOF: "errRelayerRetry",
   NULLIFIER_SPENT: "errRelayerSpent",
   RATE_LIMITED: "errRelayerLater",
   NOT_READY: "errRelayerLater",
   TIMEOUT: "errRelayerLater",
+  // The plan's fee limit is below this relayer's fee: another relayer may pay it.
   FEE_POLICY_UNSATISFIABLE: "errRelayerLater",
 };
 
+/** What to do after any other refusal with a pool code, by its kind in the SDK's catalogue. */
+const POOL_NEXT: Record<PoolFailureKind, MessageKey | undefined> = {
+  retry: "errRelayerRetry",
+  hold: "errRelayerLater",
+  final: undefined,
+};
+
+function nextStep(code: string): MessageKey | undefined {
+  const kind = poolFailureKind(code);
+  return RELAYER_NEXT[code] ?? (kind ? POOL_NEXT[kind] : undefined);
+}
+
 /** A sentence already in the page's language that says what to do next; shown as it is. */
-export class UserMessage extends Error {}
+export class UserMessage extends CodedError<"USER_MESSAGE"> {
+  constructor(message: string, options: CodedErrorOptions = {}) {
+    super("USER_MESSAGE", message, options);
+    this.name = "UserMessage";
+  }
+}
 
 /** A claim refused or failed by the relayer (thrown by the claim view). */
-export class ClaimFailed extends Error {
-  readonly code: string;
+export class ClaimFailed extends CodedError {
   constructor(code: string, reason: string) {
-    super(reason);
-    this.code = code;
+    super(code, reason);
+    this.name = "ClaimFailed";
   }
 }
 
@@ -60,12 +78,12 @@ export function explain(error: unknown, t: Translate, where: { rpcUrl?: string; 
   if (code && SDK_CODES[code]) return { text: t(SDK_CODES[code]), detail: raw };
   if (error instanceof UserMessage) return { text: error.message };
   if (error instanceof ClaimFailed) return { text: t("errClaimFailed", { code: error.code, reason: error.message }) };
-  if (error instanceof RelayerError) {
+  if (error instanceof RelayerRequestError) {
     if (error.code === "UNREACHABLE" || error.code === "BAD_URL" || error.code === "BAD_REPLY") {
       const url = /at (\S+)/.exec(raw)?.[1] ?? "";
       return { text: t("errRelayerUnreachable", { url }), detail: raw };
     }
-    const next = RELAYER_NEXT[error.code];
+    const next = nextStep(error.code);
     const text = t("errRelayerRefused", { code: error.code, message: error.message });
     return { text: next ? `${text} ${t(next)}` : text };
   }
@@ -76,7 +94,11 @@ export function explain(error: unknown, t: Translate, where: { rpcUrl?: string; 
     if (error.walk((e) => e instanceof UserRejectedRequestError)) return { text: t("errRejected") };
     const reverted = error.walk((e) => e instanceof ContractFunctionRevertedError);
     if (reverted instanceof ContractFunctionRevertedError) {
-      return { text: t("errReverted", { reason: reverted.data?.errorName ?? reverted.reason ?? reverted.shortMessage }) };
+      if (reverted.data?.errorName) {
+        const revert = describePoolRevert(reverted.data.errorName, reverted.data.args ?? []);
+        return { text: t("errReverted", { reason: revert.code }), detail: revert.message };
+      }
+      return { text: t("errReverted", { reason: reverted.reason ?? reverted.shortMessage }) };
     }
     if (error.walk((e) => e instanceof HttpRequestError))
       return { text: t("errChain", { rpc: where.rpcUrl ?? "" }), detail: error.shortMessage };

@@ -1,6 +1,7 @@
 /** The page's side of the prover worker: one request at a time, progress by callback. */
 import type { Address } from "viem";
 import type { ApprovalFile } from "../../service/sdk/assessor.ts";
+import { CodedError } from "../../service/sdk/coded-error.ts";
 import { decodePublicSignals, type Groth16Proof } from "../../service/sdk/encoding.ts";
 import type { ClaimProof, PreparedClaim } from "../../service/sdk/prover.ts";
 
@@ -46,13 +47,11 @@ export type WorkerReply = { id: number } & (
   | { kind: "error"; code: string | undefined; name: string; message: string }
 );
 
-/** An error the worker reported, with the SDK's code when it was a HuzhuError. */
-export class WorkerError extends Error {
-  readonly code: string | undefined;
+/** An error the worker reported, with the SDK's code when it was a HuzhuError (WORKER_ERROR otherwise). */
+export class WorkerError extends CodedError {
   constructor(code: string | undefined, name: string, message: string) {
-    super(message);
+    super(code ?? "WORKER_ERROR", message);
     this.name = name;
-    this.code = code;
   }
 }
 

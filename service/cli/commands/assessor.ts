@@ -36,7 +36,7 @@ async function publicKeyFrom(opts: KeySpec): Promise<PublicKey> {
   try {
     return [toField(parts[0] as string, "public key x"), toField(parts[1] as string, "public key y")];
   } catch (error) {
-    throw new CliError("BAD_PUBLIC_KEY", (error as Error).message);
+    throw new CliError("BAD_PUBLIC_KEY", (error as Error).message, undefined, { cause: error });
   }
 }
 
@@ -44,7 +44,7 @@ function field(text: string, name: string): bigint {
   try {
     return toField(text, name);
   } catch (error) {
-    throw new CliError("BAD_VALUE", (error as Error).message);
+    throw new CliError("BAD_VALUE", (error as Error).message, undefined, { cause: error });
   }
 }
 
@@ -235,6 +235,6 @@ function epochOf(text: string): bigint {
   try {
     return toEpoch(text, "--expires-epoch");
   } catch (error) {
-    throw new CliError("BAD_EPOCH", (error as Error).message);
+    throw new CliError("BAD_EPOCH", (error as Error).message, undefined, { cause: error });
   }
 }

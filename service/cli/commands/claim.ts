@@ -12,8 +12,8 @@ import {
   type ClaimStatus,
   claimSubmission,
   RelayerClient,
-  RelayerError,
   type RelayerInfo,
+  RelayerRequestError,
   verifyQuoteSignature,
 } from "../../sdk/relayer-client.ts";
 import { run } from "../lib/action.ts";
@@ -24,12 +24,13 @@ import { readJsonFile } from "../lib/files.ts";
 import { addIdentityOptions, type IdentityOptions, unlockIdentity } from "../lib/identity.ts";
 import { keyValues, type Output } from "../lib/output.ts";
 import { proofProgress } from "../lib/progress.ts";
+import { addTreeOptions, FileSnapshotCache, noteMemberTree, type TreeOptions, treeServices } from "../lib/trees.ts";
 import { sendSimulated } from "../lib/tx.ts";
 import { addWalletOptions, loadAccount, type WalletOptions, walletClient } from "../lib/wallet.ts";
 
 const DEFAULT_RELAYER = "http://127.0.0.1:8787";
 
-interface ClaimOptions extends ChainOptions, IdentityOptions, WalletOptions {
+interface ClaimOptions extends ChainOptions, IdentityOptions, WalletOptions, TreeOptions {
   plan: string;
   approval: string;
   recipient: string;
@@ -148,7 +149,11 @@ async function claim(opts: ClaimOptions, out: Output): Promise<void> {
     );
   }
 
-  out.note(`reading plan ${plan.planId}'s member and assessor trees from the chain`);
+  // The member tree from tree services (the relayer's own, then --tree-service / HUZHU_TREE_SERVICES),
+  // its snapshot cached under HUZHU_HOME/trees and checked against the pool; the events if none checks.
+  const servers = treeServices(opts, client ? [client.baseUrl] : []);
+  const where = servers.length > 0 ? `${servers.join(", ")} (else the chain's events)` : "the chain's events";
+  out.note(`reading plan ${plan.planId}'s member tree from ${where} and its assessor tree from the chain`);
   // buildClaim checks every condition in plain terms before the (slow) proof.
   const progress = proofProgress();
   const built = await buildClaim(connection.ref, {
@@ -160,6 +165,8 @@ async function claim(opts: ClaimOptions, out: Output): Promise<void> {
     gasDrop,
     artifacts: claimArtifacts(),
     onProgress: progress.update,
+    trees: { servers, cache: new FileSnapshotCache() },
+    onMemberTree: (loaded) => noteMemberTree(plan.planId, loaded, out),
   });
   progress.finish();
   const c = built.claimProof.claim;
@@ -259,7 +266,7 @@ async function quoteWithGasDrop(
   try {
     return await client.quote(planId, amount, suggested);
   } catch (error) {
-    if (!(error instanceof RelayerError) || error.code !== "FEE_POLICY_UNSATISFIABLE") throw error;
+    if (!(error instanceof RelayerRequestError) || error.code !== "FEE_POLICY_UNSATISFIABLE") throw error;
     out.warn(`the plan's fee limit cannot pay for a gas drop of ${ether(suggested)} on this amount (${error.message}); ${noDrop}`);
     return client.quote(planId, amount);
   }
@@ -269,8 +276,7 @@ export function registerClaim(program: Command): void {
   addWalletOptions(
     addIdentityOptions(
       addChainOptions(
-        program
-          .command("claim")
+        addTreeOptions(program.command("claim"))
           .description("prove an approved claim locally and have a relayer submit it (or submit it yourself with --direct)")
           .requiredOption("--plan <id>", "plan id")
           .requiredOption("--approval <file>", "the approval file from the assessor")

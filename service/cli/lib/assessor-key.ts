@@ -35,7 +35,7 @@ function parsePublicKey(value: unknown, source: string): PublicKey {
   try {
     return [toField(String(value[0]), "publicKey.x"), toField(String(value[1]), "publicKey.y")];
   } catch (error) {
-    throw new CliError("BAD_KEY_FILE", `${source}: ${(error as Error).message}`);
+    throw new CliError("BAD_KEY_FILE", `${source}: ${(error as Error).message}`, undefined, { cause: error });
   }
 }
 
@@ -72,7 +72,7 @@ export async function readAssessorKey(path: string, opts: PasswordOptions): Prom
   try {
     key = assessorKeyFromPrivate(privateKey);
   } catch (error) {
-    throw new CliError("BAD_KEY_FILE", `${path}: ${(error as Error).message}`);
+    throw new CliError("BAD_KEY_FILE", `${path}: ${(error as Error).message}`, undefined, { cause: error });
   }
   if (key.publicKey[0] !== publicKey[0] || key.publicKey[1] !== publicKey[1]) {
     throw new CliError("BAD_KEY_FILE", `${path}: the public key does not belong to the private key`);

@@ -3,17 +3,17 @@
  * relayer and chain errors into a message that says what to do next. Every failure exits with 1.
  */
 import { BaseError, ContractFunctionRevertedError, HttpRequestError } from "viem";
+import { CodedError, type CodedErrorOptions } from "../../sdk/coded-error.ts";
 import { HuzhuError } from "../../sdk/errors.ts";
-import { RelayerError } from "../../sdk/relayer-client.ts";
+import { describePoolRevert } from "../../sdk/pool-errors.ts";
+import { RelayerRequestError } from "../../sdk/relayer-client.ts";
 
-export class CliError extends Error {
-  readonly code: string;
+export class CliError extends CodedError {
   readonly hint: string | undefined;
 
-  constructor(code: string, message: string, hint?: string) {
-    super(message);
+  constructor(code: string, message: string, hint?: string, options: CodedErrorOptions = {}) {
+    super(code, message, options);
     this.name = "CliError";
-    this.code = code;
     this.hint = hint;
   }
 }
@@ -24,48 +24,23 @@ export interface DescribedError {
   hint?: string;
 }
 
-/** What the pool's custom errors mean to someone at a terminal. */
+/** The CLI command that helps after a pool revert, by the catalogue's code (service/sdk/pool-errors.ts). */
+const REVERT_HINTS: Record<string, string> = {
+  UNKNOWN_PLAN: "run `huzhu plans list`",
+  NOT_PLAN_ADMIN: "use the plan admin's key",
+  ALREADY_MEMBER: "use `huzhu renew`",
+  NOT_A_MEMBER: "join first with `huzhu join`",
+  UNKNOWN_MEMBER_ROOT: "run the claim again to re-read the tree",
+  STALE_ASSESSOR_ROOT: "run the claim again",
+  WRONG_EPOCH: "run the claim again",
+  INSUFFICIENT_BALANCE: "fund the wallet (on the local demo token, pass --mint)",
+};
+
+/** What a pool revert means to someone at a terminal: the SDK catalogue's code and message, and a command to try. */
 function describeRevert(name: string, args: readonly unknown[]): DescribedError {
-  const a = args.map(String);
-  const messages: Record<string, DescribedError> = {
-    HuzhuPool__UnknownPlan: { code: "UNKNOWN_PLAN", message: `plan ${a[0]} does not exist`, hint: "run `huzhu plans list`" },
-    HuzhuPool__PlanInactive: { code: "PLAN_INACTIVE", message: `plan ${a[0]} is paused by its admin` },
-    HuzhuPool__NotPlanAdmin: {
-      code: "NOT_PLAN_ADMIN",
-      message: `this wallet is not the admin of plan ${a[0]}`,
-      hint: "use the plan admin's key",
-    },
-    HuzhuPool__AlreadyMember: {
-      code: "ALREADY_MEMBER",
-      message: `this identity is already a member of plan ${a[0]}`,
-      hint: "use `huzhu renew`",
-    },
-    HuzhuPool__NotMember: {
-      code: "NOT_A_MEMBER",
-      message: `this identity is not a member of plan ${a[0]}`,
-      hint: "join first with `huzhu join`",
-    },
-    HuzhuPool__InvalidPeriods: { code: "INVALID_PERIODS", message: `cannot pay for ${a[0]} periods at once` },
-    HuzhuPool__AssessorAlreadyAdded: { code: "ASSESSOR_ALREADY_ADDED", message: "this assessor key is already in the plan's set" },
-    HuzhuPool__UnknownAssessor: { code: "UNKNOWN_ASSESSOR", message: "this assessor key is not in the plan's set" },
-    HuzhuPool__AssessorSetFull: { code: "ASSESSOR_SET_FULL", message: `plan ${a[0]}'s assessor set is full` },
-    HuzhuPool__NullifierAlreadySpent: { code: "NULLIFIER_SPENT", message: "this claim was already paid (its nullifier is spent)" },
-    HuzhuPool__InsufficientPoolFunds: { code: "INSUFFICIENT_POOL_FUNDS", message: "the plan does not hold enough to pay this claim" },
-    HuzhuPool__UnknownMemberRoot: {
-      code: "UNKNOWN_MEMBER_ROOT",
-      message: "the member root is no longer recent",
-      hint: "run the claim again to re-read the tree",
-    },
-    HuzhuPool__StaleAssessorRoot: { code: "STALE_ASSESSOR_ROOT", message: "the assessor set changed", hint: "run the claim again" },
-    HuzhuPool__WrongEpoch: { code: "WRONG_EPOCH", message: "the claim epoch is not the plan's current epoch", hint: "run the claim again" },
-    HuzhuPool__AmountOverCap: { code: "AMOUNT_OVER_CAP", message: "the amount exceeds the plan's claim cap" },
-    HuzhuPool__FeeTooHigh: { code: "FEE_TOO_HIGH", message: "the fee exceeds the plan's maximum relayer fee" },
-    HuzhuPool__InvalidProof: { code: "INVALID_PROOF", message: "the pool rejected the proof" },
-    EnforcedPause: { code: "POOL_PAUSED", message: "the pool is paused" },
-    ERC20InsufficientBalance: { code: "INSUFFICIENT_BALANCE", message: "the wallet does not hold enough tokens" },
-    ERC20InsufficientAllowance: { code: "INSUFFICIENT_ALLOWANCE", message: "the pool is not allowed to take enough tokens" },
-  };
-  return messages[name] ?? { code: "REVERTED", message: `the transaction would revert with ${name}(${a.join(", ")})` };
+  const { code, message } = describePoolRevert(name, args);
+  const hint = REVERT_HINTS[code];
+  return { code, message, ...(hint ? { hint } : {}) };
 }
 
 /** What to do next for the SDK refusals a command line can fix. */
@@ -80,7 +55,7 @@ export function describeError(error: unknown): DescribedError {
     const hint = SDK_HINTS[error.code];
     return { code: error.code, message: error.message, ...(hint ? { hint } : {}) };
   }
-  if (error instanceof RelayerError) {
+  if (error instanceof RelayerRequestError) {
     if (error.statusCode === 0) {
       return {
         code: error.code,

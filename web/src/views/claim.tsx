@@ -11,8 +11,8 @@ import {
   type ClaimStatus,
   claimSubmission,
   RelayerClient,
-  RelayerError,
   type RelayerInfo,
+  RelayerRequestError,
   type SignedQuote,
   verifyQuoteSignature,
 } from "../../../service/sdk/relayer-client.ts";
@@ -132,7 +132,7 @@ export function ClaimView() {
         try {
           quote = await relayerClient.quote(loaded.approval.planId, loaded.approval.amount, offer.wei);
         } catch (e) {
-          if (!(e instanceof RelayerError) || e.code !== "FEE_POLICY_UNSATISFIABLE") throw e;
+          if (!(e instanceof RelayerRequestError) || e.code !== "FEE_POLICY_UNSATISFIABLE") throw e;
           setDropNotice(t("gasDropDropped"));
           quote = await relayerClient.quote(loaded.approval.planId, loaded.approval.amount);
         }
