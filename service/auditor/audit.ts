@@ -8,6 +8,7 @@ import { createHash } from "node:crypto";
 import type { Logger } from "pino";
 import type { Address, Hex, PublicClient } from "viem";
 import { Groth16BatchVerifier } from "../sdk/batch-verify.ts";
+import { PUBLIC_SIGNALS } from "../sdk/constants.ts";
 import { fromSolidityProof } from "../sdk/encoding.ts";
 import type { VerificationKey } from "../sdk/prover.ts";
 import { CHECKPOINT_VERSION, type Checkpoint, loadCheckpoint, resumeFrom, saveCheckpoint } from "./checkpoint.ts";
@@ -94,9 +95,9 @@ export function verificationKeyHash(vkey: VerificationKey): string {
     .digest("hex");
 }
 
-/** The claim's public signals in the circuit's order (the context as the pool computed it). */
+/** The claim's public signals in the circuit's order (the SDK's PUBLIC_SIGNALS; the context as the pool computed it). */
 export function claimSignals(claim: ClaimEvent): bigint[] {
-  return [claim.memberRoot, claim.assessorRoot, claim.nullifier, claim.planId, claim.claimEpoch, claim.amount, claim.context];
+  return PUBLIC_SIGNALS.map((name) => claim[name]);
 }
 
 /** Verifies every claim that has no verdict yet, in batches; sets `verified` on each. */
