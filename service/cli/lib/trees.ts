@@ -69,11 +69,16 @@ export async function memberTreeFor(
   out: Output,
 ): Promise<LoadedMemberTree> {
   const loaded = await loadMemberTreeFromServices(connection.ref, planId, { servers, cache: new FileSnapshotCache(), commitment });
+  noteMemberTree(planId, loaded, out);
+  return loaded;
+}
+
+/** Notes which tree services refused and where the member tree came from. */
+export function noteMemberTree(planId: bigint, loaded: Omit<LoadedMemberTree, "tree">, out: Output): void {
   for (const refusal of loaded.refused) out.note(`tree service ${refusal.server} refused: ${refusal.code}: ${refusal.message}`);
   const from =
     loaded.source === "events"
       ? "the pool's events"
       : `${loaded.server} (${loaded.source === "update" ? "cached snapshot updated" : "snapshot"}, ${Math.ceil(loaded.downloadedBytes / 1024)} KiB)`;
-  out.note(`member tree of plan ${planId}: ${loaded.tree.size} members, from ${from}`);
-  return loaded;
+  out.note(`member tree of plan ${planId} (root ${loaded.root}) from ${from}, checked against the pool`);
 }
