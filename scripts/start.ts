@@ -12,7 +12,7 @@ import { relayerLogger, startRelayer } from "../service/relayer/server.ts";
 import { releaseProver } from "../service/sdk/index.ts";
 import { scriptLogger } from "./lib/log.ts";
 import { ROOT } from "./lib/paths.ts";
-import { type Chain, DEV_ROLES, demoGasDropPrices, deployLocal, devAccount, startChain } from "./lib/stack.ts";
+import { type Chain, DEV_ROLES, demoGasDropPrices, deployLocal, devAccount, fundDemoPlan, startChain } from "./lib/stack.ts";
 import { serveWeb } from "./lib/web.ts";
 
 const log = scriptLogger("start");
@@ -49,6 +49,8 @@ async function main(): Promise<void> {
   chain = await startChain(chainPort);
   log.info("deploying the pool, a demo token and the demo plan");
   const { record, assessor } = await deployLocal(chain.rpcUrl);
+  log.info("funding the demo plan: three members join and a donor gives 1,000 dUSD");
+  await fundDemoPlan(chain.rpcUrl, record);
 
   await mkdir(join(stateDir, "deployments"), { recursive: true });
   const deploymentFile = join(stateDir, "deployments", "localhost.json");

@@ -11,6 +11,7 @@ import { type Address, createPublicClient, createWalletClient, type Hex, http, p
 import { mnemonicToAccount } from "viem/accounts";
 import {
   type AssessorKey,
+  createIdentity,
   DEV_MNEMONIC,
   type DeploymentRecord,
   demoTokenAbi,
@@ -211,6 +212,35 @@ export async function joinMembers(
     joined.push({ wallet: payer.address, tx });
   }
   return joined;
+}
+
+/** Development accounts the local stack's demo members and donor pay from (clear of those its printed commands use). */
+export const DEMO_FUNDERS = { firstMember: 15, members: 3, periods: 12, donor: 18, donation: 1_000_000_000n } as const;
+
+/**
+ * Funds the demo plan the way a young community would: three members join for 12 periods each and a
+ * donor gives 1,000 dUSD, so that a newcomer's first claim (the commands `npm start` prints, or
+ * the web app) is paid rather than held for funds.
+ */
+export async function fundDemoPlan(rpcUrl: string, record: LocalDeployment["record"]): Promise<{ donation: Hex }> {
+  const identities = Array.from({ length: DEMO_FUNDERS.members }, () => createIdentity());
+  await joinMembers(rpcUrl, record, identities, DEMO_FUNDERS.periods, DEMO_FUNDERS.firstMember);
+  const client = createPublicClient({ transport: http(rpcUrl) });
+  const donor = devAccount(DEMO_FUNDERS.donor);
+  const wallet = createWalletClient({ account: donor.account, transport: http(rpcUrl) });
+  const send = async (hash: Hex) => {
+    const receipt = await client.waitForTransactionReceipt({ hash });
+    if (receipt.status !== "success") throw new Error(`transaction ${hash} reverted`);
+    return hash;
+  };
+  const amount = DEMO_FUNDERS.donation;
+  const token = { chain: null, address: record.demoToken } as const;
+  await send(await wallet.writeContract({ ...token, abi: demoTokenAbi, functionName: "mint", args: [donor.address, amount] }));
+  await send(await wallet.writeContract({ ...token, abi: demoTokenAbi, functionName: "approve", args: [record.pool, amount] }));
+  const donation = await send(
+    await wallet.writeContract({ chain: null, address: record.pool, abi: huzhuPoolAbi, functionName: "donate", args: [1n, amount] }),
+  );
+  return { donation };
 }
 
 export interface RelayerProcess {

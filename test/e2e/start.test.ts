@@ -1,13 +1,16 @@
 /**
- * `npm start` end to end: the local stack comes up on 127.0.0.1, the pool and a demo plan are on
- * the chain, the relayer serves them, and Ctrl-C (SIGINT) stops the relayer and the chain node.
+ * `npm start` end to end: the local stack comes up on 127.0.0.1, the pool and a funded demo plan
+ * are on the chain, the relayer serves them, every `huzhu` command it prints works as printed and
+ * ends in a payout to the newcomer, and Ctrl-C (SIGINT) stops the relayer and the chain node.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createPublicClient, http, parseAbi } from "viem";
+import { createPublicClient, erc20Abi, http, parseAbi } from "viem";
+import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { afterAll, describe, expect, it } from "vitest";
+import { runCli } from "../helpers/cli.ts";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 const PORT = 18_545 + Math.floor(Math.random() * 1000);
@@ -75,6 +78,37 @@ describe("npm start", () => {
     const config = (await (await fetch(`${WEB}/config.json`)).json()) as Record<string, unknown>;
     expect(JSON.stringify(config).toLowerCase()).toContain(deployment.pool.toLowerCase());
     expect((await fetch(`${WEB}/`)).status).toBe(200);
+
+    // Every huzhu command printed, run as printed: placeholders filled in, approval.json in a temp folder.
+    const commands = printed
+      .split("\n")
+      .filter((line) => line.startsWith("  npm run huzhu -- "))
+      .map((line) => line.slice("  npm run huzhu -- ".length).replace("<fresh address>", "<fresh-address>").split(/\s+/));
+    expect(commands.map((args) => args[0])).toEqual(["plans", "identity", "join", "assessor", "claim"]);
+    const cliEnv = { HUZHU_STATE_DIR: stateDir, HUZHU_HOME: join(stateDir, "newcomer"), HUZHU_PASSWORD: "newcomer", HUZHU_PRIVATE_KEY: "" };
+    const recipient = privateKeyToAccount(generatePrivateKey()).address;
+    const approvalFile = join(stateDir, "approval.json");
+    let commitment = "";
+    let paid: { status: string; payout: { raw: string }; gasDrop: string } | undefined;
+    for (const printedArgs of commands) {
+      const args = printedArgs.map((a) =>
+        a === "<yours>" ? commitment : a === "<fresh-address>" ? recipient : a === "approval.json" ? approvalFile : a,
+      );
+      const result = await runCli(["--json", ...args], { env: cliEnv });
+      expect(result.code, `huzhu ${args.join(" ")}\n${result.stderr}`).toBe(0);
+      if (args[0] === "identity") commitment = result.json<{ commitment: string }>().commitment;
+      if (args[0] === "claim") paid = result.json();
+    }
+    // The demo plan was funded (members and a donation), so the newcomer's 250 dUSD claim is paid at once.
+    expect(paid).toMatchObject({ status: "confirmed" });
+    const received = await client.readContract({
+      address: (deployment as unknown as { demoToken: `0x${string}` }).demoToken,
+      abi: erc20Abi,
+      functionName: "balanceOf",
+      args: [recipient],
+    });
+    expect(received).toBe(BigInt(paid?.payout.raw ?? "0"));
+    expect(BigInt(paid?.gasDrop ?? "0")).toBeGreaterThan(0n);
 
     const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
     child.kill("SIGINT");
