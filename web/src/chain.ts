@@ -10,24 +10,16 @@ import {
   createWalletClient,
   custom,
   type EIP1193Provider,
+  erc20Abi,
   formatUnits,
   type Hex,
   http,
   type PublicClient,
-  parseAbi,
   type WalletClient,
 } from "viem";
 import type { PoolRef } from "../../service/sdk/chain/pool.ts";
 import { DEV_MNEMONIC } from "../../service/sdk/constants.ts";
 import { LOCAL_CHAIN_ID, type RuntimeConfig } from "./config.ts";
-
-export const erc20Abi = parseAbi([
-  "function balanceOf(address) view returns (uint256)",
-  "function allowance(address owner, address spender) view returns (uint256)",
-  "function approve(address spender, uint256 amount) returns (bool)",
-  "function decimals() view returns (uint8)",
-  "function symbol() view returns (string)",
-]);
 
 export function chainOf(config: RuntimeConfig): Chain {
   return {

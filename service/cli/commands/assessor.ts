@@ -9,6 +9,7 @@ import { huzhuPoolAbi } from "../../sdk/chain/abi.ts";
 import { loadAssessorTree } from "../../sdk/chain/pool.ts";
 import type { PublicKey } from "../../sdk/encoding.ts";
 import { toEpoch, toField } from "../../sdk/field.ts";
+import { updateSiblings } from "../../sdk/tree-update.ts";
 import { run } from "../lib/action.ts";
 import { AMOUNT_HELP, formatAmount, isRawAmount, parseAmount } from "../lib/amounts.ts";
 import { assessorKeyFile, readAssessorKey, readAssessorPublicKey } from "../lib/assessor-key.ts";
@@ -88,13 +89,12 @@ async function changeSet(kind: "add" | "revoke", planIdText: string, opts: SetCh
       args: [plan.planId, publicKey[0], publicKey[1]],
     });
   } else {
-    const proof = tree.proof(publicKey);
     simulated = await connection.client.simulateContract({
       account,
       address: connection.pool,
       abi: huzhuPoolAbi,
       functionName: "revokeAssessor",
-      args: [plan.planId, publicKey[0], publicKey[1], proof.siblings.slice(0, proof.depth)],
+      args: [plan.planId, publicKey[0], publicKey[1], updateSiblings(tree.proof(publicKey))],
     });
   }
   const { hash } = await sendSimulated(connection, wallet, simulated, out, `${kind} assessor`);

@@ -6,6 +6,7 @@ import type { Command } from "commander";
 import { type Address, erc20Abi, type PublicClient, type WalletClient } from "viem";
 import { demoTokenAbi, huzhuPoolAbi } from "../../sdk/chain/abi.ts";
 import { toField } from "../../sdk/field.ts";
+import { updateSiblings } from "../../sdk/tree-update.ts";
 import { run } from "../lib/action.ts";
 import { amountJson, formatAmount } from "../lib/amounts.ts";
 import { addChainOptions, type ChainOptions, connectPool, type PoolConnection, requirePlan, type TokenInfo } from "../lib/chain.ts";
@@ -143,8 +144,7 @@ async function pay(kind: "join" | "renew", planIdText: string, opts: PayOptions,
         "check --from-block: it must not be after the pool's deployment block",
       );
     }
-    const proof = tree.proof(record);
-    siblings = proof.siblings.slice(0, proof.depth);
+    siblings = updateSiblings(tree.proof(record));
   }
 
   const account = await loadAccount(opts, connection, out);

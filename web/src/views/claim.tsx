@@ -4,7 +4,7 @@
  * and followed to the payout.
  */
 import { useEffect, useState } from "preact/hooks";
-import { type Address, formatEther, getAddress, isAddress } from "viem";
+import { type Address, erc20Abi, formatEther, getAddress, isAddress } from "viem";
 import { type Approval, type ApprovalFile, parseApproval, serializeApproval, verifyApproval } from "../../../service/sdk/assessor.ts";
 import { type PlanInfo, readPlan } from "../../../service/sdk/chain/pool.ts";
 import {
@@ -17,7 +17,7 @@ import {
   verifyQuoteSignature,
 } from "../../../service/sdk/relayer-client.ts";
 import { Notice, useApp } from "../app.tsx";
-import { erc20Abi, formatAmount, poolRef, shortHex, type TokenInfo, tokenInfo } from "../chain.ts";
+import { formatAmount, poolRef, shortHex, type TokenInfo, tokenInfo } from "../chain.ts";
 import { ClaimFailed, type Explained, explain, UserMessage } from "../errors.ts";
 import { type MessageKey, useT } from "../i18n.ts";
 

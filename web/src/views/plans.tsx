@@ -1,12 +1,13 @@
 /** Plans side by side (rules and books), the member's cover in each, and paying to join or renew. */
 import { useEffect, useState } from "preact/hooks";
-import type { Address } from "viem";
+import { type Address, erc20Abi } from "viem";
 import { demoTokenAbi, huzhuPoolAbi } from "../../../service/sdk/chain/abi.ts";
 import { listPlans, type PlanInfo, type PoolRef } from "../../../service/sdk/chain/pool.ts";
 import { loadMemberTreeFromServices } from "../../../service/sdk/chain/tree-source.ts";
+import { updateSiblings } from "../../../service/sdk/tree-update.ts";
 import type { MemberRecord, MemberTree } from "../../../service/sdk/trees.ts";
 import { Notice, useApp } from "../app.tsx";
-import { devWallet, erc20Abi, formatAmount, injectedProvider, injectedWallet, poolRef, send, type TokenInfo, tokenInfo } from "../chain.ts";
+import { devWallet, formatAmount, injectedProvider, injectedWallet, poolRef, send, type TokenInfo, tokenInfo } from "../chain.ts";
 import { LOCAL_CHAIN_ID, type RuntimeConfig } from "../config.ts";
 import { type Explained, explain, UserMessage } from "../errors.ts";
 import { type Translate, useT } from "../i18n.ts";
@@ -208,12 +209,11 @@ export function PlansView() {
         const tree = await pageMemberTree(config, ref, planId, commitment);
         const record = tree.find(commitment);
         if (!record) throw new UserMessage(t("errNotAMember"));
-        const proof = tree.proof(record);
         hash = await send(client, payer, {
           address: config.pool,
           abi: huzhuPoolAbi,
           functionName: "renew",
-          args: [planId, commitment, n, proof.siblings.slice(0, proof.depth)],
+          args: [planId, commitment, n, updateSiblings(tree.proof(record))],
         });
       }
       setResult({ planId, ok: t("joined", { hash }) });
