@@ -14,6 +14,7 @@
  */
 import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Fastify from "fastify";
@@ -74,15 +75,12 @@ function benchPoseidon(hasher: Awaited<ReturnType<typeof fastPoseidon>>) {
   return { liteUs, fastUs };
 }
 
-/** Runs the client process on a snapshot file; returns its JSON line. */
-function clientProcess(
-  file: string,
-  privateKey: string,
-): Promise<{ ms: number; decodeMs: number; pathMs: number; proveMs: number; peakMb: number }> {
+/** Runs `bench/<script>` in a process of its own; returns the JSON line it prints last. */
+function childProcess<T>(script: string, args: string[]): Promise<T> {
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
-      ["--disable-warning=ExperimentalWarning", join(ROOT, "bench", "scale-client.ts"), file, privateKey],
+      ["--disable-warning=ExperimentalWarning", "--max-old-space-size=16384", join(ROOT, "bench", script), ...args],
       {
         cwd: ROOT,
         stdio: ["ignore", "pipe", "inherit"],
@@ -93,10 +91,29 @@ function clientProcess(
       out += chunk.toString();
     });
     child.on("exit", (code) =>
-      code === 0 ? resolve(JSON.parse(out.trim().split("\n").at(-1) ?? "{}")) : reject(new Error(`scale client exited ${code}`)),
+      code === 0 ? resolve(JSON.parse(out.trim().split("\n").at(-1) ?? "{}") as T) : reject(new Error(`${script} exited ${code}`)),
     );
   });
 }
+
+interface ClientResult {
+  ms: number;
+  decodeMs: number;
+  pathMs: number;
+  proveMs: number;
+  peakMb: number;
+}
+
+interface AuditResult {
+  members: number;
+  claims: number;
+  checkMs: number;
+  findings: number;
+  checkpoint: { bytes: number; encodeMs: number; decodeMs: number } | { error: string };
+  peakMb: number;
+}
+
+const clientProcess = (file: string, privateKey: string) => childProcess<ClientResult>("scale-client.ts", [file, privateKey]);
 
 async function benchMillion(log: Logger, member: Identity) {
   const memberIndex = Math.floor(BIG * 0.67);
@@ -203,6 +220,12 @@ async function benchChain(log: Logger, member: Identity) {
   }
 }
 
+/** The batch verifier's throughput from the audit part's last run (docs/benchmarks.json), if recorded. */
+async function measuredBatchRate(): Promise<number | undefined> {
+  const rows = JSON.parse(await readFile(join(ROOT, "docs", "benchmarks.json"), "utf8").catch(() => "[]")) as BenchEntry[];
+  return rows.find((row) => row.name === "audit.batch_verify.proofs_per_s")?.value;
+}
+
 export async function benchScale(log: Logger): Promise<{ entries: BenchEntry[]; table: string }> {
   const member = new Identity(MEMBER_KEY);
   const hasher = await fastPoseidon();
@@ -213,6 +236,13 @@ export async function benchScale(log: Logger): Promise<{ entries: BenchEntry[]; 
   await releaseProver();
   const million = await benchMillion(log, member);
   log.info(million, "2^20 members");
+  log.info("the auditor's checks and checkpoint at 10^6 members and 10^5 claims");
+  const audit = await childProcess<AuditResult>("scale-audit.ts", ["1000000", "100000"]);
+  log.info(audit, "audit at scale");
+  const checkpointMs = "error" in audit.checkpoint ? 0 : audit.checkpoint.encodeMs + audit.checkpoint.decodeMs;
+  const auditS = (audit.checkMs + checkpointMs) / 1000;
+  const batchRate = await measuredBatchRate();
+  const verifyS = batchRate ? audit.claims / batchRate : Number.NaN;
   const mb = (bytes: number) => bytes / 1e6;
   const entries = [
     entry("scale.poseidon2.fast.us", poseidon.fastUs, "us", poseidon.liteUs),
@@ -227,6 +257,9 @@ export async function benchScale(log: Logger): Promise<{ entries: BenchEntry[]; 
     entry("scale.snapshot.1M.bytes", million.snapshotBytes, "bytes", 70e6),
     entry("scale.snapshot.update.1k.bytes", million.updateBytes, "bytes", 100e3),
     entry("scale.snapshot.10k.bytes", chain.snapshotBytes, "bytes"),
+    entry("scale.audit.1M.members.100k.claims", auditS, "s"),
+    entry("scale.audit.1M.members.100k.claims.peakMB", audit.peakMb, "MB"),
+    entry("scale.audit.100k.claims.verify.extrapolated.s", verifyS, "s"),
   ];
   const table = [
     "| measure | value | beside |",
@@ -240,6 +273,7 @@ export async function benchScale(log: Logger): Promise<{ entries: BenchEntry[]; 
     `| full snapshot at 2^20 members | ${f(mb(million.snapshotBytes), 1)} MB | target <= 70 MB |`,
     `| update after 1,000 joins at 2^20 | ${f(million.updateBytes / 1000, 1)} KB | target <= 100 KB |`,
     `| snapshot at ${f(CHAIN_MEMBERS)} members | ${f(chain.snapshotBytes / 1000)} KB | |`,
+    `| auditor at 10^6 members and 10^5 claims (generated events): every check ${f(audit.checkMs / 1000, 1)} s, checkpoint ${"error" in audit.checkpoint ? `failed: ${audit.checkpoint.error}` : `${f(audit.checkpoint.bytes / 1e6)} MB written in ${f(audit.checkpoint.encodeMs / 1000, 1)} s and read in ${f(audit.checkpoint.decodeMs / 1000, 1)} s`}, ${audit.findings} findings | ${f(auditS, 1)} s | peak RSS ${f(audit.peakMb)} MB; verifying 10^5 proofs at this machine's measured batch rate (audit.batch_verify.proofs_per_s, ${f(batchRate ?? 0)}/s) adds about ${f(verifyS)} s |`,
   ].join("\n");
   return { entries, table };
 }

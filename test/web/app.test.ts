@@ -134,6 +134,7 @@ describe("web app", () => {
     await page.getByLabel(/Recipient address/).fill(recipient);
     // The gas drop is offered, and on, by default.
     expect(await page.getByRole("checkbox", { name: /ETH of gas to the recipient/ }).isChecked()).toBe(true);
+    const before = requests.length;
     await page.getByRole("button", { name: "Make the proof and send the claim" }).click();
     await page.getByRole("progressbar").waitFor({ timeout: 30_000 });
     // The proof runs in a Web Worker of its own (the prover's module), not on the page's main thread.
@@ -164,6 +165,25 @@ describe("web app", () => {
     expect(await client.getBalance({ address: recipient })).toBe(request.gasDrop);
     expect(await page.getByTestId("claim-done").textContent()).toContain(recipient);
     expect(await page.getByTestId("claim-done").textContent()).toContain("ETH to pay gas for moving it");
+    // The worker took the member tree from the relayer's snapshot (whole, or the update since one the
+    // plan list cached), asking for the whole plan's tree and nothing that names the member, and
+    // cached it in IndexedDB for the next claim.
+    const treeRequests = requests.slice(before).filter((r) => r.url.startsWith(`${web.config.relayerUrl}/v1/plans/1/tree`));
+    expect(treeRequests.map((r) => new URL(r.url).pathname)).toEqual([expect.stringMatching(/^\/v1\/plans\/1\/tree(\/[0-9]+\/update)?$/)]);
+    const cached = await page.evaluate(
+      () =>
+        new Promise<string[]>((resolve, reject) => {
+          const opened = indexedDB.open("huzhu-trees");
+          opened.onerror = () => reject(opened.error);
+          opened.onsuccess = () => {
+            const keys = opened.result.transaction("snapshots").objectStore("snapshots").getAllKeys();
+            keys.onsuccess = () => resolve(keys.result.map(String));
+          };
+        }),
+    );
+    expect(cached).toEqual([`${deployment.record.chainId}-${deployment.record.pool.toLowerCase()}-1`]);
+    const commitment = identity.commitment.toString();
+    expect(requests.filter((r) => r.url.includes(commitment) || r.body.includes(commitment))).toEqual([]);
   });
 
   it("sends no request that carries the identity secret or the keystore password", () => {
