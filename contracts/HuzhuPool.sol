@@ -82,6 +82,8 @@ contract HuzhuPool is IHuzhuPool, AccessControl, Pausable, ReentrancyGuardTransi
 
     mapping(uint256 planId => PlanStore plan) internal _plans;
     mapping(uint256 planId => address admin) public planAdmin;
+    /// @notice Each plan's current terms (set by its admin; every change emits PlanTermsSet).
+    mapping(uint256 planId => PlanTerms terms) internal _planTerms;
     /// @notice The address a plan's admin proposed as the next admin, until it accepts (0: none).
     mapping(uint256 planId => address proposed) public pendingPlanAdmin;
     mapping(uint256 planId => string name) public planName;
@@ -158,6 +160,19 @@ contract HuzhuPool is IHuzhuPool, AccessControl, Pausable, ReentrancyGuardTransi
     function setPlanActive(uint256 planId, bool active) external planExists(planId) onlyPlanAdmin(planId) {
         _plans[planId].active = active;
         emit PlanActiveSet(planId, active);
+    }
+
+    /// @notice Sets the plan's category and terms document (its hash, and where to read it). Every
+    ///         change is an event, so members see when the rules they joined under changed.
+    function setPlanTerms(uint256 planId, PlanTerms calldata terms) external planExists(planId) onlyPlanAdmin(planId) {
+        if (terms.termsHash == bytes32(0)) revert HuzhuPool__TermsHashIsZero();
+        _planTerms[planId] = terms;
+        emit PlanTermsSet(planId, terms.termsHash, terms.category, terms.termsUri);
+    }
+
+    /// @notice A plan's current terms (termsHash 0: none set yet).
+    function planTerms(uint256 planId) external view planExists(planId) returns (PlanTerms memory) {
+        return _planTerms[planId];
     }
 
     /// @notice Proposes `newAdmin` as the plan's next admin; nothing changes until it accepts, so a

@@ -75,6 +75,22 @@ interface IHuzhuPool {
         WaitingTooLong // `waitingPeriods` above MAX_PERIODS_PER_PAYMENT (1000)
     }
 
+    /// @notice What a plan covers, as members compare plans.
+    enum PlanCategory {
+        Medical,
+        Education,
+        DisasterRelief,
+        SharedCosts
+    }
+
+    /// @notice A plan's terms: its category and the document of claim conditions and rules, named by
+    ///         its hash so a member can check that the text they read is the plan's.
+    struct PlanTerms {
+        bytes32 termsHash; // keccak256 of the document's bytes
+        PlanCategory category;
+        string termsUri; // where the document can be read (any URL); the hash is what counts
+    }
+
     /// @notice A Groth16 proof in the generated verifier's layout (G2 coordinates imaginary first).
     struct Groth16Proof {
         uint256[2] a;
@@ -100,6 +116,7 @@ interface IHuzhuPool {
     error HuzhuPool__InvalidPlanParams(PlanParamsIssue reason);
     error HuzhuPool__NotPlanAdmin(uint256 planId, address account);
     error HuzhuPool__NotProposedAdmin(uint256 planId, address account);
+    error HuzhuPool__TermsHashIsZero();
     error HuzhuPool__InvalidCommitment();
     error HuzhuPool__AlreadyMember(uint256 planId, uint256 commitment);
     error HuzhuPool__NotMember(uint256 planId, uint256 commitment);
@@ -116,6 +133,8 @@ interface IHuzhuPool {
     event PlanActiveSet(uint256 indexed planId, bool active);
     /// @notice Emitted when a plan's admin proposes its successor (the zero address: proposal withdrawn).
     event PlanAdminProposed(uint256 indexed planId, address indexed admin, address indexed proposed);
+    /// @notice Emitted when a plan's admin sets its terms (every change is public).
+    event PlanTermsSet(uint256 indexed planId, bytes32 indexed termsHash, PlanCategory category, string termsUri);
     /// @notice Emitted when someone gives to a plan's pool.
     event DonationReceived(uint256 indexed planId, address indexed donor, uint256 amount);
     /// @notice Emitted when a plan's administrator changes.

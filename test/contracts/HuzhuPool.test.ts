@@ -120,6 +120,50 @@ describe("HuzhuPool", () => {
       await f.asPlanAdmin.write.setPlanActive([f.planId, true]);
     });
 
+    it("records the plan's category and terms document hash set by its admin, and emits PlanTermsSet", async () => {
+      const g = await poolFixture();
+      const terms = {
+        termsHash: keccak256(toHex("Claims: hospital stays over 3 nights. Rules: ...")),
+        category: 0,
+        termsUri: "https://plan.example/terms",
+      };
+      assert.equal((await g.pool.read.planTerms([g.planId])).termsHash, `0x${"0".repeat(64)}`);
+      await g.viem.assertions.emitWithArgs(g.asPlanAdmin.write.setPlanTerms([g.planId, terms]), g.pool, "PlanTermsSet", [
+        g.planId,
+        terms.termsHash,
+        0,
+        terms.termsUri,
+      ]);
+      assert.deepEqual(await g.pool.read.planTerms([g.planId]), terms);
+      const changed = { ...terms, category: 2, termsHash: keccak256(toHex("v2")) };
+      await g.asPlanAdmin.write.setPlanTerms([g.planId, changed]);
+      assert.deepEqual(await g.pool.read.planTerms([g.planId]), changed);
+    });
+
+    it("refuses terms from anyone but the plan's admin, a zero hash, an unknown category and an unknown plan", async () => {
+      const g = await poolFixture();
+      const terms = { termsHash: keccak256(toHex("terms")), category: 1, termsUri: "" };
+      await g.viem.assertions.revertWithCustomErrorWithArgs(
+        g.asOutsider.write.setPlanTerms([g.planId, terms]),
+        g.pool,
+        "HuzhuPool__NotPlanAdmin",
+        [g.planId, g.accounts.outsider.account.address],
+      );
+      await g.viem.assertions.revertWithCustomError(
+        g.asPlanAdmin.write.setPlanTerms([g.planId, { ...terms, termsHash: `0x${"0".repeat(64)}` }]),
+        g.pool,
+        "HuzhuPool__TermsHashIsZero",
+      );
+      // The ABI decoder refuses an enum value past SharedCosts (3) before the function runs.
+      await assert.rejects(g.asPlanAdmin.write.setPlanTerms([g.planId, { ...terms, category: 4 }]), /reverted/);
+      await g.viem.assertions.revertWithCustomErrorWithArgs(
+        g.asPlanAdmin.write.setPlanTerms([99n, terms]),
+        g.pool,
+        "HuzhuPool__UnknownPlan",
+        [99n],
+      );
+    });
+
     it("hands a plan's administration over in two steps: the admin proposes, the proposed address accepts", async () => {
       const g = await poolFixture();
       const newAdmin = g.accounts.outsider.account.address;

@@ -121,6 +121,7 @@ export const huzhuPoolAbi = [
     name: "HuzhuPool__StaleAssessorRoot",
     type: "error",
   },
+  { inputs: [], name: "HuzhuPool__TermsHashIsZero", type: "error" },
   {
     inputs: [
       { internalType: "uint256", name: "planId", type: "uint256" },
@@ -328,6 +329,17 @@ export const huzhuPoolAbi = [
       { indexed: false, internalType: "uint64", name: "start", type: "uint64" },
     ],
     name: "PlanCreated",
+    type: "event",
+  },
+  {
+    anonymous: false,
+    inputs: [
+      { indexed: true, internalType: "uint256", name: "planId", type: "uint256" },
+      { indexed: true, internalType: "bytes32", name: "termsHash", type: "bytes32" },
+      { indexed: false, internalType: "enum IHuzhuPool.PlanCategory", name: "category", type: "uint8" },
+      { indexed: false, internalType: "string", name: "termsUri", type: "string" },
+    ],
+    name: "PlanTermsSet",
     type: "event",
   },
   {
@@ -751,6 +763,24 @@ export const huzhuPoolAbi = [
   },
   {
     inputs: [{ internalType: "uint256", name: "planId", type: "uint256" }],
+    name: "planTerms",
+    outputs: [
+      {
+        components: [
+          { internalType: "bytes32", name: "termsHash", type: "bytes32" },
+          { internalType: "enum IHuzhuPool.PlanCategory", name: "category", type: "uint8" },
+          { internalType: "string", name: "termsUri", type: "string" },
+        ],
+        internalType: "struct IHuzhuPool.PlanTerms",
+        name: "",
+        type: "tuple",
+      },
+    ],
+    stateMutability: "view",
+    type: "function",
+  },
+  {
+    inputs: [{ internalType: "uint256", name: "planId", type: "uint256" }],
     name: "previousAssessorRoot",
     outputs: [{ internalType: "uint256", name: "root", type: "uint256" }],
     stateMutability: "view",
@@ -816,6 +846,25 @@ export const huzhuPoolAbi = [
       { internalType: "bool", name: "active", type: "bool" },
     ],
     name: "setPlanActive",
+    outputs: [],
+    stateMutability: "nonpayable",
+    type: "function",
+  },
+  {
+    inputs: [
+      { internalType: "uint256", name: "planId", type: "uint256" },
+      {
+        components: [
+          { internalType: "bytes32", name: "termsHash", type: "bytes32" },
+          { internalType: "enum IHuzhuPool.PlanCategory", name: "category", type: "uint8" },
+          { internalType: "string", name: "termsUri", type: "string" },
+        ],
+        internalType: "struct IHuzhuPool.PlanTerms",
+        name: "terms",
+        type: "tuple",
+      },
+    ],
+    name: "setPlanTerms",
     outputs: [],
     stateMutability: "nonpayable",
     type: "function",
