@@ -7,8 +7,8 @@ import {IHuzhuPool} from "../../contracts/interfaces/IHuzhuPool.sol";
 import {PoolTestBase} from "./support/PoolTestBase.sol";
 
 /// @title PoolHandler
-/// @notice The invariant fuzzer's only target: random joins, renewals, claims (fresh, replayed or
-///         more than the plan holds) and time steps on one plan. Each call checks its own outcome,
+/// @notice The invariant fuzzer's only target: random joins, renewals, donations, claims (fresh,
+///         replayed or more than the plan holds) and time steps on one plan. Each call checks its own outcome,
 ///         the exact custom error of every refusal included (`failOnRevert` turns any other
 ///         revert into a failure), and keeps a mirror of the books and of the member tree.
 contract PoolHandler is PoolTestBase {
@@ -21,6 +21,7 @@ contract PoolHandler is PoolTestBase {
     uint256 internal _now;
 
     uint256 public ghostContributed;
+    uint256 public ghostDonated;
     uint256 public ghostClaimed;
     uint256 public ghostFees;
     uint256 public claimsPaid;
@@ -93,7 +94,7 @@ contract PoolHandler is PoolTestBase {
         nullifier = replaying ? _paidNullifiers[nullifier % _paidNullifiers.length] : _bound(nullifier, 0, R - 1);
         IHuzhuPool.ClaimRequest memory request = _request(amount, fee, gasDrop, nullifier, _fresh(claimsPaid), RELAYER);
         VM.deal(address(this), gasDrop);
-        uint256 available = ghostContributed - ghostClaimed;
+        uint256 available = ghostContributed + ghostDonated - ghostClaimed;
         if (amount > available) {
             _expectRevert(
                 _claimCall(request),
@@ -118,6 +119,13 @@ contract PoolHandler is PoolTestBase {
         ghostClaimed += amount;
         ghostFees += fee;
         claimsPaid++;
+    }
+
+    function donate(uint256 amount) external {
+        VM.warp(_now);
+        amount = _bound(amount, 1, CAP);
+        pool.donate(PLAN_ID, amount);
+        ghostDonated += amount;
     }
 
     function advance(uint256 seconds_) external {
@@ -151,10 +159,11 @@ contract PoolInvariantsTest {
     function invariant_booksRootsAndCoin() public view {
         IHuzhuPool.Books memory books = pool.books(1);
         require(
-            uint256(books.contributed) - books.paidOut - books.fees == token.balanceOf(address(pool)),
-            "contributed - paidOut - fees differs from the pool's balance"
+            uint256(books.contributed) + books.donated - books.paidOut - books.fees == token.balanceOf(address(pool)),
+            "contributed + donated - paidOut - fees differs from the pool's balance"
         );
         require(books.contributed == handler.ghostContributed(), "contributions differ from what members paid");
+        require(books.donated == handler.ghostDonated(), "donations differ from what donors gave");
         require(books.paidOut + books.fees == handler.ghostClaimed(), "payouts differ from the claims paid");
         require(books.fees == handler.ghostFees(), "fees differ from the claims' fees");
         (uint256 root,,) = pool.memberTree(1);
