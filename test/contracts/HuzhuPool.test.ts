@@ -11,7 +11,7 @@ import {
   releaseProver,
   SNARK_SCALAR_FIELD,
 } from "../../service/sdk/index.ts";
-import { freshAddress, PLAN, type PoolFixture, poolFixture } from "./fixture.ts";
+import { freshAddress, PLAN, type PoolFixture, planParams, poolFixture } from "./fixture.ts";
 
 const BN254_Q = 21888242871839275222246405745257275088696311157297823662689037894645226208583n;
 const PLAN_CREATOR_ROLE = keccak256(toHex("PLAN_CREATOR_ROLE"));
@@ -990,16 +990,3 @@ describe("HuzhuPool", () => {
     });
   });
 });
-
-async function planParams(f: PoolFixture) {
-  return {
-    token: f.token.address,
-    contribution: PLAN.contribution,
-    periodLength: PLAN.periodLength,
-    waitingPeriods: PLAN.waitingPeriods,
-    claimCap: PLAN.claimCap,
-    maxFeeBps: PLAN.maxFeeBps,
-    admin: f.accounts.planAdmin.account.address,
-    name: "Education",
-  };
-}

@@ -187,3 +187,17 @@ export function freshAddress(): Address {
 }
 
 export type PoolFixture = Awaited<ReturnType<typeof poolFixture>>;
+
+/** The fixture plan's rules for another plan in the same pool, paid in the same token. */
+export async function planParams(f: PoolFixture, name = "Education") {
+  return {
+    token: f.token.address,
+    contribution: PLAN.contribution,
+    periodLength: PLAN.periodLength,
+    waitingPeriods: PLAN.waitingPeriods,
+    claimCap: PLAN.claimCap,
+    maxFeeBps: PLAN.maxFeeBps,
+    admin: f.accounts.planAdmin.account.address,
+    name,
+  };
+}

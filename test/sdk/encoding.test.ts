@@ -1,57 +1,62 @@
-import { poseidon2, poseidon3, poseidon5 } from "poseidon-lite";
-import { encodeAbiParameters, keccak256 } from "viem";
 import { describe, expect, it } from "vitest";
 import {
   approvalMessage,
+  assessorKeyFromPrivate,
   assessorLeaf,
   claimContext,
   claimNullifier,
   decodePublicSignals,
   encodePublicSignals,
+  importIdentity,
   memberLeaf,
   PUBLIC_SIGNALS,
   SNARK_SCALAR_FIELD,
+  signApproval,
   toEpoch,
   toField,
   toSolidityProof,
 } from "../../service/sdk/index.ts";
 import { POOL, RECIPIENT, RELAYER } from "../helpers/claim-fixture.ts";
+import { VECTORS } from "../helpers/encoding-vectors.ts";
 
 const terms = { chainId: 31337n, pool: POOL, planId: 3n, recipient: RECIPIENT, relayer: RELAYER, fee: 10n, gasDrop: 0n };
 
-describe("encoders", () => {
-  it("member leaf is Poseidon(commitment, eligibleFrom, paidThrough)", () => {
-    expect(memberLeaf(11n, 2, "5")).toBe(poseidon3([11n, 2n, 5n]));
+describe("encoders, against the golden vectors (test/fixtures/encoding-vectors.json)", () => {
+  it("restore the vectors' Semaphore identity: its secret scalar and commitment", () => {
+    const identity = importIdentity(VECTORS.identity.export);
+    expect([identity.secretScalar, identity.commitment]).toEqual([VECTORS.identity.secretScalar, VECTORS.identity.commitment]);
+    expect(assessorKeyFromPrivate(VECTORS.assessor.privateKey).publicKey).toEqual(VECTORS.assessor.publicKey);
   });
 
-  it("assessor leaf is Poseidon(Ax, Ay)", () => {
-    expect(assessorLeaf([4n, 9n])).toBe(poseidon2([4n, 9n]));
+  it.each(VECTORS.memberLeaf)("member leaf of commitment $commitment, epochs $eligibleFrom..$paidThrough", (v) => {
+    expect(memberLeaf(v.commitment, v.eligibleFrom, v.paidThrough)).toBe(v.leaf);
   });
 
-  it("approval message is Poseidon(commitment, planId, eventId, amount, expiresAtEpoch)", () => {
-    expect(approvalMessage({ commitment: 1n, planId: 2n, eventId: 3n, amount: 4n, expiresAtEpoch: 5n })).toBe(
-      poseidon5([1n, 2n, 3n, 4n, 5n]),
-    );
+  it.each(VECTORS.assessorLeaf)("assessor leaf of key $publicKey", (v) => {
+    expect(assessorLeaf(v.publicKey)).toBe(v.leaf);
   });
 
-  it("nullifier is Poseidon(secret, planId, eventId)", () => {
-    expect(claimNullifier(7n, 2n, 99n)).toBe(poseidon3([7n, 2n, 99n]));
+  it.each(VECTORS.approvalMessage)("approval message of commitment $commitment, plan $planId, amount $amount", (v) => {
+    expect(approvalMessage(v)).toBe(v.message);
   });
 
-  it("context is keccak256 of the ABI-encoded payout terms, reduced mod r", () => {
-    const encoded = encodeAbiParameters(
-      [
-        { type: "uint256" },
-        { type: "address" },
-        { type: "uint256" },
-        { type: "address" },
-        { type: "address" },
-        { type: "uint256" },
-        { type: "uint256" },
-      ],
-      [terms.chainId, terms.pool, terms.planId, terms.recipient, terms.relayer, terms.fee, terms.gasDrop],
-    );
-    expect(claimContext(terms)).toBe(BigInt(keccak256(encoded)) % SNARK_SCALAR_FIELD);
+  it("approval signature of the vectors' assessor on the first message", () => {
+    const [terms] = VECTORS.approvalMessage;
+    if (!terms) throw new Error("no approval vector");
+    const approval = signApproval(assessorKeyFromPrivate(VECTORS.assessor.privateKey), terms);
+    expect(approval.signature).toEqual(VECTORS.approvalSignature);
+  });
+
+  it.each(VECTORS.nullifier)("nullifier of plan $planId, event $eventId", (v) => {
+    expect(claimNullifier(v.secret, v.planId, v.eventId)).toBe(v.nullifier);
+  });
+
+  it.each(VECTORS.context)("context on chain $chainId, fee $fee, gas drop $gasDrop", (v) => {
+    expect(claimContext(v)).toBe(v.context);
+  });
+
+  it("public-signal order", () => {
+    expect([...PUBLIC_SIGNALS]).toEqual(VECTORS.publicSignals);
   });
 
   it.each([
