@@ -119,6 +119,11 @@ export const POOL_REVERTS = {
     "final",
     (a) => `${a[1]} was not proposed as plan ${a[0]}'s next admin: ask its admin to propose this address first`,
   ),
+  HuzhuPool__TermsHashIsZero: entry(
+    "TERMS_HASH_ZERO",
+    "final",
+    () => "the plan's terms name no document hash: hash the claim conditions and rules document and set that",
+  ),
   HuzhuPool__InvalidCommitment: entry(
     "INVALID_COMMITMENT",
     "final",
