@@ -1,14 +1,17 @@
 /**
  * Property tests of the pool's accounting: random sequences of joins, claims (valid or not),
  * replays and time steps. The verifier here accepts every proof, so the sequences can be long;
- * real proofs are covered in HuzhuPool.test.ts. After every step:
- *   - contributed - paidOut - fees == the pool's token balance (one plan, one token);
+ * real proofs are covered in HuzhuPool.test.ts. Every refused step must be refused with the custom
+ * error (and arguments) the pool's rules give it, in the order the pool checks them, and after
+ * every step:
+ *   - contributed + donated - paidOut - fees == the pool's token balance (one plan, one token);
  *   - a nullifier that paid never pays again;
  *   - no claim pays more than the plan's cap.
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
+import { BaseError, ContractFunctionRevertedError } from "viem";
 import { freshAddress, PLAN, poolFixture } from "./fixture.ts";
 
 type Op =
@@ -32,6 +35,38 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ kind: fc.constant("replay" as const), pick: fc.nat() }),
   fc.record({ kind: fc.constant("advance" as const), epochs: fc.integer({ min: 0, max: 2 }) }),
 );
+
+/** The custom error (name and arguments) a claim step must be refused with, in the pool's order of checks; undefined if it pays. */
+function expectedRefusal(step: {
+  planId: bigint;
+  memberRoot: bigint;
+  amount: bigint;
+  fee: bigint;
+  available: bigint;
+  spent: boolean;
+  nullifier: bigint;
+}): { name: string; args: readonly unknown[] } | undefined {
+  const maxFee = (step.amount * BigInt(PLAN.maxFeeBps)) / 10_000n;
+  if (step.memberRoot === 0n) return { name: "HuzhuPool__UnknownMemberRoot", args: [step.planId, 0n] };
+  if (step.amount === 0n) return { name: "HuzhuPool__ZeroAmount", args: [] };
+  if (step.amount > PLAN.claimCap) return { name: "HuzhuPool__AmountOverCap", args: [step.amount, PLAN.claimCap] };
+  if (step.fee > maxFee) return { name: "HuzhuPool__FeeTooHigh", args: [step.fee, maxFee] };
+  if (step.amount > step.available) return { name: "HuzhuPool__InsufficientPoolFunds", args: [step.amount, step.available] };
+  if (step.spent) return { name: "HuzhuPool__NullifierAlreadySpent", args: [step.nullifier] };
+  return undefined;
+}
+
+/** The pool's custom error a write reverted with (undefined if it did not revert); any other failure is rethrown. */
+async function revertOf(write: Promise<unknown>): Promise<{ name: string; args: readonly unknown[] } | undefined> {
+  try {
+    await write;
+    return undefined;
+  } catch (error) {
+    const reverted = error instanceof BaseError ? error.walk((e) => e instanceof ContractFunctionRevertedError) : undefined;
+    if (!(reverted instanceof ContractFunctionRevertedError) || !reverted.data?.errorName) throw error;
+    return { name: reverted.data.errorName, args: reverted.data.args ?? [] };
+  }
+}
 
 describe("pool accounting invariants", () => {
   it("hold over random sequences of joins, claims, replays and time", async () => {
@@ -73,17 +108,25 @@ describe("pool accounting invariants", () => {
             } as const;
             const wasSpent = await f.pool.read.nullifierSpent([nullifier]);
             const balanceBefore = await f.token.read.balanceOf([f.pool.address]);
-            let accepted = true;
-            try {
-              await f.asRelayer.write.claim([request, proof]);
-            } catch {
-              accepted = false;
-            }
+            const books = await f.pool.read.books([f.planId]);
+            const expected = expectedRefusal({
+              planId: f.planId,
+              memberRoot,
+              amount,
+              fee,
+              available: books.contributed + books.donated - books.paidOut - books.fees,
+              spent: wasSpent,
+              nullifier,
+            });
+            const refusal = await revertOf(f.asRelayer.write.claim([request, proof]));
+            assert.deepEqual(
+              refusal,
+              expected,
+              "the pool refused a step for another reason than its rules give, or paid one it must refuse",
+            );
+            const accepted = refusal === undefined;
             const outflow = balanceBefore - (await f.token.read.balanceOf([f.pool.address]));
-            if (wasSpent) {
-              assert.equal(accepted, false, "a spent nullifier paid again");
-              refusedReplays++;
-            }
+            if (wasSpent) refusedReplays++;
             if (accepted) {
               paid.push(nullifier);
               acceptedClaims++;
@@ -94,7 +137,7 @@ describe("pool accounting invariants", () => {
             }
           }
           const books = await f.pool.read.books([f.planId]);
-          assert.equal(books.contributed - books.paidOut - books.fees, await f.token.read.balanceOf([f.pool.address]));
+          assert.equal(books.contributed + books.donated - books.paidOut - books.fees, await f.token.read.balanceOf([f.pool.address]));
         }
         assert.equal(new Set(paid).size, paid.length);
       }),
