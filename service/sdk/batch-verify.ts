@@ -25,6 +25,14 @@ import type { VerificationKey } from "./prover.ts";
 /** The BN254 base field order q: every point coordinate is below it. */
 export const BN254_BASE_FIELD = 21888242871839275222246405745257275088696311157297823662689037894645226208583n;
 
+/**
+ * The ffjavascript version whose private worker API this module drives (package.json pins it, as
+ * snarkjs 0.7.6 does); every verifier checks that API at creation (selfTest).
+ */
+export const FFJAVASCRIPT_PIN = "0.3.1";
+
+const SELF_TEST_FAILED = `batch verification's self test failed: ffjavascript's worker API (curve.tm.queueAction, g2m_timesScalarAffine) no longer behaves as ffjavascript ${FFJAVASCRIPT_PIN}'s did; keep package.json's exact pins of snarkjs and ffjavascript, or adapt service/sdk/batch-verify.ts to the new version`;
+
 /** The parts of ffjavascript's wasm curve groups used here (points are Uint8Array, Montgomery form). */
 interface CurveGroup {
   zero: Uint8Array;
@@ -166,7 +174,43 @@ export class Groth16BatchVerifier {
       throw new Error("batch verification supports Groth16 keys on bn128 only");
     }
     const curve = (await snarkjs.curves.getCurveFromName("bn128")) as unknown as Bn128Curve;
-    return new Groth16BatchVerifier(curve, vkey, options);
+    const verifier = new Groth16BatchVerifier(curve, vkey, options);
+    await verifier.selfTest();
+    return verifier;
+  }
+
+  /**
+   * Fails loudly unless the curve's worker threads still run the commands this module sends them.
+   * They are ffjavascript's private thread-manager API (`curve.tm.queueAction` and the wasm
+   * function names), reached through snarkjs: package.json pins both exactly (ffjavascript
+   * FFJAVASCRIPT_PIN, snarkjs 0.7.6), and a new version must pass this before anything is verified
+   * with it. r * beta must be the identity and 1 * beta must not (beta, the key's G2 point, is in
+   * the order-r subgroup).
+   */
+  private async selfTest(): Promise<void> {
+    const { G2 } = this.curve;
+    let ok = false;
+    try {
+      const rTimes = await this.g2TimesOnWorkers(this.beta, this.rLE);
+      const oneTimes = await this.g2TimesOnWorkers(this.beta, scalarToLE(1n, FR_BYTES));
+      ok = G2.isZero(rTimes) && !G2.isZero(oneTimes);
+    } catch (error) {
+      throw new Error(`${SELF_TEST_FAILED}: ${(error as Error).message}`, { cause: error });
+    }
+    if (!ok) throw new Error(`${SELF_TEST_FAILED}: a G2 scalar multiplication on the worker threads gave a wrong point`);
+  }
+
+  /** scalar * point (affine G2) on the curve's worker threads; the result in Jacobian form. */
+  private async g2TimesOnWorkers(point: Uint8Array, scalarLE: Uint8Array): Promise<Uint8Array> {
+    const jacobianSize = this.curve.G2.F.n8 * 3;
+    const out = await this.curve.tm.queueAction([
+      { cmd: "ALLOCSET", var: 0, buff: point },
+      { cmd: "ALLOCSET", var: 1, buff: scalarLE },
+      { cmd: "ALLOC", var: 2, len: jacobianSize },
+      { cmd: "CALL", fnName: "g2m_timesScalarAffine", params: [{ var: 0 }, { var: 1 }, { val: FR_BYTES }, { var: 2 }] },
+      { cmd: "GET", out: 0, var: 2, len: jacobianSize },
+    ]);
+    return out[0] as Uint8Array;
   }
 
   /** The number of public signals the key expects (the claim circuit has PUBLIC_SIGNALS.length). */
@@ -240,21 +284,8 @@ export class Groth16BatchVerifier {
    */
   private async inSubgroup(proofs: ParsedProof[]): Promise<ParsedProof[]> {
     const { G2 } = this.curve;
-    const jacobianSize = G2.F.n8 * 3;
     const results = await Promise.all(
-      proofs.map((p) =>
-        G2.isZero(p.b)
-          ? true
-          : this.curve.tm
-              .queueAction([
-                { cmd: "ALLOCSET", var: 0, buff: p.b },
-                { cmd: "ALLOCSET", var: 1, buff: this.rLE },
-                { cmd: "ALLOC", var: 2, len: jacobianSize },
-                { cmd: "CALL", fnName: "g2m_timesScalarAffine", params: [{ var: 0 }, { var: 1 }, { val: FR_BYTES }, { var: 2 }] },
-                { cmd: "GET", out: 0, var: 2, len: jacobianSize },
-              ])
-              .then((out) => G2.isZero(out[0] as Uint8Array)),
-      ),
+      proofs.map((p) => (G2.isZero(p.b) ? true : this.g2TimesOnWorkers(p.b, this.rLE).then((out) => G2.isZero(out)))),
     );
     return proofs.filter((_, i) => results[i]);
   }
