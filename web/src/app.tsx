@@ -1,9 +1,8 @@
-/** The app shell: runtime config, language, navigation by URL hash, and state shared by the views. */
-import { createContext, type JSX } from "preact";
-import { useContext, useEffect, useMemo, useState } from "preact/hooks";
-import type { PublicClient } from "viem";
+/** The app shell: runtime config, language, navigation by URL hash; the state it shares with the views is in app-state.tsx. */
+import { useEffect, useMemo, useState } from "preact/hooks";
 import type { Identity } from "../../service/sdk/identity.ts";
 import type { Keystore } from "../../service/sdk/keystore.ts";
+import { AppContext, type AppState, Notice } from "./app-state.tsx";
 import type { Payer } from "./chain.ts";
 import { publicClientFor } from "./chain.ts";
 import { loadConfig, type RuntimeConfig } from "./config.ts";
@@ -16,26 +15,6 @@ import { IdentityView } from "./views/identity.tsx";
 import { PlansView } from "./views/plans.tsx";
 
 const KEYSTORE_ITEM = "huzhu.keystore";
-
-export interface AppState {
-  config: RuntimeConfig;
-  client: PublicClient;
-  prover: ProverClient;
-  keystore: Keystore | undefined;
-  setKeystore(keystore: Keystore | undefined): void;
-  identity: Identity | undefined;
-  setIdentity(identity: Identity | undefined): void;
-  payer: Payer | undefined;
-  setPayer(payer: Payer | undefined): void;
-}
-
-const AppContext = createContext<AppState | undefined>(undefined);
-
-export function useApp(): AppState {
-  const state = useContext(AppContext);
-  if (!state) throw new Error("useApp outside the app");
-  return state;
-}
 
 const TABS = ["identity", "plans", "claim", "audit"] as const;
 type Tab = (typeof TABS)[number];
@@ -51,20 +30,6 @@ function storedKeystore(): Keystore | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** A message for the user; `role="alert"` so screen readers announce errors. */
-export function Notice(props: {
-  kind: "error" | "ok" | "info";
-  children: JSX.Element | JSX.Element[] | string;
-  detail?: string | undefined;
-}) {
-  return (
-    <div class={`notice ${props.kind}`} role={props.kind === "error" ? "alert" : "status"}>
-      <div>{props.children}</div>
-      {props.detail ? <small class="detail">{props.detail}</small> : null}
-    </div>
-  );
 }
 
 function Shell(props: { lang: Lang; setLang(lang: Lang): void }) {

@@ -10,7 +10,7 @@ import type { PoolClaimRequest } from "../../../service/sdk/chain/claim.ts";
 import { listPlans, type PlanInfo, poolLogs } from "../../../service/sdk/chain/pool.ts";
 import { encodePublicSignals, fromSolidityProof, type Groth16Proof, type SolidityProof } from "../../../service/sdk/encoding.ts";
 import type { VerificationKey } from "../../../service/sdk/prover.ts";
-import { Notice, useApp } from "../app.tsx";
+import { Notice, useApp } from "../app-state.tsx";
 import { formatAmount, poolRef, shortHex, type TokenInfo, tokenInfo } from "../chain.ts";
 import { type Explained, explain } from "../errors.ts";
 import { useT } from "../i18n.ts";

@@ -16,7 +16,7 @@ import {
   type SignedQuote,
   verifyQuoteSignature,
 } from "../../../service/sdk/relayer-client.ts";
-import { Notice, useApp } from "../app.tsx";
+import { Notice, useApp } from "../app-state.tsx";
 import { formatAmount, poolRef, shortHex, type TokenInfo, tokenInfo } from "../chain.ts";
 import { ClaimFailed, type Explained, explain, UserMessage } from "../errors.ts";
 import { type MessageKey, useT } from "../i18n.ts";

@@ -3,7 +3,7 @@ import { useState } from "preact/hooks";
 import { ErrorCode, HuzhuError } from "../../../service/sdk/errors.ts";
 import { createIdentity, type Identity, importIdentity } from "../../../service/sdk/identity.ts";
 import { decryptIdentity, encryptIdentity, type Keystore, parseKeystore } from "../../../service/sdk/keystore.ts";
-import { Notice, useApp } from "../app.tsx";
+import { Notice, useApp } from "../app-state.tsx";
 import { type Explained, explain, UserMessage } from "../errors.ts";
 import { useT } from "../i18n.ts";
 

@@ -6,7 +6,7 @@ import { listPlans, type PlanInfo, type PoolRef } from "../../../service/sdk/cha
 import { loadMemberTreeFromServices } from "../../../service/sdk/chain/tree-source.ts";
 import { updateSiblings } from "../../../service/sdk/tree-update.ts";
 import type { MemberRecord, MemberTree } from "../../../service/sdk/trees.ts";
-import { Notice, useApp } from "../app.tsx";
+import { Notice, useApp } from "../app-state.tsx";
 import { devWallet, formatAmount, injectedProvider, injectedWallet, poolRef, send, type TokenInfo, tokenInfo } from "../chain.ts";
 import { LOCAL_CHAIN_ID, type RuntimeConfig } from "../config.ts";
 import { type Explained, explain, UserMessage } from "../errors.ts";
