@@ -12,7 +12,16 @@ import { relayerLogger, startRelayer } from "../service/relayer/server.ts";
 import { releaseProver } from "../service/sdk/index.ts";
 import { scriptLogger } from "./lib/log.ts";
 import { ROOT } from "./lib/paths.ts";
-import { type Chain, DEV_ROLES, demoGasDropPrices, deployLocal, devAccount, fundDemoPlan, startChain } from "./lib/stack.ts";
+import {
+  type Chain,
+  DEV_ROLES,
+  demoGasDropPrices,
+  deployLocal,
+  devAccount,
+  fundDemoPlan,
+  publishDemoTerms,
+  startChain,
+} from "./lib/stack.ts";
 import { serveWeb } from "./lib/web.ts";
 
 const log = scriptLogger("start");
@@ -94,6 +103,7 @@ async function main(): Promise<void> {
     },
   });
   stopWeb = web.close;
+  await publishDemoTerms(chain.rpcUrl, record, `${web.url}/terms/demo-medical.md`);
 
   log.info({ ...record, deploymentFile, relayer: relayer.address, relayerAddress: relayer.gateway.relayer }, "local stack ready");
   const next = [
@@ -107,6 +117,7 @@ async function main(): Promise<void> {
     "",
     "Try, in another terminal:",
     "  npm run huzhu -- plans list",
+    "  npm run huzhu -- plan show 1      (its rules, books and terms, the terms checked against the hash on chain)",
     "  npm run huzhu -- identity create",
     "  npm run huzhu -- join 1 --periods 3 --dev-account 2 --mint",
     `  npm run huzhu -- assessor approve --plan 1 --commitment <yours> --event 1 --amount 250 --expires-epoch 30 --key ${assessorFile} --out approval.json`,

@@ -4,6 +4,7 @@
  * assessor, and relayer processes.
  */
 import { type ChildProcess, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { network } from "hardhat";
@@ -11,6 +12,7 @@ import { type Address, createPublicClient, createWalletClient, type Hex, http, p
 import { mnemonicToAccount } from "viem/accounts";
 import {
   type AssessorKey,
+  categoryIndex,
   createIdentity,
   DEV_MNEMONIC,
   type DeploymentRecord,
@@ -18,6 +20,7 @@ import {
   generateAssessorKey,
   huzhuPoolAbi,
   type Identity,
+  termsHash,
 } from "../../service/sdk/index.ts";
 import { deployHuzhu, deploymentRecord } from "./deploy.ts";
 import { ROOT } from "./paths.ts";
@@ -141,7 +144,10 @@ export function demoGasDropPrices(demoToken: Address): string {
   return `${demoToken}=${DEMO_GAS_DROP_PRICE}`;
 }
 
-/** Deploys the pool, a demo token and the demo plan with one assessor. */
+/** The demo plan's terms document (its hash goes on chain). */
+export const DEMO_TERMS_FILE = join(ROOT, "docs", "plans", "demo-medical.md");
+
+/** Deploys the pool, a demo token and the demo plan (with its terms) with one assessor. */
 export async function deployLocal(rpcUrl: string): Promise<LocalDeployment> {
   const { viem } = await network.create({ network: "localhost", override: { url: rpcUrl } });
   const admin = devAccount(DEV_ROLES.admin).address;
@@ -150,6 +156,8 @@ export async function deployLocal(rpcUrl: string): Promise<LocalDeployment> {
   const publicClient = await viem.getPublicClient();
   const created = await deployment.pool.write.createPlan([{ token: token.address, admin, ...DEMO_PLAN }]);
   await publicClient.waitForTransactionReceipt({ hash: created });
+  const terms = { termsHash: termsHash(readFileSync(DEMO_TERMS_FILE)), category: categoryIndex("medical"), termsUri: "" };
+  await publicClient.waitForTransactionReceipt({ hash: await deployment.pool.write.setPlanTerms([1n, terms]) });
   const assessor = generateAssessorKey();
   const added = await deployment.pool.write.addAssessor([1n, assessor.publicKey[0], assessor.publicKey[1]]);
   await publicClient.waitForTransactionReceipt({ hash: added });
@@ -241,6 +249,23 @@ export async function fundDemoPlan(rpcUrl: string, record: LocalDeployment["reco
     await wallet.writeContract({ chain: null, address: record.pool, abi: huzhuPoolAbi, functionName: "donate", args: [1n, amount] }),
   );
   return { donation };
+}
+
+/** Records where the demo plan's terms can be read (the local web app serves them); the hash stays the same. */
+export async function publishDemoTerms(rpcUrl: string, record: LocalDeployment["record"], termsUri: string): Promise<void> {
+  const client = createPublicClient({ transport: http(rpcUrl) });
+  const admin = devAccount(DEV_ROLES.admin);
+  const wallet = createWalletClient({ account: admin.account, transport: http(rpcUrl) });
+  const terms = { termsHash: termsHash(readFileSync(DEMO_TERMS_FILE)), category: categoryIndex("medical"), termsUri };
+  const hash = await wallet.writeContract({
+    chain: null,
+    address: record.pool,
+    abi: huzhuPoolAbi,
+    functionName: "setPlanTerms",
+    args: [1n, terms],
+  });
+  const receipt = await client.waitForTransactionReceipt({ hash });
+  if (receipt.status !== "success") throw new Error(`transaction ${hash} reverted`);
 }
 
 export interface RelayerProcess {

@@ -5,6 +5,7 @@
  */
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import fastifyStatic from "@fastify/static";
@@ -72,6 +73,13 @@ export async function serveWeb(options: { port: number; config: WebConfig; dist?
     reply.header("referrer-policy", "no-referrer");
   });
   app.get("/config.json", async (_request, reply) => reply.header("cache-control", "no-cache").send(config));
+  // Plans' terms documents shipped with the project (the demo plan's); the hash on chain is what counts.
+  app.get<{ Params: { name: string } }>("/terms/:name", async (request, reply) => {
+    if (!/^[a-z0-9-]+\.md$/.test(request.params.name)) return reply.code(404).send({ error: "no such terms document" });
+    const body = await readFile(join(ROOT, "docs", "plans", request.params.name)).catch(() => undefined);
+    if (body === undefined) return reply.code(404).send({ error: "no such terms document" });
+    return reply.header("cache-control", "no-cache").type("text/markdown; charset=utf-8").send(body);
+  });
   for (const a of Object.values(artifacts)) {
     app.get(a.url, async (request, reply) => {
       reply.header("cache-control", IMMUTABLE).header("etag", a.etag).header("vary", "accept-encoding").type(a.type);

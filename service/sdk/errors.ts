@@ -32,6 +32,10 @@ export const ErrorCode = {
   SnapshotStale: "SNAPSHOT_STALE",
   /** A tree service that could not be reached or answered with an error. */
   TreeServiceFailed: "TREE_SERVICE_FAILED",
+  /** Plan terms that cannot be set or read (no hash, an unknown category). */
+  InvalidTerms: "INVALID_TERMS",
+  /** A document whose hash is not the one the pool records for the plan's terms. */
+  TermsMismatch: "TERMS_MISMATCH",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

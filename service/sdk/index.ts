@@ -10,6 +10,7 @@ export * from "./errors.ts";
 export * from "./field.ts";
 export * from "./identity.ts";
 export * from "./keystore.ts";
+export * from "./plan-terms.ts";
 export * from "./prover.ts";
 export * from "./relayer-client.ts";
 export * from "./trees.ts";

@@ -1,8 +1,12 @@
 /**
- * `huzhu donate` and the two-step plan admin handover (`huzhu plan propose-admin | accept-admin`)
- * against a real `hardhat node`, with their refusals.
+ * Running a plan from the CLI against a real `hardhat node`: `huzhu plan create | show | terms |
+ * pause | resume`, `huzhu donate`, and the two-step admin handover (`plan propose-admin |
+ * accept-admin`), with their refusals.
  */
-import { erc20Abi } from "viem";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { erc20Abi, keccak256, toHex } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { huzhuPoolAbi } from "../../service/sdk/index.ts";
 import { runCli } from "../helpers/cli.ts";
@@ -10,10 +14,12 @@ import { devAddress, type LocalChain, startLocalChain } from "../helpers/local-c
 
 let chain: LocalChain;
 let env: Record<string, string>;
+let work: string;
 
 beforeAll(async () => {
   chain = await startLocalChain();
   env = { HUZHU_STATE_DIR: chain.stateDir, HUZHU_PRIVATE_KEY: "", HUZHU_RPC_URL: "" };
+  work = mkdtempSync(join(tmpdir(), "huzhu-cli-plans-"));
 });
 
 afterAll(async () => {
@@ -90,5 +96,110 @@ describe("plan admin handover", () => {
     const bad = await runCli(["plan", "propose-admin", "1", "0x1234", "--dev-account", "8"], { env });
     expect(bad.code).toBe(1);
     expect(bad.stderr).toBe('error: the new admin must be a 20-byte hex address (0x + 40 hex digits), got "0x1234"\n');
+  });
+});
+
+describe("plan create, show, terms, pause and resume", () => {
+  /** The plan the first test creates; the others run it. */
+  let flood = "";
+  const TERMS = "Flood relief: pays for repairs after a declared flood, up to 2,000 dUSD.\n";
+
+  function termsFile(name: string, text: string): string {
+    const file = join(work, name);
+    writeFileSync(file, text);
+    return file;
+  }
+
+  /** `huzhu --json plan create` of the flood plan, with `changes` replacing its options (`--option value`). */
+  async function create(changes: Record<string, string> = {}) {
+    const options: Record<string, string> = {
+      "--name": "Flood relief",
+      "--token": "demo",
+      "--contribution": "5",
+      "--period": "30d",
+      "--waiting": "1",
+      "--cap": "2000",
+      "--max-fee-bps": "200",
+      "--category": "disaster-relief",
+      "--dev-account": "0",
+      ...changes,
+    };
+    return runCli(["--json", "plan", "create", ...Object.entries(options).flat()], { env });
+  }
+
+  it("creates a plan with its rules and records its terms document's hash and category", async () => {
+    const file = termsFile("flood.md", TERMS);
+    const result = await create({ "--terms": file, "--terms-uri": "https://plans.example/flood.md" });
+    expect(result.code, result.stderr).toBe(0);
+    const created = result.json<{ planId: string }>();
+    expect(created).toMatchObject({
+      name: "Flood relief",
+      admin: devAddress(0),
+      contribution: { raw: "5000000" },
+      periodLength: String(30 * 86_400),
+      waitingPeriods: 1,
+      claimCap: { raw: "2000000000" },
+      maxFeeBps: 200,
+      category: "disaster-relief",
+      termsHash: keccak256(toHex(TERMS)),
+      termsUri: "https://plans.example/flood.md",
+    });
+    flood = created.planId;
+    const planId = BigInt(created.planId);
+    expect(await chain.client.readContract({ address: chain.pool, abi: huzhuPoolAbi, functionName: "planTerms", args: [planId] })).toEqual({
+      termsHash: keccak256(toHex(TERMS)),
+      category: 2,
+      termsUri: "https://plans.example/flood.md",
+    });
+
+    const shown = await runCli(["--json", "plan", "show", created.planId, "--terms", file], { env });
+    expect(shown.code, shown.stderr).toBe(0);
+    expect(shown.json()).toMatchObject({ name: "Flood relief", category: "disaster-relief", termsVerified: true, active: true });
+  });
+
+  it("says when a copy of the terms is not the plan's, naming both hashes", async () => {
+    const tampered = termsFile("flood-tampered.md", TERMS.replace("2,000", "20,000"));
+    const shown = await runCli(["plan", "show", flood, "--terms", tampered], { env });
+    expect(shown.code).toBe(1);
+    expect(shown.stderr).toBe(
+      `error: this document is not the plan's terms: its hash is ${keccak256(toHex(TERMS.replace("2,000", "20,000")))}, the pool records ${keccak256(toHex(TERMS))}; get the text from another source\n`,
+    );
+  });
+
+  it("refuses an unknown category, a malformed period and an unreadable terms file before sending anything", async () => {
+    const file = termsFile("ok.md", TERMS);
+    const category = await create({ "--category": "pets", "--terms": file });
+    expect(category.code).toBe(1);
+    expect(category.stderr).toBe('error: unknown plan category "pets": use one of medical, education, disaster-relief, shared-costs\n');
+    const period = await create({ "--period": "a week", "--terms": file });
+    expect(period.code).toBe(1);
+    expect(period.stderr).toBe('error: --period must be seconds, or hours or days like 6h or 30d; got "a week"\n');
+    const missing = await create({ "--terms": join(work, "missing.md") });
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain(`error: cannot read the terms document ${join(work, "missing.md")} (ENOENT)\n`);
+  });
+
+  it("lets the admin change the terms (a new hash on chain) and pause and resume the plan, and nobody else", async () => {
+    const v2 = termsFile("flood-v2.md", `${TERMS}Also covers temporary housing.\n`);
+    const changed = await runCli(["--json", "plan", "terms", flood, "--category", "disaster-relief", "--terms", v2, "--dev-account", "0"], {
+      env,
+    });
+    expect(changed.code, changed.stderr).toBe(0);
+    expect(changed.json()).toMatchObject({ termsHash: keccak256(toHex(`${TERMS}Also covers temporary housing.\n`)) });
+
+    const outsider = await runCli(["plan", "pause", flood, "--dev-account", "5"], { env });
+    expect(outsider.code).toBe(1);
+    expect(outsider.stderr).toContain(`error: plan ${flood}'s admin is ${devAddress(0)}, not this wallet (${devAddress(5)})\n`);
+    const paused = await runCli(["plan", "pause", flood, "--dev-account", "0"], { env });
+    expect(paused.code, paused.stderr).toBe(0);
+    expect(paused.stdout).toContain(`plan ${flood} is paused: no joins, renewals or claims until it resumes`);
+    expect(
+      (await chain.client.readContract({ address: chain.pool, abi: huzhuPoolAbi, functionName: "getPlan", args: [BigInt(flood)] })).active,
+    ).toBe(false);
+    const resumed = await runCli(["plan", "resume", flood, "--dev-account", "0"], { env });
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(
+      (await chain.client.readContract({ address: chain.pool, abi: huzhuPoolAbi, functionName: "getPlan", args: [BigInt(flood)] })).active,
+    ).toBe(true);
   });
 });

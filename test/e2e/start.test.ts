@@ -83,8 +83,14 @@ describe("npm start", () => {
     const commands = printed
       .split("\n")
       .filter((line) => line.startsWith("  npm run huzhu -- "))
-      .map((line) => line.slice("  npm run huzhu -- ".length).replace("<fresh address>", "<fresh-address>").split(/\s+/));
-    expect(commands.map((args) => args[0])).toEqual(["plans", "identity", "join", "assessor", "claim"]);
+      .map((line) =>
+        line
+          .slice("  npm run huzhu -- ".length)
+          .replace("<fresh address>", "<fresh-address>")
+          .replace(/\s+\(.*\)$/, "")
+          .split(/\s+/),
+      );
+    expect(commands.map((args) => args[0])).toEqual(["plans", "plan", "identity", "join", "assessor", "claim"]);
     const cliEnv = { HUZHU_STATE_DIR: stateDir, HUZHU_HOME: join(stateDir, "newcomer"), HUZHU_PASSWORD: "newcomer", HUZHU_PRIVATE_KEY: "" };
     const recipient = privateKeyToAccount(generatePrivateKey()).address;
     const approvalFile = join(stateDir, "approval.json");
@@ -97,6 +103,9 @@ describe("npm start", () => {
       const result = await runCli(["--json", ...args], { env: cliEnv });
       expect(result.code, `huzhu ${args.join(" ")}\n${result.stderr}`).toBe(0);
       if (args[0] === "identity") commitment = result.json<{ commitment: string }>().commitment;
+      // The demo plan's terms, fetched from the web app and checked against the hash on chain.
+      if (args[0] === "plan")
+        expect(result.json()).toMatchObject({ category: "medical", termsVerified: true, termsUri: `${WEB}/terms/demo-medical.md` });
       if (args[0] === "claim") paid = result.json();
     }
     // The demo plan was funded (members and a donation), so the newcomer's 250 dUSD claim is paid at once.

@@ -15,7 +15,7 @@ import {
 } from "../lib/chain.ts";
 import { table } from "../lib/output.ts";
 
-interface PlanView {
+export interface PlanView {
   plan: PlanInfo;
   token: TokenInfo;
 }
@@ -27,7 +27,8 @@ function duration(seconds: bigint): string {
   return `${s} s`;
 }
 
-function planJson({ plan, token }: PlanView) {
+/** A plan's rules and books as JSON (`plans list`, `plans compare`, `plan show`). */
+export function planJson({ plan, token }: PlanView) {
   return {
     planId: plan.planId.toString(),
     name: plan.name,

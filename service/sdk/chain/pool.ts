@@ -5,6 +5,7 @@
  */
 import type { Address, PublicClient } from "viem";
 import { ErrorCode, HuzhuError } from "../errors.ts";
+import { categoryName, type PlanDocument } from "../plan-terms.ts";
 import { AssessorTree, type MemberRecord, MemberTree } from "../trees.ts";
 import { huzhuPoolAbi } from "./abi.ts";
 
@@ -48,6 +49,8 @@ export interface PlanInfo extends PlanTerms {
   fees: bigint;
   /** contributed + donated - paidOut - fees: what the plan can still pay. */
   balance: bigint;
+  /** Its category and terms document (termsHash 0 when its admin has set none). */
+  document: PlanDocument;
 }
 
 export interface PoolRef {
@@ -70,7 +73,7 @@ export async function planCount(ref: PoolRef): Promise<bigint> {
 
 export async function readPlan(ref: PoolRef, planId: bigint): Promise<PlanInfo> {
   const c = { address: ref.pool, abi: huzhuPoolAbi } as const;
-  const [plan, books, name, admin, epoch, tree, assessorRoot] = await Promise.all([
+  const [plan, books, name, admin, epoch, tree, assessorRoot, terms] = await Promise.all([
     ref.client.readContract({ ...c, functionName: "getPlan", args: [planId] }),
     ref.client.readContract({ ...c, functionName: "books", args: [planId] }),
     ref.client.readContract({ ...c, functionName: "planName", args: [planId] }),
@@ -78,6 +81,7 @@ export async function readPlan(ref: PoolRef, planId: bigint): Promise<PlanInfo> 
     ref.client.readContract({ ...c, functionName: "currentEpoch", args: [planId] }),
     ref.client.readContract({ ...c, functionName: "memberTree", args: [planId] }),
     ref.client.readContract({ ...c, functionName: "assessorRoot", args: [planId] }),
+    ref.client.readContract({ ...c, functionName: "planTerms", args: [planId] }),
   ]);
   return {
     planId,
@@ -100,6 +104,7 @@ export async function readPlan(ref: PoolRef, planId: bigint): Promise<PlanInfo> 
     paidOut: books.paidOut,
     fees: books.fees,
     balance: books.contributed + books.donated - books.paidOut - books.fees,
+    document: { category: categoryName(terms.category), termsHash: terms.termsHash, termsUri: terms.termsUri },
   };
 }
 
