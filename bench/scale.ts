@@ -12,6 +12,7 @@
  *   at full depth), the full snapshot and the update after those 1,000 joins measured, and a client
  *   process prepares a claim from the snapshot file (excluding the download) with its peak memory.
  */
+import "../service/sdk/poseidon-circomlibjs.ts";
 import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";

@@ -1,7 +1,9 @@
 /**
  * Node-only helpers: where the built claim circuit lives on disk. Browser code passes URLs or bytes
- * to the prover instead and never imports this module.
+ * to the prover instead and never imports this module. Importing it registers circomlibjs's
+ * WebAssembly Poseidon as the SDK's fast hasher (service/sdk/poseidon-circomlibjs.ts).
  */
+import "./poseidon-circomlibjs.ts";
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { DeploymentRecord } from "./chain/pool.ts";

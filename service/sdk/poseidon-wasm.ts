@@ -6,9 +6,11 @@
  * made per hash. Measured on this machine kind (docs/BENCHMARKS.md, `scale.poseidon.*`):
  * poseidon-lite 180 us per Poseidon(2), @railgun-community/poseidon-hash-wasm 100 us,
  * @lightprotocol/hasher.rs 190 us, @iden3/js-crypto 210 us, circomlibjs 65 us through its own
- * API and about 50 us here. Runs in Node and in browsers; loading compiles the module (~50 ms).
- * A handful of hashes (a Merkle path) is cheaper with poseidon-lite, which needs no loading.
+ * API and about 50 us here. Loading compiles the module (~50 ms). Node programs register it
+ * (service/sdk/poseidon-circomlibjs.ts); elsewhere the same interface runs on poseidon-lite.
  */
+import { poseidon1, poseidon2, poseidon3, poseidon4, poseidon5 } from "poseidon-lite";
+import { readField, writeField } from "./lean-levels.ts";
 /** Field elements are 32 bytes, little-endian, canonical (below r). */
 export const FIELD_BYTES = 32;
 /** Pairs hashed per call into WebAssembly (the module's memory is small and fixed). */
@@ -23,6 +25,8 @@ interface WasmField {
 }
 
 export interface FastPoseidon {
+  /** Which implementation this is: "circomlibjs" (WebAssembly) or "poseidon-lite". */
+  readonly name: "circomlibjs" | "poseidon-lite";
   /** Poseidon(left, right) of 32-byte little-endian elements, into `out` at `outOffset`. */
   hashPairs(input: Uint8Array, pairs: number, out: Uint8Array, outOffset: number): void;
   /** Poseidon of `arity` elements per item, `count` items laid out one after another in `input`. */
@@ -31,10 +35,22 @@ export interface FastPoseidon {
 
 let loading: Promise<FastPoseidon> | undefined;
 let loaded: FastPoseidon | undefined;
+/** circomlibjs's `buildPoseidon`, once registered (service/sdk/poseidon-circomlibjs.ts, in Node). */
+let builder: (() => Promise<() => Promise<unknown>>) | undefined;
 
-/** The fast hasher, built once per process (or page) and shared. */
+/**
+ * Where circomlibjs's `buildPoseidon` comes from. The SDK's own import graph stays free of it (its
+ * package imports Node built-ins that browser bundles lack): Node programs import
+ * service/sdk/poseidon-circomlibjs.ts, which registers it. Unregistered, the same interface hashes
+ * with poseidon-lite.
+ */
+export function registerPoseidonBuilder(load: () => Promise<() => Promise<unknown>>): void {
+  builder = load;
+}
+
+/** The fast hasher, built once per process (or page) and shared (poseidon-lite if none is registered). */
 export function fastPoseidon(): Promise<FastPoseidon> {
-  loading ??= buildFastPoseidon().then((hasher) => {
+  loading ??= (builder ? buildFastPoseidon(builder) : Promise.resolve(litePoseidon())).then((hasher) => {
     loaded = hasher;
     return hasher;
   });
@@ -46,9 +62,22 @@ export function loadedFastPoseidon(): FastPoseidon | undefined {
   return loaded;
 }
 
-async function buildFastPoseidon(): Promise<FastPoseidon> {
-  // Loaded on first use: a page that never builds a tree in bulk never downloads it.
-  const { buildPoseidon } = await import("circomlibjs");
+/** The same interface on poseidon-lite (where circomlibjs is not registered, e.g. in browsers). */
+function litePoseidon(): FastPoseidon {
+  const hashes = [undefined, poseidon1, poseidon2, poseidon3, poseidon4, poseidon5] as const;
+  function hashMany(input: Uint8Array, arity: number, count: number, out: Uint8Array, outOffset: number): void {
+    const hash = hashes[arity];
+    if (!hash) throw new Error(`Poseidon arity ${arity} is not supported here (1-5)`);
+    for (let i = 0; i < count; i++) {
+      const inputs = Array.from({ length: arity }, (_, k) => readField(input, (i * arity + k) * FIELD_BYTES));
+      writeField(out, outOffset + i * FIELD_BYTES, hash(inputs));
+    }
+  }
+  return { name: "poseidon-lite", hashMany, hashPairs: (input, pairs, out, outOffset) => hashMany(input, 2, pairs, out, outOffset) };
+}
+
+async function buildFastPoseidon(load: () => Promise<() => Promise<unknown>>): Promise<FastPoseidon> {
+  const buildPoseidon = await load();
   const poseidon = (await buildPoseidon()) as unknown as { F: WasmField };
   const tm = poseidon.F.tm;
   const exports = tm.instance.exports;
@@ -78,6 +107,7 @@ async function buildFastPoseidon(): Promise<FastPoseidon> {
     }
   }
   return {
+    name: "circomlibjs",
     hashMany,
     hashPairs: (input, pairs, out, outOffset) => hashMany(input, 2, pairs, out, outOffset),
   };

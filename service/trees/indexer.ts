@@ -12,6 +12,7 @@
  *
  * Nothing it serves needs to be trusted: clients check their own path against the pool's roots.
  */
+import "../sdk/poseidon-circomlibjs.ts";
 import type { Logger } from "pino";
 import type { Address } from "viem";
 import { type MemberEvent, memberEvents, type PoolRef } from "../sdk/chain/pool.ts";

@@ -1,4 +1,5 @@
 import { Group } from "@semaphore-protocol/group";
+import "../../service/sdk/poseidon-circomlibjs.ts";
 import { poseidon2 } from "poseidon-lite";
 import { describe, expect, it } from "vitest";
 import { memberLeaf } from "../../service/sdk/encoding.ts";
@@ -31,6 +32,7 @@ describe("member tree before the fast hasher is loaded", () => {
 describe("fast Poseidon", () => {
   it("matches poseidon-lite (circomlib) bit for bit on pairs, including values near r", async () => {
     const hasher = await fastPoseidon();
+    expect(hasher.name).toBe("circomlibjs");
     const r = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
     const pairs: Array<[bigint, bigint]> = [
       [0n, 0n],

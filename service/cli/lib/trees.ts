@@ -4,6 +4,7 @@
  * $HUZHU_HOME/trees, so the next claim downloads only what changed; from the pool's events when no
  * service is given or none gives a tree that checks.
  */
+import "../../sdk/poseidon-circomlibjs.ts";
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Command } from "commander";
