@@ -21,6 +21,5 @@ export function sha256Text(data: string | Uint8Array): string {
   return createHash("sha256").update(data).digest("hex");
 }
 
-export function toHex(bytes: Uint8Array): string {
-  return Buffer.from(bytes).toString("hex");
-}
+/** Hex without 0x, from the SDK's one codec. */
+export { toPlainHex as toHex } from "../sdk/bytes.ts";

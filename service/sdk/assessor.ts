@@ -3,6 +3,7 @@
  * member receives. Uses @zk-kit/eddsa-poseidon, the implementation Semaphore identities use.
  */
 import { derivePublicKey, signMessage, verifySignature } from "@zk-kit/eddsa-poseidon";
+import { toPlainHex } from "./bytes.ts";
 import { type ApprovalTerms, approvalMessage, type PublicKey } from "./encoding.ts";
 import { ErrorCode, HuzhuError } from "./errors.ts";
 import { toEpoch, toField } from "./field.ts";
@@ -23,17 +24,13 @@ export interface Approval extends ApprovalTerms {
   signature: ApprovalSignature;
 }
 
-function toHex(bytes: Uint8Array): string {
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
 function privateKeyBytes(privateKey: string): Uint8Array {
   if (!/^[0-9a-fA-F]{64}$/.test(privateKey)) throw new Error("an assessor private key is 32 bytes of hex");
   return Uint8Array.from(privateKey.match(/../g) ?? [], (h) => Number.parseInt(h, 16));
 }
 
 export function generateAssessorKey(): AssessorKey {
-  const privateKey = toHex(globalThis.crypto.getRandomValues(new Uint8Array(32)));
+  const privateKey = toPlainHex(globalThis.crypto.getRandomValues(new Uint8Array(32)));
   return assessorKeyFromPrivate(privateKey);
 }
 

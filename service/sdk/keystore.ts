@@ -5,6 +5,7 @@
  * keystore holds without the password; it is public anyway (it is in the member tree).
  */
 import { scryptAsync } from "@noble/hashes/scrypt";
+import { fromBase64, toBase64 } from "./bytes.ts";
 import { ErrorCode, HuzhuError } from "./errors.ts";
 import { type Identity, importIdentity } from "./identity.ts";
 
@@ -23,12 +24,6 @@ const DEFAULT_N = 2 ** 17;
 const MIN_N = 2 ** 10;
 /** A keystore may not make the reader spend more than about 1 GiB and seconds of work. */
 const MAX_N = 2 ** 20;
-
-const toBase64 = (bytes: Uint8Array): string => btoa(String.fromCharCode(...bytes));
-function fromBase64(text: string): Uint8Array<ArrayBuffer> {
-  const raw = atob(text);
-  return Uint8Array.from(raw, (c) => c.charCodeAt(0));
-}
 
 async function deriveKey(password: string, kdf: Keystore["kdf"]): Promise<CryptoKey> {
   const raw = await scryptAsync(new TextEncoder().encode(password), fromBase64(kdf.salt), { N: kdf.N, r: kdf.r, p: kdf.p, dkLen: 32 });

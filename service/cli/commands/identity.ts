@@ -5,6 +5,7 @@
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
+import { isCanonicalBase64 } from "../../sdk/bytes.ts";
 import { createIdentity, type Identity, importIdentity } from "../../sdk/identity.ts";
 import { decryptIdentity, encryptIdentity, parseKeystore } from "../../sdk/keystore.ts";
 import { run } from "../lib/action.ts";
@@ -157,7 +158,7 @@ export function registerIdentity(program: Command): void {
       } else {
         // Semaphore's import decodes base64 leniently (stray characters are dropped), so a typo would
         // silently make another identity: accept only canonical base64.
-        if (!/^[A-Za-z0-9+/]+={0,2}$/.test(text) || Buffer.from(text, "base64").toString("base64") !== text) {
+        if (!isCanonicalBase64(text)) {
           throw new CliError(
             "NOT_AN_IDENTITY",
             "not a keystore file nor a Semaphore identity export string (base64, as Identity.export() writes it)",
