@@ -19,9 +19,7 @@ export function importIdentity(exported: string): Identity {
   try {
     identity = Identity.import(exported.trim());
   } catch (error) {
-    throw new HuzhuError(ErrorCode.InvalidSecret, "not an exported Semaphore identity (expected base64 private key)", {
-      cause: String(error),
-    });
+    throw new HuzhuError(ErrorCode.InvalidSecret, "not an exported Semaphore identity (expected base64 private key)", {}, { cause: error });
   }
   // Semaphore decodes base64 leniently: a mistyped export would silently become another identity.
   if (identity.export() !== exported.trim()) {

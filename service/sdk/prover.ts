@@ -211,9 +211,12 @@ export async function proveClaim(
     await snarkjs.wtns.calculate(prepared.input, asSnarkjsInput(artifacts.wasm), witness);
   } catch (error) {
     // prepareClaim checks every condition, so this means the input and the circuit disagree.
-    throw new HuzhuError(ErrorCode.ProofFailed, "the circuit rejected the claim input (are the circuit artifacts current?)", {
-      cause: String(error),
-    });
+    throw new HuzhuError(
+      ErrorCode.ProofFailed,
+      "the circuit rejected the claim input (are the circuit artifacts current?)",
+      {},
+      { cause: error },
+    );
   }
   report("prove", 10, "proving");
   const logger = {
