@@ -1,5 +1,5 @@
 /**
- * The tree service on its own (`npm run trees`): the tree index (service/trees/indexer.ts) and its
+ * The tree service on its own (`node service/trees/server.ts`): the tree index (service/trees/indexer.ts) and its
  * HTTP API (service/trees/routes.ts) for any deployment, for operators who serve trees without
  * running a relayer. The relayer hosts the same index and routes under its /v1.
  *
