@@ -19,7 +19,7 @@ export interface SnapshotCache {
 }
 
 export interface TreeSourceOptions {
-  /** Base URLs of tree services (a relayer's, or `npm run trees`), tried in order. */
+  /** Base URLs of tree services (a relayer's, or `node service/trees/server.ts`), tried in order. */
   servers: readonly string[];
   cache?: SnapshotCache;
   /** The member's commitment: its leaf must be in the tree and its path must hash to the root. */
