@@ -113,6 +113,26 @@ describe("web app", () => {
     await screenshot(page, "plans");
   });
 
+  it("shows the plan's category and terms, checks the terms against the hash on chain, and takes a donation", async () => {
+    const card = page.locator('article[data-plan="1"]');
+    expect(await card.textContent()).toContain("medical costs");
+    expect(await page.getByTestId("terms-1").textContent()).toContain(`${web.url}/terms/demo-medical.md`);
+    await card.getByRole("button", { name: "Check the terms" }).click();
+    await card.getByText("The text at this address is the plan's: its hash matches the one on chain.").waitFor();
+    expect(await page.getByTestId("donated-1").textContent()).toBe("0 dUSD");
+    await card.getByLabel(/Amount to give/).fill("5");
+    await card.getByRole("button", { name: "Donate" }).click();
+    await card.getByText(/Thank you: donated in transaction 0x[0-9a-f]{64}/).waitFor({ timeout: 30_000 });
+    await expect.poll(() => page.getByTestId("donated-1").textContent()).toBe("5 dUSD");
+    const books = await publicClientFor(chain.rpcUrl).readContract({
+      address: deployment.record.pool,
+      abi: huzhuPoolAbi,
+      functionName: "books",
+      args: [1n],
+    });
+    expect(books.donated).toBe(5_000_000n);
+  });
+
   it("imports an assessor's approval file and claims through the relayer; the payout arrives", async () => {
     const approval = signApproval(deployment.assessor, {
       commitment: identity.commitment,

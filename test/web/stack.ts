@@ -16,6 +16,7 @@ import {
   devAccount,
   freePort,
   type LocalDeployment,
+  publishDemoTerms,
   startChain,
 } from "../../scripts/lib/stack.ts";
 import { serveWeb, type WebServer } from "../../scripts/lib/web.ts";
@@ -67,6 +68,8 @@ export async function startWebStack(): Promise<WebStack> {
         demoToken: deployment.record.demoToken,
       },
     });
+    // The demo plan's terms, served by this web server and named by their hash on chain.
+    await publishDemoTerms(chain.rpcUrl, deployment.record, `${web.url}/terms/demo-medical.md`);
     const stopRelayerNow = stopRelayer;
     return {
       chain,

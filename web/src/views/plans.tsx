@@ -1,9 +1,10 @@
 /** Plans side by side (rules and books), the member's cover in each, and paying to join or renew. */
 import { useEffect, useState } from "preact/hooks";
-import { type Address, erc20Abi } from "viem";
+import { type Address, erc20Abi, parseUnits } from "viem";
 import { demoTokenAbi, huzhuPoolAbi } from "../../../service/sdk/chain/abi.ts";
 import { listPlans, type PlanInfo, type PoolRef } from "../../../service/sdk/chain/pool.ts";
 import { loadMemberTreeFromServices } from "../../../service/sdk/chain/tree-source.ts";
+import { NO_TERMS_HASH, termsHash } from "../../../service/sdk/plan-terms.ts";
 import { updateSiblings } from "../../../service/sdk/tree-update.ts";
 import type { MemberRecord, MemberTree } from "../../../service/sdk/trees.ts";
 import { Notice, useApp } from "../app-state.tsx";
@@ -146,6 +147,8 @@ export function PlansView() {
   const [busy, setBusy] = useState<bigint>();
   const [periods, setPeriods] = useState<Record<string, number>>({});
   const [payments, setPayments] = useState(0);
+  const [gifts, setGifts] = useState<Record<string, string>>({});
+  const [termsChecks, setTermsChecks] = useState<Record<string, "ok" | "mismatch" | Explained>>({});
   const ref = poolRef(config, client);
   const commitment = keystore ? BigInt(keystore.commitment) : undefined;
 
@@ -226,6 +229,40 @@ export function PlansView() {
     }
   };
 
+  /** Fetches the plan's terms from its URL (untrusted) and compares their hash with the one on chain. */
+  const checkTerms = async (row: PlanRow) => {
+    const id = row.plan.planId.toString();
+    try {
+      const response = await fetch(row.plan.document.termsUri);
+      if (!response.ok) throw new UserMessage(`HTTP ${response.status} from ${row.plan.document.termsUri}`);
+      const hash = termsHash(new Uint8Array(await response.arrayBuffer()));
+      setTermsChecks({ ...termsChecks, [id]: hash === row.plan.document.termsHash.toLowerCase() ? "ok" : "mismatch" });
+    } catch (e) {
+      setTermsChecks({ ...termsChecks, [id]: explain(e, t, config) });
+    }
+  };
+
+  const donate = async (row: PlanRow) => {
+    const planId = row.plan.planId;
+    setResult(undefined);
+    if (!payer) return setResult({ planId, error: { text: t("needWallet") } });
+    setBusy(planId);
+    try {
+      const text = gifts[planId.toString()] ?? "";
+      if (!/^[0-9]+(\.[0-9]+)?$/.test(text) || Number(text) <= 0) throw new UserMessage(t("donateAmount"));
+      const amount = parseUnits(text, row.token.decimals);
+      await send(client, payer, { address: row.token.address, abi: erc20Abi, functionName: "approve", args: [config.pool, amount] });
+      const hash = await send(client, payer, { address: config.pool, abi: huzhuPoolAbi, functionName: "donate", args: [planId, amount] });
+      setResult({ planId, ok: t("donated", { hash }) });
+      setPayments((n) => n + 1);
+      await load();
+    } catch (e) {
+      setResult({ planId, error: explain(e, t, config) });
+    } finally {
+      setBusy(undefined);
+    }
+  };
+
   return (
     <section aria-labelledby="plans-heading">
       <h2 id="plans-heading">{t("plansHeading")}</h2>
@@ -247,6 +284,8 @@ export function PlansView() {
                 #{id} {p.name} {p.active ? null : <span class="badge bad">{t("paused")}</span>}
               </h3>
               <dl class="grid">
+                <dt>{t("category")}</dt>
+                <dd>{t(`category_${p.document.category}`)}</dd>
                 <dt>{t("contribution")}</dt>
                 <dd>
                   {formatAmount(p.contribution, row.token)} {t("perPeriod", { days: Number(p.periodLength) / 86_400 })}
@@ -261,6 +300,30 @@ export function PlansView() {
                 <dd>{p.members.toString()}</dd>
                 <dt>{t("balance")}</dt>
                 <dd>{formatAmount(p.balance, row.token)}</dd>
+                <dt>{t("donations")}</dt>
+                <dd data-testid={`donated-${id}`}>{formatAmount(p.donated, row.token)}</dd>
+                <dt>{t("canPayNow")}</dt>
+                <dd>{(p.balance / p.claimCap).toString()}</dd>
+                <dt>{t("terms")}</dt>
+                <dd data-testid={`terms-${id}`}>
+                  {p.document.termsHash === NO_TERMS_HASH ? (
+                    t("noTerms")
+                  ) : (
+                    <>
+                      {p.document.termsUri ? (
+                        <a href={p.document.termsUri} target="_blank" rel="noreferrer noopener">
+                          {p.document.termsUri}
+                        </a>
+                      ) : null}{" "}
+                      <span class="mono">{p.document.termsHash.slice(0, 10)}…</span>{" "}
+                      {p.document.termsUri ? (
+                        <button type="button" onClick={() => checkTerms(row)}>
+                          {t("checkTerms")}
+                        </button>
+                      ) : null}
+                    </>
+                  )}
+                </dd>
                 <dt>{t("status")}</dt>
                 <dd data-testid={`cover-${id}`}>
                   {coverText(t, row)} <small>({t("epochNow", { epoch: p.currentEpoch })})</small>
@@ -284,6 +347,26 @@ export function PlansView() {
                   onClick={() => pay(row, row.member ? "renew" : "join")}
                 >
                   {busy === p.planId ? t("paying") : row.member ? t("renew") : t("join")}
+                </button>
+              </div>
+              {termsChecks[id] === "ok" ? <Notice kind="ok">{t("termsOk")}</Notice> : null}
+              {termsChecks[id] === "mismatch" ? <Notice kind="error">{t("termsMismatch")}</Notice> : null}
+              {typeof termsChecks[id] === "object" ? (
+                <Notice kind="error" detail={(termsChecks[id] as Explained).detail}>
+                  {(termsChecks[id] as Explained).text}
+                </Notice>
+              ) : null}
+              <div class="row">
+                <label>
+                  {t("donateAmount")} ({row.token.symbol})
+                  <input
+                    inputMode="decimal"
+                    value={gifts[id] ?? ""}
+                    onInput={(e) => setGifts({ ...gifts, [id]: (e.currentTarget as HTMLInputElement).value })}
+                  />
+                </label>
+                <button type="button" disabled={busy !== undefined} onClick={() => donate(row)}>
+                  {t("donate")}
                 </button>
               </div>
               {result?.planId === p.planId && result.ok ? <Notice kind="ok">{result.ok}</Notice> : null}
