@@ -9,6 +9,7 @@
  */
 import { type IncomingMessage, maxHeaderSize, type ServerResponse, STATUS_CODES } from "node:http";
 import type { Duplex } from "node:stream";
+import cors from "@fastify/cors";
 import rateLimit from "@fastify/rate-limit";
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
@@ -335,21 +336,11 @@ export async function buildApp(deps: RelayerDeps) {
   // CORS, so the member web app (another origin) can call the API. It carries no credentials and
   // no cookies, so any origin is safe by default; HUZHU_RELAYER_CORS_ORIGINS narrows it.
   const corsOrigins = deps.corsOrigins ?? ["*"];
-  app.addHook("onRequest", async (request, reply) => {
-    const origin = request.headers.origin;
-    if (origin === undefined) return;
-    const allowed = corsOrigins.includes("*") ? "*" : corsOrigins.includes(origin) ? origin : undefined;
-    if (allowed === undefined) return;
-    void reply.header("access-control-allow-origin", allowed);
-    if (allowed !== "*") void reply.header("vary", "origin");
-    if (request.method === "OPTIONS") {
-      return reply
-        .code(204)
-        .header("access-control-allow-methods", "GET, POST")
-        .header("access-control-allow-headers", "content-type, accept")
-        .header("access-control-max-age", "600")
-        .send();
-    }
+  await app.register(cors, {
+    origin: corsOrigins.includes("*") ? "*" : corsOrigins,
+    methods: ["GET", "POST"],
+    allowedHeaders: ["content-type", "accept"],
+    maxAge: 600,
   });
   // Node's parser may have refused what followed these headers (a malformed chunk) and closed the
   // connection while the hooks above ran: stop here, before anything reads the closed socket (the
