@@ -4,8 +4,9 @@
  */
 import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
+import { Type } from "typebox";
 import { isAddress, isHex } from "viem";
-import { CodedError, type CodedErrorOptions } from "../sdk/coded-error.ts";
+import { ConfigError, envBigInt, envInteger, envString, readEnv } from "../kit/env.ts";
 
 export interface RelayerConfig {
   rpcUrl: string;
@@ -52,30 +53,38 @@ export interface RelayerConfig {
   corsOrigins: string[];
 }
 
-export class ConfigError extends CodedError<"CONFIG_INVALID"> {
-  constructor(message: string, options: CodedErrorOptions = {}) {
-    super("CONFIG_INVALID", message, options);
-    this.name = "ConfigError";
-  }
-}
+export { ConfigError };
 
 type Env = Record<string, string | undefined>;
 
-function int(env: Env, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === "") return fallback;
-  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
-    throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
-  }
-  return Number(raw);
-}
-
-function big(env: Env, name: string, fallback: bigint): bigint {
-  const raw = env[name];
-  if (raw === undefined || raw === "") return fallback;
-  if (!/^\d+$/.test(raw)) throw new ConfigError(`${name} must be a whole number, got "${raw}"`);
-  return BigInt(raw);
-}
+/**
+ * The relayer's plain variables (numbers and text), as a TypeBox schema: type, default, bounds and
+ * purpose of each (docs/RELAYER.md lists them). URLs, keys, the pool and the price list are checked
+ * below, with the deployment record's defaults.
+ */
+export const RelayerEnv = Type.Object({
+  HUZHU_FROM_BLOCK: envBigInt("first block to read the pool's events from (default: the deployment record's)", 0n),
+  HUZHU_RELAYER_HOST: envString("address to listen on", "127.0.0.1"),
+  HUZHU_RELAYER_PORT: envInteger("port to listen on (0: any free port)", 8787, 0, 65535),
+  HUZHU_RELAYER_DATA_DIR: envString("folder of the embedded store", ".huzhu/relayer"),
+  HUZHU_RELAYER_FEE_BPS: envInteger("fee asked, in basis points of the amount", 100, 0, 1000),
+  HUZHU_RELAYER_MIN_FEE: envBigInt("smallest fee asked, in token base units", 0n),
+  HUZHU_QUOTE_TTL_SECONDS: envInteger("how long a signed quote holds", 300, 10, 86_400),
+  HUZHU_RELAYER_GAS_DROP_MAX_WEI: envBigInt("largest gas drop offered, in wei", 10n ** 16n),
+  HUZHU_RELAYER_GAS_DROP_TRANSFERS: envInteger("token transfers a suggested gas drop pays for", 3, 1, 100),
+  HUZHU_CONFIRMATIONS: envInteger("blocks on top of a claim's before it counts as confirmed", 1, 1, 100),
+  HUZHU_REPRICE_AFTER_SECONDS: envInteger("seconds before a stuck transaction is re-priced", 30, 1, 3600),
+  HUZHU_POLL_INTERVAL_MS: envInteger("how often the submitter looks at the chain", 500, 50, 60_000),
+  HUZHU_MIN_BALANCE_WEI: envBigInt("wallet balance below which the relayer is not ready", 10n ** 16n),
+  HUZHU_RATE_LIMIT_PER_MINUTE: envInteger("requests per client per minute", 600, 1, 1_000_000),
+  HUZHU_BODY_LIMIT_BYTES: envInteger("largest request body", 16_384, 1024, 1_048_576),
+  HUZHU_REQUEST_TIMEOUT_MS: envInteger("time a request may take to arrive", 30_000, 100, 600_000),
+  HUZHU_VERIFICATION_KEY: envString("verification key file (default: the setup's)"),
+  HUZHU_VERIFY_THREADS: envInteger("proof verifier processes", availableParallelism(), 1, 64),
+  HUZHU_VERIFY_TIMEOUT_MS: envInteger("time one proof verification may take", 5_000, 100, 120_000),
+  HUZHU_LOG_LEVEL: envString("pino log level", "info"),
+  HUZHU_RELAYER_CORS_ORIGINS: envString("origins allowed to call the API from a browser, comma-separated", "*"),
+});
 
 /** HUZHU_RELAYER_GAS_DROP_PRICES: `token=units,token=units`, token base units per whole native coin. */
 function gasDropPrices(env: Env): Map<string, bigint> {
@@ -141,35 +150,37 @@ export function loadConfig(env: Env = process.env): RelayerConfig {
   const pool = env.HUZHU_POOL || deployment.pool;
   if (!pool) throw new ConfigError("HUZHU_POOL (or HUZHU_DEPLOYMENT, a deployment record) is required: the pool's address");
   if (!isAddress(pool)) throw new ConfigError(`HUZHU_POOL must be an address, got "${pool}"`);
-  const feeBps = int(env, "HUZHU_RELAYER_FEE_BPS", 100, 0, 1000);
+  const e = readEnv(RelayerEnv, {
+    ...env,
+    HUZHU_FROM_BLOCK: env.HUZHU_FROM_BLOCK || (deployment.deployBlock === undefined ? undefined : String(deployment.deployBlock)),
+  });
   return {
     rpcUrl,
     privateKey: privateKey as `0x${string}`,
     pool,
-    fromBlock: big(env, "HUZHU_FROM_BLOCK", BigInt(deployment.deployBlock ?? 0)),
-    host: env.HUZHU_RELAYER_HOST || "127.0.0.1",
-    port: int(env, "HUZHU_RELAYER_PORT", 8787, 0, 65535),
-    dataDir: env.HUZHU_RELAYER_DATA_DIR || ".huzhu/relayer",
+    fromBlock: e.HUZHU_FROM_BLOCK,
+    host: e.HUZHU_RELAYER_HOST,
+    port: e.HUZHU_RELAYER_PORT,
+    dataDir: e.HUZHU_RELAYER_DATA_DIR,
     databaseUrl: databaseUrl(env),
-    feeBps,
-    minFee: big(env, "HUZHU_RELAYER_MIN_FEE", 0n),
-    quoteTtlSeconds: int(env, "HUZHU_QUOTE_TTL_SECONDS", 300, 10, 86_400),
-    gasDropMaxWei: big(env, "HUZHU_RELAYER_GAS_DROP_MAX_WEI", 10n ** 16n),
-    gasDropTransfers: int(env, "HUZHU_RELAYER_GAS_DROP_TRANSFERS", 3, 1, 100),
+    feeBps: e.HUZHU_RELAYER_FEE_BPS,
+    minFee: e.HUZHU_RELAYER_MIN_FEE,
+    quoteTtlSeconds: e.HUZHU_QUOTE_TTL_SECONDS,
+    gasDropMaxWei: e.HUZHU_RELAYER_GAS_DROP_MAX_WEI,
+    gasDropTransfers: e.HUZHU_RELAYER_GAS_DROP_TRANSFERS,
     gasDropPrices: gasDropPrices(env),
-    confirmations: int(env, "HUZHU_CONFIRMATIONS", 1, 1, 100),
-    repriceAfterMs: int(env, "HUZHU_REPRICE_AFTER_SECONDS", 30, 1, 3600) * 1000,
-    pollIntervalMs: int(env, "HUZHU_POLL_INTERVAL_MS", 500, 50, 60_000),
-    minBalanceWei: big(env, "HUZHU_MIN_BALANCE_WEI", 10n ** 16n),
-    rateLimitPerMinute: int(env, "HUZHU_RATE_LIMIT_PER_MINUTE", 600, 1, 1_000_000),
-    bodyLimitBytes: int(env, "HUZHU_BODY_LIMIT_BYTES", 16_384, 1024, 1_048_576),
-    requestTimeoutMs: int(env, "HUZHU_REQUEST_TIMEOUT_MS", 30_000, 100, 600_000),
-    verificationKeyPath: env.HUZHU_VERIFICATION_KEY || undefined,
-    verifyThreads: int(env, "HUZHU_VERIFY_THREADS", availableParallelism(), 1, 64),
-    verifyTimeoutMs: int(env, "HUZHU_VERIFY_TIMEOUT_MS", 5_000, 100, 120_000),
-    logLevel: env.HUZHU_LOG_LEVEL || "info",
-    corsOrigins: (env.HUZHU_RELAYER_CORS_ORIGINS || "*")
-      .split(",")
+    confirmations: e.HUZHU_CONFIRMATIONS,
+    repriceAfterMs: e.HUZHU_REPRICE_AFTER_SECONDS * 1000,
+    pollIntervalMs: e.HUZHU_POLL_INTERVAL_MS,
+    minBalanceWei: e.HUZHU_MIN_BALANCE_WEI,
+    rateLimitPerMinute: e.HUZHU_RATE_LIMIT_PER_MINUTE,
+    bodyLimitBytes: e.HUZHU_BODY_LIMIT_BYTES,
+    requestTimeoutMs: e.HUZHU_REQUEST_TIMEOUT_MS,
+    verificationKeyPath: e.HUZHU_VERIFICATION_KEY,
+    verifyThreads: e.HUZHU_VERIFY_THREADS,
+    verifyTimeoutMs: e.HUZHU_VERIFY_TIMEOUT_MS,
+    logLevel: e.HUZHU_LOG_LEVEL,
+    corsOrigins: e.HUZHU_RELAYER_CORS_ORIGINS.split(",")
       .map((origin) => origin.trim())
       .filter((origin) => origin !== ""),
   };
