@@ -3,7 +3,7 @@
  * real proof, the parts a join is made of, and the EIP-1108 floor of a claim with its inputs.
  */
 import type { Logger } from "pino";
-import { encodeFunctionData, type Hex } from "viem";
+import { encodeFunctionData, type Hex, keccak256, toHex } from "viem";
 import { generateAssessorKey, PUBLIC_SIGNALS, randomFieldElement, releaseProver } from "../service/sdk/index.ts";
 import { PLAN, poolFixture } from "../test/contracts/fixture.ts";
 import { type BenchEntry, entry, median } from "./stats.ts";
@@ -75,6 +75,15 @@ export async function benchGas(log: Logger): Promise<GasBenchResult> {
     ]),
   );
   f.assessorTree.revoke(newKey.publicKey);
+  const termsGas = await gasOf(
+    await f.asPlanAdmin.write.setPlanTerms([
+      f.planId,
+      { termsHash: keccak256(toHex("terms")), category: 0, termsUri: "https://plans.example/terms.md" },
+    ]),
+  );
+  // A donation from a wallet that holds tokens and approved the pool: one transferFrom and the books.
+  await f.token.write.approve([f.pool.address, 10n ** 30n], { account: f.accounts.payer.account });
+  const donateGas = await gasOf(await f.asPayer.write.donate([f.planId, 1_000_000n]));
 
   log.info("gas: claims with real proofs");
   await f.advanceEpochs(2);
@@ -93,6 +102,10 @@ export async function benchGas(log: Logger): Promise<GasBenchResult> {
       floor = 181_000 + 6_150 * PUBLIC_SIGNALS.length + 21_000 + calldataGas(tx.input) + 22_100 + t1 + t2;
     }
   }
+  // The same claim carrying a gas drop: the coin rides in the claim transaction to the fresh recipient.
+  const DROP = 10n ** 15n;
+  const dropped = await f.makeClaim({ identity: members[3] as never, gasDrop: DROP });
+  const claimWithDropGas = await gasOf(await f.asRelayer.write.claim([dropped.request, dropped.proof], { value: DROP }));
   await releaseProver();
 
   // Semaphore v4's own addMember, compiled with the same compiler and settings, measured at the same
@@ -145,6 +158,9 @@ export async function benchGas(log: Logger): Promise<GasBenchResult> {
     entry("gas.plan.create", createGas, "gas"),
     entry("gas.assessor.add", addGas, "gas"),
     entry("gas.assessor.revoke", revokeGas, "gas"),
+    entry("gas.claim.withGasDrop", claimWithDropGas, "gas", claimGas),
+    entry("gas.donate", donateGas, "gas", 21_000 + transferFromGas),
+    entry("gas.plan.terms", termsGas, "gas"),
   ];
   const table = [
     "| operation | gas | anchor | ratio |",
@@ -161,6 +177,9 @@ export async function benchGas(log: Logger): Promise<GasBenchResult> {
     `| create plan (fills the 100-slot member-root ring, once per plan) | ${createGas} | | |`,
     `| add assessor | ${addGas} | | |`,
     `| revoke assessor | ${revokeGas} | | |`,
+    `| claim with a gas drop to the fresh recipient, vs the claims above | ${claimWithDropGas} | ${claimGas} | ${(claimWithDropGas / claimGas).toFixed(3)}x |`,
+    `| donate, vs a transaction of one ERC-20 transferFrom | ${donateGas} | ${21_000 + transferFromGas} | ${(donateGas / (21_000 + transferFromGas)).toFixed(3)}x |`,
+    `| set a plan's terms (hash, category, a 30-byte URL) | ${termsGas} | | |`,
   ].join("\n");
   log.info({ joins, claims, floor }, "gas measured");
   return { entries, table };
