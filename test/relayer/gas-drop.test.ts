@@ -8,7 +8,7 @@
 import { createWalletClient, getAddress, http, parseAbi } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEMO_GAS_DROP_PRICE, type RelayerProcess, spawnRelayer } from "../../scripts/lib/stack.ts";
+import { DEMO_GAS_DROP_PRICE, devAccount, type RelayerProcess, spawnRelayer } from "../../scripts/lib/stack.ts";
 import { ConfigError, loadConfig } from "../../service/relayer/config.ts";
 import { type Identity, releaseProver } from "../../service/sdk/index.ts";
 import {
@@ -24,6 +24,8 @@ import {
 } from "../helpers/relayer-stack.ts";
 
 const DUSD = 1_000_000n;
+/** A development account (the node's tenth) that pays for the wallets these tests fund. */
+const DEV_FUNDER_KEY = devAccount(10).privateKey;
 const MAX_WEI = 10n ** 16n;
 const transfer = parseAbi(["function transfer(address,uint256) returns (bool)"]);
 
@@ -118,6 +120,26 @@ describe("gas drop terms", () => {
       }),
     });
     await plain.stop();
+  });
+
+  it("quotes no drop its wallet cannot fund above its gas reserve (HUZHU_MIN_BALANCE_WEI)", async () => {
+    // A relayer with a wallet of its own holding 0.02 coin, a reserve of 0.01 and drops of up to 1 coin.
+    const key = generatePrivateKey();
+    const funder = createWalletClient({ account: privateKeyToAccount(DEV_FUNDER_KEY), transport: http(stack.chain.rpcUrl) });
+    const funded = await funder.sendTransaction({ to: privateKeyToAccount(key).address, value: 2n * 10n ** 16n, chain: null });
+    await stack.client.waitForTransactionReceipt({ hash: funded });
+    const poor = await relayer({ HUZHU_RELAYER_KEY: key, HUZHU_RELAYER_GAS_DROP_MAX_WEI: String(10n ** 18n) });
+    const fits = await quoteReply(poor.url, { planId: "1", amount: String(5_000n * DUSD), gasDrop: String(10n ** 15n) });
+    expect(fits.status).toBe(200);
+    const reply = await quoteReply(poor.url, { planId: "1", amount: String(5_000n * DUSD), gasDrop: String(2n * 10n ** 16n) });
+    expect(reply).toEqual({
+      status: 422,
+      body: expect.objectContaining({
+        code: "GAS_DROP_UNAVAILABLE",
+        message: "this relayer's wallet cannot fund that gas drop now; ask for a smaller one or none, or use another relayer",
+      }),
+    });
+    await poor.stop();
   });
 
   it("refuses a malformed rate at boot, naming the setting and its form", () => {

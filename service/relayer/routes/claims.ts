@@ -53,6 +53,16 @@ export const claimRoutes: FastifyPluginAsyncTypebox = async (app) => {
         throw new RelayerError(RelayerErrorCode.AmountOverCap, `the amount ${amount} exceeds plan ${planId}'s claim cap ${plan.claimCap}`);
       const gasDrop = request.body.gasDrop === undefined ? 0n : BigInt(request.body.gasDrop);
       const fee = feeFor(policy, amount, plan.maxFeeBps, gasDropFee(policy.gasDrop, plan.token, gasDrop));
+      // The wallet pays the drop on top of gas: quote none that would take it below its reserve.
+      if (gasDrop > 0n) {
+        const balance = await gateway.publicClient.getBalance({ address: gateway.relayer });
+        if (balance < deps.minBalanceWei + gasDrop) {
+          throw new RelayerError(
+            RelayerErrorCode.GasDropUnavailable,
+            "this relayer's wallet cannot fund that gas drop now; ask for a smaller one or none, or use another relayer",
+          );
+        }
+      }
       const quote = {
         planId: planId.toString(),
         amount: amount.toString(),
