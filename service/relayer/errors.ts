@@ -2,7 +2,7 @@
  * The relayer's refusals: one stable code per reason, mapped to an HTTP status. Every client
  * mistake is a 4xx with a message that says what to fix; a 5xx never describes internals.
  */
-import { STATUS_CODES } from "node:http";
+import { errorReply } from "../kit/error-reply.ts";
 import { CodedError, type CodedErrorOptions } from "../sdk/coded-error.ts";
 import { describePoolRevert, type PoolFailureKind, poolCodesOfKind } from "../sdk/pool-errors.ts";
 
@@ -91,7 +91,7 @@ const STATUS: Record<RelayerErrorCode, number> = {
 
 /** The JSON body of every error reply: `{ statusCode, code, error, message }`, the reason phrase from node:http. */
 export function errorBody(error: RelayerError) {
-  return { statusCode: error.statusCode, code: error.code, error: STATUS_CODES[error.statusCode] ?? "Error", message: error.message };
+  return errorReply(error.statusCode, error.code, error.message);
 }
 
 /** A refusal the relayer answers with: its code, the HTTP status that code maps to, and the cause kept for the log. */
