@@ -57,7 +57,16 @@ describe("relayer API", () => {
     expect(info.relayer).toBe(RELAYER_ACCOUNT.address);
     expect(info.feePolicy).toEqual({ feeBps: 100, minFee: "0", quoteTtlSeconds: 300 });
     expect(info.plans).toEqual([
-      { planId: "1", name: "Demo medical plan", token: getAddress(stack.token), claimCap: "5000000000", maxFeeBps: 300, active: true },
+      {
+        planId: "1",
+        name: "Demo medical plan",
+        token: getAddress(stack.token),
+        claimCap: "5000000000",
+        maxFeeBps: 300,
+        active: true,
+        // The stack prices the demo token for gas drops; the suggested drop follows the gas price.
+        gasDrop: { maxWei: "10000000000000000", suggestedWei: expect.stringMatching(/^[1-9]\d*$/), tokenPerCoin: "3000000000" },
+      },
     ]);
     expect(info.verificationKeyHash).toMatch(/^0x[0-9a-f]{64}$/);
   });
