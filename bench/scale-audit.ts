@@ -6,8 +6,10 @@
  * take about 30 hours of proving here. Proof verification is not part of this figure; bench/audit.ts
  * measures its throughput on real proofs. Prints one JSON line. Used by bench/scale.ts.
  */
-import { readFileSync } from "node:fs";
-import { decodeCheckpoint, encodeCheckpoint } from "../service/auditor/checkpoint.ts";
+import { mkdtempSync, readFileSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { CHECKPOINT_VERSION, loadCheckpoint, saveCheckpoint } from "../service/auditor/checkpoint.ts";
 import { type CheckInput, checkEvents } from "../service/auditor/checks.ts";
 import type { ClaimEvent, MemberEvent, PoolEvent } from "../service/auditor/events.ts";
 import { claimContext } from "../service/sdk/encoding.ts";
@@ -102,9 +104,10 @@ const result = checkEvents(input);
 const checkMs = performance.now() - checkStart;
 let checkpoint: { bytes: number; encodeMs: number; decodeMs: number } | { error: string };
 try {
+  const path = join(mkdtempSync(join(tmpdir(), "huzhu-audit-scale-")), "checkpoint.json");
   const encodeStart = performance.now();
-  const text = encodeCheckpoint({
-    version: 1,
+  await saveCheckpoint(path, {
+    version: CHECKPOINT_VERSION,
     chainId: 31337n,
     pool,
     fromBlock: 0n,
@@ -115,8 +118,9 @@ try {
   });
   const encodeMs = performance.now() - encodeStart;
   const decodeStart = performance.now();
-  decodeCheckpoint(text);
-  checkpoint = { bytes: text.length, encodeMs, decodeMs: performance.now() - decodeStart };
+  const loaded = await loadCheckpoint(path);
+  if (loaded?.events.length !== events.length) throw new Error("the checkpoint did not read back whole");
+  checkpoint = { bytes: statSync(path).size, encodeMs, decodeMs: performance.now() - decodeStart };
 } catch (error) {
   checkpoint = { error: (error as Error).message };
 }
