@@ -8,7 +8,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadMemberTree } from "../../service/sdk/chain/pool.ts";
-import { loadMemberTreeFromServices, type SnapshotCache } from "../../service/sdk/chain/tree-source.ts";
+import { loadMemberTreeFromServices } from "../../service/sdk/chain/tree-source.ts";
 import type { Identity } from "../../service/sdk/identity.ts";
 import { FIELD_BYTES } from "../../service/sdk/poseidon-wasm.ts";
 import { decodeSnapshot, encodeSnapshot, SNAPSHOT_FLOOR, SNAPSHOT_HEADER_BYTES } from "../../service/sdk/tree-snapshot.ts";

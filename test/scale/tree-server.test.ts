@@ -1,0 +1,68 @@
+/**
+ * The standalone tree service (service/trees/server.ts) against a real Hardhat node over HTTP: its
+ * configuration is validated with the variable to fix, it indexes the pool from its deployment
+ * block, serves the snapshot a member verifies, and answers a malformed parameter with a code.
+ */
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pino } from "pino";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadMemberTreeFromServices } from "../../service/sdk/chain/tree-source.ts";
+import type { Identity } from "../../service/sdk/identity.ts";
+import { loadTreeConfig, startTreeService, TreeConfigError } from "../../service/trees/server.ts";
+import { type Stack, startStack } from "../helpers/relayer-stack.ts";
+
+let stack: Stack;
+let service: Awaited<ReturnType<typeof startTreeService>>;
+
+beforeAll(async () => {
+  stack = await startStack(3);
+  const config = loadTreeConfig({
+    HUZHU_RPC_URL: stack.chain.rpcUrl,
+    HUZHU_POOL: stack.pool,
+    HUZHU_FROM_BLOCK: String(stack.deployment.record.deployBlock),
+    HUZHU_TREES_DATA_DIR: mkdtempSync(join(tmpdir(), "huzhu-tree-server-")),
+    HUZHU_TREES_PORT: "0",
+    HUZHU_LOG_CHUNK: "7",
+  });
+  service = await startTreeService(config, pino({ level: "silent" }));
+}, 180_000);
+
+afterAll(async () => {
+  await service?.app.close();
+  await stack?.chain.stop();
+});
+
+describe("standalone tree service", () => {
+  it("refuses a configuration without an RPC URL or pool, or with a zero log span, naming the variable", () => {
+    expect(() => loadTreeConfig({})).toThrow(new TreeConfigError("set HUZHU_RPC_URL to the chain's JSON-RPC endpoint"));
+    expect(() => loadTreeConfig({ HUZHU_RPC_URL: "http://127.0.0.1:1", HUZHU_POOL: "0x12" })).toThrow(
+      new TreeConfigError("set HUZHU_POOL to the pool contract's address (0x + 40 hex digits)"),
+    );
+    expect(() => loadTreeConfig({ HUZHU_RPC_URL: "http://127.0.0.1:1", HUZHU_POOL: stack.pool, HUZHU_LOG_CHUNK: "0" })).toThrow(
+      new TreeConfigError("HUZHU_LOG_CHUNK must be at least 1"),
+    );
+  });
+
+  it("indexes the pool through spans of 7 blocks and serves a snapshot a member verifies against the pool", async () => {
+    const health = await (await fetch(`${service.address}/health`)).json();
+    expect(health).toMatchObject({ status: "ok", lastError: null });
+    const ref = { client: stack.client, pool: stack.pool, fromBlock: BigInt(stack.deployment.record.deployBlock) };
+    const loaded = await loadMemberTreeFromServices(ref, 1n, {
+      servers: [service.address],
+      commitment: (stack.members[2] as Identity).commitment,
+      fallbackToEvents: false,
+    });
+    expect(loaded).toMatchObject({ source: "snapshot", server: service.address, refused: [] });
+    expect(loaded.tree.size).toBe(3);
+  });
+
+  it("answers a malformed plan id or root 400 TREE_INVALID_PARAMETER", async () => {
+    const reply = await fetch(`${service.address}/v1/plans/abc/tree`);
+    expect(reply.status).toBe(400);
+    expect(await reply.json()).toMatchObject({ code: "TREE_INVALID_PARAMETER" });
+    const root = await fetch(`${service.address}/v1/plans/1/tree/0x12/update`);
+    expect(await root.json()).toMatchObject({ statusCode: 400, code: "TREE_INVALID_PARAMETER" });
+  });
+});
