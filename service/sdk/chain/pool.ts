@@ -152,6 +152,12 @@ export async function poolLogs<E extends PoolEventName>(
   return out as Array<(typeof out)[number] & { eventName: E }>;
 }
 
+/** What the provider said (viem keeps it in `details`), else the error's first line. */
+function providerReason(error: unknown): string {
+  const details = (error as { details?: unknown }).details;
+  return typeof details === "string" && details !== "" ? details : (String((error as Error).message).split("\n")[0] ?? "");
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -177,7 +183,7 @@ export async function scanRanges(
       } catch (error) {
         if (attempt >= tries) {
           throw new Error(
-            `eth_getLogs over blocks ${start}-${end} failed ${tries} times (${(error as Error).message.split("\n")[0]}): ` +
+            `eth_getLogs over blocks ${start}-${end} failed ${tries} times (${providerReason(error)}): ` +
               "check the RPC endpoint, or give a smaller log span (logChunk / --log-chunk)",
             { cause: error },
           );
