@@ -2,7 +2,7 @@
  * The pool's ClaimRequest: a proof's public signals plus the payout terms its context binds, and the
  * decimal-string form the relayer API takes. No prover here, so the web app's main bundle can use it.
  */
-import { type Address, getAddress, isAddress } from "viem";
+import { type Address, isAddress } from "viem";
 import type { ClaimPublicSignals } from "../encoding.ts";
 import { ErrorCode, HuzhuError } from "../errors.ts";
 import { toField } from "../field.ts";
@@ -80,7 +80,7 @@ export function requestToJson(request: PoolClaimRequest): ClaimRequestBody {
 /**
  * The one decoder of a ClaimRequest's JSON form (relayer API bodies and stored claims): every number
  * a canonical field element (the pool refuses the rest; `fee` and `gasDrop` are far below r in any
- * payable claim), every address checksummed. Throws FIELD_OUT_OF_RANGE naming `request.<field>`.
+ * payable claim), every address a valid 20-byte hex address. Throws FIELD_OUT_OF_RANGE naming `request.<field>`.
  */
 export function requestFromJson(raw: Readonly<Record<string, string>>): PoolClaimRequest {
   const out: Record<string, bigint | Address> = {};
@@ -92,7 +92,8 @@ export function requestFromJson(raw: Readonly<Record<string, string>>): PoolClai
       if (!isAddress(value, { strict: false })) {
         throw new HuzhuError(ErrorCode.FieldOutOfRange, `${name} must be a 20-byte hex address, got ${JSON.stringify(value)}`, { name });
       }
-      out[key] = getAddress(value);
+      // Kept as written (any case): it is what the member sent and what status replies echo.
+      out[key] = value as Address;
     } else {
       out[key] = toField(value, name);
     }
