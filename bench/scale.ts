@@ -429,11 +429,18 @@ chain: a million joins would take hours here) and hashed in bulk, so the 2^20 ro
 client and the file, not the chain. The client's claim preparation at 2^20 runs in a process of its
 own on the snapshot file (read before the clock starts: that is the download) and checks the
 member's path against the snapshot's root; on a real chain it also reads \`memberRootSeq\` once (one
-\`eth_call\`). The "from the pool's events" row is today's fallback path: every join and renewal
-read, replayed into records and hashed once in bulk (before this work it hashed every insert and
-checked every root, about 1.5 ms per member). Poseidon candidates measured on this machine kind for
-the same Poseidon(2) (outputs identical to circomlib's): poseidon-lite 0.3.0 about 180 us,
-@iden3/js-crypto 1.3.3 210 us, @lightprotocol/hasher.rs 0.2.1 190 us (through its string API),
-@railgun-community/poseidon-hash-wasm 1.0.1 100 us, circomlibjs 0.1.7 65 us through its own API and
-about 50 us driven in WebAssembly memory as \`service/sdk/poseidon-wasm.ts\` does (the row above).
-See [SCALE.md](SCALE.md).`;
+\`eth_call\`). In Chromium the page decodes the snapshot, finds the leaf and hashes its path (the SDK
+bundled by esbuild, \`bench/scale-browser.ts\`) and the web app's own prover worker proves, its
+artifacts loaded beforehand. The "from the pool's events" rows are the fallback path: every join and
+renewal read, replayed into records and hashed once in bulk (before this work it hashed every insert
+and checked every root, about 1.5 ms per member). The auditor row runs every event check and the
+checkpoint round trip (one line per event) on generated events (consistent roots, nullifiers,
+contexts and books: no finding) in a process of its own; proof verification is not in it (10^5 real
+proofs would take about 30 hours to make here) but extrapolated from the audit part's batch rate.
+The proof dominates every claim-preparation row: compare it with the circuit part's
+\`circuit.claim.fullProve.median\` and the web part's \`web.proof.browser.median\`, measured alone.
+Poseidon candidates measured on this machine kind for the same Poseidon(2), outputs identical to
+circomlib's: poseidon-lite 0.3.0 about 180 us, @iden3/js-crypto 1.3.3 210 us,
+@lightprotocol/hasher.rs 0.2.1 190 us (through its string API), @railgun-community/poseidon-hash-wasm
+1.0.1 100 us, circomlibjs 0.1.7 65 us through its own API and about 50 us driven in WebAssembly memory
+as \`service/sdk/poseidon-wasm.ts\` does (the first row). See [SCALE.md](SCALE.md).`;
