@@ -47,6 +47,7 @@ export async function startRelayer(config: RelayerConfig, log = relayerLogger(co
     throw error;
   }
   // The member tree index (its own SQLite file beside the claim store): snapshots for members' claims.
+  // It is a cache of chain data: if it cannot open, the relayer still relays and members read events.
   const trees = await openTreeIndex(
     {
       rpcUrl: config.rpcUrl,
@@ -57,7 +58,13 @@ export async function startRelayer(config: RelayerConfig, log = relayerLogger(co
       logChunk: 50_000n,
     },
     log.child({ component: "trees" }),
-  );
+  ).catch((error: Error) => {
+    log.error(
+      { err: error },
+      `the member tree index could not open (${error.message}); serving no tree snapshots: members' clients read the pool's events instead`,
+    );
+    return undefined;
+  });
   const app = await buildApp({
     log,
     gateway,
@@ -75,16 +82,16 @@ export async function startRelayer(config: RelayerConfig, log = relayerLogger(co
     bodyLimitBytes: config.bodyLimitBytes,
     requestTimeoutMs: config.requestTimeoutMs,
     corsOrigins: config.corsOrigins,
-    trees: trees.index,
+    ...(trees ? { trees: trees.index } : {}),
   });
   app.addHook("onClose", async () => {
-    await trees.index.stop();
-    trees.store.close();
+    await trees?.index.stop();
+    trees?.store.close();
     await store.close();
     await verifier.close();
   });
   const address = await app.listen({ host: config.host, port: config.port });
-  trees.index.start();
+  trees?.index.start();
   const pending = await store.countByStatus();
   log.info(
     {
