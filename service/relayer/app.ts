@@ -7,7 +7,7 @@
  * malformed HTTP framing, oversized headers, a timeout), carries a relayer code (`errorBody`), and
  * a client's fault is logged at info without its address: only the relayer's own faults are errors.
  */
-import { type IncomingMessage, maxHeaderSize, type ServerResponse, STATUS_CODES } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
 import cors from "@fastify/cors";
 import rateLimit from "@fastify/rate-limit";
@@ -16,6 +16,7 @@ import swaggerUi from "@fastify/swagger-ui";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import Fastify, { type ConnectionError, type FastifyError, type FastifyReply, type FastifyRequest, LogController } from "fastify";
 import type { Logger } from "pino";
+import { classifyHttpFault, connectionFault, HttpFaultCode, rawResponse } from "../kit/http-faults.ts";
 import type { TreeIndex } from "../trees/indexer.ts";
 import { treeRoutes } from "../trees/routes.ts";
 import type { PoolGateway } from "./chain.ts";
@@ -63,94 +64,14 @@ const LINGER_MS = 2_000;
 
 export { errorBody };
 
-/** Maps anything thrown in a route to a RelayerError: client mistakes are 4xx with a code, the rest a bare 500. */
+/** Anything thrown in a route as a RelayerError (the kit's HTTP faults carry relayer codes). */
 function classify(error: FastifyError | Error): RelayerError {
   if (error instanceof RelayerError) return error;
-  const e = error as FastifyError;
-  if (e.validation) {
-    const first = e.validation[0];
-    const where = `${e.validationContext ?? "body"}${first?.instancePath ?? ""}`;
-    const extra =
-      first?.keyword === "additionalProperties"
-        ? ` (unknown field "${(first.params as { additionalProperty?: string }).additionalProperty}")`
-        : "";
-    return new RelayerError(RelayerErrorCode.InvalidBody, `${where} ${first?.message ?? "is invalid"}${extra}`);
-  }
-  switch (e.code) {
-    case "FST_ERR_CTP_BODY_TOO_LARGE":
-      return new RelayerError(RelayerErrorCode.BodyTooLarge, "the request body is too large");
-    case "FST_ERR_CTP_INVALID_MEDIA_TYPE":
-    case "FST_ERR_ROUTE_MISSING_CONTENT_TYPE":
-      return new RelayerError(RelayerErrorCode.UnsupportedMediaType, "send the body as application/json");
-    case "FST_ERR_CTP_EMPTY_JSON_BODY":
-    case "FST_ERR_CTP_INVALID_JSON_BODY":
-      return new RelayerError(RelayerErrorCode.InvalidJson, "the body is not valid JSON");
-    case "FST_ERR_CTP_INVALID_CONTENT_LENGTH":
-      return new RelayerError(RelayerErrorCode.InvalidBody, "the body's length does not match its Content-Length header; send it again");
-    case "FST_ERR_ROUTE_MISSING_CONTENT":
-      return new RelayerError(RelayerErrorCode.InvalidBody, "send a JSON body");
-    case "FST_ERR_BAD_URL":
-      return new RelayerError(
-        RelayerErrorCode.InvalidUrl,
-        "the URL path has an invalid percent-encoding (a % not followed by two hex digits of UTF-8); encode it with encodeURIComponent",
-      );
-    case "FST_ERR_MAX_PARAM_LENGTH":
-      return new RelayerError(RelayerErrorCode.InvalidUrl, "a path segment is longer than 100 characters; claim ids are 32 hex characters");
-    case "FST_ERR_NOT_FOUND":
-      return new RelayerError(RelayerErrorCode.NotFound, "no such route; see /docs");
-    case "ECONNRESET":
-      // The client closed the connection in the middle of its body; nobody reads this answer.
-      return new RelayerError(RelayerErrorCode.InvalidBody, "the request body was cut off; send it again");
-  }
-  if (e.statusCode === 429)
-    return new RelayerError(RelayerErrorCode.RateLimited, "too many requests; slow down and retry after the Retry-After delay");
-  if (error instanceof SyntaxError || (e.statusCode === 400 && /JSON/i.test(e.message))) {
-    return new RelayerError(RelayerErrorCode.InvalidJson, "the body is not valid JSON");
-  }
-  if (e.statusCode !== undefined && e.statusCode >= 400 && e.statusCode < 500)
-    return new RelayerError(RelayerErrorCode.InvalidBody, e.message);
-  return new RelayerError(RelayerErrorCode.Internal, "internal error; the relayer logged it");
+  return classifyHttpFault(error, relayerFault);
 }
 
-/** `fault` as a complete HTTP/1.1 response, for a socket no Fastify reply owns. */
-function rawResponse(fault: RelayerError): string {
-  const body = JSON.stringify(errorBody(fault));
-  return [
-    `HTTP/1.1 ${fault.statusCode} ${STATUS_CODES[fault.statusCode]}`,
-    "connection: close",
-    "content-type: application/json; charset=utf-8",
-    `content-length: ${Buffer.byteLength(body)}`,
-    "",
-    body,
-  ].join("\r\n");
-}
-
-/** The fault Node's HTTP parser found in what a client sent (the request never reached a route). */
-function connectionFault(error: ConnectionError, requestTimeoutMs: number): RelayerError {
-  switch (error.code) {
-    case "ERR_HTTP_REQUEST_TIMEOUT":
-      return new RelayerError(
-        RelayerErrorCode.RequestTimeout,
-        `the request did not arrive within ${requestTimeoutMs} ms; send it again without pausing`,
-      );
-    case "HPE_HEADER_OVERFLOW":
-      return new RelayerError(
-        RelayerErrorCode.HeadersTooLarge,
-        `the request's headers exceed ${maxHeaderSize} bytes; send fewer or shorter headers`,
-      );
-    case "HPE_INVALID_VERSION":
-      return new RelayerError(RelayerErrorCode.HttpVersionNotSupported, "this relayer speaks HTTP/1.1; send the request as HTTP/1.1");
-    default: {
-      // llhttp's reasons are fixed strings ("Invalid character in chunk size"), never the client's bytes.
-      const reason = (error as ConnectionError & { reason?: unknown }).reason;
-      const what = typeof reason === "string" ? ` (${reason})` : "";
-      return new RelayerError(
-        RelayerErrorCode.MalformedRequest,
-        `the request is not valid HTTP/1.1${what}; send a well-formed request line, headers, and a body framed by Content-Length or chunked encoding`,
-      );
-    }
-  }
-}
+const relayerFault = (code: HttpFaultCode, message: string) =>
+  new RelayerError(code, code === HttpFaultCode.Internal ? "internal error; the relayer logged it" : message);
 
 export async function buildApp(deps: RelayerDeps) {
   const metrics = createMetrics();
@@ -190,7 +111,7 @@ export async function buildApp(deps: RelayerDeps) {
   function answerConnectionFault(error: ConnectionError, socket: Duplex) {
     // The client reset the connection, or it is closed or answered already: nobody to answer.
     if (error.code === "ECONNRESET" || socket.destroyed || lingering.has(socket)) return;
-    const fault = connectionFault(error, requestTimeoutMs);
+    const fault = connectionFault(error, requestTimeoutMs, relayerFault);
     // The response in flight on this socket, if any (as Node's own default handler looks it up).
     const inFlight = (socket as Duplex & { _httpMessage?: ServerResponse | null })._httpMessage;
     if (answered.has(socket) || inFlight?.headersSent === true || !socket.writable) {
