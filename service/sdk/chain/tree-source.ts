@@ -8,9 +8,9 @@
  */
 import { ErrorCode, HuzhuError } from "../errors.ts";
 import { applyUpdate, type DecodedSnapshot, decodeSnapshot, encodeSnapshot } from "../tree-snapshot.ts";
-import type { MemberTree } from "../trees.ts";
+import type { AssessorTree, MemberTree } from "../trees.ts";
 import { huzhuPoolAbi } from "./abi.ts";
-import { loadMemberTree, type PoolRef } from "./pool.ts";
+import { type AssessorChange, assessorTreeFromChanges, loadAssessorTree, loadMemberTree, type PoolRef } from "./pool.ts";
 
 /** Where a client keeps the snapshots it downloaded (CLI: files under HUZHU_HOME; web app: IndexedDB). */
 export interface SnapshotCache {
@@ -24,6 +24,11 @@ export interface TreeSourceOptions {
   cache?: SnapshotCache;
   /** The member's commitment: its leaf must be in the tree and its path must hash to the root. */
   commitment?: bigint;
+  /**
+   * The pool's current member root, when the caller needs the tree as it is now (a member's own cover
+   * right after paying) rather than any recent one: a snapshot behind it counts as stale.
+   */
+  latestRoot?: bigint;
   /** Read the pool's events when no service gives a tree that checks (default true). */
   fallbackToEvents?: boolean;
   fetch?: typeof globalThis.fetch;
@@ -161,6 +166,12 @@ export async function loadMemberTreeFromServices(ref: PoolRef, planId: bigint, o
         snapshotBytes = bytes;
       }
       await verifySnapshot(ref, planId, snapshot, options.commitment);
+      if (options.latestRoot !== undefined && snapshot.head.root !== options.latestRoot) {
+        throw new HuzhuError(
+          ErrorCode.SnapshotStale,
+          `the tree service at ${server} is behind the pool (root ${snapshot.head.root}, the pool's is ${options.latestRoot}); trying another source`,
+        );
+      }
       if (options.cache) await options.cache.put(key, snapshotBytes ?? encodeSnapshot(snapshot.tree, snapshot.head));
       return { tree: snapshot.tree, source, server, root: snapshot.head.root, downloadedBytes, refused };
     } catch (error) {
@@ -178,4 +189,97 @@ export async function loadMemberTreeFromServices(ref: PoolRef, planId: bigint, o
   }
   const tree = await loadMemberTree(ref, planId);
   return { tree, source: "events", root: tree.root, downloadedBytes: 0, refused };
+}
+
+export interface LoadedAssessorTree {
+  tree: AssessorTree;
+  source: "service" | "events";
+  server?: string;
+  refused: TreeRefusal[];
+}
+
+const DIGITS = /^(0|[1-9][0-9]{0,77})$/;
+
+/** A tree service's assessor changes (JSON), refused with SNAPSHOT_INVALID if any field is malformed. */
+function parseAssessorChanges(body: unknown, planId: bigint): AssessorChange[] {
+  const bad = () => new HuzhuError(ErrorCode.SnapshotInvalid, "the tree service's assessor changes are malformed; trying another source");
+  const changes = (body as { changes?: unknown })?.changes;
+  if (!Array.isArray(changes)) throw bad();
+  return changes.map((raw: unknown) => {
+    const c = raw as { revoked?: unknown; leaf?: unknown; publicKey?: unknown; assessorRoot?: unknown; blockNumber?: unknown };
+    const key = c.publicKey;
+    const keyOk =
+      key === undefined || (Array.isArray(key) && key.length === 2 && key.every((k) => typeof k === "string" && DIGITS.test(k)));
+    const numbers = [c.leaf, c.assessorRoot, c.blockNumber];
+    if (typeof c.revoked !== "boolean" || !keyOk || !numbers.every((n) => typeof n === "string" && DIGITS.test(n))) throw bad();
+    return {
+      planId,
+      revoked: c.revoked,
+      leaf: BigInt(c.leaf as string),
+      ...(Array.isArray(key) ? { publicKey: [BigInt(key[0] as string), BigInt(key[1] as string)] as const } : {}),
+      assessorRoot: BigInt(c.assessorRoot as string),
+      blockNumber: BigInt(c.blockNumber as string),
+    };
+  });
+}
+
+/**
+ * The plan's assessor set from the first tree service whose changes replay to the pool's current
+ * assessor root, else from the pool's events (so a claim need not scan the chain's whole history).
+ */
+export async function loadAssessorTreeFromServices(
+  ref: PoolRef,
+  planId: bigint,
+  options: Pick<TreeSourceOptions, "servers" | "fetch" | "fallbackToEvents">,
+): Promise<LoadedAssessorTree> {
+  const fetcher = options.fetch ?? globalThis.fetch.bind(globalThis);
+  const refused: TreeRefusal[] = [];
+  for (const server of options.servers) {
+    const url = `${server.replace(/\/+$/, "")}/v1/plans/${planId}/assessors`;
+    try {
+      let response: Response;
+      try {
+        response = await fetcher(url, { headers: { accept: "application/json" } });
+      } catch (error) {
+        throw new HuzhuError(
+          ErrorCode.TreeServiceFailed,
+          `the tree service at ${url} could not be reached (${(error as Error).message}); trying another source`,
+        );
+      }
+      if (!response.ok) {
+        await response.body?.cancel();
+        throw new HuzhuError(ErrorCode.TreeServiceFailed, `the tree service at ${url} answered ${response.status}; trying another source`);
+      }
+      const changes = parseAssessorChanges(await response.json().catch(() => undefined), planId);
+      const tree = assessorTreeFromChanges(
+        changes,
+        () =>
+          new HuzhuError(
+            ErrorCode.SnapshotInvalid,
+            "the tree service's assessor changes do not replay to the roots they name; trying another source",
+          ),
+      );
+      const root = await ref.client.readContract({ address: ref.pool, abi: huzhuPoolAbi, functionName: "assessorRoot", args: [planId] });
+      if (tree.root !== root) {
+        throw new HuzhuError(
+          ErrorCode.SnapshotStale,
+          `the tree service's assessor set has root ${tree.root}, the pool's is ${root} (out of date or made up); trying another source`,
+        );
+      }
+      return { tree, source: "service", server, refused };
+    } catch (error) {
+      if (!(error instanceof HuzhuError)) throw error;
+      refused.push({ server, code: error.code, message: error.message });
+    }
+  }
+  if (options.fallbackToEvents === false) {
+    throw new HuzhuError(
+      refused.at(-1)?.code ?? ErrorCode.TreeServiceFailed,
+      "no tree service gave an assessor set that checks; read the pool's events",
+      {
+        refused,
+      },
+    );
+  }
+  return { tree: await loadAssessorTree(ref, planId), source: "events", refused };
 }

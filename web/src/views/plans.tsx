@@ -133,9 +133,19 @@ function WalletBox(props: { payments: number }) {
 }
 
 /** A plan's member tree from the relayer's snapshot (cached in IndexedDB, checked against the pool), else from events. */
-async function pageMemberTree(config: RuntimeConfig, ref: PoolRef, planId: bigint, commitment?: bigint): Promise<MemberTree> {
+/**
+ * The plan's member tree as it is now (`latestRoot`, the pool's current root): this page shows the
+ * member's cover right after they pay, so a tree service one block behind is passed over for events.
+ */
+async function pageMemberTree(
+  config: RuntimeConfig,
+  ref: PoolRef,
+  planId: bigint,
+  latestRoot: bigint,
+  commitment?: bigint,
+): Promise<MemberTree> {
   const servers = config.relayerUrl ? [config.relayerUrl] : [];
-  return (await loadMemberTreeFromServices(ref, planId, { servers, cache: new IndexedDbSnapshotCache(), commitment })).tree;
+  return (await loadMemberTreeFromServices(ref, planId, { servers, cache: new IndexedDbSnapshotCache(), commitment, latestRoot })).tree;
 }
 
 export function PlansView() {
@@ -162,7 +172,7 @@ export function PlansView() {
           token: await tokenInfo(client, plan.token),
           // The whole tree is read (a snapshot from the relayer, checked against the pool, or the
           // events): asking for one's own record would reveal interest in it.
-          member: commitment === undefined ? undefined : (await pageMemberTree(config, ref, plan.planId)).find(commitment),
+          member: commitment === undefined ? undefined : (await pageMemberTree(config, ref, plan.planId, plan.memberRoot)).find(commitment),
         })),
       );
       setRows(loaded);
@@ -209,7 +219,7 @@ export function PlansView() {
         hash = await send(client, payer, { address: config.pool, abi: huzhuPoolAbi, functionName: "join", args: [planId, commitment, n] });
       } else {
         // The pool updates the leaf in place and needs its Merkle path, from the whole tree.
-        const tree = await pageMemberTree(config, ref, planId, commitment);
+        const tree = await pageMemberTree(config, ref, planId, row.plan.memberRoot, commitment);
         const record = tree.find(commitment);
         if (!record) throw new UserMessage(t("errNotAMember"));
         hash = await send(client, payer, {
