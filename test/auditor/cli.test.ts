@@ -105,7 +105,9 @@ describe("huzhu audit", () => {
     expect(drained.stdout).toMatch(
       /FAILED: 1 finding\(s\)\n {2}\[token-balance\] token 0x[0-9a-fA-F]{40}: the pool holds 119999999 but plans 1 hold 120000000/,
     );
-    expect(drained.stdout).toMatch(/plan\s+name\s+members\s+contributions\s+donations\s+claims\s+paid\s+fees\s+balance\s+verified\s+failed/);
+    expect(drained.stdout).toMatch(
+      /plan\s+name\s+members\s+contributions\s+donations\s+claims\s+paid\s+fees\s+balance\s+verified\s+failed/,
+    );
     expect(drained.stdout).toContain(
       "Verifier bytecode: identical to the rebuild from the key (snarkjs's Groth16 template, solc 0.8.28, optimizer 10000 runs, EVM cancun)\n",
     );
