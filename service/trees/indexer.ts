@@ -15,7 +15,7 @@
 import "../sdk/poseidon-circomlibjs.ts";
 import type { Logger } from "pino";
 import type { Address } from "viem";
-import { type MemberEvent, memberEvents, type PoolRef } from "../sdk/chain/pool.ts";
+import { type AssessorChange, assessorChanges, type MemberEvent, memberEvents, type PoolRef } from "../sdk/chain/pool.ts";
 import { levelLength } from "../sdk/lean-levels.ts";
 import { fastPoseidon } from "../sdk/poseidon-wasm.ts";
 import { encodeSnapshot, encodeUpdate, type SnapshotHead } from "../sdk/tree-snapshot.ts";
@@ -50,6 +50,11 @@ export class TreeIndex {
   readonly #trees = new Map<bigint, MemberTree>();
   readonly #lastSeq = new Map<bigint, number>();
   readonly #snapshots = new Map<bigint, { root: bigint; block: bigint; bytes: Uint8Array }>();
+  /**
+   * Every plan's assessor changes, in order. A few events per plan: kept in memory only, read again
+   * from the deployment block after a restart or a reorganisation.
+   */
+  #assessors: Map<bigint, AssessorChange[]> | undefined;
   #cursor: Cursor | undefined;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #running: Promise<unknown> | undefined;
@@ -138,12 +143,17 @@ export class TreeIndex {
     const latestHash = await this.#blockHash(latest);
     if (!latestHash) throw new TreeIndexError(`block ${latest} vanished while being read; the next poll reads it again`);
     const events = await memberEvents({ ...this.#options.ref, fromBlock: from }, undefined, latest);
+    const assessorsFrom = this.#assessors ? from : (this.#options.ref.fromBlock ?? 0n);
+    const changes = await assessorChanges({ ...this.#options.ref, fromBlock: assessorsFrom }, undefined, latest);
     const stored: StoredEvent[] = [];
     const touched = new Map<bigint, Set<number>>();
     for (const event of events) stored.push(this.#apply(event, touched));
     const cursor = { block: latest, blockHash: latestHash };
     this.#options.store.commit({ events: stored, writes: this.#writes(touched), cursor });
     this.#cursor = cursor;
+    const assessors = this.#assessors ?? new Map<bigint, AssessorChange[]>();
+    for (const change of changes) assessors.set(change.planId, [...(assessors.get(change.planId) ?? []), change]);
+    this.#assessors = assessors;
     if (stored.length > 0) this.#options.log.info({ events: stored.length, block: latest.toString() }, "tree index applied events");
     return { applied: stored.length, undone, block: latest };
   }
@@ -237,6 +247,7 @@ export class TreeIndex {
   /** Undoes the events of blocks that left the chain; returns how many. */
   async #rewind(): Promise<number> {
     const { store, log } = this.#options;
+    this.#assessors = undefined;
     const cursor = this.#cursor as Cursor;
     let fork: Cursor | undefined;
     for (const candidate of store.eventBlocks(cursor.block, this.#options.maxReorgEventBlocks ?? 256)) {
@@ -293,6 +304,11 @@ export class TreeIndex {
 
   #id(planId: bigint) {
     return { chainId: BigInt(this.#options.chainId), pool: this.#options.ref.pool, planId };
+  }
+
+  /** The plan's assessor changes up to the cursor (added keys and revocations, each with the root after it). */
+  assessors(planId: bigint): AssessorChange[] | undefined {
+    return this.#assessors?.get(planId);
   }
 
   /** The current snapshot's bytes (encoded once per root and kept). */

@@ -7,6 +7,7 @@
  *   GET /plans/:planId/tree/head              the same facts as JSON, for a client deciding whether to update
  *   GET /plans/:planId/tree/:root             the snapshot if `root` is the current root, else 404 TREE_ROOT_UNKNOWN
  *   GET /plans/:planId/tree/:root/update      what changed from `root` to the current root (binary), or 404 TREE_ROOT_UNKNOWN
+ *   GET /plans/:planId/assessors              the plan's assessor changes (JSON), which a client replays and checks against the pool
  */
 import { STATUS_CODES } from "node:http";
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
@@ -79,6 +80,26 @@ export const treeRoutes: FastifyPluginAsyncTypebox<TreeRoutesOptions> = async (a
     const head = trees.head(BigInt(request.params.planId));
     if (!head) return unknownPlan(reply, request.params.planId);
     return headJson(head);
+  });
+
+  app.get("/plans/:planId/assessors", { schema: { params: Params, tags: ["trees"] } }, async (request, reply) => {
+    const planId = BigInt(request.params.planId);
+    const changes = trees.assessors(planId);
+    const block = trees.cursor?.block;
+    if (!changes || block === undefined) {
+      return treeError(reply, 404, TreeErrorCode.PlanUnknown, `plan ${planId} has no assessor indexed here; read the pool's events`);
+    }
+    return {
+      planId: planId.toString(),
+      block: block.toString(),
+      changes: changes.map((c) => ({
+        revoked: c.revoked,
+        leaf: c.leaf.toString(),
+        ...(c.publicKey ? { publicKey: [c.publicKey[0].toString(), c.publicKey[1].toString()] } : {}),
+        assessorRoot: c.assessorRoot.toString(),
+        blockNumber: c.blockNumber.toString(),
+      })),
+    };
   });
 
   app.get("/plans/:planId/tree/:root", { schema: { params: RootParams, tags: ["trees"] } }, async (request, reply) => {

@@ -11,6 +11,7 @@ import { network } from "hardhat";
 import { pino } from "pino";
 import type { PublicClient } from "viem";
 import { poolWithPlan } from "../../scripts/lib/deploy.ts";
+import { type AssessorKey, generateAssessorKey } from "../../service/sdk/assessor.ts";
 import { loadMemberTree, type PoolRef } from "../../service/sdk/chain/pool.ts";
 import { createIdentity, type Identity } from "../../service/sdk/identity.ts";
 import { TreeIndex } from "../../service/trees/indexer.ts";
@@ -46,12 +47,18 @@ export async function treeChain() {
     await asPayer.write.renew([planId, identity.commitment, periods, path.siblings.slice(0, path.depth)]);
   }
 
+  /** Adds an assessor key to the plan (the admin's transaction). */
+  async function addAssessor(key: AssessorKey = generateAssessorKey()) {
+    await pool.write.addAssessor([planId, key.publicKey[0], key.publicKey[1]]);
+    return key;
+  }
+
   async function chainRoot(): Promise<bigint> {
     const [root] = await pool.read.memberTree([planId]);
     return root;
   }
 
-  return { connection, viem, networkHelpers, publicClient, deployment, pool, planId, ref, join, joinMany, renew, chainRoot };
+  return { connection, viem, networkHelpers, publicClient, deployment, pool, planId, ref, join, joinMany, renew, addAssessor, chainRoot };
 }
 
 export type TreeChain = Awaited<ReturnType<typeof treeChain>>;

@@ -7,8 +7,8 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadMemberTree } from "../../service/sdk/chain/pool.ts";
-import { loadMemberTreeFromServices } from "../../service/sdk/chain/tree-source.ts";
+import { loadAssessorTree, loadMemberTree } from "../../service/sdk/chain/pool.ts";
+import { loadAssessorTreeFromServices, loadMemberTreeFromServices } from "../../service/sdk/chain/tree-source.ts";
 import type { Identity } from "../../service/sdk/identity.ts";
 import { FIELD_BYTES } from "../../service/sdk/poseidon-wasm.ts";
 import { decodeSnapshot, encodeSnapshot, SNAPSHOT_FLOOR, SNAPSHOT_HEADER_BYTES } from "../../service/sdk/tree-snapshot.ts";
@@ -40,6 +40,8 @@ describe("tree service", () => {
     chain = await treeChain();
     // 40 members: a tree of depth 6, so levels from the snapshot floor (4) up are served.
     members = await chain.joinMany(40);
+    await chain.addAssessor();
+    await chain.addAssessor();
     service = await treeService(chain);
     await service.index.sync();
   }, 120_000);
@@ -165,6 +167,26 @@ describe("tree service", () => {
       expect(result).toMatchObject({ source: "snapshot", server: service.url });
       expect(result.refused.map((r) => r.code)).toEqual(["SNAPSHOT_TRUNCATED", "TREE_SERVICE_FAILED"]);
     });
+  });
+
+  it("serves the plan's assessor changes, which replay to the pool's assessor root; a made-up set is refused", async () => {
+    const fromEvents = await loadAssessorTree(chain.ref, chain.planId);
+    const loaded = await loadAssessorTreeFromServices(chain.ref, chain.planId, { servers: [service.url], fallbackToEvents: false });
+    expect(loaded).toMatchObject({ source: "service", server: service.url, refused: [] });
+    expect(loaded.tree.root).toBe(fromEvents.root);
+    expect(loaded.tree.size).toBe(2);
+
+    // A service that leaves out the second key: every root it names checks, but the pool's is newer.
+    const body = await (await fetch(`${service.url}/v1/plans/${chain.planId}/assessors`)).json();
+    const shorter = createServer((_request, response) => {
+      response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ ...body, changes: body.changes.slice(0, 1) }));
+    });
+    await new Promise<void>((resolve) => shorter.listen(0, "127.0.0.1", resolve));
+    fakes.push(shorter);
+    const url = `http://127.0.0.1:${(shorter.address() as AddressInfo).port}`;
+    const result = await loadAssessorTreeFromServices(chain.ref, chain.planId, { servers: [url] });
+    expect(result).toMatchObject({ source: "events", refused: [{ server: url, code: "SNAPSHOT_STALE" }] });
+    expect(result.tree.root).toBe(fromEvents.root);
   });
 
   it("falls back to the pool's events when no service answers", async () => {

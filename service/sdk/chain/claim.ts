@@ -13,7 +13,7 @@ import type { MemberTree } from "../trees.ts";
 import { huzhuPoolAbi } from "./abi.ts";
 import { loadAssessorTree, loadMemberTree, type PoolRef } from "./pool.ts";
 import { type PoolClaimRequest, poolClaimRequest } from "./request.ts";
-import { type LoadedMemberTree, loadMemberTreeFromServices, type TreeSourceOptions } from "./tree-source.ts";
+import { type LoadedMemberTree, loadAssessorTreeFromServices, loadMemberTreeFromServices, type TreeSourceOptions } from "./tree-source.ts";
 
 export {
   CLAIM_REQUEST_FIELDS,
@@ -45,7 +45,8 @@ export interface BuildClaimOptions {
   onProgress?: (progress: ProofProgress) => void;
   /**
    * Take the member tree from these tree services' snapshots (checked against the pool and the
-   * member's own path; a wrong one is refused and the next source tried) instead of every event.
+   * member's own path; a wrong one is refused and the next source tried) and the assessor set from
+   * their assessor changes (checked against the pool's assessor root), instead of every event.
    */
   trees?: Omit<TreeSourceOptions, "commitment">;
   /** Where the member tree came from, and which sources were refused. */
@@ -66,7 +67,7 @@ export async function buildClaim(ref: PoolRef, options: BuildClaimOptions): Prom
   const [chainId, memberTree, assessorTree, claimEpoch] = await Promise.all([
     ref.client.getChainId(),
     claimMemberTree(ref, planId, options),
-    loadAssessorTree(ref, planId),
+    options.trees ? loadAssessorTreeFromServices(ref, planId, options.trees).then((loaded) => loaded.tree) : loadAssessorTree(ref, planId),
     ref.client.readContract({ address: ref.pool, abi: huzhuPoolAbi, functionName: "currentEpoch", args: [planId] }),
   ]);
   const prepared = prepareClaim({

@@ -260,24 +260,58 @@ export async function loadMemberTree(ref: PoolRef, planId: bigint): Promise<Memb
   return tree;
 }
 
-/** The plan's assessor set as the contract holds it, rebuilt from AssessorAdded / AssessorRevoked. */
-export async function loadAssessorTree(ref: PoolRef, planId: bigint): Promise<AssessorTree> {
+/** An AssessorAdded (with the key) or AssessorRevoked as the pool logged it, and the root after it. */
+export interface AssessorChange {
+  planId: bigint;
+  revoked: boolean;
+  leaf: bigint;
+  /** The key added (additions only). */
+  publicKey?: readonly [bigint, bigint];
+  assessorRoot: bigint;
+  blockNumber: bigint;
+}
+
+/** Every AssessorAdded / AssessorRevoked of `planId` (every plan's if undefined) in block order. */
+export async function assessorChanges(ref: PoolRef, planId?: bigint, toBlock?: bigint): Promise<AssessorChange[]> {
+  const logs = await poolLogs(ref, ["AssessorAdded", "AssessorRevoked"], planId === undefined ? undefined : { planId }, toBlock);
+  return logs.map((log) => {
+    const a = log.args as { planId: bigint; leaf: bigint; pubKeyX?: bigint; pubKeyY?: bigint; assessorRoot: bigint };
+    const added = log.eventName === "AssessorAdded";
+    return {
+      planId: a.planId,
+      revoked: !added,
+      leaf: a.leaf,
+      ...(added ? { publicKey: [a.pubKeyX ?? 0n, a.pubKeyY ?? 0n] as const } : {}),
+      assessorRoot: a.assessorRoot,
+      blockNumber: log.blockNumber,
+    };
+  });
+}
+
+/**
+ * The assessor set after `changes` (one plan's, in order); `mismatch` names the change whose root
+ * the rebuilt set does not reach, or a revocation of a key never added.
+ */
+export function assessorTreeFromChanges(changes: readonly AssessorChange[], mismatch: (change: AssessorChange) => Error): AssessorTree {
   const tree = new AssessorTree();
   const keys = new Map<bigint, readonly [bigint, bigint]>();
-  for (const log of await poolLogs(ref, ["AssessorAdded", "AssessorRevoked"], { planId })) {
-    if (log.eventName === "AssessorAdded") {
-      const a = log.args as { leaf: bigint; pubKeyX: bigint; pubKeyY: bigint };
-      const key = [a.pubKeyX, a.pubKeyY] as const;
-      keys.set(a.leaf, key);
-      tree.add(key);
+  for (const change of changes) {
+    if (!change.revoked && change.publicKey) {
+      keys.set(change.leaf, change.publicKey);
+      tree.add(change.publicKey);
     } else {
-      const a = log.args as { leaf: bigint };
-      const key = keys.get(a.leaf);
-      if (!key) throw treeMismatch(ref, "assessor tree", planId, log.blockNumber);
+      const key = keys.get(change.leaf);
+      if (!key) throw mismatch(change);
       tree.revoke(key);
     }
-    if (tree.root !== (log.args as { assessorRoot: bigint }).assessorRoot)
-      throw treeMismatch(ref, "assessor tree", planId, log.blockNumber);
+    if (tree.root !== change.assessorRoot) throw mismatch(change);
   }
   return tree;
+}
+
+/** The plan's assessor set as the contract holds it, rebuilt from AssessorAdded / AssessorRevoked. */
+export async function loadAssessorTree(ref: PoolRef, planId: bigint): Promise<AssessorTree> {
+  return assessorTreeFromChanges(await assessorChanges(ref, planId), (change) =>
+    treeMismatch(ref, "assessor tree", planId, change.blockNumber),
+  );
 }
