@@ -10,7 +10,7 @@
  * its operator configured for that token, and adds it to the fee.
  */
 import type { Address, Hex, LocalAccount } from "viem";
-import { type Quote, quoteTypedData, verifyQuoteSignature } from "../sdk/index.ts";
+import { gasDropCost, type Quote, quoteTypedData, verifyQuoteSignature } from "../sdk/index.ts";
 import { RelayerError, RelayerErrorCode } from "./errors.ts";
 
 export type { Quote };
@@ -33,7 +33,6 @@ export interface FeePolicy {
 
 /** Gas one ERC-20 transfer takes, with margin (a transfer to a new holder costs about 51k). */
 export const TOKEN_TRANSFER_GAS = 65_000n;
-const WEI_PER_COIN = 10n ** 18n;
 
 /** The gas drop's price in the plan's token (rounded up), or a refusal when this relayer offers none for it. */
 export function gasDropFee(policy: GasDropPolicy, token: string, gasDrop: bigint): bigint {
@@ -51,14 +50,16 @@ export function gasDropFee(policy: GasDropPolicy, token: string, gasDrop: bigint
       `the gas drop ${gasDrop} wei is above this relayer's largest, ${policy.maxWei} wei; ask for at most that`,
     );
   }
-  return (gasDrop * price + WEI_PER_COIN - 1n) / WEI_PER_COIN;
+  return gasDropCost(gasDrop, price);
 }
 
-/** The drop that pays for `suggestedTransfers` token transfers at `maxFeePerGas`, within the relayer's largest; 0 if none is offered. */
-export function suggestedGasDrop(policy: GasDropPolicy, token: string, maxFeePerGas: bigint): bigint {
-  if (!policy.prices.has(token.toLowerCase())) return 0n;
+/** A plan's gas-drop terms as /v1/info lists them (the suggestion pays for `suggestedTransfers` token transfers at `maxFeePerGas`), or undefined if this relayer sends none for its token. */
+export function gasDropTerms(policy: GasDropPolicy, token: string, maxFeePerGas: bigint) {
+  const price = policy.prices.get(token.toLowerCase());
+  if (price === undefined || policy.maxWei === 0n) return undefined;
   const wanted = BigInt(policy.suggestedTransfers) * TOKEN_TRANSFER_GAS * maxFeePerGas;
-  return wanted < policy.maxWei ? wanted : policy.maxWei;
+  const suggested = wanted < policy.maxWei ? wanted : policy.maxWei;
+  return { suggestedWei: suggested.toString(), maxWei: policy.maxWei.toString(), tokenPerCoin: price.toString() };
 }
 
 /** The fee this relayer charges (its own plus the gas drop's price), or a refusal when the plan's maximum cannot pay it. */

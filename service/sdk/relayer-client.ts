@@ -127,6 +127,48 @@ export function claimSubmission(signed: SignedQuote, proof: ClaimProof, recipien
   };
 }
 
+const WEI_PER_COIN = 10n ** 18n;
+
+/** What a gas drop of `wei` costs in token base units at `tokenPerCoin` (units per 10^18 wei), rounded up: the relayer's price. */
+export function gasDropCost(wei: bigint, tokenPerCoin: bigint): bigint {
+  return (wei * tokenPerCoin + WEI_PER_COIN - 1n) / WEI_PER_COIN;
+}
+
+/** The relayer's suggested gas drop for a plan and what it adds to the fee, or undefined if it offers none. */
+export function gasDropOffer(info: RelayerInfo, planId: bigint): { wei: bigint; cost: bigint } | undefined {
+  const offer = info.plans.find((p) => p.planId === planId.toString())?.gasDrop;
+  if (!offer || BigInt(offer.suggestedWei) === 0n) return undefined;
+  const wei = BigInt(offer.suggestedWei);
+  return { wei, cost: gasDropCost(wei, BigInt(offer.tokenPerCoin)) };
+}
+
+/** A quote with the relayer's suggested gas drop; `dropped` says why it has none (the relayer offers none, or the plan's fee limit cannot pay for it). */
+export interface SuggestedDropQuote {
+  signed: SignedQuote;
+  dropped?: { reason: "not-offered" } | { reason: "fee-limit"; wei: bigint; message: string };
+}
+
+/**
+ * The quote a member's client asks for by default: with the relayer's suggested gas drop, and
+ * without one where the relayer offers none or the plan's fee limit cannot pay for it. Any other
+ * refusal is thrown.
+ */
+export async function quoteWithSuggestedDrop(
+  client: RelayerClient,
+  info: RelayerInfo,
+  planId: bigint,
+  amount: bigint,
+): Promise<SuggestedDropQuote> {
+  const offer = gasDropOffer(info, planId);
+  if (!offer) return { signed: await client.quote(planId, amount), dropped: { reason: "not-offered" } };
+  try {
+    return { signed: await client.quote(planId, amount, offer.wei) };
+  } catch (error) {
+    if (!(error instanceof RelayerRequestError) || error.code !== "FEE_POLICY_UNSATISFIABLE") throw error;
+    return { signed: await client.quote(planId, amount), dropped: { reason: "fee-limit", wei: offer.wei, message: error.message } };
+  }
+}
+
 const TERMINAL: readonly ClaimState[] = ["confirmed", "failed"];
 
 export class RelayerClient {

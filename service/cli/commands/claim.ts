@@ -11,9 +11,10 @@ import { claimArtifacts } from "../../sdk/node.ts";
 import {
   type ClaimStatus,
   claimSubmission,
+  quoteWithSuggestedDrop,
   RelayerClient,
   type RelayerInfo,
-  RelayerRequestError,
+  type SignedQuote,
   verifyQuoteSignature,
 } from "../../sdk/relayer-client.ts";
 import { run } from "../lib/action.ts";
@@ -242,9 +243,8 @@ async function claim(opts: ClaimOptions, out: Output): Promise<void> {
 }
 
 /**
- * The relayer's quote with the gas drop asked for. "auto" takes the relayer's suggested drop for the
- * plan, and falls back to none (with a warning) when the relayer offers none or the plan's fee limit
- * cannot pay for it; a fixed drop the relayer refuses is an error.
+ * The relayer's quote with the gas drop asked for: a fixed drop the relayer refuses is an error;
+ * "auto" takes the SDK's default (the suggested drop, or none, with a warning saying why).
  */
 async function quoteWithGasDrop(
   client: RelayerClient,
@@ -253,23 +253,16 @@ async function quoteWithGasDrop(
   amount: bigint,
   wish: GasDropWish,
   out: Output,
-): Promise<Awaited<ReturnType<RelayerClient["quote"]>>> {
+): Promise<SignedQuote> {
+  if (wish.kind === "fixed") return client.quote(planId, amount, wish.wei);
+  const { signed, dropped } = await quoteWithSuggestedDrop(client, info, planId, amount);
   const noDrop =
     "without a gas drop the fresh address holds no coin to pay gas: moving the payout then needs gas from elsewhere, which can link the two (docs/PRIVACY.md)";
-  if (wish.kind === "fixed") return client.quote(planId, amount, wish.wei);
-  const offer = info.plans.find((p) => p.planId === planId.toString())?.gasDrop;
-  const suggested = offer === undefined ? 0n : BigInt(offer.suggestedWei);
-  if (suggested === 0n) {
-    out.warn(`the relayer sends no gas drop for plan ${planId}; ${noDrop}`);
-    return client.quote(planId, amount);
+  if (dropped?.reason === "not-offered") out.warn(`the relayer sends no gas drop for plan ${planId}; ${noDrop}`);
+  if (dropped?.reason === "fee-limit") {
+    out.warn(`the plan's fee limit cannot pay for a gas drop of ${ether(dropped.wei)} on this amount (${dropped.message}); ${noDrop}`);
   }
-  try {
-    return await client.quote(planId, amount, suggested);
-  } catch (error) {
-    if (!(error instanceof RelayerRequestError) || error.code !== "FEE_POLICY_UNSATISFIABLE") throw error;
-    out.warn(`the plan's fee limit cannot pay for a gas drop of ${ether(suggested)} on this amount (${error.message}); ${noDrop}`);
-    return client.quote(planId, amount);
-  }
+  return signed;
 }
 
 export function registerClaim(program: Command): void {

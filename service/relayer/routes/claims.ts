@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { AcceptedReply, ClaimBody, ClaimParams, ClaimReply, ErrorReply, InfoReply, QuoteBody, QuoteReply } from "../../sdk/relayer-wire.ts";
 import { type ClaimPayload, field } from "../claims.ts";
 import { isFinal, RelayerError, RelayerErrorCode } from "../errors.ts";
-import { feeFor, gasDropFee, signQuote, suggestedGasDrop } from "../quotes.ts";
+import { feeFor, gasDropFee, gasDropTerms, signQuote } from "../quotes.ts";
 import type { StoredClaim } from "../store.ts";
 
 const errors = { 400: ErrorReply, 404: ErrorReply, 409: ErrorReply, 413: ErrorReply, 422: ErrorReply, 429: ErrorReply, 503: ErrorReply };
@@ -11,14 +11,6 @@ const errors = { 400: ErrorReply, 404: ErrorReply, 409: ErrorReply, 413: ErrorRe
 export const claimRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { deps, claims, submitter, metrics } = app.relayer;
   const { gateway, policy, verifier } = deps;
-
-  /** A plan's gas-drop terms in /info, or nothing when this relayer sends no drop for its token. */
-  function gasDropOffer(token: string, gasPrice: bigint) {
-    const price = policy.gasDrop.prices.get(token.toLowerCase());
-    if (price === undefined || policy.gasDrop.maxWei === 0n) return {};
-    const suggested = suggestedGasDrop(policy.gasDrop, token, gasPrice);
-    return { gasDrop: { suggestedWei: suggested.toString(), maxWei: policy.gasDrop.maxWei.toString(), tokenPerCoin: price.toString() } };
-  }
 
   app.get("/info", { schema: { summary: "Chain, pool, relayer address, fee policy, plans", response: { 200: InfoReply } } }, async () => {
     const [plans, gasPrice] = await Promise.all([gateway.plans(), policy.gasDrop.maxWei > 0n ? gateway.maxFeePerGas() : 0n]);
@@ -28,15 +20,18 @@ export const claimRoutes: FastifyPluginAsyncTypebox = async (app) => {
       relayer: gateway.relayer,
       verificationKeyHash: verifier.keyHash,
       feePolicy: { feeBps: policy.feeBps, minFee: policy.minFee.toString(), quoteTtlSeconds: policy.quoteTtlSeconds },
-      plans: plans.map((p) => ({
-        planId: p.planId.toString(),
-        name: p.name,
-        token: p.token,
-        claimCap: p.claimCap.toString(),
-        maxFeeBps: p.maxFeeBps,
-        active: p.active,
-        ...gasDropOffer(p.token, gasPrice),
-      })),
+      plans: plans.map((p) => {
+        const gasDrop = gasDropTerms(policy.gasDrop, p.token, gasPrice);
+        return {
+          planId: p.planId.toString(),
+          name: p.name,
+          token: p.token,
+          claimCap: p.claimCap.toString(),
+          maxFeeBps: p.maxFeeBps,
+          active: p.active,
+          ...(gasDrop ? { gasDrop } : {}),
+        };
+      }),
     };
   });
 

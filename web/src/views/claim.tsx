@@ -10,10 +10,10 @@ import { type PlanInfo, readPlan } from "../../../service/sdk/chain/pool.ts";
 import {
   type ClaimStatus,
   claimSubmission,
+  gasDropOffer,
+  quoteWithSuggestedDrop,
   RelayerClient,
   type RelayerInfo,
-  RelayerRequestError,
-  type SignedQuote,
   verifyQuoteSignature,
 } from "../../../service/sdk/relayer-client.ts";
 import { Notice, useApp } from "../app-state.tsx";
@@ -36,15 +36,6 @@ const STATUS_KEY: Record<ClaimStatus["status"], MessageKey> = {
   confirmed: "statusConfirmed",
   failed: "statusFailed",
 };
-
-/** The relayer's suggested gas drop for a plan and what it adds to the fee, or undefined if it offers none. */
-function gasDropOffer(info: RelayerInfo, planId: bigint): { wei: bigint; cost: bigint } | undefined {
-  const offer = info.plans.find((p) => p.planId === planId.toString())?.gasDrop;
-  if (!offer || BigInt(offer.suggestedWei) === 0n) return undefined;
-  const wei = BigInt(offer.suggestedWei);
-  const perCoin = 10n ** 18n;
-  return { wei, cost: (wei * BigInt(offer.tokenPerCoin) + perCoin - 1n) / perCoin };
-}
 
 export function ClaimView() {
   const t = useT();
@@ -126,19 +117,10 @@ export function ClaimView() {
       const { client: relayerClient, info } = await checkRelayer();
       setStage(t("stageQuote"));
       setDropNotice(undefined);
-      const offer = gasDropOffer(info, loaded.approval.planId);
-      let quote: SignedQuote;
-      if (wantGasDrop && offer) {
-        try {
-          quote = await relayerClient.quote(loaded.approval.planId, loaded.approval.amount, offer.wei);
-        } catch (e) {
-          if (!(e instanceof RelayerRequestError) || e.code !== "FEE_POLICY_UNSATISFIABLE") throw e;
-          setDropNotice(t("gasDropDropped"));
-          quote = await relayerClient.quote(loaded.approval.planId, loaded.approval.amount);
-        }
-      } else {
-        quote = await relayerClient.quote(loaded.approval.planId, loaded.approval.amount);
-      }
+      const { planId, amount } = loaded.approval;
+      const suggested = wantGasDrop ? await quoteWithSuggestedDrop(relayerClient, info, planId, amount) : undefined;
+      if (suggested?.dropped?.reason === "fee-limit") setDropNotice(t("gasDropDropped"));
+      const quote = suggested?.signed ?? (await relayerClient.quote(planId, amount));
       if (
         quote.quote.relayer.toLowerCase() !== info.relayer.toLowerCase() ||
         !(await verifyQuoteSignature(config.chainId, config.pool, quote))

@@ -4,7 +4,8 @@ import { type Address, erc20Abi, parseUnits } from "viem";
 import { demoTokenAbi, huzhuPoolAbi } from "../../../service/sdk/chain/abi.ts";
 import { listPlans, type PlanInfo, type PoolRef } from "../../../service/sdk/chain/pool.ts";
 import { loadMemberTreeFromServices } from "../../../service/sdk/chain/tree-source.ts";
-import { NO_TERMS_HASH, termsHash } from "../../../service/sdk/plan-terms.ts";
+import { ErrorCode, HuzhuError } from "../../../service/sdk/errors.ts";
+import { checkTermsDocument, NO_TERMS_HASH } from "../../../service/sdk/plan-terms.ts";
 import { updateSiblings } from "../../../service/sdk/tree-update.ts";
 import type { MemberRecord, MemberTree } from "../../../service/sdk/trees.ts";
 import { Notice, useApp } from "../app-state.tsx";
@@ -184,6 +185,32 @@ export function PlansView() {
     void load();
   }, [keystore?.commitment]);
 
+  /** The payer holds `cost` of the plan's token (or a clear refusal says so), and the pool may take it. */
+  const fund = async (row: PlanRow, cost: bigint) => {
+    if (!payer) throw new UserMessage(t("needWallet"));
+    const balance = await client.readContract({
+      address: row.token.address,
+      abi: erc20Abi,
+      functionName: "balanceOf",
+      args: [payer.address],
+    });
+    if (balance < cost) {
+      const mint = payer.kind === "dev" && config.demoToken?.toLowerCase() === row.token.address.toLowerCase() ? t("mintHint") : "";
+      throw new UserMessage(
+        t("notEnoughTokens", { symbol: row.token.symbol, address: payer.address, need: formatAmount(cost, row.token), mint }),
+      );
+    }
+    const allowance = await client.readContract({
+      address: row.token.address,
+      abi: erc20Abi,
+      functionName: "allowance",
+      args: [payer.address, config.pool],
+    });
+    if (allowance < cost) {
+      await send(client, payer, { address: row.token.address, abi: erc20Abi, functionName: "approve", args: [config.pool, cost] });
+    }
+  };
+
   const pay = async (row: PlanRow, kind: "join" | "renew") => {
     const planId = row.plan.planId;
     setResult(undefined);
@@ -193,27 +220,7 @@ export function PlansView() {
     try {
       const n = periods[planId.toString()] ?? 3;
       const cost = row.plan.contribution * BigInt(n);
-      const balance = await client.readContract({
-        address: row.token.address,
-        abi: erc20Abi,
-        functionName: "balanceOf",
-        args: [payer.address],
-      });
-      if (balance < cost) {
-        const mint = payer.kind === "dev" && config.demoToken?.toLowerCase() === row.token.address.toLowerCase() ? t("mintHint") : "";
-        throw new UserMessage(
-          t("notEnoughTokens", { symbol: row.token.symbol, address: payer.address, need: formatAmount(cost, row.token), mint }),
-        );
-      }
-      const allowance = await client.readContract({
-        address: row.token.address,
-        abi: erc20Abi,
-        functionName: "allowance",
-        args: [payer.address, config.pool],
-      });
-      if (allowance < cost) {
-        await send(client, payer, { address: row.token.address, abi: erc20Abi, functionName: "approve", args: [config.pool, cost] });
-      }
+      await fund(row, cost);
       let hash: string;
       if (kind === "join") {
         hash = await send(client, payer, { address: config.pool, abi: huzhuPoolAbi, functionName: "join", args: [planId, commitment, n] });
@@ -245,10 +252,11 @@ export function PlansView() {
     try {
       const response = await fetch(row.plan.document.termsUri);
       if (!response.ok) throw new UserMessage(`HTTP ${response.status} from ${row.plan.document.termsUri}`);
-      const hash = termsHash(new Uint8Array(await response.arrayBuffer()));
-      setTermsChecks({ ...termsChecks, [id]: hash === row.plan.document.termsHash.toLowerCase() ? "ok" : "mismatch" });
+      checkTermsDocument(new Uint8Array(await response.arrayBuffer()), row.plan.document.termsHash);
+      setTermsChecks({ ...termsChecks, [id]: "ok" });
     } catch (e) {
-      setTermsChecks({ ...termsChecks, [id]: explain(e, t, config) });
+      const mismatch = e instanceof HuzhuError && e.code === ErrorCode.TermsMismatch;
+      setTermsChecks({ ...termsChecks, [id]: mismatch ? "mismatch" : explain(e, t, config) });
     }
   };
 
@@ -261,7 +269,7 @@ export function PlansView() {
       const text = gifts[planId.toString()] ?? "";
       if (!/^[0-9]+(\.[0-9]+)?$/.test(text) || Number(text) <= 0) throw new UserMessage(t("donateAmount"));
       const amount = parseUnits(text, row.token.decimals);
-      await send(client, payer, { address: row.token.address, abi: erc20Abi, functionName: "approve", args: [config.pool, amount] });
+      await fund(row, amount);
       const hash = await send(client, payer, { address: config.pool, abi: huzhuPoolAbi, functionName: "donate", args: [planId, amount] });
       setResult({ planId, ok: t("donated", { hash }) });
       setPayments((n) => n + 1);
