@@ -80,8 +80,9 @@ describe("relayer instances sharing a PostgreSQL store", () => {
   it("accepts a claim at any instance, answers its status at every instance, and pays it once", async () => {
     const url = await postgres.database("shared_accept");
     const [writer, other] = await writerAndOther(await instance(url), await instance(url));
-    expect(writer.output()).toContain("this instance sends the claims (writer)");
-    expect(other.output()).toContain("another instance sends the claims; this one accepts them and answers status");
+    // Each instance logs its role once its first submitter pass has decided it: wait for the lines.
+    await expect.poll(() => writer.output()).toContain("this instance sends the claims (writer)");
+    await expect.poll(() => other.output()).toContain("another instance sends the claims; this one accepts them and answers status");
 
     const claim = await makeClaim(stack, stack.members[0] as never, await getQuote(other.url, 500_000n), recipient(0xc1));
     const accepted = await postClaim(other.url, claim.body);
