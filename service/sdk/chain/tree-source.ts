@@ -166,13 +166,14 @@ export async function loadMemberTreeFromServices(ref: PoolRef, planId: bigint, o
         snapshotBytes = bytes;
       }
       await verifySnapshot(ref, planId, snapshot, options.commitment);
+      // Cached even when behind `latestRoot`: it checked against the pool, and the next read needs only the update.
+      if (options.cache) await options.cache.put(key, snapshotBytes ?? encodeSnapshot(snapshot.tree, snapshot.head));
       if (options.latestRoot !== undefined && snapshot.head.root !== options.latestRoot) {
         throw new HuzhuError(
           ErrorCode.SnapshotStale,
           `the tree service at ${server} is behind the pool (root ${snapshot.head.root}, the pool's is ${options.latestRoot}); trying another source`,
         );
       }
-      if (options.cache) await options.cache.put(key, snapshotBytes ?? encodeSnapshot(snapshot.tree, snapshot.head));
       return { tree: snapshot.tree, source, server, root: snapshot.head.root, downloadedBytes, refused };
     } catch (error) {
       if (!(error instanceof HuzhuError)) throw error;
