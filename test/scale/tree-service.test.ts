@@ -223,6 +223,57 @@ describe("tree service", () => {
     members.push(...newcomers);
   });
 
+  it("caches a snapshot that does not yet hold a member who has just joined; once the service catches up, only the update is read", async () => {
+    const cache = new MemoryCache();
+    const before = await currentSnapshot();
+    const newcomer = await chain.join();
+    // The service has not seen the join yet: its snapshot checks against the pool but lacks the member.
+    const early = await loadMemberTreeFromServices(chain.ref, chain.planId, {
+      servers: [service.url],
+      cache,
+      commitment: newcomer.commitment,
+    });
+    expect(early).toMatchObject({ source: "events", root: await chain.chainRoot() });
+    expect(early.refused).toEqual([
+      {
+        server: service.url,
+        code: "NOT_A_MEMBER",
+        message: expect.stringMatching(/^the snapshot \(root [0-9]+, [0-9]+ members\) does not hold this identity/),
+      },
+    ]);
+    expect(decodeSnapshot(cache.entries.values().next().value as Uint8Array).head.root).toBe(decodeSnapshot(before).head.root);
+    await service.index.sync();
+    const later = await loadMemberTreeFromServices(chain.ref, chain.planId, {
+      servers: [service.url],
+      cache,
+      commitment: newcomer.commitment,
+    });
+    expect(later).toMatchObject({ source: "update", root: await chain.chainRoot(), refused: [] });
+    members.push(newcomer);
+  });
+
+  it("replaces a cached snapshot that a misleading service planted with the honest service's whole snapshot", async () => {
+    const cache = new MemoryCache();
+    const member = members[9] as Identity;
+    // A snapshot under a real root in which member 9's commitment was changed: it is absent, not detectably tampered.
+    const planted = (await currentSnapshot()).slice();
+    const at = SNAPSHOT_HEADER_BYTES + 9 * RECORD_BYTES + 7;
+    planted[at] = ((planted[at] ?? 0) + 1) % 256;
+    const url = await fake(() => planted);
+    const misled = await loadMemberTreeFromServices(chain.ref, chain.planId, { servers: [url], cache, commitment: member.commitment });
+    expect(misled.refused.map((r) => r.code)).toEqual(["NOT_A_MEMBER"]);
+    expect(cache.entries.size).toBe(1);
+    // The honest service extends the planted entry, which still lacks the member; its whole snapshot decides.
+    const honest = await loadMemberTreeFromServices(chain.ref, chain.planId, {
+      servers: [service.url],
+      cache,
+      commitment: member.commitment,
+      fallbackToEvents: false,
+    });
+    expect(honest).toMatchObject({ source: "snapshot", root: await chain.chainRoot(), refused: [] });
+    expect(decodeSnapshot(cache.entries.values().next().value as Uint8Array).tree.find(member.commitment)).toBeDefined();
+  });
+
   it("rewinds past a reorganisation and serves the tree of the chain that stayed", async () => {
     const cache = new MemoryCache();
     const before = await chain.networkHelpers.takeSnapshot();

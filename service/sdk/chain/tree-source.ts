@@ -80,11 +80,8 @@ async function download(fetcher: typeof globalThis.fetch, url: string): Promise<
   return new Uint8Array(await response.arrayBuffer());
 }
 
-/**
- * Checks a decoded snapshot belongs to this pool and plan, that its root is one of the pool's
- * recent roots, and (with `commitment`) that the member's path hashes to it.
- */
-export async function verifySnapshot(ref: PoolRef, planId: bigint, snapshot: DecodedSnapshot, commitment?: bigint): Promise<void> {
+/** Checks a decoded snapshot belongs to this pool and plan, and that its root is one of the pool's recent roots. */
+export async function verifySnapshotRoot(ref: PoolRef, planId: bigint, snapshot: DecodedSnapshot): Promise<void> {
   const head = snapshot.head;
   const chainId = BigInt(await ref.client.getChainId());
   if (head.chainId !== chainId || head.pool.toLowerCase() !== ref.pool.toLowerCase() || head.planId !== planId) {
@@ -106,7 +103,11 @@ export async function verifySnapshot(ref: PoolRef, planId: bigint, snapshot: Dec
       { root: head.root.toString() },
     );
   }
-  if (commitment === undefined) return;
+}
+
+/** Checks the member's leaf is in a snapshot and its path hashes to the snapshot's root. */
+export function verifySnapshotMember(snapshot: DecodedSnapshot, commitment: bigint): void {
+  const head = snapshot.head;
   const record = snapshot.tree.find(commitment);
   if (!record) {
     throw new HuzhuError(
@@ -130,53 +131,84 @@ export async function loadMemberTreeFromServices(ref: PoolRef, planId: bigint, o
   const refused: TreeRefusal[] = [];
   const key = snapshotCacheKey(await ref.client.getChainId(), ref.pool, planId);
   const cachedBytes = await options.cache?.get(key).catch(() => undefined);
-  for (const server of options.servers) {
+
+  let fromUpdate = false;
+  const fromServer = async (server: string, useCache: boolean): Promise<LoadedMemberTree> => {
+    fromUpdate = false;
     const base = `${server.replace(/\/+$/, "")}/v1/plans/${planId}/tree`;
-    try {
-      let snapshot: DecodedSnapshot | undefined;
-      let source: LoadedMemberTree["source"] = "snapshot";
-      let downloadedBytes = 0;
-      let snapshotBytes: Uint8Array | undefined;
-      if (cachedBytes) {
-        // A cache entry that no longer decodes is ignored and replaced.
-        const cached = (() => {
-          try {
-            return decodeSnapshot(cachedBytes);
-          } catch {
-            return undefined;
-          }
-        })();
-        const update = cached ? await download(fetcher, `${base}/${cached.head.root}/update`) : undefined;
-        if (cached && update) {
-          applyUpdate(cached, update);
-          snapshot = cached;
-          source = "update";
-          downloadedBytes = update.length;
+    let snapshot: DecodedSnapshot | undefined;
+    let source: LoadedMemberTree["source"] = "snapshot";
+    let downloadedBytes = 0;
+    let snapshotBytes: Uint8Array | undefined;
+    if (useCache && cachedBytes) {
+      // A cache entry that no longer decodes is ignored and replaced.
+      const cached = (() => {
+        try {
+          return decodeSnapshot(cachedBytes);
+        } catch {
+          return undefined;
         }
+      })();
+      const update = cached ? await download(fetcher, `${base}/${cached.head.root}/update`) : undefined;
+      if (cached && update) {
+        applyUpdate(cached, update);
+        snapshot = cached;
+        source = "update";
+        fromUpdate = true;
+        downloadedBytes = update.length;
       }
-      if (!snapshot) {
-        const bytes = await download(fetcher, base);
-        if (!bytes)
-          throw new HuzhuError(
-            ErrorCode.TreeServiceFailed,
-            `the tree service at ${server} has no tree for plan ${planId}; trying another source`,
-          );
-        snapshot = decodeSnapshot(bytes);
-        downloadedBytes = bytes.length;
-        snapshotBytes = bytes;
-      }
-      await verifySnapshot(ref, planId, snapshot, options.commitment);
-      // Cached even when behind `latestRoot`: it checked against the pool, and the next read needs only the update.
-      if (options.cache) await options.cache.put(key, snapshotBytes ?? encodeSnapshot(snapshot.tree, snapshot.head));
-      if (options.latestRoot !== undefined && snapshot.head.root !== options.latestRoot) {
+    }
+    if (!snapshot) {
+      const bytes = await download(fetcher, base);
+      if (!bytes)
         throw new HuzhuError(
-          ErrorCode.SnapshotStale,
-          `the tree service at ${server} is behind the pool (root ${snapshot.head.root}, the pool's is ${options.latestRoot}); trying another source`,
+          ErrorCode.TreeServiceFailed,
+          `the tree service at ${server} has no tree for plan ${planId}; trying another source`,
         );
+      snapshot = decodeSnapshot(bytes);
+      downloadedBytes = bytes.length;
+      snapshotBytes = bytes;
+    }
+    await verifySnapshotRoot(ref, planId, snapshot);
+    let absent: HuzhuError | undefined;
+    if (options.commitment !== undefined) {
+      try {
+        verifySnapshotMember(snapshot, options.commitment);
+      } catch (error) {
+        if (!(error instanceof HuzhuError) || error.code !== ErrorCode.NotAMember) throw error;
+        absent = error;
       }
-      return { tree: snapshot.tree, source, server, root: snapshot.head.root, downloadedBytes, refused };
+    }
+    // Cached once its root checks against the pool and nothing in it was found tampered with, even
+    // when it is behind `latestRoot` or does not yet hold a member who has just joined: the next read
+    // then needs only the update.
+    if (options.cache) await options.cache.put(key, snapshotBytes ?? encodeSnapshot(snapshot.tree, snapshot.head));
+    if (absent) throw absent;
+    if (options.latestRoot !== undefined && snapshot.head.root !== options.latestRoot) {
+      throw new HuzhuError(
+        ErrorCode.SnapshotStale,
+        `the tree service at ${server} is behind the pool (root ${snapshot.head.root}, the pool's is ${options.latestRoot}); trying another source`,
+      );
+    }
+    return { tree: snapshot.tree, source, server, root: snapshot.head.root, downloadedBytes, refused };
+  };
+
+  for (const server of options.servers) {
+    try {
+      return await fromServer(server, true);
     } catch (error) {
       if (!(error instanceof HuzhuError)) throw error;
+      if (fromUpdate) {
+        // What the cache led to did not check (an entry from a service that misled us, or one this
+        // service no longer extends): the service's whole snapshot decides, before trying another.
+        try {
+          return await fromServer(server, false);
+        } catch (retry) {
+          if (!(retry instanceof HuzhuError)) throw retry;
+          refused.push({ server, code: retry.code, message: retry.message });
+          continue;
+        }
+      }
       refused.push({ server, code: error.code, message: error.message });
     }
   }
