@@ -36,6 +36,37 @@ export const ErrorCode = {
   InvalidTerms: "INVALID_TERMS",
   /** A document whose hash is not the one the pool records for the plan's terms. */
   TermsMismatch: "TERMS_MISMATCH",
+  // desk: the claims desk's envelope, roster, messages, decisions and sign-in (service/sdk/desk/)
+  /** A sealed case part (document, file, message) that fails to authenticate: altered, or moved from another place or case. */
+  DeskPartTampered: "DESK_PART_TAMPERED",
+  /** A case or message with no wrapped key for this assessor's desk key. */
+  DeskNotARecipient: "DESK_NOT_A_RECIPIENT",
+  /** A wrapped key that does not open with this desk key for this plan and case (made for another case or key). */
+  DeskWrappedKeyInvalid: "DESK_WRAPPED_KEY_INVALID",
+  /** A file whose size or SHA-256 is not the one the case declares. */
+  DeskFileMismatch: "DESK_FILE_MISMATCH",
+  /** A case or message whose member signature does not verify, or whose key is not the commitment's. */
+  DeskMemberSignatureInvalid: "DESK_MEMBER_SIGNATURE_INVALID",
+  /** A roster entry whose EdDSA signature does not verify for its assessor key. */
+  DeskRosterSignatureInvalid: "DESK_ROSTER_SIGNATURE_INVALID",
+  /** A roster entry for another plan than the one asked for. */
+  DeskRosterWrongPlan: "DESK_ROSTER_WRONG_PLAN",
+  /** A roster with no entry that checks: no assessor to file a case to. */
+  DeskNoAssessors: "DESK_NO_ASSESSORS",
+  /** An assessor message or decision whose EdDSA signature does not verify. */
+  DeskAssessorSignatureInvalid: "DESK_ASSESSOR_SIGNATURE_INVALID",
+  /** An approval for another loss event than the case's. */
+  DeskApprovalWrongEvent: "DESK_APPROVAL_WRONG_EVENT",
+  /** A sign-in challenge past its expiry. */
+  DeskChallengeExpired: "DESK_CHALLENGE_EXPIRED",
+  /** A sign-in signature that does not verify for the challenge and key (or a challenge for another desk). */
+  DeskSignInInvalid: "DESK_SIGN_IN_INVALID",
+  /** A member case record that does not open with this identity (another identity's, or altered). */
+  DeskRecordNotYours: "DESK_RECORD_NOT_YOURS",
+  /** Decrypted or received desk data that is not in the desk's format (a bad document, message or record). */
+  DeskMalformed: "DESK_MALFORMED",
+  /** A file, case or message over the desk's size limits. */
+  DeskTooLarge: "DESK_TOO_LARGE",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

@@ -1,0 +1,9 @@
+/** The claims desk's protocol (docs/DESK.md): keys, roster, case envelope, messages, decisions, sign-in, wire schemas and client. */
+export * from "./capability.ts";
+export * from "./case.ts";
+export * from "./case-document.ts";
+export * from "./desk-key.ts";
+export * from "./envelope.ts";
+export * from "./limits.ts";
+export * from "./roster.ts";
+export * from "./schemas.ts";
