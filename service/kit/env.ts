@@ -58,3 +58,11 @@ export function readEnv<S extends TObject>(schema: S, env: Env): Static<S> {
   }
   return out as Static<S>;
 }
+
+/** A comma-separated list (origins, hosts) as its trimmed, non-empty entries. */
+export function envList(raw: string): string[] {
+  return raw
+    .split(",")
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== "");
+}

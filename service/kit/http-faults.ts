@@ -22,8 +22,26 @@ export const HttpFaultCode = {
   RequestTimeout: "REQUEST_TIMEOUT",
   HeadersTooLarge: "HEADERS_TOO_LARGE",
   HttpVersionNotSupported: "HTTP_VERSION_NOT_SUPPORTED",
+  NotReady: "NOT_READY",
 } as const;
 export type HttpFaultCode = (typeof HttpFaultCode)[keyof typeof HttpFaultCode];
+
+/** The HTTP status of each fault; a service's status table spreads this in beside its own codes. */
+export const HTTP_FAULT_STATUS: Record<HttpFaultCode, number> = {
+  INVALID_BODY: 400,
+  INVALID_JSON: 400,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  BODY_TOO_LARGE: 413,
+  INVALID_URL: 400,
+  NOT_FOUND: 404,
+  RATE_LIMITED: 429,
+  INTERNAL: 500,
+  MALFORMED_REQUEST: 400,
+  REQUEST_TIMEOUT: 408,
+  HEADERS_TOO_LARGE: 431,
+  HTTP_VERSION_NOT_SUPPORTED: 505,
+  NOT_READY: 503,
+};
 
 /** A service's error for an HTTP fault: its code and message, with the status its code maps to. */
 export type FaultError<E> = (code: HttpFaultCode, message: string) => E;
@@ -88,14 +106,14 @@ export function rawResponse(fault: { statusCode: number; code: string; message: 
 }
 
 /** The fault Node's HTTP parser found in what a client sent (the request never reached a route). */
-export function connectionFault<E>(error: ConnectionError, requestTimeoutMs: number, fault: FaultError<E>): E {
+export function connectionFault<E>(error: ConnectionError, requestTimeoutMs: number, fault: FaultError<E>, service = "service"): E {
   switch (error.code) {
     case "ERR_HTTP_REQUEST_TIMEOUT":
       return fault(HttpFaultCode.RequestTimeout, `the request did not arrive within ${requestTimeoutMs} ms; send it again without pausing`);
     case "HPE_HEADER_OVERFLOW":
       return fault(HttpFaultCode.HeadersTooLarge, `the request's headers exceed ${maxHeaderSize} bytes; send fewer or shorter headers`);
     case "HPE_INVALID_VERSION":
-      return fault(HttpFaultCode.HttpVersionNotSupported, "this relayer speaks HTTP/1.1; send the request as HTTP/1.1");
+      return fault(HttpFaultCode.HttpVersionNotSupported, `this ${service} speaks HTTP/1.1; send the request as HTTP/1.1`);
     default: {
       // llhttp's reasons are fixed strings ("Invalid character in chunk size"), never the client's bytes.
       const reason = (error as ConnectionError & { reason?: unknown }).reason;

@@ -6,7 +6,8 @@ import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { Type } from "typebox";
 import { isAddress, isHex } from "viem";
-import { ConfigError, envBigInt, envInteger, envString, readEnv } from "../kit/env.ts";
+import { ConfigError, envBigInt, envInteger, envList, envString, readEnv } from "../kit/env.ts";
+import { TreeIndexEnv } from "../trees/server.ts";
 
 export interface RelayerConfig {
   rpcUrl: string;
@@ -51,6 +52,10 @@ export interface RelayerConfig {
   logLevel: string;
   /** Origins allowed to call the API from a browser (HUZHU_RELAYER_CORS_ORIGINS, comma-separated; default "*"). */
   corsOrigins: string[];
+  /** How often the member tree index looks for new blocks (HUZHU_TREES_POLL_MS). */
+  treesPollIntervalMs: number;
+  /** Largest block span of one eth_getLogs request (HUZHU_LOG_CHUNK). */
+  logChunk: bigint;
 }
 
 export { ConfigError };
@@ -84,6 +89,7 @@ export const RelayerEnv = Type.Object({
   HUZHU_VERIFY_TIMEOUT_MS: envInteger("time one proof verification may take", 5_000, 100, 120_000),
   HUZHU_LOG_LEVEL: envString("pino log level", "info"),
   HUZHU_RELAYER_CORS_ORIGINS: envString("origins allowed to call the API from a browser, comma-separated", "*"),
+  ...TreeIndexEnv,
 });
 
 /** HUZHU_RELAYER_GAS_DROP_PRICES: `token=units,token=units`, token base units per whole native coin. */
@@ -101,6 +107,11 @@ function gasDropPrices(env: Env): Map<string, bigint> {
     prices.set(token.toLowerCase(), BigInt(units));
   }
   return prices;
+}
+
+function logChunk(span: bigint): bigint {
+  if (span === 0n) throw new ConfigError("HUZHU_LOG_CHUNK must be at least 1");
+  return span;
 }
 
 function databaseUrl(env: Env): string | undefined {
@@ -180,8 +191,8 @@ export function loadConfig(env: Env = process.env): RelayerConfig {
     verifyThreads: e.HUZHU_VERIFY_THREADS,
     verifyTimeoutMs: e.HUZHU_VERIFY_TIMEOUT_MS,
     logLevel: e.HUZHU_LOG_LEVEL,
-    corsOrigins: e.HUZHU_RELAYER_CORS_ORIGINS.split(",")
-      .map((origin) => origin.trim())
-      .filter((origin) => origin !== ""),
+    corsOrigins: envList(e.HUZHU_RELAYER_CORS_ORIGINS),
+    treesPollIntervalMs: e.HUZHU_TREES_POLL_MS,
+    logChunk: logChunk(e.HUZHU_LOG_CHUNK),
   };
 }

@@ -3,6 +3,7 @@
  * mistake is a 4xx with a message that says what to fix; a 5xx never describes internals.
  */
 import { errorReply } from "../kit/error-reply.ts";
+import { HTTP_FAULT_STATUS } from "../kit/http-faults.ts";
 import { CodedError, type CodedErrorOptions } from "../sdk/coded-error.ts";
 import { describePoolRevert, type PoolFailureKind, poolCodesOfKind } from "../sdk/pool-errors.ts";
 
@@ -49,11 +50,8 @@ export const RelayerErrorCode = {
 export type RelayerErrorCode = (typeof RelayerErrorCode)[keyof typeof RelayerErrorCode];
 
 const STATUS: Record<RelayerErrorCode, number> = {
-  INVALID_BODY: 400,
-  INVALID_JSON: 400,
-  UNSUPPORTED_MEDIA_TYPE: 415,
+  ...HTTP_FAULT_STATUS,
   FIELD_OUT_OF_RANGE: 400,
-  BODY_TOO_LARGE: 413,
   UNKNOWN_PLAN: 422,
   PLAN_INACTIVE: 422,
   POOL_PAUSED: 422,
@@ -75,18 +73,9 @@ const STATUS: Record<RelayerErrorCode, number> = {
   INVALID_PROOF: 422,
   SIMULATION_FAILED: 422,
   CLAIM_NOT_FOUND: 404,
-  NOT_FOUND: 404,
-  RATE_LIMITED: 429,
-  NOT_READY: 503,
   VERIFIER_UNAVAILABLE: 503,
   HOLD_EXPIRED: 422,
   TOO_MANY_INVALID_PROOFS: 429,
-  INTERNAL: 500,
-  INVALID_URL: 400,
-  MALFORMED_REQUEST: 400,
-  REQUEST_TIMEOUT: 408,
-  HEADERS_TOO_LARGE: 431,
-  HTTP_VERSION_NOT_SUPPORTED: 505,
 };
 
 /** The JSON body of every error reply: `{ statusCode, code, error, message }`, the reason phrase from node:http. */

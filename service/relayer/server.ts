@@ -54,8 +54,8 @@ export async function startRelayer(config: RelayerConfig, log = relayerLogger(co
       pool: gateway.pool,
       fromBlock: config.fromBlock,
       dataDir: config.dataDir,
-      pollIntervalMs: 2_000,
-      logChunk: 50_000n,
+      pollIntervalMs: config.treesPollIntervalMs,
+      logChunk: config.logChunk,
     },
     log.child({ component: "trees" }),
   ).catch((error: Error) => {

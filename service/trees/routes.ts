@@ -9,25 +9,20 @@
  *   GET /plans/:planId/tree/:root/update      what changed from `root` to the current root (binary), or 404 TREE_ROOT_UNKNOWN
  *   GET /plans/:planId/assessors              the plan's assessor changes (JSON), which a client replays and checks against the pool
  */
-import { STATUS_CODES } from "node:http";
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import type { FastifyReply } from "fastify";
 import { Type } from "typebox";
 import type { SnapshotHead } from "../sdk/tree-snapshot.ts";
+import { TreeErrorCode, treeErrorBody } from "./errors.ts";
 import type { TreeIndex } from "./indexer.ts";
 
-export const TreeErrorCode = {
-  /** No member of this plan is indexed (no such plan, no member yet, or the index has not read it yet). */
-  PlanUnknown: "TREE_PLAN_UNKNOWN",
-  /** The index never had this root, or it left the chain in a reorganisation. */
-  RootUnknown: "TREE_ROOT_UNKNOWN",
-  InvalidParameter: "TREE_INVALID_PARAMETER",
-} as const;
+export { TreeErrorCode };
 
 export const TREE_CONTENT_TYPE = "application/vnd.huzhu.member-tree";
 
-function treeError(reply: FastifyReply, statusCode: number, code: string, message: string) {
-  return reply.code(statusCode).send({ statusCode, code, error: STATUS_CODES[statusCode] ?? "Error", message });
+function treeError(reply: FastifyReply, code: TreeErrorCode, message: string) {
+  const body = treeErrorBody(code, message);
+  return reply.code(body.statusCode).send(body);
 }
 
 const Params = Type.Object({ planId: Type.String({ pattern: "^[1-9][0-9]{0,18}$" }) }, { additionalProperties: false });
@@ -63,7 +58,6 @@ export const treeRoutes: FastifyPluginAsyncTypebox<TreeRoutesOptions> = async (a
   const unknownPlan = (reply: FastifyReply, planId: string) =>
     treeError(
       reply,
-      404,
       TreeErrorCode.PlanUnknown,
       `plan ${planId} has no members indexed here (no such plan, nobody joined yet, or this service has not caught up); try again shortly or read the pool's events`,
     );
@@ -87,7 +81,7 @@ export const treeRoutes: FastifyPluginAsyncTypebox<TreeRoutesOptions> = async (a
     const changes = trees.assessors(planId);
     const block = trees.cursor?.block;
     if (!changes || block === undefined) {
-      return treeError(reply, 404, TreeErrorCode.PlanUnknown, `plan ${planId} has no assessor indexed here; read the pool's events`);
+      return treeError(reply, TreeErrorCode.PlanUnknown, `plan ${planId} has no assessor indexed here; read the pool's events`);
     }
     return {
       planId: planId.toString(),
@@ -110,7 +104,6 @@ export const treeRoutes: FastifyPluginAsyncTypebox<TreeRoutesOptions> = async (a
     if (head.root !== BigInt(request.params.root)) {
       return treeError(
         reply,
-        404,
         TreeErrorCode.RootUnknown,
         `plan ${planId}'s current root is ${head.root}, not ${request.params.root}; fetch /v1/plans/${planId}/tree, or an update from the root you have`,
       );
@@ -126,7 +119,6 @@ export const treeRoutes: FastifyPluginAsyncTypebox<TreeRoutesOptions> = async (a
     if (!bytes) {
       return treeError(
         reply,
-        404,
         TreeErrorCode.RootUnknown,
         `this service never had root ${request.params.root} for plan ${planId} (or it left the chain in a reorganisation); fetch the whole snapshot at /v1/plans/${planId}/tree`,
       );

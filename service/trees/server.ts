@@ -3,17 +3,21 @@
  * HTTP API (service/trees/routes.ts) for any deployment, for operators who serve trees without
  * running a relayer. The relayer hosts the same index and routes under its /v1.
  *
- * Environment: HUZHU_RPC_URL, HUZHU_POOL, HUZHU_FROM_BLOCK (the pool's deployment block),
- * HUZHU_TREES_DATA_DIR (default .huzhu-trees), HUZHU_TREES_HOST (127.0.0.1), HUZHU_TREES_PORT (8788),
- * HUZHU_TREES_POLL_MS (2000), HUZHU_LOG_CHUNK (largest eth_getLogs block span, 50000),
- * HUZHU_LOG_LEVEL (info).
+ * Environment: HUZHU_RPC_URL, HUZHU_POOL, and the variables of `TreeEnv` below (each with its
+ * default and bounds), validated once at boot.
  */
-import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
-import Fastify, { type FastifyError } from "fastify";
+
 import { type Logger, pino } from "pino";
+import { collectDefaultMetrics, Registry } from "prom-client";
+import { Type } from "typebox";
 import { type Address, createPublicClient, getAddress, http, isAddress, type PublicClient } from "viem";
+import { ConfigError, envBigInt, envInteger, envList, envString, readEnv } from "../kit/env.ts";
+import { createServiceApp } from "../kit/http-app.ts";
+import { operationsPlugin } from "../kit/operations.ts";
+import { TreeError, treeFault } from "./errors.ts";
 import { TreeIndex } from "./indexer.ts";
-import { TreeErrorCode, treeRoutes } from "./routes.ts";
+import { registerTreeMetrics } from "./metrics.ts";
+import { treeRoutes } from "./routes.ts";
 import { TreeStore } from "./store.ts";
 
 export interface TreeServiceConfig {
@@ -26,18 +30,33 @@ export interface TreeServiceConfig {
   pollIntervalMs: number;
   logChunk: bigint;
   logLevel: string;
+  rateLimitPerMinute: number;
+  requestTimeoutMs: number;
+  corsOrigins: string[];
 }
 
-export class TreeConfigError extends Error {
+export class TreeConfigError extends ConfigError {
   override name = "TreeConfigError";
 }
 
-function integer(env: NodeJS.ProcessEnv, name: string, fallback: bigint): bigint {
-  const raw = env[name];
-  if (raw === undefined || raw === "") return fallback;
-  if (!/^[0-9]+$/.test(raw)) throw new TreeConfigError(`${name} must be a non-negative integer, got ${JSON.stringify(raw)}`);
-  return BigInt(raw);
-}
+/** How a tree index reads the chain; the relayer, which hosts one, reads the same variables. */
+export const TreeIndexEnv = {
+  HUZHU_TREES_POLL_MS: envInteger("how often the member tree index looks for new blocks", 2_000, 50, 600_000),
+  HUZHU_LOG_CHUNK: envBigInt("largest block span of one eth_getLogs request (RPC providers limit it)", 50_000n),
+};
+
+/** The standalone service's plain variables (docs/SCALE.md lists them). */
+export const TreeEnv = Type.Object({
+  ...TreeIndexEnv,
+  HUZHU_FROM_BLOCK: envBigInt("first block to read the pool's events from (its deployment block)", 0n),
+  HUZHU_TREES_DATA_DIR: envString("folder of the index's file", ".huzhu-trees"),
+  HUZHU_TREES_HOST: envString("address to listen on", "127.0.0.1"),
+  HUZHU_TREES_PORT: envInteger("port to listen on (0: any free port)", 8789, 0, 65_535),
+  HUZHU_TREES_RATE_LIMIT_PER_MINUTE: envInteger("requests per client per minute", 600, 1, 1_000_000),
+  HUZHU_REQUEST_TIMEOUT_MS: envInteger("time a request may take to arrive", 30_000, 100, 600_000),
+  HUZHU_TREES_CORS_ORIGINS: envString("origins allowed to call the API from a browser, comma-separated", "*"),
+  HUZHU_LOG_LEVEL: envString("pino log level", "info"),
+});
 
 /** The configuration from the environment, validated once. */
 export function loadTreeConfig(env: NodeJS.ProcessEnv = process.env): TreeServiceConfig {
@@ -45,20 +64,26 @@ export function loadTreeConfig(env: NodeJS.ProcessEnv = process.env): TreeServic
   if (!rpcUrl) throw new TreeConfigError("set HUZHU_RPC_URL to the chain's JSON-RPC endpoint");
   const pool = env.HUZHU_POOL ?? "";
   if (!isAddress(pool, { strict: false })) throw new TreeConfigError("set HUZHU_POOL to the pool contract's address (0x + 40 hex digits)");
-  const port = Number(integer(env, "HUZHU_TREES_PORT", 8788n));
-  if (port > 65_535) throw new TreeConfigError(`HUZHU_TREES_PORT must be a port number, got ${port}`);
-  const logChunk = integer(env, "HUZHU_LOG_CHUNK", 50_000n);
-  if (logChunk === 0n) throw new TreeConfigError("HUZHU_LOG_CHUNK must be at least 1");
+  let e: ReturnType<typeof readEnv<typeof TreeEnv>>;
+  try {
+    e = readEnv(TreeEnv, env);
+  } catch (error) {
+    throw new TreeConfigError((error as Error).message, { cause: error });
+  }
+  if (e.HUZHU_LOG_CHUNK === 0n) throw new TreeConfigError("HUZHU_LOG_CHUNK must be at least 1");
   return {
     rpcUrl,
     pool: getAddress(pool),
-    fromBlock: integer(env, "HUZHU_FROM_BLOCK", 0n),
-    dataDir: env.HUZHU_TREES_DATA_DIR ?? ".huzhu-trees",
-    host: env.HUZHU_TREES_HOST ?? "127.0.0.1",
-    port,
-    pollIntervalMs: Number(integer(env, "HUZHU_TREES_POLL_MS", 2_000n)),
-    logChunk,
-    logLevel: env.HUZHU_LOG_LEVEL ?? "info",
+    fromBlock: e.HUZHU_FROM_BLOCK,
+    dataDir: e.HUZHU_TREES_DATA_DIR,
+    host: e.HUZHU_TREES_HOST,
+    port: e.HUZHU_TREES_PORT,
+    pollIntervalMs: e.HUZHU_TREES_POLL_MS,
+    logChunk: e.HUZHU_LOG_CHUNK,
+    logLevel: e.HUZHU_LOG_LEVEL,
+    rateLimitPerMinute: e.HUZHU_TREES_RATE_LIMIT_PER_MINUTE,
+    requestTimeoutMs: e.HUZHU_REQUEST_TIMEOUT_MS,
+    corsOrigins: envList(e.HUZHU_TREES_CORS_ORIGINS),
   };
 }
 
@@ -85,31 +110,37 @@ export async function openTreeIndex(
   }
 }
 
-/** The standalone service: index, routes under /v1, /health; stops polling and closes the file on close. */
+/** The standalone service: the kit's app, /health, /ready, /metrics, routes under /v1; stops polling and closes the file on close. */
 export async function startTreeService(config: TreeServiceConfig, log: Logger = pino({ name: "trees", level: config.logLevel })) {
   const { index, store } = await openTreeIndex(config, log);
   await index.sync();
   index.start();
-  const app = Fastify({ loggerInstance: log, disableRequestLogging: true }).withTypeProvider<TypeBoxTypeProvider>();
-  app.setErrorHandler((error: FastifyError, request, reply) => {
-    if (error.validation) {
-      return reply.code(400).send({
-        statusCode: 400,
-        code: TreeErrorCode.InvalidParameter,
-        error: "Bad Request",
-        message: `${error.validationContext ?? "params"}${error.validation[0]?.instancePath ?? ""} ${error.validation[0]?.message ?? "is invalid"}: plan ids and roots are decimal numbers`,
-      });
-    }
-    request.log.error({ err: error }, "unhandled error");
-    return reply
-      .code(500)
-      .send({ statusCode: 500, code: "INTERNAL", error: "Internal Server Error", message: "internal error; the service logged it" });
+  const app = await createServiceApp({
+    name: "tree service",
+    log,
+    fault: treeFault,
+    own: (error): error is TreeError => error instanceof TreeError,
+    bodyLimitBytes: 1024,
+    rateLimitPerMinute: config.rateLimitPerMinute,
+    requestTimeoutMs: config.requestTimeoutMs,
+    corsOrigins: config.corsOrigins,
+    corsMethods: ["GET"],
+    corsHeaders: ["accept"],
+    openapi: {
+      title: "Huzhu member trees",
+      description: "Serves each plan's member tree as whole snapshots and updates, which clients check against the pool.",
+    },
   });
-  app.get("/health", async () => ({
-    status: "ok" as const,
-    block: index.cursor?.block.toString() ?? null,
-    lastError: index.lastError ?? null,
-  }));
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: "huzhu_trees_" });
+  registerTreeMetrics(index, registry);
+  await app.register(operationsPlugin, {
+    checks: [
+      async () => (index.lastError === undefined ? undefined : `the index cannot read the chain (${index.lastError}); it tries again`),
+    ],
+    ready: async () => ({ body: { ready: true, block: index.cursor?.block.toString() ?? null, plans: index.plans().length } }),
+    registry,
+  });
   await app.register(treeRoutes, { prefix: "/v1", trees: index });
   app.addHook("onClose", async () => {
     await index.stop();

@@ -1,7 +1,8 @@
 /**
  * The standalone tree service (service/trees/server.ts) against a real Hardhat node over HTTP: its
  * configuration is validated with the variable to fix, it indexes the pool from its deployment
- * block, serves the snapshot a member verifies, and answers a malformed parameter with a code.
+ * block, serves the snapshot a member verifies, reports readiness and metrics through the service
+ * kit, and answers a malformed parameter or an unknown route with a code.
  */
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -43,11 +44,16 @@ describe("standalone tree service", () => {
     expect(() => loadTreeConfig({ HUZHU_RPC_URL: "http://127.0.0.1:1", HUZHU_POOL: stack.pool, HUZHU_LOG_CHUNK: "0" })).toThrow(
       new TreeConfigError("HUZHU_LOG_CHUNK must be at least 1"),
     );
+    expect(() => loadTreeConfig({ HUZHU_RPC_URL: "http://127.0.0.1:1", HUZHU_POOL: stack.pool, HUZHU_TREES_POLL_MS: "soon" })).toThrow(
+      new TreeConfigError('HUZHU_TREES_POLL_MS must be a whole number from 50 to 600000, got "soon"'),
+    );
   });
 
   it("indexes the pool through spans of 7 blocks and serves a snapshot a member verifies against the pool", async () => {
-    const health = await (await fetch(`${service.address}/health`)).json();
-    expect(health).toMatchObject({ status: "ok", lastError: null });
+    expect(await (await fetch(`${service.address}/health`)).json()).toEqual({ status: "ok" });
+    const ready = await fetch(`${service.address}/ready`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ ready: true, block: service.index.cursor?.block.toString(), plans: 1 });
     const ref = { client: stack.client, pool: stack.pool, fromBlock: BigInt(stack.deployment.record.deployBlock) };
     const loaded = await loadMemberTreeFromServices(ref, 1n, {
       servers: [service.address],
@@ -56,6 +62,10 @@ describe("standalone tree service", () => {
     });
     expect(loaded).toMatchObject({ source: "snapshot", server: service.address, refused: [] });
     expect(loaded.tree.size).toBe(3);
+    const metrics = await (await fetch(`${service.address}/metrics`)).text();
+    expect(metrics).toContain('huzhu_trees_members{plan="1"} 3');
+    expect(metrics).toContain("huzhu_trees_poll_failing 0");
+    expect(metrics).toMatch(new RegExp(`huzhu_trees_block ${service.index.cursor?.block}\\b`));
   });
 
   it("answers a malformed plan id or root 400 TREE_INVALID_PARAMETER", async () => {
@@ -64,5 +74,14 @@ describe("standalone tree service", () => {
     expect(await reply.json()).toMatchObject({ code: "TREE_INVALID_PARAMETER" });
     const root = await fetch(`${service.address}/v1/plans/1/tree/0x12/update`);
     expect(await root.json()).toMatchObject({ statusCode: 400, code: "TREE_INVALID_PARAMETER" });
+    const unknown = await fetch(`${service.address}/v1/plans/1/leaves`);
+    expect(unknown.status).toBe(404);
+    expect(await unknown.json()).toEqual({
+      statusCode: 404,
+      code: "NOT_FOUND",
+      error: "Not Found",
+      message: "no route GET /v1/plans/1/leaves; see /docs",
+    });
+    expect((await fetch(`${service.address}/docs/json`)).status).toBe(200);
   });
 });
