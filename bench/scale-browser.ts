@@ -6,6 +6,8 @@
  */
 import { generateAssessorKey, signApproval } from "../service/sdk/assessor.ts";
 import { Identity } from "../service/sdk/identity.ts";
+import "../service/sdk/poseidon-circomlibjs.ts";
+import { fastPoseidon } from "../service/sdk/poseidon-wasm.ts";
 import { prepareClaim } from "../service/sdk/prover.ts";
 import { decodeSnapshot } from "../service/sdk/tree-snapshot.ts";
 import { AssessorTree } from "../service/sdk/trees.ts";
@@ -38,4 +40,7 @@ function prepare(bytes: Uint8Array, privateKey: string) {
   return { prepared, decodeMs: decoded - started, pathMs: pathDone - decoded };
 }
 
-(globalThis as unknown as { huzhuScale: unknown }).huzhuScale = { prepare };
+/** Loads the fast hasher as the app's worker does when it starts; its name. */
+const loadHasher = async () => (await fastPoseidon()).name;
+
+(globalThis as unknown as { huzhuScale: unknown }).huzhuScale = { prepare, loadHasher };

@@ -6,8 +6,12 @@
  * made per hash. Measured on this machine kind (docs/BENCHMARKS.md, `scale.poseidon.*`):
  * poseidon-lite 180 us per Poseidon(2), @railgun-community/poseidon-hash-wasm 100 us,
  * @lightprotocol/hasher.rs 190 us, @iden3/js-crypto 210 us, circomlibjs 65 us through its own
- * API and about 50 us here. Loading compiles the module (~50 ms). Node programs register it
- * (service/sdk/poseidon-circomlibjs.ts); elsewhere the same interface runs on poseidon-lite.
+ * API and about 50 us here; in Chromium poseidon-lite 100 us and about 70 us here. Loading
+ * generates and compiles the module (0.2-0.6 s: ffjavascript's whole BN254 engine and the constants
+ * of every Poseidon width, built in JS). Node programs and the web app register it
+ * (service/sdk/poseidon-circomlibjs.ts); unregistered, the same interface runs on poseidon-lite.
+ * Each load is marked on the process's or page's performance timeline (`POSEIDON_MARK`, its detail
+ * the hasher's name and load time), so a trace or a test can see which one a page or worker uses.
  */
 import { poseidon1, poseidon2, poseidon3, poseidon4, poseidon5 } from "poseidon-lite";
 import { readField, writeField } from "./lean-levels.ts";
@@ -15,6 +19,8 @@ import { readField, writeField } from "./lean-levels.ts";
 export const FIELD_BYTES = 32;
 /** Pairs hashed per call into WebAssembly (the module's memory is small and fixed). */
 const PAIRS_PER_BATCH = 256;
+/** The performance mark each load leaves: `detail` is `{ name, loadMs }`. */
+export const POSEIDON_MARK = "huzhu:poseidon";
 
 interface WasmField {
   tm: {
@@ -35,14 +41,15 @@ export interface FastPoseidon {
 
 let loading: Promise<FastPoseidon> | undefined;
 let loaded: FastPoseidon | undefined;
-/** circomlibjs's `buildPoseidon`, once registered (service/sdk/poseidon-circomlibjs.ts, in Node). */
+/** circomlibjs's `buildPoseidon`, once registered (service/sdk/poseidon-circomlibjs.ts). */
 let builder: (() => Promise<() => Promise<unknown>>) | undefined;
 
 /**
  * Where circomlibjs's `buildPoseidon` comes from. The SDK's own import graph stays free of it (its
- * package imports Node built-ins that browser bundles lack): Node programs import
- * service/sdk/poseidon-circomlibjs.ts, which registers it. Unregistered, the same interface hashes
- * with poseidon-lite.
+ * package's main module imports Node built-ins that browser bundles lack): Node programs and the
+ * web app import service/sdk/poseidon-circomlibjs.ts, which registers it (the web build aliases the
+ * package to its Poseidon module alone, web/vite.config.ts). Unregistered, the same interface
+ * hashes with poseidon-lite.
  */
 export function registerPoseidonBuilder(load: () => Promise<() => Promise<unknown>>): void {
   builder = load;
@@ -50,10 +57,14 @@ export function registerPoseidonBuilder(load: () => Promise<() => Promise<unknow
 
 /** The fast hasher, built once per process (or page) and shared (poseidon-lite if none is registered). */
 export function fastPoseidon(): Promise<FastPoseidon> {
-  loading ??= (builder ? buildFastPoseidon(builder) : Promise.resolve(litePoseidon())).then((hasher) => {
-    loaded = hasher;
-    return hasher;
-  });
+  if (!loading) {
+    const started = performance.now();
+    loading = (builder ? buildFastPoseidon(builder) : Promise.resolve(litePoseidon())).then((hasher) => {
+      loaded = hasher;
+      performance.mark(POSEIDON_MARK, { detail: { name: hasher.name, loadMs: performance.now() - started } });
+      return hasher;
+    });
+  }
   return loading;
 }
 

@@ -1,4 +1,5 @@
 import { render } from "preact";
+import "../../service/sdk/poseidon-circomlibjs.ts";
 import { App } from "./app.tsx";
 import "./styles.css";
 

@@ -10,9 +10,15 @@ import { parseApproval } from "../../service/sdk/assessor.ts";
 import { buildClaim } from "../../service/sdk/chain/claim.ts";
 import { HuzhuError } from "../../service/sdk/errors.ts";
 import { importIdentity } from "../../service/sdk/identity.ts";
+import "../../service/sdk/poseidon-circomlibjs.ts";
+import { fastPoseidon } from "../../service/sdk/poseidon-wasm.ts";
 import { type PreparedClaim, type ProverArtifacts, proveClaim } from "../../service/sdk/prover.ts";
 import type { ProveRequest, WorkerReply } from "./prover.ts";
 import { IndexedDbSnapshotCache } from "./tree-cache.ts";
+
+// The WebAssembly Poseidon loads while the page warms the artifacts, before any tree is hashed here;
+// a failed load is reported by the first claim that needs it.
+fastPoseidon().catch(() => undefined);
 
 const cache = new Map<string, Promise<Uint8Array>>();
 
