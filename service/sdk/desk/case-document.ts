@@ -14,6 +14,7 @@ import { Decimal } from "../relayer-wire.ts";
 import { fieldHash } from "./encode.ts";
 import { LABEL } from "./labels.ts";
 import { DESK_LIMITS } from "./limits.ts";
+import { EdDSASignature, Point } from "./schemas.ts";
 import { KEY_BYTES } from "./suite.ts";
 import {
   decodeBytes,
@@ -62,7 +63,6 @@ export interface CaseDocument extends CaseDetails {
 export type UnsignedCaseDocument = Omit<CaseDocument, "signature" | "commitment" | "memberPublicKey">;
 
 const Text = (maxLength: number) => Type.String({ maxLength });
-const Point = Type.Array(Decimal, { minItems: 2, maxItems: 2 });
 
 export const CaseDocumentJson = Type.Object(
   {
@@ -90,7 +90,7 @@ export const CaseDocumentJson = Type.Object(
     commitment: Decimal,
     memberPublicKey: Point,
     replyPublicKey: Type.String({ maxLength: 64 }),
-    signature: Type.Object({ R8: Point, S: Decimal }, { additionalProperties: false }),
+    signature: EdDSASignature,
   },
   { additionalProperties: false },
 );

@@ -30,7 +30,7 @@ export const Sha256Hex = Type.String({ pattern: "^[0-9a-f]{64}$", description: "
 export const CaseId = Type.String({ pattern: "^[A-Za-z0-9_-]{16,64}$", description: "case id chosen by the desk" });
 /** The member's envelope id: 16 random bytes, base64 (bound into every wrapped key and part). */
 export const EnvelopeId = Type.String({ pattern: "^[A-Za-z0-9+/]{21}[AQgw]==$", description: "16 bytes, base64" });
-export const Point = Type.Array(Decimal, { minItems: 2, maxItems: 2, description: "BabyJubjub point (x, y)" });
+export const Point = Type.Tuple([Decimal, Decimal], { description: "BabyJubjub point (x, y), decimal strings" });
 export const EdDSASignature = Type.Object({ R8: Point, S: Decimal }, strict);
 export const UnixSeconds = Type.Integer({ minimum: 0, maximum: 2 ** 53 - 1 });
 const Time = Type.String({ format: "date-time", maxLength: 40 });
