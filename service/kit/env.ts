@@ -4,6 +4,7 @@
  * the raw strings into typed values or throws one error that names the variable and what it must
  * be. The relayer uses it; the claims desk will too.
  */
+import { readFileSync } from "node:fs";
 import { type Static, type TObject, type TSchema, Type } from "typebox";
 import { Value } from "typebox/value";
 import { CodedError, type CodedErrorOptions } from "../sdk/coded-error.ts";
@@ -65,4 +66,21 @@ export function envList(raw: string): string[] {
     .split(",")
     .map((entry) => entry.trim())
     .filter((entry) => entry !== "");
+}
+
+/** What a deployment record (HUZHU_DEPLOYMENT, written by `npm run deploy` or `npm start`) gives a service as defaults. */
+export interface DeploymentDefaults {
+  pool?: string;
+  deployBlock?: number;
+  rpcUrl?: string;
+}
+
+/** The record HUZHU_DEPLOYMENT points at, or none; an unreadable file is a ConfigError naming it. */
+export function readDeploymentDefaults(env: Env): DeploymentDefaults {
+  if (!env.HUZHU_DEPLOYMENT) return {};
+  try {
+    return JSON.parse(readFileSync(env.HUZHU_DEPLOYMENT, "utf8")) as DeploymentDefaults;
+  } catch (error) {
+    throw new ConfigError(`HUZHU_DEPLOYMENT: cannot read ${env.HUZHU_DEPLOYMENT} (${(error as Error).message})`, { cause: error });
+  }
 }

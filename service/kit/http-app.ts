@@ -36,6 +36,8 @@ export interface ServiceAppOptions<E extends ServiceFault> {
   fault: FaultError<E>;
   /** Whether a thrown value is already the service's error. */
   own: (error: unknown) => error is E;
+  /** The service's error for another thrown value it knows (an SDK error from decoding input), if any. */
+  adopt?: (error: unknown) => E | undefined;
   bodyLimitBytes: number;
   rateLimitPerMinute: number;
   /** Routes the rate limit does not count (besides /health, /ready and /metrics). */
@@ -76,7 +78,8 @@ export async function createServiceApp<E extends ServiceFault>(options: ServiceA
   const discardLimitBytes = options.discardLimitBytes ?? DISCARD_LIMIT_BYTES;
   const fault: FaultError<E> = (code, message) =>
     options.fault(code, code === HttpFaultCode.Internal ? `internal error; the ${name} logged it` : message);
-  const classify = (error: FastifyError | Error): E => (options.own(error) ? error : classifyHttpFault(error, fault));
+  const classify = (error: FastifyError | Error): E =>
+    options.own(error) ? error : (options.adopt?.(error) ?? classifyHttpFault(error, fault));
   /** Sockets whose current request was answered before its body arrived (the rest is being discarded). */
   const answered = new WeakSet<Duplex>();
   /** Sockets answered for a fault of the HTTP framing, waiting for the client to stop sending. */

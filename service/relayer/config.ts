@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { Type } from "typebox";
 import { isAddress, isHex } from "viem";
-import { ConfigError, envBigInt, envInteger, envList, envString, readEnv } from "../kit/env.ts";
+import { ConfigError, envBigInt, envInteger, envList, envString, readDeploymentDefaults, readEnv } from "../kit/env.ts";
 import { TreeIndexEnv } from "../trees/server.ts";
 
 export interface RelayerConfig {
@@ -131,14 +131,7 @@ function databaseUrl(env: Env): string | undefined {
 
 /** Reads HUZHU_* variables; a deployment record (HUZHU_DEPLOYMENT) supplies pool, block and RPC URL defaults. */
 export function loadConfig(env: Env = process.env): RelayerConfig {
-  let deployment: { pool?: string; deployBlock?: number; rpcUrl?: string } = {};
-  if (env.HUZHU_DEPLOYMENT) {
-    try {
-      deployment = JSON.parse(readFileSync(env.HUZHU_DEPLOYMENT, "utf8"));
-    } catch (error) {
-      throw new ConfigError(`HUZHU_DEPLOYMENT: cannot read ${env.HUZHU_DEPLOYMENT} (${(error as Error).message})`, { cause: error });
-    }
-  }
+  const deployment = readDeploymentDefaults(env);
   const rpcUrl = env.HUZHU_RPC_URL || deployment.rpcUrl;
   if (!rpcUrl) throw new ConfigError("HUZHU_RPC_URL is required: the JSON-RPC URL of the chain the pool is on");
   try {

@@ -1,0 +1,154 @@
+/**
+ * The claims desk as a Fastify app: the service kit's app (schemas, one error handler, CORS,
+ * OpenAPI, rate limit, timeouts, request logs without addresses), the desk's services as
+ * decorations, then routes. `server.ts` wires it to config, chain and store and listens; tests
+ * build it directly.
+ *
+ * The desk keeps ciphertext and metadata: it cannot read a case, a file, a message or a decision,
+ * and it never learns a member's commitment (that travels inside the sealed document).
+ */
+import { createHash, timingSafeEqual } from "node:crypto";
+import type { FastifyRequest } from "fastify";
+import type { Logger } from "pino";
+import { createServiceApp } from "../kit/http-app.ts";
+import { operationsPlugin } from "../kit/operations.ts";
+import { capabilityHash } from "../sdk/desk/capability.ts";
+import { decodePoint, type PointJson } from "../sdk/desk/wire-values.ts";
+import type { PublicKey } from "../sdk/encoding.ts";
+import { ErrorCode, HuzhuError } from "../sdk/errors.ts";
+import type { DeskChain } from "./chain.ts";
+import { DeskError, DeskErrorCode } from "./errors.ts";
+import { createDeskMetrics, type DeskMetrics } from "./metrics.ts";
+import { accessRoutes } from "./routes/access.ts";
+import { caseRoutes } from "./routes/cases.ts";
+import type { DeskStore } from "./store.ts";
+
+export interface DeskDeps {
+  log: Logger;
+  store: DeskStore;
+  chain: DeskChain;
+  chainId: number;
+  /** The desk's name in /v1/info. */
+  name: string;
+  /** The origin assessors' sign-in challenges name (the desk's public URL). */
+  origin: string;
+  sessionTtlSeconds: number;
+  rateLimitPerMinute: number;
+  requestTimeoutMs?: number;
+  corsOrigins?: string[];
+}
+
+/** Who is asking: a member holding a case's capability, or a signed-in assessor of a plan. */
+export type Caller = { kind: "member"; capabilityHash: string } | { kind: "assessor"; planId: string; publicKey: PublicKey; key: string };
+
+/** Session tokens start with this, capabilities (base64 of 32 bytes) never do. */
+export const SESSION_PREFIX = "s.";
+
+export function sha256Hex(text: string | Uint8Array): string {
+  return createHash("sha256").update(text).digest("hex");
+}
+
+/** Compares two hex digests without an early exit. */
+export function sameDigest(a: string, b: string): boolean {
+  const x = Buffer.from(a, "hex");
+  const y = Buffer.from(b, "hex");
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+export function keyId(publicKey: PublicKey | PointJson): string {
+  return `${publicKey[0].toString()},${publicKey[1].toString()}`;
+}
+
+export async function buildDeskApp(deps: DeskDeps) {
+  const metrics = createDeskMetrics();
+  const app = await createServiceApp({
+    name: "desk",
+    log: deps.log,
+    fault: (code, message) => new DeskError(code, message),
+    own: (error): error is DeskError => error instanceof DeskError,
+    // Input the schemas let through but the SDK's decoders refuse (a point or field out of range).
+    adopt: (error) =>
+      error instanceof HuzhuError && error.code === ErrorCode.DeskMalformed
+        ? new DeskError(DeskErrorCode.InvalidBody, error.message, { cause: error })
+        : undefined,
+    // JSON bodies: a case's sealed document and wrapped keys; routes that take more say so.
+    bodyLimitBytes: 256 * 1024,
+    rateLimitPerMinute: deps.rateLimitPerMinute,
+    requestTimeoutMs: deps.requestTimeoutMs ?? 120_000,
+    corsOrigins: deps.corsOrigins,
+    corsMethods: ["GET", "POST", "PUT"],
+    corsHeaders: ["content-type", "accept", "authorization"],
+    openapi: {
+      title: "Huzhu claims desk",
+      description:
+        "Members file end-to-end encrypted claims with evidence; the plan's assessors review and decide. The desk stores ciphertext and metadata only.",
+    },
+  });
+  app.addContentTypeParser("application/octet-stream", { parseAs: "buffer" }, (_request, body, done) => done(null, body));
+
+  /** The caller from `Authorization: Bearer …`: DESK_UNAUTHORIZED without one, DESK_SESSION_INVALID for an unknown or expired session. */
+  async function caller(request: FastifyRequest): Promise<Caller> {
+    const header = request.headers.authorization;
+    const match = typeof header === "string" ? /^Bearer ([A-Za-z0-9._~+/-]+=*)$/.exec(header) : null;
+    const token = match?.[1];
+    if (!token) {
+      throw new DeskError(
+        DeskErrorCode.Unauthorized,
+        "send Authorization: Bearer <token>: the case's capability (members) or a session token from /v1/auth/session (assessors)",
+      );
+    }
+    if (!token.startsWith(SESSION_PREFIX)) return { kind: "member", capabilityHash: capabilityDigest(token) };
+    const session = await deps.store.session(sha256Hex(token));
+    if (!session || session.expiresAt < Math.floor(Date.now() / 1000)) {
+      throw new DeskError(DeskErrorCode.SessionInvalid, "the session is unknown or has expired; sign in again");
+    }
+    const publicKey = decodePoint(JSON.parse(session.publicKey), "publicKey");
+    // A key revoked on chain loses access at once, whatever its session says.
+    await deps.chain.requireAssessor(BigInt(session.planId), publicKey);
+    return { kind: "assessor", planId: session.planId, publicKey, key: keyId(publicKey) };
+  }
+
+  app.decorate("desk", { deps, metrics, caller });
+  await app.register(operationsPlugin, {
+    checks: [
+      () =>
+        deps.store.ping().then(
+          () => undefined,
+          (error: Error) => `the desk's store cannot be reached (${error.message})`,
+        ),
+    ],
+    ready: async () => {
+      const block = await deps.chain.client.getBlockNumber().catch(() => undefined);
+      if (block === undefined) return { reason: "the chain cannot be reached; the desk checks plans and assessors there" };
+      return { body: { ready: true, block: block.toString() } };
+    },
+    registry: metrics.registry,
+  });
+  await app.register(accessRoutes, { prefix: "/v1" });
+  await app.register(caseRoutes, { prefix: "/v1" });
+  return app;
+}
+
+/**
+ * SHA-256 of a capability's bytes (what the desk stores): a token that is not base64 of 32 bytes
+ * is hashed as text, and so matches no case.
+ */
+function capabilityDigest(token: string): string {
+  try {
+    return capabilityHash(token);
+  } catch {
+    return sha256Hex(token);
+  }
+}
+
+export type DeskApp = Awaited<ReturnType<typeof buildDeskApp>>;
+
+declare module "fastify" {
+  interface FastifyInstance {
+    desk: {
+      deps: DeskDeps;
+      metrics: DeskMetrics;
+      caller: (request: FastifyRequest) => Promise<Caller>;
+    };
+  }
+}
