@@ -222,7 +222,8 @@ export async function createServiceApp<E extends ServiceFault>(options: ServiceA
     answered.add(socket);
     let discarded = 0;
     const close = (why: string) => {
-      if (socket.destroyed) return;
+      // `app.inject()`'s requests have a stand-in socket that cannot be destroyed: nothing to close.
+      if (socket.destroyed || typeof socket.destroy !== "function") return;
       request.log.info({ discarded }, `closed a connection whose client kept sending a body it had been answered for (${why})`);
       socket.destroy();
     };
