@@ -2,6 +2,7 @@
  * Who may do what: the plans' rosters (each assessor's HPKE key, signed by its key in the plan's
  * assessor tree) and assessor sign-in (a signature over a fresh challenge; no passwords).
  *
+ *   GET  /info                     the desk's name, chain, pool and size limits
  *   GET  /plans/:planId/roster     the signed entries members encrypt to (each checked by the member's client)
  *   PUT  /plans/:planId/roster     an assessor's own entry (assessor session)
  *   POST /auth/challenge           a challenge for a plan's assessor key, used once, valid 5 minutes
@@ -9,11 +10,13 @@
  */
 import { randomBytes } from "node:crypto";
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import { DESK_LIMITS } from "../../sdk/desk/limits.ts";
 import { type RosterEntry, verifyRosterEntry } from "../../sdk/desk/roster.ts";
 import {
   ChallengeBody,
   ChallengeReply,
   ErrorReply,
+  InfoReply,
   PlanParams,
   PutRosterBody,
   PutRosterReply,
@@ -32,6 +35,18 @@ const errors = { 400: ErrorReply, 401: ErrorReply, 403: ErrorReply, 404: ErrorRe
 export const accessRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { deps, metrics, caller } = app.desk;
   const { store, chain } = deps;
+
+  app.get("/info", { schema: { tags: ["desk"], response: { 200: InfoReply } } }, async () => ({
+    name: deps.name,
+    chainId: deps.chainId,
+    pool: chain.pool,
+    limits: {
+      maxFileBytes: DESK_LIMITS.maxFileBytes,
+      maxCaseBytes: DESK_LIMITS.maxCaseBytes,
+      maxFiles: DESK_LIMITS.maxFiles,
+      maxMemberMessageBytes: DESK_LIMITS.maxMemberMessageBytes,
+    },
+  }));
 
   app.get(
     "/plans/:planId/roster",
