@@ -11,6 +11,7 @@ import { scriptLogger } from "../scripts/lib/log.ts";
 import { ROOT } from "../scripts/lib/paths.ts";
 import { benchAudit } from "./audit.ts";
 import { benchCircuits, ROUNDS as CIRCUIT_ROUNDS } from "./circuits.ts";
+import { benchDesk } from "./desk.ts";
 import { benchGas } from "./gas.ts";
 import { benchRelayer } from "./relayer.ts";
 import { benchRelayerFaults } from "./relayer-faults.ts";
@@ -22,7 +23,7 @@ const log = scriptLogger("bench");
 
 async function main(): Promise<void> {
   const started = new Date();
-  // `npm run bench -- gas` (or `circuits`, `audit`, `relayer`, `relayer-faults`, `web`, `scale`) runs one part; the other parts' figures are kept.
+  // `npm run bench -- gas` (or `circuits`, `audit`, `relayer`, `relayer-faults`, `desk`, `web`, `scale`) runs one part; the other parts' figures are kept.
   const only = process.argv[2];
   const skipped = { entries: [], table: "(not run)" };
   const gas = only && only !== "gas" ? skipped : await benchGas(log);
@@ -30,6 +31,8 @@ async function main(): Promise<void> {
   const audit = only && only !== "audit" ? skipped : await benchAudit(log);
   const relayer = only && only !== "relayer" ? skipped : await benchRelayer(log);
   const relayerFaults = only && only !== "relayer-faults" ? skipped : await benchRelayerFaults(log);
+  const relayerRate = relayer.entries.find((e) => e.name === "relayer.accept.valid_claims_per_second")?.value ?? null;
+  const desk = only && only !== "desk" ? skipped : await benchDesk(log, relayerRate);
   const web = only && only !== "web" ? skipped : await benchWeb(log);
   const scale = only && only !== "scale" ? skipped : await benchScale(log);
   const entries: BenchEntry[] = [
@@ -38,6 +41,7 @@ async function main(): Promise<void> {
     ...audit.entries,
     ...relayer.entries,
     ...relayerFaults.entries,
+    ...desk.entries,
     ...web.entries,
     ...scale.entries,
   ];
@@ -50,7 +54,7 @@ async function main(): Promise<void> {
 
   if (only) {
     // The part's table, for its section of docs/BENCHMARKS.md.
-    for (const part of [gas, circuits, audit, relayer, relayerFaults, web, scale])
+    for (const part of [gas, circuits, audit, relayer, relayerFaults, desk, web, scale])
       if (part !== skipped) process.stdout.write(`${part.table}\n`);
     log.info({ only }, "partial run: docs/benchmarks.json updated, docs/BENCHMARKS.md left as it was");
     return;
@@ -224,6 +228,17 @@ accepted (202) and held (\`waiting_for_funds\`, \`INSUFFICIENT_POOL_FUNDS\`), th
 pays one period (10 dUSD) and the time from that join's receipt until the claim is \`confirmed\`
 (polled every 20 ms; \`HUZHU_POLL_INTERVAL_MS=100\`, one confirmation) is measured; each
 repetition makes a fresh shortage. See [RELAYER.md](RELAYER.md).
+
+## Claims desk (\`bench/desk.ts\`: the desk in the bench process on 127.0.0.1, SQLite store, a Hardhat node)
+
+${desk.table}
+
+A case is sealed by the SDK as a member's client seals it (a content key wrapped by HPKE to the
+plan's assessor, the document and the file sealed with XChaCha20-Poly1305) and uploaded over HTTP:
+the document with its wrapped keys, then the sealed file as an octet stream, checked against its
+declared size and SHA-256 and stored in one transaction. Small cases are sealed before the clock
+starts and posted by concurrent clients; the anchor is the relayer's rate of accepting valid claims
+(schema, chain checks, proof verification, simulation, store) in the same run. See [DESK.md](DESK.md).
 
 ## Web app (Debian's headless Chromium on this machine, the web server and a Hardhat node on 127.0.0.1)
 
