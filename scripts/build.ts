@@ -1,8 +1,10 @@
 /**
  * Builds everything the project runs on, from source:
  *   1. compiles the claim circuit with circom2 at --O2;
- *   2. runs the development trusted setup (deterministic, INSECURE): a cached Powers of Tau, then
- *      phase 2 with a public beacon;
+ *   2. takes the committed development zkey (circuits/setup/dev-insecure/claim.dev-insecure.zkey)
+ *      when the compiled r1cs is the one the manifest records and the zkey has the manifest's hash;
+ *      otherwise runs the development trusted setup (deterministic, INSECURE): a cached Powers of
+ *      Tau, then phase 2 with a public beacon, and writes the new zkey there to be committed;
  *   3. exports the verification key and the Solidity verifier, and records every artifact's hash in
  *      circuits/setup/dev-insecure/manifest.json;
  *   4. compiles the contracts with Hardhat.
@@ -10,12 +12,14 @@
  *
  *   node scripts/build.ts                  build what is stale, update the committed exports
  *   node scripts/build.ts --circuits-only  stop before the contracts
- *   node scripts/build.ts --check          rebuild the circuit from scratch and fail unless the
- *                                          committed verification key, verifier and manifest match
+ *   node scripts/build.ts --check          rebuild the circuit and the whole setup (Powers of Tau
+ *                                          included) from scratch, ignoring the committed zkey, and
+ *                                          fail unless the committed zkey, verification key,
+ *                                          verifier and manifest match
  */
 import { execFile, spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
-import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { promisify } from "node:util";
 import * as snarkjs from "snarkjs";
@@ -39,6 +43,8 @@ const DEV_ZKEY_BEACON = {
 
 const MAIN = join(CIRCUITS_DIR, "main", "claim.circom");
 const ZKEY = join(BUILD_DIR, "claim.dev-insecure.zkey");
+/** The development zkey as committed: what lets a fresh clone skip the Powers of Tau. */
+const COMMITTED_ZKEY = join(SETUP_DIR, "claim.dev-insecure.zkey");
 const STAMP = join(BUILD_DIR, "claim.stamp.json");
 const VKEY_FILE = join(SETUP_DIR, "verification_key.json");
 const MANIFEST_FILE = join(SETUP_DIR, "manifest.json");
@@ -78,20 +84,40 @@ function renameVerifier(source: string): string {
   return header + renamed;
 }
 
-async function buildCircuit(sourceSha256: string, toolchain: Record<string, string>, pinnedPtau?: string): Promise<Manifest> {
-  const started = Date.now();
-  await rm(BUILD_DIR, { recursive: true, force: true });
-  await mkdir(BUILD_DIR, { recursive: true });
-  log.info({ circuit: relative(ROOT, MAIN) }, "compiling the claim circuit (--O2)");
-  const compiled = await compileCircuit(MAIN, BUILD_DIR);
-  log.info({ constraints: compiled.constraints }, "compiled");
+/**
+ * The committed zkey, if it belongs to this r1cs and toolchain: the manifest records the r1cs the
+ * zkey was set up for and the zkey's own hash, and both must match what was just compiled and what
+ * is on disk. Anything else (a circuit change, a toolchain change, a missing or altered file) means
+ * the full setup.
+ */
+async function committedZkeyFor(
+  committed: Manifest | undefined,
+  r1csSha256: string,
+  toolchain: Record<string, string>,
+): Promise<Manifest | undefined> {
+  if (committed === undefined || !existsSync(COMMITTED_ZKEY)) return undefined;
+  const reasons: string[] = [];
+  if (committed.sha256.r1cs !== r1csSha256) reasons.push("the circuit's r1cs changed");
+  if (JSON.stringify(committed.toolchain) !== JSON.stringify(toolchain)) reasons.push("the toolchain changed");
+  if (committed.zkeyBeacon.hash !== DEV_ZKEY_BEACON.hash || committed.zkeyBeacon.iterationsExp !== DEV_ZKEY_BEACON.iterationsExp)
+    reasons.push("the phase-2 beacon changed");
+  if (committed.ptau.power !== DEV_PTAU.power || committed.ptau.beaconHash !== DEV_PTAU.beaconHash)
+    reasons.push("the Powers of Tau changed");
+  if (reasons.length === 0 && (await sha256File(COMMITTED_ZKEY)) !== committed.sha256.zkey)
+    reasons.push("the committed zkey does not have the manifest's hash");
+  if (reasons.length === 0) return committed;
+  log.info({ reasons }, "the committed zkey does not fit this build: running the development setup");
+  return undefined;
+}
 
+/** Runs phase 2 over the cached development Powers of Tau (made if missing): the slow path. */
+async function setupZkey(r1cs: string, pinnedPtau?: string): Promise<string> {
   const ptauPath = await ensureDevPtau(log, pinnedPtau);
   const curve = await snarkjs.curves.getCurveFromName("bn128");
   try {
     const initial = join(BUILD_DIR, "claim.0000.zkey");
     log.info("phase 2: groth16 setup (about 30 s)");
-    await snarkjs.zKey.newZKey(compiled.r1cs, ptauPath, initial, progressLogger(log, "setup", true));
+    await snarkjs.zKey.newZKey(r1cs, ptauPath, initial, progressLogger(log, "setup", true));
     log.info("phase 2: deterministic beacon");
     await snarkjs.zKey.beacon(
       initial,
@@ -102,6 +128,34 @@ async function buildCircuit(sourceSha256: string, toolchain: Record<string, stri
       progressLogger(log, "beacon", true),
     );
     await rm(initial);
+  } finally {
+    await curve.terminate();
+  }
+  return sha256File(ptauPath);
+}
+
+async function buildCircuit(sourceSha256: string, toolchain: Record<string, string>, committed?: Manifest): Promise<Manifest> {
+  const started = Date.now();
+  await rm(BUILD_DIR, { recursive: true, force: true });
+  await mkdir(BUILD_DIR, { recursive: true });
+  log.info({ circuit: relative(ROOT, MAIN) }, "compiling the claim circuit (--O2)");
+  const compiled = await compileCircuit(MAIN, BUILD_DIR);
+  log.info({ constraints: compiled.constraints }, "compiled");
+  const r1csSha256 = await sha256File(compiled.r1cs);
+
+  // --check never trusts the committed zkey: it proves the zkey comes from the source.
+  const reusable = checkMode ? undefined : await committedZkeyFor(committed, r1csSha256, toolchain);
+  let ptauSha256: string;
+  if (reusable) {
+    log.info({ zkey: relative(ROOT, COMMITTED_ZKEY) }, "phase 2: using the committed zkey (its r1cs and hash match the manifest)");
+    await copyFile(COMMITTED_ZKEY, ZKEY);
+    ptauSha256 = reusable.ptau.sha256;
+  } else {
+    ptauSha256 = await setupZkey(compiled.r1cs, committed?.ptau.sha256);
+  }
+
+  const curve = await snarkjs.curves.getCurveFromName("bn128");
+  try {
     const vkey = await snarkjs.zKey.exportVerificationKey(ZKEY);
     const templates = { groth16: await readFile(join(ROOT, "node_modules/snarkjs/templates/verifier_groth16.sol.ejs"), "utf8") };
     const verifier = renameVerifier(await snarkjs.zKey.exportSolidityVerifier(ZKEY, templates));
@@ -121,11 +175,11 @@ async function buildCircuit(sourceSha256: string, toolchain: Record<string, stri
         power: DEV_PTAU.power,
         beaconHash: DEV_PTAU.beaconHash,
         beaconIterationsExp: DEV_PTAU.beaconIterationsExp,
-        sha256: await sha256File(ptauPath),
+        sha256: ptauSha256,
       },
       zkeyBeacon: { hash: DEV_ZKEY_BEACON.hash, iterationsExp: DEV_ZKEY_BEACON.iterationsExp },
       sha256: {
-        r1cs: await sha256File(compiled.r1cs),
+        r1cs: r1csSha256,
         wasm: await sha256File(compiled.wasm),
         zkey: await sha256File(ZKEY),
         verificationKey: sha256(vkeyText),
@@ -153,7 +207,7 @@ async function main(): Promise<void> {
     stamp.sourceSha256 === sourceSha256 &&
     JSON.stringify(stamp.toolchain) === JSON.stringify(toolchain) &&
     existsSync(ZKEY);
-  const manifest = fresh ? stamp : await buildCircuit(sourceSha256, toolchain, committed?.ptau.sha256);
+  const manifest = fresh ? stamp : await buildCircuit(sourceSha256, toolchain, committed);
   if (fresh) log.info({ constraints: manifest.constraints }, "circuit artifacts are up to date");
 
   const builtVkey = await readFile(join(BUILD_DIR, "verification_key.json"), "utf8");
@@ -167,6 +221,7 @@ async function main(): Promise<void> {
 
   if (checkMode) {
     const stale = outputs.filter(([path, text]) => !existsSync(path) || readFileSync(path, "utf8") !== text);
+    if (!existsSync(COMMITTED_ZKEY) || (await sha256File(COMMITTED_ZKEY)) !== manifest.sha256.zkey) stale.push([COMMITTED_ZKEY, ""]);
     if (stale.length > 0) {
       for (const [path] of stale) log.error({ file: relative(ROOT, path) }, "committed artifact differs from a rebuild from source");
       log.error("run `npm run build` and commit the updated files");
@@ -174,7 +229,7 @@ async function main(): Promise<void> {
     }
     log.info(
       { constraints: manifest.constraints, zkey: manifest.sha256.zkey },
-      "committed verifier, verification key and manifest match the circuit source",
+      "committed zkey, verifier, verification key and manifest match the circuit source",
     );
   } else {
     for (const [path, text] of outputs) {
@@ -182,6 +237,10 @@ async function main(): Promise<void> {
       await mkdir(join(path, ".."), { recursive: true });
       await writeFile(path, text);
       log.warn({ file: relative(ROOT, path) }, "updated a committed artifact: commit it");
+    }
+    if (!existsSync(COMMITTED_ZKEY) || (await sha256File(COMMITTED_ZKEY)) !== manifest.sha256.zkey) {
+      await copyFile(ZKEY, COMMITTED_ZKEY);
+      log.warn({ file: relative(ROOT, COMMITTED_ZKEY) }, "updated a committed artifact: commit it");
     }
   }
 
