@@ -4,8 +4,9 @@
  * HUZHU_DESK_DATA_DIR, or the PostgreSQL database at HUZHU_DESK_DATABASE_URL.
  */
 import { join } from "node:path";
-import { type Logger, pino } from "pino";
+import type { Logger } from "pino";
 import { createPublicClient, http, type PublicClient } from "viem";
+import { serviceLogger } from "../kit/log.ts";
 import { openPostgres, openSqlite } from "../kit/sql.ts";
 import { buildDeskApp } from "./app.ts";
 import { DeskChain } from "./chain.ts";
@@ -14,7 +15,7 @@ import { DESK_SCHEMA } from "./schema.ts";
 import { DeskStore } from "./store.ts";
 
 /** Opens the store and the chain, builds the app and listens; `app.close()` closes everything. */
-export async function startDesk(config: DeskConfig, log: Logger = pino({ name: "desk", level: config.logLevel })) {
+export async function startDesk(config: DeskConfig, log: Logger = serviceLogger("desk", config.logLevel)) {
   const client = createPublicClient({ transport: http(config.rpcUrl, { retryCount: 2, timeout: 30_000 }) }) as PublicClient;
   const chainId = await client.getChainId().catch((error: Error) => {
     throw new Error(`cannot reach the chain at ${config.rpcUrl} (${error.message}); check HUZHU_RPC_URL`, { cause: error });
@@ -55,7 +56,7 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const log = pino({ name: "desk", level: config.logLevel });
+  const log = serviceLogger("desk", config.logLevel);
   const desk = await startDesk(config, log).catch((error: Error) => {
     log.fatal({ err: error }, error.message);
     process.exit(1);

@@ -6,7 +6,8 @@
  * and exits; unfinished claims resume on the next start (or on another instance sharing the
  * database).
  */
-import { type DestinationStream, pino } from "pino";
+import type { DestinationStream } from "pino";
+import { serviceLogger } from "../kit/log.ts";
 import { releaseProver } from "../sdk/index.ts";
 import { openTreeIndex } from "../trees/server.ts";
 import { buildApp } from "./app.ts";
@@ -18,12 +19,7 @@ import { ProofVerifier } from "./verifier.ts";
 
 /** The relayer's pino logger, with redaction; `destination` lets `npm start` print readable lines. */
 export function relayerLogger(level: string, destination?: DestinationStream) {
-  const options = {
-    name: "relayer",
-    level,
-    redact: { paths: ["req.headers.authorization", "privateKey", "*.privateKey", "proof", "*.proof"], censor: "[redacted]" },
-  };
-  return destination ? pino(options, destination) : pino(options);
+  return serviceLogger("relayer", level, destination);
 }
 
 export async function startRelayer(config: RelayerConfig, log = relayerLogger(config.logLevel)) {

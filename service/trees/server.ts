@@ -7,12 +7,13 @@
  * default and bounds), validated once at boot.
  */
 
-import { type Logger, pino } from "pino";
+import type { Logger } from "pino";
 import { collectDefaultMetrics, Registry } from "prom-client";
 import { Type } from "typebox";
 import { type Address, createPublicClient, getAddress, http, isAddress, type PublicClient } from "viem";
 import { ConfigError, envBigInt, envInteger, envList, envString, readEnv } from "../kit/env.ts";
 import { createServiceApp } from "../kit/http-app.ts";
+import { serviceLogger } from "../kit/log.ts";
 import { operationsPlugin } from "../kit/operations.ts";
 import { TreeError, treeFault } from "./errors.ts";
 import { TreeIndex } from "./indexer.ts";
@@ -111,7 +112,7 @@ export async function openTreeIndex(
 }
 
 /** The standalone service: the kit's app, /health, /ready, /metrics, routes under /v1; stops polling and closes the file on close. */
-export async function startTreeService(config: TreeServiceConfig, log: Logger = pino({ name: "trees", level: config.logLevel })) {
+export async function startTreeService(config: TreeServiceConfig, log: Logger = serviceLogger("trees", config.logLevel)) {
   const { index, store } = await openTreeIndex(config, log);
   await index.sync();
   index.start();
