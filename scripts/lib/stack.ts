@@ -1,7 +1,7 @@
 /**
  * The local stack's parts, shared by `npm start`, `npm run demo`, the benchmarks and the
  * end-to-end tests: a Hardhat node on 127.0.0.1, the deployment with a demo token, plan and
- * assessor, and relayer processes.
+ * assessor, relayer and claims desk processes, and the demo assessor's place on the desk.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { network } from "hardhat";
 import { type Address, createPublicClient, createWalletClient, type Hex, http, parseAbi, toHex } from "viem";
 import { mnemonicToAccount } from "viem/accounts";
+import { DeskClient, publishRosterEntry, signIn } from "../../service/sdk/desk/index.ts";
 import {
   type AssessorKey,
   categoryIndex,
@@ -268,16 +269,19 @@ export async function publishDemoTerms(rpcUrl: string, record: LocalDeployment["
   if (receipt.status !== "success") throw new Error(`transaction ${hash} reverted`);
 }
 
-export interface RelayerProcess {
+export interface ServiceProcess {
   url: string;
   child: ChildProcess;
   output(): string;
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Starts `service/relayer/server.ts` with the given environment and waits for it to listen. */
-export async function spawnRelayer(env: Record<string, string>, timeoutMs = 60_000): Promise<RelayerProcess> {
-  const child = spawn(process.execPath, ["--disable-warning=ExperimentalWarning", join(ROOT, "service/relayer/server.ts")], {
+export type RelayerProcess = ServiceProcess;
+export type DeskProcess = ServiceProcess;
+
+/** Starts one of the project's services (`service/<name>/server.ts`) and waits for its "<name> listening" line. */
+async function spawnService(name: "relayer" | "desk", env: Record<string, string>, timeoutMs: number): Promise<ServiceProcess> {
+  const child = spawn(process.execPath, ["--disable-warning=ExperimentalWarning", join(ROOT, `service/${name}/server.ts`)], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],
@@ -289,10 +293,11 @@ export async function spawnRelayer(env: Record<string, string>, timeoutMs = 60_0
   child.stderr?.on("data", (chunk: Buffer) => {
     out += chunk.toString();
   });
+  const listening = new RegExp(`"url":"(http://[^"]+)"[^\n]*${name} listening`);
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the relayer did not start within ${timeoutMs} ms:\n${out}`)), timeoutMs);
+    const timer = setTimeout(() => reject(new Error(`the ${name} did not start within ${timeoutMs} ms:\n${out}`)), timeoutMs);
     const onData = () => {
-      const match = /"url":"(http:\/\/[^"]+)"[^\n]*relayer listening/.exec(out);
+      const match = listening.exec(out);
       if (match?.[1]) {
         clearTimeout(timer);
         child.stdout?.off("data", onData);
@@ -302,7 +307,7 @@ export async function spawnRelayer(env: Record<string, string>, timeoutMs = 60_0
     child.stdout?.on("data", onData);
     child.once("exit", (code) => {
       clearTimeout(timer);
-      reject(new Error(`the relayer exited with ${code}:\n${out}`));
+      reject(new Error(`the ${name} exited with ${code}:\n${out}`));
     });
   });
   return {
@@ -316,6 +321,26 @@ export async function spawnRelayer(env: Record<string, string>, timeoutMs = 60_0
       return exited;
     },
   };
+}
+
+/** Starts `service/relayer/server.ts` with the given environment and waits for it to listen. */
+export function spawnRelayer(env: Record<string, string>, timeoutMs = 60_000): Promise<RelayerProcess> {
+  return spawnService("relayer", env, timeoutMs);
+}
+
+/** Starts the claims desk (`service/desk/server.ts`) with the given environment and waits for it to listen. */
+export function spawnDesk(env: Record<string, string>, timeoutMs = 60_000): Promise<DeskProcess> {
+  return spawnService("desk", env, timeoutMs);
+}
+
+/**
+ * Signs an assessor in at a claims desk and publishes its roster entry for `planId` (its desk key,
+ * signed with its assessor key), so members' clients encrypt new cases to it.
+ */
+export async function joinDesk(deskUrl: string, assessor: AssessorKey, planId = 1n): Promise<void> {
+  const client = new DeskClient(deskUrl);
+  const { token } = await signIn(client, assessor, planId);
+  await publishRosterEntry(client, token, assessor, planId);
 }
 
 /** A JSON-RPC call to the node (mining control in tests and the demo). */

@@ -5,7 +5,9 @@
  */
 import { Command } from "commander";
 import { registerAssessor } from "./commands/assessor.ts";
+import { registerAssessorDesk } from "./commands/assessor-desk.ts";
 import { registerAudit } from "./commands/audit.ts";
+import { registerCase } from "./commands/case.ts";
 import { registerCeremony } from "./commands/ceremony.ts";
 import { registerClaim } from "./commands/claim.ts";
 import { registerIdentity } from "./commands/identity.ts";
@@ -24,6 +26,8 @@ registerPlans(program);
 registerMembership(program);
 registerPlanAdmin(program);
 registerAssessor(program);
+registerAssessorDesk(program);
+registerCase(program);
 registerClaim(program);
 registerAudit(program);
 registerCeremony(program);

@@ -14,6 +14,7 @@ import { run } from "../lib/action.ts";
 import { AMOUNT_HELP, formatAmount, isRawAmount, parseAmount } from "../lib/amounts.ts";
 import { assessorKeyFile, readAssessorKey, readAssessorPublicKey } from "../lib/assessor-key.ts";
 import { addChainOptions, type ChainOptions, connectPool, type PoolConnection, requirePlan } from "../lib/chain.ts";
+import { addDeskOption } from "../lib/desk.ts";
 import { CliError } from "../lib/errors.ts";
 import { writeFileSafely } from "../lib/files.ts";
 import { huzhuHome } from "../lib/identity.ts";
@@ -21,6 +22,7 @@ import { keyValues, type Output } from "../lib/output.ts";
 import { type PasswordOptions, readPassword } from "../lib/password.ts";
 import { sendSimulated } from "../lib/tx.ts";
 import { addWalletOptions, loadAccount, type WalletOptions, walletClient } from "../lib/wallet.ts";
+import { approveOnDesk, type DeskApproveOptions } from "./assessor-desk.ts";
 
 interface KeySpec {
   publicKey?: string;
@@ -115,13 +117,9 @@ async function changeSet(kind: "add" | "revoke", planIdText: string, opts: SetCh
   );
 }
 
-interface ApproveOptions extends ChainOptions, PasswordOptions {
-  plan: string;
-  commitment: string;
-  event: string;
-  amount: string;
-  expiresEpoch: string;
-  key: string;
+interface ApproveOptions extends DeskApproveOptions {
+  commitment?: string;
+  event?: string;
   out?: string;
   force?: boolean;
 }
@@ -159,27 +157,38 @@ export function registerAssessor(program: Command): void {
     assessor.command("revoke <planId>").description("plan admin: revoke an assessor key (its approvals stop paying)"),
   ).action(run<SetChangeOptions, [string]>(async ({ out, opts }, planId) => changeSet("revoke", planId, opts, out)));
 
-  addChainOptions(
-    assessor
-      .command("approve")
-      .description("sign an approval of a member's claim after reviewing the evidence; the member claims with the file")
-      .requiredOption("--plan <id>", "plan id")
-      .requiredOption("--commitment <c>", "the member's identity commitment (they print it with `huzhu identity show`)")
-      .requiredOption(
-        "--event <id>",
-        "the loss event's id (integer < r; one payout per member and event): agree it with the member, keep it private",
-      )
-      .requiredOption("--amount <amount>", `approved payout, ${AMOUNT_HELP}`)
-      .requiredOption(
-        "--expires-epoch <epoch>",
-        "last epoch the approval can be claimed in; +N means N epochs after the plan's current one",
-      )
-      .requiredOption("--key <file>", "the assessor key file")
-      .option("--out <file>", "write the approval here (default: stdout)")
-      .option("--password-file <file>", "password of an encrypted key file")
-      .option("--force", "replace an existing --out file"),
+  addDeskOption(
+    addChainOptions(
+      assessor
+        .command("approve [caseId]")
+        .description(
+          "approve a case at the claims desk (signed here, sealed to its member); without a case id, sign an approval file for a member's commitment and event",
+        )
+        .requiredOption("--plan <id>", "plan id")
+        .option("--commitment <c>", "without a case id: the member's identity commitment (they print it with `huzhu identity show`)")
+        .option(
+          "--event <id>",
+          "the loss event's id (integer < r; one payout per member and event): agree it with the member, keep it private",
+        )
+        .requiredOption("--amount <amount>", `approved payout, ${AMOUNT_HELP}`)
+        .requiredOption(
+          "--expires-epoch <epoch>",
+          "last epoch the approval can be claimed in; +N means N epochs after the plan's current one",
+        )
+        .option("--key <file>", "the assessor key file (default $HUZHU_HOME/assessor-key.json)")
+        .option("--out <file>", "write the approval here (default: stdout)")
+        .option("--password-file <file>", "password of an encrypted key file")
+        .option("--force", "replace an existing --out file"),
+    ),
   ).action(
-    run<ApproveOptions>(async ({ out, opts }) => {
+    run<ApproveOptions, [string | undefined]>(async ({ out, opts }, caseId) => {
+      if (caseId !== undefined) {
+        if (opts.commitment !== undefined || opts.event !== undefined || opts.out !== undefined)
+          throw new CliError("OPTION_CONFLICT", "a case at the desk names its member and event: drop --commitment, --event and --out");
+        return approveOnDesk(caseId, opts, out);
+      }
+      if (opts.commitment === undefined || opts.event === undefined)
+        throw new CliError("MISSING_OPTION", "name a desk case (`huzhu assessor approve <caseId>`) or pass --commitment and --event");
       const planId = field(opts.plan, "plan");
       const commitment = field(opts.commitment, "commitment");
       const eventId = field(opts.event, "event");
@@ -188,7 +197,7 @@ export function registerAssessor(program: Command): void {
       const needsChain = relative || !isRawAmount(opts.amount);
       let amount: bigint;
       let expiresAtEpoch: bigint;
-      const key = await readAssessorKey(opts.key, opts);
+      const key = await readAssessorKey(opts.key ?? join(huzhuHome(), "assessor-key.json"), opts);
       let summary: string;
       if (needsChain) {
         const connection = await connectPool(opts);

@@ -4,9 +4,11 @@
  */
 import { BaseError, ContractFunctionRevertedError, HttpRequestError } from "viem";
 import { CodedError, type CodedErrorOptions } from "../../sdk/coded-error.ts";
+import { DeskRequestError } from "../../sdk/desk/client.ts";
 import { HuzhuError } from "../../sdk/errors.ts";
 import { describePoolRevert } from "../../sdk/pool-errors.ts";
 import { RelayerRequestError } from "../../sdk/relayer-client.ts";
+import { describeDeskError, deskHint } from "./desk-errors.ts";
 
 export class CliError extends CodedError {
   readonly hint: string | undefined;
@@ -52,9 +54,10 @@ const SDK_HINTS: Partial<Record<HuzhuError["code"], string>> = {
 export function describeError(error: unknown): DescribedError {
   if (error instanceof CliError) return { code: error.code, message: error.message, ...(error.hint ? { hint: error.hint } : {}) };
   if (error instanceof HuzhuError) {
-    const hint = SDK_HINTS[error.code];
+    const hint = SDK_HINTS[error.code] ?? deskHint(error.code);
     return { code: error.code, message: error.message, ...(hint ? { hint } : {}) };
   }
+  if (error instanceof DeskRequestError) return describeDeskError(error);
   if (error instanceof RelayerRequestError) {
     if (error.statusCode === 0) {
       return {
