@@ -1,27 +1,32 @@
 /**
  * `npm run demo`: the whole story, unattended, on its own local chain. Several members join the
- * demo plan, one suffers a loss, an assessor approves it, the member proves the claim on their own
- * machine and sends it through the relayer to a fresh address, and the payout lands. The summary
- * shows the transactions, the balances, and that nothing on chain links the payout to the member.
- * Exits 0 only if every step succeeded. `--json` prints the summary as JSON.
+ * demo plan, one suffers a loss and files a case at the claims desk with an evidence file
+ * (encrypted on the member's side to the plan's assessors), the demo assessor opens it at the desk
+ * and approves it, the member reads the approval, proves the claim on their own machine and sends
+ * it through the relayer to a fresh address, and the payout lands. The summary shows the
+ * transactions, the balances, and that neither the chain nor the desk's store links the payout to
+ * the member or holds the case in the clear. Exits 0 only if every step succeeded. `--json` prints
+ * the summary as JSON.
  */
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
 import { type Address, createWalletClient, formatEther, formatUnits, type Hex, http, parseAbi } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
+import { loadDeskConfig } from "../service/desk/config.ts";
+import { startDesk } from "../service/desk/server.ts";
 import { loadConfig } from "../service/relayer/config.ts";
 import { startRelayer } from "../service/relayer/server.ts";
+import { approveCase, DeskClient, fileCase, openCaseAsAssessor, readDecision, signIn } from "../service/sdk/desk/index.ts";
 import {
   buildClaim,
   claimSubmission,
   createIdentity,
   huzhuPoolAbi,
+  loadAssessorTree,
   RelayerClient,
-  randomFieldElement,
   releaseProver,
-  signApproval,
 } from "../service/sdk/index.ts";
 import { claimArtifacts } from "../service/sdk/node.ts";
 import {
@@ -30,6 +35,7 @@ import {
   demoGasDropPrices,
   deployLocal,
   devAccount,
+  joinDesk,
   joinMembers,
   publicClientFor,
   startChain,
@@ -40,6 +46,8 @@ const MEMBERS = 4;
 const CLAIMANT = 2; // which member suffers the loss
 const PERIODS = 12;
 const AMOUNT = 250_000_000n; // 250 dUSD
+/** A string in the case's statement and file: the desk's store must never hold it. */
+const CASE_MARKER = "demo-case-plaintext-5e1d";
 const erc20 = parseAbi([
   "function balanceOf(address) view returns (uint256)",
   "function approve(address,uint256) returns (bool)",
@@ -84,6 +92,17 @@ async function main(): Promise<Record<string, unknown>> {
     }),
     pino({ level: "warn" }),
   );
+  const deskDir = mkdtempSync(join(tmpdir(), "huzhu-demo-desk-"));
+  const desk = await startDesk(
+    loadDeskConfig({
+      HUZHU_RPC_URL: chain.rpcUrl,
+      HUZHU_POOL: pool,
+      HUZHU_FROM_BLOCK: String(record.deployBlock),
+      HUZHU_DESK_PORT: "0",
+      HUZHU_DESK_DATA_DIR: deskDir,
+    }),
+    pino({ level: "warn" }),
+  );
   try {
     detail(`relayer ${relayer.address} (address ${relayer.gateway.relayer})`);
 
@@ -96,14 +115,59 @@ async function main(): Promise<Record<string, unknown>> {
 
     const claimant = members[CLAIMANT];
     if (!claimant) throw new Error("no claimant");
-    say(`member ${CLAIMANT + 1} suffers a loss; the assessor reviews it off-chain and approves ${formatUnits(AMOUNT, 6)} dUSD`);
-    const approval = signApproval(assessor, {
-      commitment: claimant.identity.commitment,
+
+    say("the claims desk opens; the demo assessor signs in with its key and publishes its roster entry");
+    await joinDesk(desk.address, assessor, 1n);
+    detail(`desk ${desk.address}`);
+
+    say(`member ${CLAIMANT + 1} suffers a loss and files a case at the desk with a hospital bill, asking ${formatUnits(AMOUNT, 6)} dUSD`);
+    const ref = { client, pool, fromBlock: BigInt(record.deployBlock) };
+    const deskClient = new DeskClient(desk.address);
+    const bill = new TextEncoder().encode(`%PDF-1.4\n% Hospital bill: two nights, a cast. ${CASE_MARKER}\n%%EOF\n`);
+    const filed = await fileCase({
+      client: deskClient,
+      identity: claimant.identity,
       planId: 1n,
-      eventId: randomFieldElement(),
-      amount: AMOUNT,
-      expiresAtEpoch: 30n,
+      // The keys the case is encrypted to are checked against the assessor set read from the chain.
+      assessorTree: await loadAssessorTree(ref, 1n),
+      details: {
+        category: "medical",
+        dateOfLoss: new Date().toISOString().slice(0, 10),
+        description: `Broken arm. ${CASE_MARKER}`,
+        amount: AMOUNT,
+      },
+      files: [{ name: "hospital-bill.pdf", type: "application/pdf", bytes: bill }],
     });
+    detail(`case ${filed.caseId}, encrypted on the member's side to the plan's assessors; event id chosen at random`);
+
+    say("the assessor opens the case at the desk, decrypts the bill, and approves the claim");
+    const signedIn = await signIn(deskClient, assessor, 1n);
+    const session = { client: deskClient, token: signedIn.token, assessorKey: assessor };
+    const queue = await deskClient.queue(1n, session.token, "new");
+    check(
+      queue.cases.some((c) => c.caseId === filed.caseId),
+      "the case is in the plan's queue as new",
+    );
+    const view = await openCaseAsAssessor(session, filed.caseId);
+    check(
+      view.opened.document.commitment === claimant.identity.commitment && view.files[0]?.bytes.length === bill.length,
+      "the case decrypts to the member's signed statement and the bill it sealed",
+    );
+    const decided = await approveCase(session, view, { amount: AMOUNT, expiresAtEpoch: 30n });
+    check(decided.status === "approved", "the approval, signed by the assessor, is sealed to the member at the desk");
+
+    const decision = await readDecision({
+      client: deskClient,
+      identity: claimant.identity,
+      record: filed.record,
+      assessorTree: await loadAssessorTree(ref, 1n),
+    });
+    if (decision?.kind !== "approve") throw new Error(`the member found no approval at the desk (${decision?.kind ?? "no decision"})`);
+    const approval = decision.approval;
+    check(
+      approval.amount === AMOUNT && approval.eventId === filed.eventId,
+      "the member opens the approval: its amount and the case's event id",
+    );
 
     const recipientAccount = privateKeyToAccount(generatePrivateKey());
     const recipient = recipientAccount.address;
@@ -210,12 +274,19 @@ async function main(): Promise<Record<string, unknown>> {
       `the payout moved on to ${onward} in tx ${moveTx}`,
     );
 
+    const stored = readdirSync(deskDir).map((name) => readFileSync(join(deskDir, name)));
+    check(
+      stored.length > 0 && stored.every((bytes) => !bytes.includes(CASE_MARKER)),
+      "the desk's store holds the case only as ciphertext: neither its statement nor its file in the clear",
+    );
+
     return {
       ok: true,
       chain: chain.rpcUrl,
       pool,
       token,
       relayer: relayer.gateway.relayer,
+      desk: { url: desk.address, caseId: filed.caseId, status: decided.status },
       members: members.map((m, i) => ({ wallet: m.wallet, joinTx: joinTxs[i] })),
       claim: { id: submitted.id, txHash: final.txHash, block: String(receipt.blockNumber), nullifier: built.request.nullifier.toString() },
       payout: { recipient, amount: AMOUNT.toString(), fee: fee.toString(), received: received.toString(), gasDrop: gasDrop.toString() },
@@ -228,6 +299,7 @@ async function main(): Promise<Record<string, unknown>> {
       },
     };
   } finally {
+    await desk.app.close();
     await relayer.app.close();
   }
 }

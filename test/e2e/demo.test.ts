@@ -1,6 +1,7 @@
 /**
- * `npm run demo` end to end: the unattended story exits 0 with a summary whose figures add up,
- * and exits non-zero with a clear message when a step cannot be done.
+ * `npm run demo` end to end: the unattended story (the case filed, reviewed and approved through
+ * the claims desk, the claim paid through the relayer) exits 0 with a summary whose figures add
+ * up, and exits non-zero with a clear message when a step cannot be done.
  */
 import { spawnSync } from "node:child_process";
 import { createServer } from "node:net";
@@ -26,6 +27,7 @@ describe("npm run demo", () => {
     const summary = JSON.parse(run.stdout) as {
       ok: boolean;
       relayer: string;
+      desk: { url: string; caseId: string; status: string };
       members: Array<{ wallet: string }>;
       claim: { txHash: string };
       payout: { recipient: string; amount: string; fee: string; received: string; gasDrop: string };
@@ -33,6 +35,8 @@ describe("npm run demo", () => {
       books: { contributed: string; paidOut: string; fees: string; poolBalance: string };
     };
     expect(summary.ok).toBe(true);
+    // The approval came through the desk.
+    expect(summary.desk).toMatchObject({ url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/), status: "approved" });
     expect(summary.members).toHaveLength(4);
     expect(BigInt(summary.payout.received)).toBe(BigInt(summary.payout.amount) - BigInt(summary.payout.fee));
     // The fresh address got a gas drop with the payout and moved the payout on with it.

@@ -1,10 +1,12 @@
 /**
  * `npm start` end to end: the local stack comes up on 127.0.0.1, the pool and a funded demo plan
- * are on the chain, the relayer serves them, every `huzhu` command it prints works as printed and
- * ends in a payout to the newcomer, and Ctrl-C (SIGINT) stops the relayer and the chain node.
+ * are on the chain, the relayer and the claims desk serve them, every `huzhu` command it prints
+ * works as printed (a case filed at the desk with an evidence file, decided by the demo assessor)
+ * and ends in a payout to the newcomer, and Ctrl-C (SIGINT) stops the desk, the relayer and the
+ * chain node.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createPublicClient, erc20Abi, http, parseAbi } from "viem";
@@ -19,6 +21,13 @@ const RELAYER_PORT = PORT + 1000;
 const RELAYER = `http://127.0.0.1:${RELAYER_PORT}`;
 const WEB_PORT = PORT + 2000;
 const WEB = `http://127.0.0.1:${WEB_PORT}`;
+const DESK_PORT = PORT + 3000;
+const DESK = `http://127.0.0.1:${DESK_PORT}`;
+
+/** A printed command's words, as a shell splits them (double quotes group words). */
+function words(line: string): string[] {
+  return (line.match(/"[^"]*"|\S+/g) ?? []).map((word) => word.replace(/^"(.*)"$/, "$1"));
+}
 
 function waitForLine(child: ChildProcess, pattern: RegExp, timeoutMs: number): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -47,6 +56,7 @@ describe("npm start", () => {
       HUZHU_CHAIN_PORT: String(PORT),
       HUZHU_RELAYER_PORT: String(RELAYER_PORT),
       HUZHU_WEB_PORT: String(WEB_PORT),
+      HUZHU_DESK_PORT: String(DESK_PORT),
       HUZHU_STATE_DIR: stateDir,
     },
     stdio: ["ignore", "pipe", "inherit"],
@@ -56,7 +66,7 @@ describe("npm start", () => {
     if (child.exitCode === null) child.kill("SIGINT");
   });
 
-  it("deploys the pool and a demo plan on a local chain, serves the relayer, and stops both on Ctrl-C", async () => {
+  it("deploys the pool and a demo plan on a local chain, serves the relayer and the desk, and stops them on Ctrl-C", async () => {
     const printed = await waitForLine(child, /Press Ctrl-C to stop/, 120_000);
     expect(printed).toContain(`relayer   ${RELAYER}`);
     const deployment = JSON.parse(readFileSync(join(stateDir, "deployments", "localhost.json"), "utf8")) as {
@@ -78,34 +88,66 @@ describe("npm start", () => {
     const config = (await (await fetch(`${WEB}/config.json`)).json()) as Record<string, unknown>;
     expect(JSON.stringify(config).toLowerCase()).toContain(deployment.pool.toLowerCase());
     expect((await fetch(`${WEB}/`)).status).toBe(200);
+    // The desk serves the same pool, the web app knows where it is, and the demo assessor is on its roster.
+    expect(printed).toContain(`desk      ${DESK}`);
+    expect(config.deskUrl).toBe(DESK);
+    const deskInfo = (await (await fetch(`${DESK}/v1/info`)).json()) as { pool: string };
+    expect(deskInfo.pool.toLowerCase()).toBe(deployment.pool.toLowerCase());
+    const roster = (await (await fetch(`${DESK}/v1/plans/1/roster`)).json()) as { entries: unknown[] };
+    expect(roster.entries).toHaveLength(1);
 
-    // Every huzhu command printed, run as printed: placeholders filled in, approval.json in a temp folder.
+    // Every huzhu command printed, run as printed: placeholders filled in with what the earlier commands gave.
     const commands = printed
       .split("\n")
       .filter((line) => line.startsWith("  npm run huzhu -- "))
       .map((line) =>
-        line
-          .slice("  npm run huzhu -- ".length)
-          .replace("<fresh address>", "<fresh-address>")
-          .replace(/\s+\(.*\)$/, "")
-          .split(/\s+/),
+        words(
+          line
+            .slice("  npm run huzhu -- ".length)
+            .replace("<fresh address>", "<fresh-address>")
+            .replace(/\s+\(.*\)$/, ""),
+        ),
       );
-    expect(commands.map((args) => args[0])).toEqual(["plans", "plan", "identity", "join", "assessor", "claim"]);
-    const cliEnv = { HUZHU_STATE_DIR: stateDir, HUZHU_HOME: join(stateDir, "newcomer"), HUZHU_PASSWORD: "newcomer", HUZHU_PRIVATE_KEY: "" };
+    expect(commands.map((args) => args.slice(0, 2).join(" "))).toEqual([
+      "plans list",
+      "plan show",
+      "identity create",
+      "join 1",
+      "case file",
+      "assessor cases",
+      "assessor show",
+      "assessor approve",
+      "case show",
+      "claim --plan",
+    ]);
+    const cliEnv = {
+      HUZHU_STATE_DIR: stateDir,
+      HUZHU_HOME: join(stateDir, "newcomer"),
+      HUZHU_PASSWORD: "newcomer",
+      HUZHU_PRIVATE_KEY: "",
+      HUZHU_DESK_URL: "",
+    };
     const recipient = privateKeyToAccount(generatePrivateKey()).address;
-    const approvalFile = join(stateDir, "approval.json");
-    let commitment = "";
+    const bill = join(stateDir, "bill.pdf");
+    writeFileSync(bill, "%PDF-1.4 a hospital bill");
+    const filled: Record<string, string> = { "<fresh-address>": recipient, "<bill.pdf>": bill };
     let paid: { status: string; payout: { raw: string }; gasDrop: string } | undefined;
     for (const printedArgs of commands) {
-      const args = printedArgs.map((a) =>
-        a === "<yours>" ? commitment : a === "<fresh-address>" ? recipient : a === "approval.json" ? approvalFile : a,
-      );
+      const args = printedArgs.map((a) => filled[a] ?? a);
       const result = await runCli(["--json", ...args], { env: cliEnv });
       expect(result.code, `huzhu ${args.join(" ")}\n${result.stderr}`).toBe(0);
-      if (args[0] === "identity") commitment = result.json<{ commitment: string }>().commitment;
+      const name = args.slice(0, 2).join(" ");
       // The demo plan's terms, fetched from the web app and checked against the hash on chain.
-      if (args[0] === "plan")
+      if (name === "plan show")
         expect(result.json()).toMatchObject({ category: "medical", termsVerified: true, termsUri: `${WEB}/terms/demo-medical.md` });
+      if (name === "case file") filled["<case-id>"] = result.json<{ caseId: string }>().caseId;
+      if (name === "assessor cases") expect(result.json()).toMatchObject({ cases: [{ caseId: filled["<case-id>"], status: "new" }] });
+      if (name === "assessor show") expect(result.json()).toMatchObject({ files: [{ name: "bill.pdf", type: "application/pdf" }] });
+      if (name === "case show") {
+        const shown = result.json<{ status: string; approvalFile: string }>();
+        expect(shown.status).toBe("approved");
+        filled["<approval-file>"] = shown.approvalFile;
+      }
       if (args[0] === "claim") paid = result.json();
     }
     // The demo plan was funded (members and a donation), so the newcomer's 250 dUSD claim is paid at once.
@@ -135,5 +177,6 @@ describe("npm start", () => {
       .toBe("down");
     await expect(fetch(`${RELAYER}/health`)).rejects.toThrow();
     await expect(fetch(`${WEB}/`)).rejects.toThrow();
+    await expect(fetch(`${DESK}/health`)).rejects.toThrow();
   });
 });
