@@ -1,15 +1,17 @@
 /**
- * What every view shares: the app's state (config, chain client, prover, identity, payer) through
- * a context, and the Notice that shows a message. Its own module, so the views import it without
- * importing the app that imports them.
+ * What every view shares: the app's state (config, chain client, prover, identity, payer, the
+ * approval handed to the claim page, the signed-in assessor) through a context, and the Notice that
+ * shows a message. Its own module, so the views import it without importing the app that imports them.
  */
 import { createContext, type JSX } from "preact";
 import { useContext } from "preact/hooks";
 import type { PublicClient } from "viem";
+import type { ApprovalFile } from "../../service/sdk/assessor.ts";
 import type { Identity } from "../../service/sdk/identity.ts";
 import type { Keystore } from "../../service/sdk/keystore.ts";
 import type { Payer } from "./chain.ts";
 import type { RuntimeConfig } from "./config.ts";
+import type { AssessorSignIn } from "./desk.ts";
 import type { ProverClient } from "./prover.ts";
 
 export interface AppState {
@@ -22,6 +24,12 @@ export interface AppState {
   setIdentity(identity: Identity | undefined): void;
   payer: Payer | undefined;
   setPayer(payer: Payer | undefined): void;
+  /** An approval handed to the claim page (from "My cases"), so the member picks no file. */
+  approval: ApprovalFile | undefined;
+  setApproval(approval: ApprovalFile | undefined): void;
+  /** The assessor signed in to the desk: its key stays in this page's memory only. */
+  assessor: AssessorSignIn | undefined;
+  setAssessor(assessor: AssessorSignIn | undefined): void;
 }
 
 export const AppContext = createContext<AppState | undefined>(undefined);
@@ -44,4 +52,13 @@ export function Notice(props: {
       {props.detail ? <small class="detail">{props.detail}</small> : null}
     </div>
   );
+}
+
+/** An explained error, or nothing. */
+export function ErrorNotice(props: { error: { text: string; detail?: string | undefined } | undefined }) {
+  return props.error ? (
+    <Notice kind="error" detail={props.error.detail}>
+      {props.error.text}
+    </Notice>
+  ) : null;
 }

@@ -1,22 +1,27 @@
 /** The app shell: runtime config, language, navigation by URL hash; the state it shares with the views is in app-state.tsx. */
 import { useEffect, useMemo, useState } from "preact/hooks";
+import type { ApprovalFile } from "../../service/sdk/assessor.ts";
 import type { Identity } from "../../service/sdk/identity.ts";
 import type { Keystore } from "../../service/sdk/keystore.ts";
 import { AppContext, type AppState, Notice } from "./app-state.tsx";
 import type { Payer } from "./chain.ts";
 import { publicClientFor } from "./chain.ts";
 import { loadConfig, type RuntimeConfig } from "./config.ts";
+import type { AssessorSignIn } from "./desk.ts";
 import { explain } from "./errors.ts";
 import { I18nContext, initialLang, type Lang, translator, useT } from "./i18n.ts";
 import { ProverClient } from "./prover.ts";
+import { AssessorView } from "./views/assessor.tsx";
 import { AuditView } from "./views/audit.tsx";
 import { ClaimView } from "./views/claim.tsx";
+import { FileCaseView } from "./views/file-case.tsx";
 import { IdentityView } from "./views/identity.tsx";
+import { MyCasesView } from "./views/my-cases.tsx";
 import { PlansView } from "./views/plans.tsx";
 
 const KEYSTORE_ITEM = "huzhu.keystore";
 
-const TABS = ["identity", "plans", "claim", "audit"] as const;
+const TABS = ["identity", "plans", "file", "cases", "claim", "assessor", "audit"] as const;
 type Tab = (typeof TABS)[number];
 const tabFromHash = (): Tab => {
   const name = location.hash.replace(/^#\/?/, "");
@@ -40,6 +45,8 @@ function Shell(props: { lang: Lang; setLang(lang: Lang): void }) {
   const [keystore, setKeystoreState] = useState<Keystore | undefined>(storedKeystore());
   const [identity, setIdentity] = useState<Identity>();
   const [payer, setPayer] = useState<Payer>();
+  const [approval, setApproval] = useState<ApprovalFile>();
+  const [assessor, setAssessor] = useState<AssessorSignIn>();
   const prover = useMemo(() => new ProverClient(), []);
 
   useEffect(() => {
@@ -69,10 +76,22 @@ function Shell(props: { lang: Lang; setLang(lang: Lang): void }) {
       setIdentity,
       payer,
       setPayer,
+      approval,
+      setApproval,
+      assessor,
+      setAssessor,
     };
-  }, [config, prover, keystore, identity, payer]);
+  }, [config, prover, keystore, identity, payer, approval, assessor]);
 
-  const labels: Record<Tab, string> = { identity: t("navIdentity"), plans: t("navPlans"), claim: t("navClaim"), audit: t("navAudit") };
+  const labels: Record<Tab, string> = {
+    identity: t("navIdentity"),
+    plans: t("navPlans"),
+    file: t("navFile"),
+    cases: t("navCases"),
+    claim: t("navClaim"),
+    assessor: t("navAssessor"),
+    audit: t("navAudit"),
+  };
   return (
     <>
       <header>
@@ -104,7 +123,10 @@ function Shell(props: { lang: Lang; setLang(lang: Lang): void }) {
           <AppContext.Provider value={state}>
             {tab === "identity" ? <IdentityView /> : null}
             {tab === "plans" ? <PlansView /> : null}
+            {tab === "file" ? <FileCaseView /> : null}
+            {tab === "cases" ? <MyCasesView /> : null}
             {tab === "claim" ? <ClaimView /> : null}
+            {tab === "assessor" ? <AssessorView /> : null}
             {tab === "audit" ? <AuditView /> : null}
           </AppContext.Provider>
         ) : null}

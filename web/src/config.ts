@@ -1,6 +1,6 @@
 /**
- * The runtime configuration the server writes at /config.json: which chain, pool and relayer the
- * page talks to and where the proving artifacts are. The static build works with any deployment.
+ * The runtime configuration the server writes at /config.json: which chain, pool, relayer and desk
+ * the page talks to and where the proving artifacts are. The static build works with any deployment.
  */
 import type { Address } from "viem";
 
@@ -13,6 +13,8 @@ export interface RuntimeConfig {
   deployBlock: number;
   /** The relayer suggested to members; they may choose another. */
   relayerUrl: string;
+  /** The claims desk members file cases at and assessors review them at (absent: DEFAULT_DESK_URL). */
+  deskUrl?: string;
   /** Offer the built-in development wallet (only honoured on chain 31337). */
   devWallet: boolean;
   /** The demo token the development wallet may mint. */
@@ -22,6 +24,13 @@ export interface RuntimeConfig {
 }
 
 export const LOCAL_CHAIN_ID = 31337;
+
+/** Where `npm run desk` listens by default. */
+export const DEFAULT_DESK_URL = "http://127.0.0.1:8788";
+
+export function deskUrlOf(config: RuntimeConfig): string {
+  return config.deskUrl || DEFAULT_DESK_URL;
+}
 
 export async function loadConfig(): Promise<RuntimeConfig> {
   const response = await fetch("/config.json", { cache: "no-cache" });

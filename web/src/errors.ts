@@ -1,6 +1,7 @@
 /** Turns whatever went wrong into a sentence that says what to do next, in the page's language. */
 import { BaseError, ContractFunctionRevertedError, HttpRequestError, UserRejectedRequestError } from "viem";
 import { CodedError, type CodedErrorOptions } from "../../service/sdk/coded-error.ts";
+import { DeskRequestError } from "../../service/sdk/desk/client.ts";
 import { HuzhuError } from "../../service/sdk/errors.ts";
 import { describePoolRevert, type PoolFailureKind, poolFailureKind } from "../../service/sdk/pool-errors.ts";
 import { RelayerRequestError } from "../../service/sdk/relayer-client.ts";
@@ -28,6 +29,27 @@ const SDK_CODES: Record<string, MessageKey> = {
   ASSESSOR_NOT_IN_SET: "errAssessor",
   INVALID_APPROVAL_FILE: "errApprovalFile",
   PROOF_FAILED: "errProof",
+  DESK_NO_ASSESSORS: "errDeskNoAssessors",
+  DESK_PART_TAMPERED: "errDeskTampered",
+  DESK_FILE_MISMATCH: "errDeskTampered",
+  DESK_WRAPPED_KEY_INVALID: "errDeskTampered",
+  DESK_NOT_A_RECIPIENT: "errDeskNotRecipient",
+  DESK_MEMBER_SIGNATURE_INVALID: "errDeskMemberSignature",
+  DESK_ASSESSOR_SIGNATURE_INVALID: "errDeskAssessorSignature",
+  DESK_APPROVAL_WRONG_EVENT: "errDeskWrongEvent",
+  DESK_MALFORMED: "errDeskMalformed",
+  DESK_TOO_LARGE: "errDeskTooLarge",
+};
+
+/** The desk's refusals whose advice differs from "the desk refused". */
+const DESK_NEXT: Record<string, MessageKey> = {
+  DESK_TOO_LARGE: "errDeskTooLarge",
+  DESK_SESSION_INVALID: "errDeskSession",
+  DESK_NOT_AN_ASSESSOR: "errDeskNotAssessor",
+  DESK_CASE_NOT_FOUND: "errDeskCaseNotFound",
+  DESK_CASE_DECIDED: "errDeskDecided",
+  RATE_LIMITED: "errRelayerLater",
+  DESK_CHAIN_UNAVAILABLE: "errRelayerLater",
 };
 
 /** What to do after a relayer refusal: the relayer's own codes, and pool codes whose advice differs from their kind. */
@@ -78,6 +100,14 @@ export function explain(error: unknown, t: Translate, where: { rpcUrl?: string; 
   if (code && SDK_CODES[code]) return { text: t(SDK_CODES[code]), detail: raw };
   if (error instanceof UserMessage) return { text: error.message };
   if (error instanceof ClaimFailed) return { text: t("errClaimFailed", { code: error.code, reason: error.message }) };
+  if (error instanceof DeskRequestError) {
+    if (error.code === "UNREACHABLE" || error.code === "BAD_URL" || error.code === "BAD_REPLY") {
+      const url = /at (\S+)/.exec(raw)?.[1] ?? "";
+      return { text: t(error.code === "BAD_REPLY" ? "errDeskBadReply" : "errDeskUnreachable", { url }), detail: raw };
+    }
+    const next = DESK_NEXT[error.code];
+    return next ? { text: t(next), detail: `${error.code}: ${raw}` } : { text: t("errDeskRefused", { code: error.code, message: raw }) };
+  }
   if (error instanceof RelayerRequestError) {
     if (error.code === "UNREACHABLE" || error.code === "BAD_URL" || error.code === "BAD_REPLY") {
       const url = /at (\S+)/.exec(raw)?.[1] ?? "";

@@ -1,7 +1,7 @@
 /**
- * A claim from the member's browser: the assessor's approval file, a relayer and a recipient; the
- * proof is made in the prover worker (progress bar, page stays responsive), sent to the relayer,
- * and followed to the payout.
+ * A claim from the member's browser: the assessor's approval (a file, or the decision "My cases"
+ * opened), a relayer and a recipient; the proof is made in the prover worker (progress bar, page
+ * stays responsive), sent to the relayer, and followed to the payout.
  */
 import { useEffect, useState } from "preact/hooks";
 import { type Address, erc20Abi, formatEther, getAddress, isAddress } from "viem";
@@ -39,7 +39,9 @@ const STATUS_KEY: Record<ClaimStatus["status"], MessageKey> = {
 
 export function ClaimView() {
   const t = useT();
-  const { config, client, identity, keystore, payer, prover } = useApp();
+  const { config, client, identity, keystore, payer, prover, approval: handed } = useApp();
+  // An approval from "My cases" is loaded as if its file had been chosen, until the member chooses one.
+  const [handedOver, setHandedOver] = useState(handed !== undefined);
   const [loaded, setLoaded] = useState<LoadedApproval>();
   const [approvalError, setApprovalError] = useState<Explained>();
   const [relayerUrl, setRelayerUrl] = useState(config.relayerUrl);
@@ -57,19 +59,11 @@ export function ClaimView() {
   const [dropNotice, setDropNotice] = useState<string>();
   const ref = poolRef(config, client);
 
-  const onApprovalFile = async (event: Event) => {
-    const input = event.currentTarget as HTMLInputElement;
-    const file = input.files?.[0];
+  /** An approval file's JSON (chosen by the member, or handed over by "My cases"), checked and summarised. */
+  const loadApproval = async (json: unknown) => {
     setLoaded(undefined);
     setApprovalError(undefined);
-    if (!file) return;
     try {
-      let json: unknown;
-      try {
-        json = JSON.parse(await file.text());
-      } catch {
-        json = undefined;
-      }
       const approval = parseApproval(json);
       const plan = await readPlan(ref, approval.planId);
       setLoaded({
@@ -83,6 +77,24 @@ export function ClaimView() {
       setApprovalError(explain(e, t, config));
     }
   };
+  const onApprovalFile = async (event: Event) => {
+    const file = (event.currentTarget as HTMLInputElement).files?.[0];
+    setHandedOver(false);
+    if (!file) {
+      setLoaded(undefined);
+      return;
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(await file.text());
+    } catch {
+      json = undefined;
+    }
+    await loadApproval(json);
+  };
+  useEffect(() => {
+    if (handedOver && handed) void loadApproval(handed);
+  }, [handed]);
 
   const checkRelayer = async (): Promise<{ client: RelayerClient; info: RelayerInfo }> => {
     setRelayerError(undefined);
@@ -179,6 +191,11 @@ export function ClaimView() {
       <form class="card" onSubmit={submit}>
         <fieldset>
           <legend>{t("approvalHeading")}</legend>
+          {handedOver && handed ? (
+            <p class="hint" data-testid="approval-from-case">
+              {t("approvalFromCase")}
+            </p>
+          ) : null}
           <label>
             {t("approvalFile")}
             <input type="file" name="approval" accept="application/json,.json" onChange={onApprovalFile} data-testid="approval-file" />
