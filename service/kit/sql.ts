@@ -32,11 +32,17 @@ export interface SqlDatabase extends SqlQueries {
   close(): Promise<void>;
 }
 
+export type SqlDialect = "sqlite" | "postgres";
+
 export interface SqlMigration {
   readonly version: number;
+  /** What it changes, for the logs and the `schema_version` table. */
   readonly description: string;
   /** Statements both dialects run, in order; `{blob}` is BLOB in SQLite and BYTEA in PostgreSQL. */
   readonly statements: readonly string[];
+  /** Statements only one dialect runs, after `statements`. */
+  readonly sqlite?: readonly string[];
+  readonly postgres?: readonly string[];
 }
 
 export interface SqlSchema {
@@ -49,27 +55,44 @@ export interface SqlSchema {
   readonly lockId: bigint;
 }
 
-const SCHEMA_VERSION_TABLE = `CREATE TABLE IF NOT EXISTS schema_version (
+/** The table recording applied migrations; the same statement in both dialects. */
+export const SCHEMA_VERSION_TABLE = `CREATE TABLE IF NOT EXISTS schema_version (
   version INTEGER PRIMARY KEY,
   description TEXT NOT NULL,
   applied_at BIGINT NOT NULL)`;
 
-function statementFor(statement: string, dialect: SqlDatabase["dialect"]): string {
-  return statement.replaceAll("{blob}", dialect === "sqlite" ? "BLOB" : "BYTEA");
+/** The statements a migration runs in a dialect, in order. */
+export function migrationStatements(migration: SqlMigration, dialect: SqlDialect): string[] {
+  return [...migration.statements, ...(migration[dialect] ?? [])].map((statement) =>
+    statement.replaceAll("{blob}", dialect === "sqlite" ? "BLOB" : "BYTEA"),
+  );
 }
 
 /** The newest version a schema knows. */
-export function schemaVersion(schema: SqlSchema): number {
+export function schemaVersion(schema: Pick<SqlSchema, "migrations">): number {
   return schema.migrations.reduce((latest, migration) => Math.max(latest, migration.version), 0);
 }
 
-function pending(schema: SqlSchema, location: string, version: number): SqlMigration[] {
-  const latest = schemaVersion(schema);
-  if (version > latest) {
-    throw new Error(
-      `the ${schema.service} database ${location} has schema version ${version}, newer than this ${schema.service} knows (${latest}); upgrade the ${schema.service}, or point it at a database of its own`,
-    );
-  }
+export function newerSchemaMessage(
+  schema: Pick<SqlSchema, "service" | "migrations">,
+  what: string,
+  location: string,
+  version: number,
+): string {
+  return (
+    `the ${schema.service} ${what} ${location} has schema version ${version}, newer than this ${schema.service} knows (${schemaVersion(schema)}); ` +
+    `upgrade the ${schema.service}, or point it at a ${what} of its own`
+  );
+}
+
+/** The migrations a database at `version` lacks, in order; throws if it was written by a newer version. */
+export function pendingMigrations(
+  schema: Pick<SqlSchema, "service" | "migrations">,
+  location: string,
+  version: number,
+  what = "database",
+): SqlMigration[] {
+  if (version > schemaVersion(schema)) throw new Error(newerSchemaMessage(schema, what, location, version));
   return [...schema.migrations].sort((a, b) => a.version - b.version).filter((migration) => migration.version > version);
 }
 
@@ -77,9 +100,9 @@ async function migrate(db: SqlDatabase, schema: SqlSchema, log?: Logger): Promis
   await db.run(SCHEMA_VERSION_TABLE);
   const recorded = await db.get<{ v: number | string | null }>("SELECT MAX(version) AS v FROM schema_version");
   const version = recorded?.v === null || recorded?.v === undefined ? 0 : Number(recorded.v);
-  for (const migration of pending(schema, db.location, version)) {
+  for (const migration of pendingMigrations(schema, db.location, version)) {
     await db.transaction(async (tx) => {
-      for (const statement of migration.statements) await tx.run(statementFor(statement, db.dialect));
+      for (const statement of migrationStatements(migration, db.dialect)) await tx.run(statement);
       await tx.run("INSERT INTO schema_version (version, description, applied_at) VALUES (?, ?, ?)", [
         migration.version,
         migration.description,

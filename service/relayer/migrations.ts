@@ -1,6 +1,7 @@
 /**
  * The claim store's schema, as a list of numbered migrations shared by both stores (the embedded
- * SQLite file and the shared PostgreSQL database). Each store records the migrations it applied in
+ * SQLite file and the shared PostgreSQL database), in the service kit's migration format
+ * (service/kit/sql.ts, which the desk's store uses whole). Each store records the migrations it applied in
  * a `schema_version` table (one row per version, the highest is the store's version), applies the
  * ones it lacks in order, one transaction each, and refuses a store written by a newer relayer.
  *
@@ -9,18 +10,19 @@
  * edited, a change of schema is a new one at the end.
  */
 
-export type Dialect = "sqlite" | "postgres";
+import {
+  newerSchemaMessage as kitNewerSchemaMessage,
+  pendingMigrations as kitPendingMigrations,
+  migrationStatements,
+  SCHEMA_VERSION_TABLE,
+  type SqlDialect,
+  type SqlMigration,
+  schemaVersion,
+} from "../kit/sql.ts";
 
-export interface Migration {
-  readonly version: number;
-  /** What it changes, for the logs and the `schema_version` table. */
-  readonly description: string;
-  /** Statements both dialects run, in order. */
-  readonly both: readonly string[];
-  /** Statements only one dialect runs, after `both`. */
-  readonly sqlite?: readonly string[];
-  readonly postgres?: readonly string[];
-}
+export type Dialect = SqlDialect;
+export type Migration = SqlMigration;
+export { migrationStatements, SCHEMA_VERSION_TABLE };
 
 /** The columns of the claims table as version 1 created them (later columns come from migrations). */
 export const CLAIM_COLUMNS = `
@@ -45,7 +47,7 @@ export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
     description: "claims table and its status index (and, in PostgreSQL, the relayer the database belongs to)",
-    both: [`CREATE TABLE claims (${CLAIM_COLUMNS})`, "CREATE INDEX claims_status ON claims (status, created_at)"],
+    statements: [`CREATE TABLE claims (${CLAIM_COLUMNS})`, "CREATE INDEX claims_status ON claims (status, created_at)"],
     postgres: [
       `CREATE TABLE relayer_identity (
          only_row BOOLEAN PRIMARY KEY DEFAULT TRUE CHECK (only_row),
@@ -55,23 +57,17 @@ export const MIGRATIONS: readonly Migration[] = [
   {
     version: 2,
     description: "held claims (held_until, for claims waiting for pool funds) and replaced proofs (replacements)",
-    both: ["ALTER TABLE claims ADD COLUMN held_until BIGINT", "ALTER TABLE claims ADD COLUMN replacements INTEGER NOT NULL DEFAULT 0"],
+    statements: [
+      "ALTER TABLE claims ADD COLUMN held_until BIGINT",
+      "ALTER TABLE claims ADD COLUMN replacements INTEGER NOT NULL DEFAULT 0",
+    ],
   },
 ];
 
+const RELAYER_SCHEMA = { service: "relayer", migrations: MIGRATIONS };
+
 /** The newest schema version this relayer knows. */
-export const SCHEMA_VERSION: number = MIGRATIONS.reduce((latest, migration) => Math.max(latest, migration.version), 0);
-
-/** The table recording applied migrations; the same statement in both dialects. */
-export const SCHEMA_VERSION_TABLE = `CREATE TABLE IF NOT EXISTS schema_version (
-  version INTEGER PRIMARY KEY,
-  description TEXT NOT NULL,
-  applied_at BIGINT NOT NULL)`;
-
-/** The statements a migration runs in a dialect, in order. */
-export function migrationStatements(migration: Migration, dialect: Dialect): readonly string[] {
-  return [...migration.both, ...(migration[dialect] ?? [])];
-}
+export const SCHEMA_VERSION: number = schemaVersion(RELAYER_SCHEMA);
 
 /**
  * The version a store is at: the highest recorded one, or, with nothing recorded, 1 if the claims
@@ -83,14 +79,10 @@ export function storeVersion(recorded: number | null, hasClaimsTable: boolean): 
 }
 
 export function newerSchemaMessage(location: string, version: number): string {
-  return (
-    `the relayer store ${location} has schema version ${version}, newer than this relayer knows (${SCHEMA_VERSION}); ` +
-    "upgrade the relayer, or point it at a store of its own"
-  );
+  return kitNewerSchemaMessage(RELAYER_SCHEMA, "store", location, version);
 }
 
 /** The migrations a store at `version` lacks, in order; throws if the store is newer than this relayer. */
 export function pendingMigrations(location: string, version: number): Migration[] {
-  if (version > SCHEMA_VERSION) throw new Error(newerSchemaMessage(location, version));
-  return [...MIGRATIONS].sort((a, b) => a.version - b.version).filter((migration) => migration.version > version);
+  return kitPendingMigrations(RELAYER_SCHEMA, location, version, "store");
 }
