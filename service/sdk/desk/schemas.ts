@@ -195,6 +195,7 @@ export type PutFileReply = Static<typeof PutFileReply>;
 export type MemberSealed = Static<typeof MemberSealedSchema>;
 export type AssessorSealed = Static<typeof AssessorSealedSchema>;
 export type SealedMessage = Static<typeof SealedMessageSchema>;
+export type MessageBody = Static<typeof MessageBody>;
 export type MessageReply = Static<typeof MessageReply>;
 export type DecisionKind = Static<typeof DecisionKind>;
 export type DecisionBody = Static<typeof DecisionBody>;
