@@ -12,7 +12,7 @@ import type { Static, TSchema } from "typebox";
 import { Value } from "typebox/value";
 import type { Groth16Proof } from "./encoding.ts";
 import type { ClaimProof } from "./prover.ts";
-import { AcceptedReply, ClaimReply, type ClaimState, InfoReply, QuoteReply, type QuoteSchema } from "./relayer-wire.ts";
+import { AcceptedReply, ClaimReply, type ClaimState, HeldReply, InfoReply, QuoteReply, type QuoteSchema } from "./relayer-wire.ts";
 
 export type RelayerInfo = InfoReply;
 export type RelayerPlanSummary = InfoReply["plans"][number];
@@ -171,6 +171,14 @@ export async function quoteWithSuggestedDrop(
 
 const TERMINAL: readonly ClaimState[] = ["confirmed", "failed"];
 
+/** A relayer's queue of claims waiting for a plan's pool to be able to pay them. */
+export interface HeldClaims {
+  planId: bigint;
+  claims: number;
+  amount: bigint;
+  firstExpiresAt: string | undefined;
+}
+
 export class RelayerClient {
   readonly baseUrl: string;
   readonly #fetch: typeof fetch;
@@ -216,6 +224,15 @@ export class RelayerClient {
 
   submitClaim(submission: ClaimSubmission): Promise<SubmitClaimReply> {
     return this.#request(AcceptedReply, "POST", "/v1/claims", submission);
+  }
+
+  /** The plan's claims this relayer holds until the pool can pay them: how many, and what they ask in all. */
+  async heldClaims(planId: bigint | string): Promise<HeldClaims> {
+    const reply = await this.#request(HeldReply, "GET", `/v1/plans/${encodeURIComponent(planId.toString())}/held`);
+    if (reply.planId !== planId.toString()) {
+      throw new RelayerRequestError("BAD_REPLY", `the relayer answered for plan ${reply.planId}, not ${planId}; use another relayer`, 200);
+    }
+    return { planId: BigInt(reply.planId), claims: reply.claims, amount: BigInt(reply.amount), firstExpiresAt: reply.firstExpiresAt };
   }
 
   claimStatus(id: string): Promise<ClaimStatus> {

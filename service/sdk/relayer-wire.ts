@@ -153,6 +153,19 @@ export const InfoReply = Type.Object({
   ),
 });
 
+export const PlanParams = Type.Object({ planId: Type.String({ pattern: "^[1-9][0-9]{0,18}$" }) }, strict);
+
+/** GET /v1/plans/:planId/held: the claims this relayer holds for the plan until its pool can pay them. */
+export const HeldReply = Type.Object({
+  planId: Decimal,
+  /** Claims waiting for funds. */
+  claims: Type.Integer({ minimum: 0 }),
+  /** What they ask in all (token units): what the pool needs beyond its balance to pay them, fees included. */
+  amount: Decimal,
+  /** When the first of them stops being payable (its approval or cover ends), if any is held. */
+  firstExpiresAt: Type.Optional(Type.String({ format: "date-time" })),
+});
+
 export const ErrorReply = Type.Object({
   statusCode: Type.Integer(),
   code: Type.String(),
@@ -164,3 +177,4 @@ export type AcceptedReply = Static<typeof AcceptedReply>;
 export type ClaimReply = Static<typeof ClaimReply>;
 export type InfoReply = Static<typeof InfoReply>;
 export type ErrorReply = Static<typeof ErrorReply>;
+export type HeldReply = Static<typeof HeldReply>;

@@ -24,6 +24,7 @@ import {
   signApproval,
 } from "../../service/sdk/index.ts";
 import { claimArtifacts } from "../../service/sdk/node.ts";
+import { RelayerClient } from "../../service/sdk/relayer-client.ts";
 import {
   claimStatus,
   getQuote,
@@ -140,6 +141,18 @@ describe("claims held for funds", () => {
       const waiting = await waitForStatus(node.url, acceptedThird.body.id as string, ["waiting_for_funds", "submitted", "confirmed"]);
       expect(waiting).toMatchObject({ status: "waiting_for_funds", reason: "waiting behind older held claims of this plan" });
       expect(await claimStatus(node.url, acceptedSecond.body.id as string)).toMatchObject({ status: "waiting_for_funds" });
+      // The plan's queue, for members and donors: two claims, what they ask in all, when the first lapses.
+      const relayerClient = new RelayerClient(node.url);
+      expect(await relayerClient.heldClaims(1n)).toEqual({
+        planId: 1n,
+        claims: 2,
+        amount: big + small,
+        firstExpiresAt: new Date(Math.min(quote.quote.expiresAt, smallQuote.quote.expiresAt) * 1000).toISOString(),
+      });
+      expect(await relayerClient.heldClaims(2n)).toEqual({ planId: 2n, claims: 0, amount: 0n, firstExpiresAt: undefined });
+      const badPlan = await fetch(`${node.url}/v1/plans/0/held`);
+      expect(badPlan.status).toBe(400);
+      expect(((await badPlan.json()) as { code: string }).code).toBe("INVALID_BODY");
 
       // Members pay in: both are sent by themselves, the older first.
       await payIn(Number((big / 10n / DUSD) * 2n));
@@ -154,6 +167,7 @@ describe("claims held for funds", () => {
       expect(await tokenBalance(stack, recipient(0xe2))).toBe(big - BigInt(quote.quote.fee));
       const metrics = await (await fetch(`${node.url}/metrics`)).text();
       expect(metrics).toContain('huzhu_relayer_claims_unfinished{status="waiting_for_funds"} 0');
+      expect(await new RelayerClient(node.url).heldClaims(1n)).toMatchObject({ claims: 0, amount: 0n });
     } finally {
       await node.stop();
     }
@@ -197,7 +211,8 @@ describe("claims held for funds", () => {
   });
 
   it("fails a held claim with HOLD_EXPIRED when its quote runs out, and a proof with a fresh quote replaces it", async () => {
-    const node = await relayer({ HUZHU_QUOTE_TTL_SECONDS: "10" });
+    // Long enough for the proof to be made under the quote on a loaded machine, short enough to run out here.
+    const node = await relayer({ HUZHU_QUOTE_TTL_SECONDS: "20" });
     try {
       const amount = (await planBalance()) + 20n * DUSD;
       const member = stack.members[1] as Identity;
@@ -207,7 +222,7 @@ describe("claims held for funds", () => {
       const id = accepted.body.id as string;
       const held = await waitForStatus(node.url, id, ["waiting_for_funds"]);
       expect(Date.parse((held as { heldUntil?: string }).heldUntil ?? "")).toBe(quote.quote.expiresAt * 1000);
-      const expired = await waitForStatus(node.url, id, ["failed"], 40_000);
+      const expired = await waitForStatus(node.url, id, ["failed"], 60_000);
       expect(expired).toMatchObject({ status: "failed", code: "HOLD_EXPIRED", final: false });
       expect(expired.reason).toContain("prove again with a fresh quote and send the new proof: it replaces this claim");
 

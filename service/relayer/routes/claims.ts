@@ -1,6 +1,17 @@
 /** The member-facing API under /v1: info, quote, submit a claim, follow its status. */
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
-import { AcceptedReply, ClaimBody, ClaimParams, ClaimReply, ErrorReply, InfoReply, QuoteBody, QuoteReply } from "../../sdk/relayer-wire.ts";
+import {
+  AcceptedReply,
+  ClaimBody,
+  ClaimParams,
+  ClaimReply,
+  ErrorReply,
+  HeldReply,
+  InfoReply,
+  PlanParams,
+  QuoteBody,
+  QuoteReply,
+} from "../../sdk/relayer-wire.ts";
 import { type ClaimPayload, field } from "../claims.ts";
 import { isFinal, RelayerError, RelayerErrorCode } from "../errors.ts";
 import { feeFor, gasDropFee, gasDropTerms, signQuote } from "../quotes.ts";
@@ -96,6 +107,30 @@ export const claimRoutes: FastifyPluginAsyncTypebox = async (app) => {
       } finally {
         metrics.acceptSeconds.observe((performance.now() - started) / 1000);
       }
+    },
+  );
+
+  app.get(
+    "/plans/:planId/held",
+    {
+      schema: {
+        summary: "The plan's claims waiting for funds: how many, and what they ask in all",
+        params: PlanParams,
+        response: { 200: HeldReply, ...errors },
+      },
+    },
+    async (request) => {
+      const held = (await claims.store.unfinished("waiting_for_funds")).filter((claim) => claim.planId === request.params.planId);
+      const first = held
+        .map((claim) => claim.heldUntil)
+        .filter((until): until is number => until !== null)
+        .sort((a, b) => a - b)[0];
+      return {
+        planId: request.params.planId,
+        claims: held.length,
+        amount: held.reduce((sum, claim) => sum + BigInt(claim.amount), 0n).toString(),
+        ...(first === undefined ? {} : { firstExpiresAt: new Date(first * 1000).toISOString() }),
+      };
     },
   );
 
