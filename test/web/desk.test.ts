@@ -137,7 +137,7 @@ describe("claims desk in the web app", () => {
   });
 
   it("refuses to file while no assessor of the plan has published a key that checks against the chain", async () => {
-    await memberPage.getByRole("navigation").getByRole("link", { name: "File a claim" }).click();
+    await memberPage.getByRole("navigation").getByRole("link", { name: "New case" }).click();
     const form = memberPage.getByTestId("file-case");
     await form.getByLabel("Plan").locator("option").first().waitFor({ state: "attached" });
     await form.getByLabel("Date of loss").fill("2026-11-20");

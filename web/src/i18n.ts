@@ -166,7 +166,7 @@ const en = {
   vkey: "Verification key",
   // claims desk: shared
   locale: "en",
-  navFile: "File a claim",
+  navFile: "New case",
   navCases: "My cases",
   navAssessor: "Assessor",
   caseTitle: "Case {id}",
