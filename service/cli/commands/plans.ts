@@ -2,6 +2,7 @@
 import type { Command } from "commander";
 import type { PlanInfo } from "../../sdk/chain/pool.ts";
 import { listPlans } from "../../sdk/chain/pool.ts";
+import { type HeldClaims, RelayerClient } from "../../sdk/relayer-client.ts";
 import { run } from "../lib/action.ts";
 import { amountJson, formatAmount } from "../lib/amounts.ts";
 import {
@@ -18,6 +19,19 @@ import { table } from "../lib/output.ts";
 export interface PlanView {
   plan: PlanInfo;
   token: TokenInfo;
+  /** The claims a relayer holds for the plan until its pool can pay them (with --relayer). */
+  held?: HeldClaims;
+}
+
+interface PlansOptions extends ChainOptions {
+  relayer?: string;
+}
+
+/** Each plan's queue at the relayer: what members' approved claims wait for, so donors see the need. */
+async function withHeld(views: PlanView[], relayerUrl: string | undefined): Promise<PlanView[]> {
+  if (!relayerUrl) return views;
+  const client = new RelayerClient(relayerUrl);
+  return Promise.all(views.map(async (view) => ({ ...view, held: await client.heldClaims(view.plan.planId) })));
 }
 
 function duration(seconds: bigint): string {
@@ -28,7 +42,7 @@ function duration(seconds: bigint): string {
 }
 
 /** A plan's rules and books as JSON (`plans list`, `plans compare`, `plan show`). */
-export function planJson({ plan, token }: PlanView) {
+export function planJson({ plan, token, held }: PlanView) {
   return {
     planId: plan.planId.toString(),
     name: plan.name,
@@ -48,6 +62,9 @@ export function planJson({ plan, token }: PlanView) {
     fees: amountJson(plan.fees, token),
     active: plan.active,
     currentEpoch: plan.currentEpoch.toString(),
+    ...(held
+      ? { waitingForFunds: { claims: held.claims, amount: amountJson(held.amount, token), firstExpiresAt: held.firstExpiresAt ?? null } }
+      : {}),
   };
 }
 
@@ -69,6 +86,15 @@ function planRows(views: PlanView[], tokenAddress = true): string[][] {
     row("claims at the cap it can pay now", (v) => (v.plan.balance / v.plan.claimCap).toString()),
     row("active", (v) => (v.plan.active ? "yes" : "no (paused)")),
     row("current epoch", (v) => v.plan.currentEpoch.toString()),
+    ...(views.some((v) => v.held)
+      ? [
+          row("claims waiting for funds", (v) =>
+            v.held
+              ? `${v.held.claims} (${formatAmount(v.held.amount, v.token)}${v.held.claims > 0 && v.plan.balance < v.held.amount ? `, ${formatAmount(v.held.amount - v.plan.balance, v.token)} short` : ""})`
+              : "-",
+          ),
+        ]
+      : []),
   ];
 }
 
@@ -81,27 +107,32 @@ async function withTokens(connection: PoolConnection, plans: PlanInfo[]): Promis
 export function registerPlans(program: Command): void {
   const plans = program.command("plans").description("list and compare plans (rules, fees, members, balance)");
 
-  addChainOptions(plans.command("list").description("every plan on the pool, one row each")).action(
-    run<ChainOptions>(async ({ out, opts }) => {
-      const connection = await connectPool(opts);
-      const views = await withTokens(connection, await listPlans(connection.ref));
-      out.result({ pool: connection.pool, chainId: connection.chainId, plans: views.map(planJson) }, () => {
-        if (views.length === 0) return "this pool has no plans yet";
-        const rows = planRows(views, false);
-        // Transpose: one row per plan, one column per field.
-        const header = rows.map((r) => r[0] as string);
-        const body = views.map((_, i) => rows.map((r) => r[i + 1] as string));
-        return table([header, ...body]);
-      });
-    }),
-  );
+  addChainOptions(plans.command("list").description("every plan on the pool, one row each"))
+    .option("--relayer <url>", "also show each plan's claims waiting for funds at this relayer")
+    .action(
+      run<PlansOptions>(async ({ out, opts }) => {
+        const connection = await connectPool(opts);
+        const views = await withHeld(await withTokens(connection, await listPlans(connection.ref)), opts.relayer);
+        out.result({ pool: connection.pool, chainId: connection.chainId, plans: views.map(planJson) }, () => {
+          if (views.length === 0) return "this pool has no plans yet";
+          const rows = planRows(views, false);
+          // Transpose: one row per plan, one column per field.
+          const header = rows.map((r) => r[0] as string);
+          const body = views.map((_, i) => rows.map((r) => r[i + 1] as string));
+          return table([header, ...body]);
+        });
+      }),
+    );
 
-  addChainOptions(plans.command("compare <planIds...>").description("plans side by side, one column each")).action(
-    run<ChainOptions, [string[]]>(async ({ out, opts }, ids) => {
-      const connection = await connectPool(opts);
-      const views: PlanView[] = [];
-      for (const id of ids) views.push(await requirePlan(connection, id));
-      out.result({ pool: connection.pool, chainId: connection.chainId, plans: views.map(planJson) }, () => table(planRows(views)));
-    }),
-  );
+  addChainOptions(plans.command("compare <planIds...>").description("plans side by side, one column each"))
+    .option("--relayer <url>", "also show each plan's claims waiting for funds at this relayer")
+    .action(
+      run<PlansOptions, [string[]]>(async ({ out, opts }, ids) => {
+        const connection = await connectPool(opts);
+        const chosen: PlanView[] = [];
+        for (const id of ids) chosen.push(await requirePlan(connection, id));
+        const views = await withHeld(chosen, opts.relayer);
+        out.result({ pool: connection.pool, chainId: connection.chainId, plans: views.map(planJson) }, () => table(planRows(views)));
+      }),
+    );
 }
