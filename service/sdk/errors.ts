@@ -67,6 +67,29 @@ export const ErrorCode = {
   DeskMalformed: "DESK_MALFORMED",
   /** A file, case or message over the desk's size limits. */
   DeskTooLarge: "DESK_TOO_LARGE",
+  // committee: k-of-n FROST key sets, their DKG, signing rounds and key files (service/sdk/committee/)
+  /** Committee data that is not in the committee's format (a bad package, share, commitment or key set). */
+  CommitteeMalformed: "COMMITTEE_MALFORMED",
+  /** A package, commitment or share made for another committee key set than this one. */
+  CommitteeWrongKeySet: "COMMITTEE_WRONG_KEY_SET",
+  /** A signing package or share over another message than the one being signed (other terms). */
+  CommitteeWrongMessage: "COMMITTEE_WRONG_MESSAGE",
+  /** A commitment or share from another signing session than this one. */
+  CommitteeWrongSession: "COMMITTEE_WRONG_SESSION",
+  /** A signer that is not a member of the key set, not in the session's commitments, or listed twice. */
+  CommitteeUnknownSigner: "COMMITTEE_UNKNOWN_SIGNER",
+  /** Fewer signers (or shares) than the committee's threshold k, or more than its size n. */
+  CommitteeNotEnoughSigners: "COMMITTEE_NOT_ENOUGH_SIGNERS",
+  /** A signature share that fails FROST's share verification; `details.members` names its signers. */
+  CommitteeShareInvalid: "COMMITTEE_SHARE_INVALID",
+  /** A round-one nonce that has already signed once: a nonce signs one share, never two. */
+  CommitteeNonceUsed: "COMMITTEE_NONCE_USED",
+  /** A commitment in a signing package whose nonce this signer does not hold (not made here, or lost). */
+  CommitteeNonceUnknown: "COMMITTEE_NONCE_UNKNOWN",
+  /** A DKG that cannot finish; `details.participant` names the member whose package failed. */
+  CommitteeDkgFailed: "COMMITTEE_DKG_FAILED",
+  /** A committee key file that is not one, or whose share does not belong to its key set. */
+  CommitteeInvalidKeyFile: "COMMITTEE_INVALID_KEY_FILE",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
