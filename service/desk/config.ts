@@ -12,8 +12,8 @@ export interface DeskConfig {
   fromBlock: bigint;
   host: string;
   port: number;
-  /** The origin assessors' sign-in challenges name; default http://host:port. */
-  origin: string;
+  /** The origin assessors' sign-in challenges name (the desk's public URL); default the address it listens on. */
+  origin: string | undefined;
   name: string;
   dataDir: string;
   /** A PostgreSQL database shared by several desk instances, or undefined for the SQLite file in `dataDir`. */
@@ -33,7 +33,7 @@ export const DeskEnv = Type.Object({
   HUZHU_FROM_BLOCK: envBigInt("first block to read the pool's events from (default: the deployment record's)", 0n),
   HUZHU_DESK_HOST: envString("address to listen on", "127.0.0.1"),
   HUZHU_DESK_PORT: envInteger("port to listen on (0: any free port)", 8788, 0, 65_535),
-  HUZHU_DESK_ORIGIN: envString("the desk's public URL, named in assessors' sign-in challenges (default http://HOST:PORT)"),
+  HUZHU_DESK_ORIGIN: envString("the desk's public URL, named in assessors' sign-in challenges (default: the address it listens on)"),
   HUZHU_DESK_NAME: envString("the desk's name, shown to members and assessors", "Huzhu claims desk"),
   HUZHU_DESK_DATA_DIR: envString("folder of the embedded store", ".huzhu/desk"),
   HUZHU_DESK_SESSION_TTL_SECONDS: envInteger("how long an assessor's sign-in lasts", 12 * 3600, 60, 7 * 86_400),
@@ -65,13 +65,16 @@ export function loadDeskConfig(env: Env = process.env): DeskConfig {
     throw new ConfigError("HUZHU_DESK_DATABASE_URL must be a postgres:// URL, e.g. postgres://desk:secret@db.internal:5432/huzhu_desk");
   }
   if (e.HUZHU_LOG_CHUNK === 0n) throw new ConfigError("HUZHU_LOG_CHUNK must be at least 1");
+  if (e.HUZHU_DESK_ORIGIN !== undefined && !URL.canParse(e.HUZHU_DESK_ORIGIN)) {
+    throw new ConfigError(`HUZHU_DESK_ORIGIN must be the desk's public URL, e.g. https://desk.example.org, got "${e.HUZHU_DESK_ORIGIN}"`);
+  }
   return {
     rpcUrl,
     pool: getAddress(pool),
     fromBlock: e.HUZHU_FROM_BLOCK,
     host: e.HUZHU_DESK_HOST,
     port: e.HUZHU_DESK_PORT,
-    origin: e.HUZHU_DESK_ORIGIN ?? `http://${e.HUZHU_DESK_HOST}:${e.HUZHU_DESK_PORT}`,
+    origin: e.HUZHU_DESK_ORIGIN === undefined ? undefined : new URL(e.HUZHU_DESK_ORIGIN).origin,
     name: e.HUZHU_DESK_NAME,
     dataDir: e.HUZHU_DESK_DATA_DIR,
     databaseUrl,

@@ -31,7 +31,8 @@ export async function startDesk(config: DeskConfig, log: Logger = serviceLogger(
     chain,
     chainId,
     name: config.name,
-    origin: config.origin,
+    // Set to the listening address below unless configured.
+    origin: config.origin ?? "",
     sessionTtlSeconds: config.sessionTtlSeconds,
     rateLimitPerMinute: config.rateLimitPerMinute,
     requestTimeoutMs: config.requestTimeoutMs,
@@ -41,6 +42,7 @@ export async function startDesk(config: DeskConfig, log: Logger = serviceLogger(
     await store.close();
   });
   const address = await app.listen({ host: config.host, port: config.port });
+  if (config.origin === undefined) app.desk.deps.origin = new URL(address).origin;
   log.info({ url: address, chainId, pool: config.pool, store: store.location, cases: await store.countByStatus() }, "desk listening");
   return { app, store, address };
 }

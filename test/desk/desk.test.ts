@@ -19,8 +19,10 @@ import { generateAssessorKey } from "../../service/sdk/assessor.ts";
 import { fromBase64 } from "../../service/sdk/bytes.ts";
 import { loadAssessorTree } from "../../service/sdk/chain/pool.ts";
 import { openCaseEnvelope, openCaseFile, type SealedCase, sealCase } from "../../service/sdk/desk/case.ts";
+import { DeskClient } from "../../service/sdk/desk/client.ts";
 import { openDecision, sealApproval } from "../../service/sdk/desk/decision.ts";
 import { deriveDeskKey, replyKeyFromSecret } from "../../service/sdk/desk/desk-key.ts";
+import { signIn } from "../../service/sdk/desk/flows.ts";
 import { openAssessorMessage, openMemberMessage, sealAssessorMessage, sealMemberMessage } from "../../service/sdk/desk/messages.ts";
 import { checkRoster, createRosterEntry, type RosterEntry } from "../../service/sdk/desk/roster.ts";
 import type { CaseReply, SessionReply } from "../../service/sdk/desk/schemas.ts";
@@ -119,6 +121,15 @@ describe("claims desk", () => {
     expect(outsider).toMatchObject({ status: 403, payload: { code: "DESK_NOT_AN_ASSESSOR" } });
     const noPlan = await call("POST", "/v1/auth/challenge", { json: { planId: "99", publicKey: pointJson(key.publicKey) } });
     expect(noPlan).toMatchObject({ status: 404, payload: { code: "DESK_PLAN_UNKNOWN" } });
+  });
+
+  it("has an assessor's client refuse a challenge that names another desk than the one it asked", async () => {
+    // This desk names http://desk.test in its challenges but is reached at 127.0.0.1: to the client,
+    // a desk relaying another desk's challenge.
+    await expect(signIn(new DeskClient(url), stack.deployment.assessor, 1n)).rejects.toMatchObject({
+      code: "DESK_SIGN_IN_INVALID",
+      message: expect.stringContaining(`sent a challenge for http://desk.test: it is not this desk's own`),
+    });
   });
 
   it("publishes the assessor's roster entry, which a member checks against the chain", async () => {

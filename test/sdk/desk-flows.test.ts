@@ -91,7 +91,8 @@ function handle(req: IncomingMessage, res: ServerResponse, raw: Buffer) {
     roster.push(entry);
     return reply(200, entry);
   }
-  if (url === "/v1/auth/challenge") return reply(200, createChallenge("http://desk.test", PLAN));
+  // The challenge names the desk by the address the client reached it at, as a real desk does.
+  if (url === "/v1/auth/challenge") return reply(200, createChallenge(`http://${req.headers.host}`, PLAN));
   if (url === "/v1/auth/session") {
     const body = json(SessionBody) as SessionBody;
     verifySignIn(body.challenge, body.signature, decodePoint(body.publicKey, "publicKey"));

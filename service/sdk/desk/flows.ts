@@ -83,6 +83,14 @@ export async function fileCase(input: FileCaseInput): Promise<FiledCase> {
 export async function signIn(client: DeskClient, assessorKey: AssessorKey, planId: bigint): Promise<SessionReply> {
   const challenge = await client.challenge(planId, assessorKey.publicKey);
   if (challenge.planId !== planId.toString()) throw malformed("the desk's challenge is for another plan");
+  // A desk relaying another desk's challenge would have the assessor sign in there on its behalf.
+  const origin = new URL(client.baseUrl).origin;
+  if (challenge.origin !== origin) {
+    throw new HuzhuError(
+      ErrorCode.DeskSignInInvalid,
+      `the desk at ${origin} sent a challenge for ${challenge.origin}: it is not this desk's own; do not sign it (if the desk is behind a proxy, use its public URL)`,
+    );
+  }
   return client.session(challenge, assessorKey.publicKey, signSignIn(assessorKey, challenge));
 }
 
