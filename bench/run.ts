@@ -12,6 +12,7 @@ import { ROOT } from "../scripts/lib/paths.ts";
 import { benchAudit } from "./audit.ts";
 import { benchCircuits, ROUNDS as CIRCUIT_ROUNDS } from "./circuits.ts";
 import { benchDesk } from "./desk.ts";
+import { benchDeskWeb } from "./desk-web.ts";
 import { benchGas } from "./gas.ts";
 import { benchRelayer } from "./relayer.ts";
 import { benchRelayerFaults } from "./relayer-faults.ts";
@@ -32,7 +33,10 @@ async function main(): Promise<void> {
   const relayer = only && only !== "relayer" ? skipped : await benchRelayer(log);
   const relayerFaults = only && only !== "relayer-faults" ? skipped : await benchRelayerFaults(log);
   const relayerRate = relayer.entries.find((e) => e.name === "relayer.accept.valid_claims_per_second")?.value ?? null;
-  const desk = only && only !== "desk" ? skipped : await benchDesk(log, relayerRate);
+  const deskNode = only && only !== "desk" ? skipped : await benchDesk(log, relayerRate);
+  const deskWeb = only && only !== "desk" ? skipped : await benchDeskWeb(log);
+  const desk =
+    deskNode === skipped ? skipped : { entries: [...deskNode.entries, ...deskWeb.entries], table: `${deskNode.table}\n\n${deskWeb.table}` };
   const web = only && only !== "web" ? skipped : await benchWeb(log);
   const scale = only && only !== "scale" ? skipped : await benchScale(log);
   const entries: BenchEntry[] = [
@@ -238,7 +242,11 @@ plan's assessor, the document and the file sealed with XChaCha20-Poly1305) and u
 the document with its wrapped keys, then the sealed file as an octet stream, checked against its
 declared size and SHA-256 and stored in one transaction. Small cases are sealed before the clock
 starts and posted by concurrent clients; the anchor is the relayer's rate of accepting valid claims
-(schema, chain checks, proof verification, simulation, store) in the same run. See [DESK.md](DESK.md).
+(schema, chain checks, proof verification, simulation, store) in the same run. The browser rows
+(\`bench/desk-web.ts\`, Debian's headless Chromium) run the SDK's \`fileCase\` as the web app's "File a
+claim" calls it (roster check, encryption, upload) and decrypt the case as its assessor after its
+download, in a page of the web server's origin; the member's identity, the plan's assessor set and
+the file are made before the clock starts. See [DESK.md](DESK.md).
 
 ## Web app (Debian's headless Chromium on this machine, the web server and a Hardhat node on 127.0.0.1)
 
