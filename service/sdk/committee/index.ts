@@ -5,6 +5,8 @@
  */
 export * from "./aggregate.ts";
 export * from "./dealer.ts";
+export * from "./dkg.ts";
+export * from "./key-file.ts";
 export * from "./key-set.ts";
 export * from "./local.ts";
 export * from "./nonces.ts";
