@@ -19,7 +19,9 @@ interface IHuzhuPool {
         string name; // human-readable label
     }
 
-    /// @notice A plan as stored: rules, start time and state.
+    /// @notice A plan as stored: rules, start time and state. Fields added later come last, so
+    ///         earlier readers decode it unchanged (hence the linter's packing hint is off).
+    // solhint-disable-next-line gas-struct-packing
     struct Plan {
         IERC20 token;
         uint32 waitingPeriods;
@@ -30,6 +32,9 @@ interface IHuzhuPool {
         uint64 periodLength;
         uint128 claimCap;
         uint128 contribution;
+        uint16 claimGracePeriods; // epochs after the closing epoch in which claims are still paid
+        bool closing; // its admin announced its closing (see closingOf)
+        bool admissionRequired; // every join carries a voucher of its admission officer
     }
 
     /// @notice A plan's books: contributions in, payouts and relayer fees out.
@@ -38,6 +43,28 @@ interface IHuzhuPool {
         uint128 fees; // to relayers
         uint128 contributed; // from members
         uint128 donated; // from anyone, through donate
+        uint128 refunded; // back to paying wallets after the plan closed
+    }
+
+    /// @notice A closing plan's timetable and refunds (all zero while no closing is announced).
+    ///         Claims as of the closing epoch are paid through epoch `lastClaimEpoch`; from
+    ///         `refundsFrom` paying wallets register their members' unused periods, until
+    ///         `refundsPayableFrom`, when each registered wallet may withdraw its share once.
+    struct Closing {
+        bool announced;
+        uint32 closingEpoch; // the plan's last epoch of cover
+        uint32 lastClaimEpoch; // closingEpoch + the plan's claim grace periods
+        uint64 refundsFrom; // time the claims end and refund registration opens
+        uint64 refundsPayableFrom; // time registration ends and withdrawals open
+        uint64 unpaidPeriods; // periods registered and not yet withdrawn
+        uint128 refunded; // paid back so far
+    }
+
+    /// @notice An admission officer's EIP-712 voucher that lets one commitment join one plan
+    ///         (Admission(uint256 planId,uint256 commitment,uint64 expiresAt), see admissionDigest).
+    struct AdmissionVoucher {
+        uint64 expiresAt; // unix time after which the pool refuses it
+        bytes signature; // the officer's 65-byte ECDSA signature of the digest
     }
 
     /// @notice A member's cover, as proven in the claim circuit's leaf.
@@ -126,6 +153,20 @@ interface IHuzhuPool {
     error HuzhuPool__AssessorAlreadyAdded(uint256 planId, uint256 leaf);
     error HuzhuPool__UnknownAssessor(uint256 planId, uint256 leaf);
     error HuzhuPool__AssessorSetFull(uint256 planId);
+    error HuzhuPool__GraceTooLong(uint256 periods);
+    error HuzhuPool__PlanClosing(uint256 planId, uint256 closingEpoch);
+    error HuzhuPool__ClosingEpochInPast(uint256 closingEpoch, uint256 currentEpoch);
+    error HuzhuPool__ClaimsClosed(uint256 planId, uint256 lastClaimEpoch);
+    error HuzhuPool__PlanNotClosing(uint256 planId);
+    error HuzhuPool__RefundRegistrationClosed(uint256 planId, uint256 opensAt, uint256 closesAt);
+    error HuzhuPool__RefundsNotPayableYet(uint256 planId, uint256 payableFrom);
+    error HuzhuPool__NotPayer(uint256 planId, uint256 commitment, address account);
+    error HuzhuPool__NothingToRefund(uint256 planId, uint256 commitment);
+    error HuzhuPool__NoRefundDue(uint256 planId, address account);
+    error HuzhuPool__RefundAlreadyPaid(uint256 planId, address account);
+    error HuzhuPool__AdmissionRequired(uint256 planId);
+    error HuzhuPool__VoucherExpired(uint256 expiresAt);
+    error HuzhuPool__WrongVoucherSigner(uint256 planId, address signer, address officer);
 
     /// @notice Emitted when a plan is created.
     event PlanCreated(uint256 indexed planId, address indexed admin, IERC20 indexed token, PlanParams params, uint64 start);
@@ -167,6 +208,22 @@ interface IHuzhuPool {
     event AssessorAdded(uint256 indexed planId, uint256 indexed leaf, uint256 pubKeyX, uint256 pubKeyY, uint256 index, uint256 assessorRoot);
     /// @notice Emitted when an assessor key is revoked (its leaf set to 0).
     event AssessorRevoked(uint256 indexed planId, uint256 indexed leaf, uint256 index, uint256 assessorRoot);
+    /// @notice Emitted when a plan's admin sets how many epochs after its closing epoch claims are paid.
+    event ClaimGracePeriodsSet(uint256 indexed planId, uint256 periods);
+    /// @notice Emitted when a plan's admin announces its closing: no joins, renewals or rule changes
+    ///         from now; claims as of `closingEpoch` through `lastClaimEpoch`; refund registration
+    ///         from time `refundsFrom`, withdrawals from time `refundsPayableFrom`.
+    event ClosingAnnounced(
+        uint256 indexed planId, uint256 closingEpoch, uint256 lastClaimEpoch, uint256 refundsFrom, uint256 refundsPayableFrom
+    );
+    /// @notice Emitted when the wallet that last paid for `commitment` registers its unused periods
+    ///         (paidThrough - closingEpoch) for a refund.
+    event RefundRegistered(uint256 indexed planId, address indexed payer, uint256 indexed commitment, uint256 periods);
+    /// @notice Emitted when a paying wallet withdraws its refund: `amount` is the plan's balance
+    ///         times `periods` over the periods registered and not yet withdrawn.
+    event Refunded(uint256 indexed planId, address indexed payer, uint256 periods, uint256 amount);
+    /// @notice Emitted when a plan's admin names its admission officer (the zero address: joins need no voucher).
+    event AdmissionOfficerSet(uint256 indexed planId, address indexed officer);
     /// @notice Emitted for every paid claim, with everything an auditor needs to re-verify it.
     event ClaimPaid(
         uint256 indexed planId,
@@ -186,6 +243,26 @@ interface IHuzhuPool {
     /// @notice Pays `contribution x periods` from the caller to extend `commitment`'s cover.
     /// @param siblings The member tree's sibling nodes for the member's current leaf.
     function renew(uint256 planId, uint256 commitment, uint32 periods, uint256[] calldata siblings) external;
+
+    /// @notice Like {join}, for a plan that requires admission: `voucher` is the plan's admission
+    ///         officer's EIP-712 signature for this plan and commitment, not yet expired. A
+    ///         commitment joins a plan once, so a voucher is spent with its join.
+    function joinWithVoucher(uint256 planId, uint256 commitment, uint32 periods, AdmissionVoucher calldata voucher)
+        external
+        returns (uint256 index);
+
+    /// @notice Announces the plan's closing at the end of epoch `closingEpoch` (this epoch or later).
+    ///         Joins, renewals, terms and grace changes stop at once; claims as of the closing epoch
+    ///         are paid through the plan's claim grace periods; then the balance is refunded.
+    function announceClosing(uint256 planId, uint256 closingEpoch) external;
+
+    /// @notice During a closed plan's registration window, the wallet that last paid for each of
+    ///         `commitments` registers its unused periods (paidThrough - closingEpoch) for a refund.
+    function registerRefund(uint256 planId, uint256[] calldata commitments) external;
+
+    /// @notice Once registration has ended, pays the caller its share of the plan's balance:
+    ///         balance x its registered periods / the periods registered and not yet withdrawn.
+    function withdrawRefund(uint256 planId) external returns (uint256 amount);
 
     /// @notice Gives `amount` of the plan's token (approved beforehand) to its pool: it pays claims
     ///         like contributions do, and the books count it apart.

@@ -34,6 +34,12 @@ export const PLAN_PARAMS_ISSUES = [
   "the waiting period is above 1000 periods: use at most 1000",
 ] as const;
 
+/** A unix time (seconds, as a decimal string) as an ISO date. */
+const isoTime = (seconds: string | undefined): string => {
+  const n = Number(seconds);
+  return Number.isFinite(n) ? new Date(n * 1000).toISOString() : `time ${seconds}`;
+};
+
 const entry = (code: string, kind: PoolFailureKind, message: (a: readonly string[]) => string): PoolRevertEntry => ({
   code,
   kind,
@@ -160,6 +166,78 @@ export const POOL_REVERTS = {
     "ASSESSOR_SET_FULL",
     "final",
     (a) => `plan ${a[0]}'s assessor set holds its 16 keys (revoked ones count): create a new plan for more`,
+  ),
+  // Closing a plan: the announcement, claims in the grace periods, refund registration and withdrawal.
+  HuzhuPool__GraceTooLong: entry(
+    "GRACE_TOO_LONG",
+    "final",
+    (a) => `a claim grace of ${a[0]} periods is too long: use at most 1000 periods`,
+  ),
+  HuzhuPool__PlanClosing: entry(
+    "PLAN_CLOSING",
+    "final",
+    (a) => `plan ${a[0]} is closing (its last epoch of cover is ${a[1]}): it takes no joins or renewals and its rules are frozen`,
+  ),
+  HuzhuPool__ClosingEpochInPast: entry(
+    "CLOSING_EPOCH_IN_PAST",
+    "final",
+    (a) => `the closing epoch ${a[0]} is before the plan's current epoch ${a[1]}: announce epoch ${a[1]} or later`,
+  ),
+  HuzhuPool__ClaimsClosed: entry(
+    "CLAIMS_CLOSED",
+    "final",
+    (a) => `plan ${a[0]} is closed: its claims ended with epoch ${a[1]}, and it takes no more claims or donations`,
+  ),
+  HuzhuPool__PlanNotClosing: entry(
+    "PLAN_NOT_CLOSING",
+    "final",
+    (a) => `plan ${a[0]} has not announced its closing: there are no refunds to register or withdraw`,
+  ),
+  HuzhuPool__RefundRegistrationClosed: entry(
+    "REFUND_REGISTRATION_CLOSED",
+    "hold",
+    (a) =>
+      `plan ${a[0]}'s refund registration runs from ${isoTime(a[1])} to ${isoTime(a[2])} (after its claims end): register within that window`,
+  ),
+  HuzhuPool__RefundsNotPayableYet: entry(
+    "REFUNDS_NOT_PAYABLE_YET",
+    "hold",
+    (a) => `plan ${a[0]}'s refunds are paid from ${isoTime(a[1])}, once registration has ended: withdraw then`,
+  ),
+  HuzhuPool__NotPayer: entry(
+    "NOT_PAYER",
+    "final",
+    (a) =>
+      `${a[2]} did not make the last payment for member ${a[1]} of plan ${a[0]}: its refund goes to the wallet that did; send from that wallet`,
+  ),
+  HuzhuPool__NothingToRefund: entry(
+    "NOTHING_TO_REFUND",
+    "final",
+    (a) =>
+      `member ${a[1]} of plan ${a[0]} has no paid periods after the closing epoch left to refund (its cover ended by then, or it is registered already)`,
+  ),
+  HuzhuPool__NoRefundDue: entry(
+    "NO_REFUND_DUE",
+    "final",
+    (a) => `${a[1]} registered no refund in plan ${a[0]}: only wallets that registered during the registration window are paid`,
+  ),
+  HuzhuPool__RefundAlreadyPaid: entry("REFUND_ALREADY_PAID", "final", (a) => `${a[1]} has already withdrawn its refund from plan ${a[0]}`),
+  // Admission vouchers.
+  HuzhuPool__AdmissionRequired: entry(
+    "ADMISSION_REQUIRED",
+    "final",
+    (a) => `plan ${a[0]} admits members only with its admission officer's voucher: ask the officer for one and join with it`,
+  ),
+  HuzhuPool__VoucherExpired: entry(
+    "VOUCHER_EXPIRED",
+    "final",
+    (a) => `the admission voucher expired at ${isoTime(a[0])}: ask the plan's admission officer for a new one`,
+  ),
+  HuzhuPool__WrongVoucherSigner: entry(
+    "WRONG_VOUCHER_SIGNER",
+    "final",
+    (a) =>
+      `the voucher recovers to ${a[1]}, not plan ${a[0]}'s admission officer ${a[2]}: it is for another plan or commitment, or not the officer's`,
   ),
   // The member and assessor trees (zk-kit's LeanIMT), when a renewal or revocation names its path.
   WrongSiblingNodes: entry(

@@ -19,6 +19,7 @@ export const huzhuPoolAbi = [
   },
   { inputs: [], name: "EnforcedPause", type: "error" },
   { inputs: [], name: "ExpectedPause", type: "error" },
+  { inputs: [{ internalType: "uint256", name: "planId", type: "uint256" }], name: "HuzhuPool__AdmissionRequired", type: "error" },
   {
     inputs: [
       { internalType: "uint256", name: "planId", type: "uint256" },
@@ -46,6 +47,22 @@ export const huzhuPoolAbi = [
   { inputs: [{ internalType: "uint256", name: "planId", type: "uint256" }], name: "HuzhuPool__AssessorSetFull", type: "error" },
   {
     inputs: [
+      { internalType: "uint256", name: "planId", type: "uint256" },
+      { internalType: "uint256", name: "lastClaimEpoch", type: "uint256" },
+    ],
+    name: "HuzhuPool__ClaimsClosed",
+    type: "error",
+  },
+  {
+    inputs: [
+      { internalType: "uint256", name: "closingEpoch", type: "uint256" },
+      { internalType: "uint256", name: "currentEpoch", type: "uint256" },
+    ],
+    name: "HuzhuPool__ClosingEpochInPast",
+    type: "error",
+  },
+  {
+    inputs: [
       { internalType: "uint256", name: "fee", type: "uint256" },
       { internalType: "uint256", name: "maxFee", type: "uint256" },
     ],
@@ -68,6 +85,7 @@ export const huzhuPoolAbi = [
     name: "HuzhuPool__GasDropMismatch",
     type: "error",
   },
+  { inputs: [{ internalType: "uint256", name: "periods", type: "uint256" }], name: "HuzhuPool__GraceTooLong", type: "error" },
   { inputs: [{ internalType: "uint256", name: "signalIndex", type: "uint256" }], name: "HuzhuPool__InputNotInField", type: "error" },
   {
     inputs: [
@@ -90,9 +108,26 @@ export const huzhuPoolAbi = [
   {
     inputs: [
       { internalType: "uint256", name: "planId", type: "uint256" },
+      { internalType: "address", name: "account", type: "address" },
+    ],
+    name: "HuzhuPool__NoRefundDue",
+    type: "error",
+  },
+  {
+    inputs: [
+      { internalType: "uint256", name: "planId", type: "uint256" },
       { internalType: "uint256", name: "commitment", type: "uint256" },
     ],
     name: "HuzhuPool__NotMember",
+    type: "error",
+  },
+  {
+    inputs: [
+      { internalType: "uint256", name: "planId", type: "uint256" },
+      { internalType: "uint256", name: "commitment", type: "uint256" },
+      { internalType: "address", name: "account", type: "address" },
+    ],
+    name: "HuzhuPool__NotPayer",
     type: "error",
   },
   {
@@ -111,8 +146,50 @@ export const huzhuPoolAbi = [
     name: "HuzhuPool__NotProposedAdmin",
     type: "error",
   },
+  {
+    inputs: [
+      { internalType: "uint256", name: "planId", type: "uint256" },
+      { internalType: "uint256", name: "commitment", type: "uint256" },
+    ],
+    name: "HuzhuPool__NothingToRefund",
+    type: "error",
+  },
   { inputs: [{ internalType: "uint256", name: "nullifier", type: "uint256" }], name: "HuzhuPool__NullifierAlreadySpent", type: "error" },
+  {
+    inputs: [
+      { internalType: "uint256", name: "planId", type: "uint256" },
+      { internalType: "uint256", name: "closingEpoch", type: "uint256" },
+    ],
+    name: "HuzhuPool__PlanClosing",
+    type: "error",
+  },
   { inputs: [{ internalType: "uint256", name: "planId", type: "uint256" }], name: "HuzhuPool__PlanInactive", type: "error" },
+  { inputs: [{ internalType: "uint256", name: "planId", type: "uint256" }], name: "HuzhuPool__PlanNotClosing", type: "error" },
+  {
+    inputs: [
+      { internalType: "uint256", name: "planId", type: "uint256" },
+      { internalType: "address", name: "account", type: "address" },
+    ],
+    name: "HuzhuPool__RefundAlreadyPaid",
+    type: "error",
+  },
+  {
+    inputs: [
+      { internalType: "uint256", name: "planId", type: "uint256" },
+      { internalType: "uint256", name: "opensAt", type: "uint256" },
+      { internalType: "uint256", name: "closesAt", type: "uint256" },
+    ],
+    name: "HuzhuPool__RefundRegistrationClosed",
+    type: "error",
+  },
+  {
+    inputs: [
+      { internalType: "uint256", name: "planId", type: "uint256" },
+      { internalType: "uint256", name: "payableFrom", type: "uint256" },
+    ],
+    name: "HuzhuPool__RefundsNotPayableYet",
+    type: "error",
+  },
   {
     inputs: [
       { internalType: "uint256", name: "planId", type: "uint256" },
@@ -139,12 +216,22 @@ export const huzhuPoolAbi = [
     type: "error",
   },
   { inputs: [{ internalType: "uint256", name: "planId", type: "uint256" }], name: "HuzhuPool__UnknownPlan", type: "error" },
+  { inputs: [{ internalType: "uint256", name: "expiresAt", type: "uint256" }], name: "HuzhuPool__VoucherExpired", type: "error" },
   {
     inputs: [
       { internalType: "uint256", name: "claimEpoch", type: "uint256" },
       { internalType: "uint256", name: "currentEpoch", type: "uint256" },
     ],
     name: "HuzhuPool__WrongEpoch",
+    type: "error",
+  },
+  {
+    inputs: [
+      { internalType: "uint256", name: "planId", type: "uint256" },
+      { internalType: "address", name: "signer", type: "address" },
+      { internalType: "address", name: "officer", type: "address" },
+    ],
+    name: "HuzhuPool__WrongVoucherSigner",
     type: "error",
   },
   { inputs: [], name: "HuzhuPool__ZeroAddress", type: "error" },
@@ -168,6 +255,15 @@ export const huzhuPoolAbi = [
     anonymous: false,
     inputs: [
       { indexed: true, internalType: "uint256", name: "planId", type: "uint256" },
+      { indexed: true, internalType: "address", name: "officer", type: "address" },
+    ],
+    name: "AdmissionOfficerSet",
+    type: "event",
+  },
+  {
+    anonymous: false,
+    inputs: [
+      { indexed: true, internalType: "uint256", name: "planId", type: "uint256" },
       { indexed: true, internalType: "uint256", name: "leaf", type: "uint256" },
       { indexed: false, internalType: "uint256", name: "pubKeyX", type: "uint256" },
       { indexed: false, internalType: "uint256", name: "pubKeyY", type: "uint256" },
@@ -186,6 +282,15 @@ export const huzhuPoolAbi = [
       { indexed: false, internalType: "uint256", name: "assessorRoot", type: "uint256" },
     ],
     name: "AssessorRevoked",
+    type: "event",
+  },
+  {
+    anonymous: false,
+    inputs: [
+      { indexed: true, internalType: "uint256", name: "planId", type: "uint256" },
+      { indexed: false, internalType: "uint256", name: "periods", type: "uint256" },
+    ],
+    name: "ClaimGracePeriodsSet",
     type: "event",
   },
   {
@@ -227,6 +332,18 @@ export const huzhuPoolAbi = [
       },
     ],
     name: "ClaimPaid",
+    type: "event",
+  },
+  {
+    anonymous: false,
+    inputs: [
+      { indexed: true, internalType: "uint256", name: "planId", type: "uint256" },
+      { indexed: false, internalType: "uint256", name: "closingEpoch", type: "uint256" },
+      { indexed: false, internalType: "uint256", name: "lastClaimEpoch", type: "uint256" },
+      { indexed: false, internalType: "uint256", name: "refundsFrom", type: "uint256" },
+      { indexed: false, internalType: "uint256", name: "refundsPayableFrom", type: "uint256" },
+    ],
+    name: "ClosingAnnounced",
     type: "event",
   },
   {
@@ -345,6 +462,28 @@ export const huzhuPoolAbi = [
   {
     anonymous: false,
     inputs: [
+      { indexed: true, internalType: "uint256", name: "planId", type: "uint256" },
+      { indexed: true, internalType: "address", name: "payer", type: "address" },
+      { indexed: true, internalType: "uint256", name: "commitment", type: "uint256" },
+      { indexed: false, internalType: "uint256", name: "periods", type: "uint256" },
+    ],
+    name: "RefundRegistered",
+    type: "event",
+  },
+  {
+    anonymous: false,
+    inputs: [
+      { indexed: true, internalType: "uint256", name: "planId", type: "uint256" },
+      { indexed: true, internalType: "address", name: "payer", type: "address" },
+      { indexed: false, internalType: "uint256", name: "periods", type: "uint256" },
+      { indexed: false, internalType: "uint256", name: "amount", type: "uint256" },
+    ],
+    name: "Refunded",
+    type: "event",
+  },
+  {
+    anonymous: false,
+    inputs: [
       { indexed: true, internalType: "bytes32", name: "role", type: "bytes32" },
       { indexed: true, internalType: "bytes32", name: "previousAdminRole", type: "bytes32" },
       { indexed: true, internalType: "bytes32", name: "newAdminRole", type: "bytes32" },
@@ -377,6 +516,13 @@ export const huzhuPoolAbi = [
     inputs: [{ indexed: false, internalType: "address", name: "account", type: "address" }],
     name: "Unpaused",
     type: "event",
+  },
+  {
+    inputs: [],
+    name: "ADMISSION_TYPEHASH",
+    outputs: [{ internalType: "bytes32", name: "", type: "bytes32" }],
+    stateMutability: "view",
+    type: "function",
   },
   {
     inputs: [],
@@ -450,6 +596,13 @@ export const huzhuPoolAbi = [
   },
   {
     inputs: [],
+    name: "REFUND_REGISTRATION",
+    outputs: [{ internalType: "uint64", name: "", type: "uint64" }],
+    stateMutability: "view",
+    type: "function",
+  },
+  {
+    inputs: [],
     name: "VERIFIER",
     outputs: [{ internalType: "contract IClaimVerifier", name: "", type: "address" }],
     stateMutability: "view",
@@ -469,6 +622,34 @@ export const huzhuPoolAbi = [
       { internalType: "uint256", name: "pubKeyY", type: "uint256" },
     ],
     name: "addAssessor",
+    outputs: [],
+    stateMutability: "nonpayable",
+    type: "function",
+  },
+  {
+    inputs: [
+      { internalType: "uint256", name: "planId", type: "uint256" },
+      { internalType: "uint256", name: "commitment", type: "uint256" },
+      { internalType: "uint64", name: "expiresAt", type: "uint64" },
+    ],
+    name: "admissionDigest",
+    outputs: [{ internalType: "bytes32", name: "", type: "bytes32" }],
+    stateMutability: "view",
+    type: "function",
+  },
+  {
+    inputs: [{ internalType: "uint256", name: "planId", type: "uint256" }],
+    name: "admissionOfficer",
+    outputs: [{ internalType: "address", name: "officer", type: "address" }],
+    stateMutability: "view",
+    type: "function",
+  },
+  {
+    inputs: [
+      { internalType: "uint256", name: "planId", type: "uint256" },
+      { internalType: "uint256", name: "closingEpoch", type: "uint256" },
+    ],
+    name: "announceClosing",
     outputs: [],
     stateMutability: "nonpayable",
     type: "function",
@@ -500,6 +681,7 @@ export const huzhuPoolAbi = [
           { internalType: "uint128", name: "fees", type: "uint128" },
           { internalType: "uint128", name: "contributed", type: "uint128" },
           { internalType: "uint128", name: "donated", type: "uint128" },
+          { internalType: "uint128", name: "refunded", type: "uint128" },
         ],
         internalType: "struct IHuzhuPool.Books",
         name: "",
@@ -555,6 +737,35 @@ export const huzhuPoolAbi = [
     ],
     name: "claimContext",
     outputs: [{ internalType: "uint256", name: "", type: "uint256" }],
+    stateMutability: "view",
+    type: "function",
+  },
+  {
+    inputs: [{ internalType: "uint256", name: "planId", type: "uint256" }],
+    name: "claimEpochNow",
+    outputs: [{ internalType: "uint256", name: "", type: "uint256" }],
+    stateMutability: "view",
+    type: "function",
+  },
+  {
+    inputs: [{ internalType: "uint256", name: "planId", type: "uint256" }],
+    name: "closingOf",
+    outputs: [
+      {
+        components: [
+          { internalType: "bool", name: "announced", type: "bool" },
+          { internalType: "uint32", name: "closingEpoch", type: "uint32" },
+          { internalType: "uint32", name: "lastClaimEpoch", type: "uint32" },
+          { internalType: "uint64", name: "refundsFrom", type: "uint64" },
+          { internalType: "uint64", name: "refundsPayableFrom", type: "uint64" },
+          { internalType: "uint64", name: "unpaidPeriods", type: "uint64" },
+          { internalType: "uint128", name: "refunded", type: "uint128" },
+        ],
+        internalType: "struct IHuzhuPool.Closing",
+        name: "closing",
+        type: "tuple",
+      },
+    ],
     stateMutability: "view",
     type: "function",
   },
@@ -635,6 +846,9 @@ export const huzhuPoolAbi = [
           { internalType: "uint64", name: "periodLength", type: "uint64" },
           { internalType: "uint128", name: "claimCap", type: "uint128" },
           { internalType: "uint128", name: "contribution", type: "uint128" },
+          { internalType: "uint16", name: "claimGracePeriods", type: "uint16" },
+          { internalType: "bool", name: "closing", type: "bool" },
+          { internalType: "bool", name: "admissionRequired", type: "bool" },
         ],
         internalType: "struct IHuzhuPool.Plan",
         name: "",
@@ -701,6 +915,36 @@ export const huzhuPoolAbi = [
     name: "join",
     outputs: [{ internalType: "uint256", name: "index", type: "uint256" }],
     stateMutability: "nonpayable",
+    type: "function",
+  },
+  {
+    inputs: [
+      { internalType: "uint256", name: "planId", type: "uint256" },
+      { internalType: "uint256", name: "commitment", type: "uint256" },
+      { internalType: "uint32", name: "periods", type: "uint32" },
+      {
+        components: [
+          { internalType: "uint64", name: "expiresAt", type: "uint64" },
+          { internalType: "bytes", name: "signature", type: "bytes" },
+        ],
+        internalType: "struct IHuzhuPool.AdmissionVoucher",
+        name: "voucher",
+        type: "tuple",
+      },
+    ],
+    name: "joinWithVoucher",
+    outputs: [{ internalType: "uint256", name: "index", type: "uint256" }],
+    stateMutability: "nonpayable",
+    type: "function",
+  },
+  {
+    inputs: [
+      { internalType: "uint256", name: "planId", type: "uint256" },
+      { internalType: "uint256", name: "commitment", type: "uint256" },
+    ],
+    name: "memberPayer",
+    outputs: [{ internalType: "address", name: "", type: "address" }],
+    stateMutability: "view",
     type: "function",
   },
   {
@@ -799,6 +1043,29 @@ export const huzhuPoolAbi = [
   {
     inputs: [
       { internalType: "uint256", name: "planId", type: "uint256" },
+      { internalType: "address", name: "payer", type: "address" },
+    ],
+    name: "refundDue",
+    outputs: [
+      { internalType: "uint64", name: "periods", type: "uint64" },
+      { internalType: "bool", name: "paid", type: "bool" },
+    ],
+    stateMutability: "view",
+    type: "function",
+  },
+  {
+    inputs: [
+      { internalType: "uint256", name: "planId", type: "uint256" },
+      { internalType: "uint256[]", name: "commitments", type: "uint256[]" },
+    ],
+    name: "registerRefund",
+    outputs: [],
+    stateMutability: "nonpayable",
+    type: "function",
+  },
+  {
+    inputs: [
+      { internalType: "uint256", name: "planId", type: "uint256" },
       { internalType: "uint256", name: "commitment", type: "uint256" },
       { internalType: "uint32", name: "periods", type: "uint32" },
       { internalType: "uint256[]", name: "siblings", type: "uint256[]" },
@@ -843,6 +1110,26 @@ export const huzhuPoolAbi = [
   {
     inputs: [
       { internalType: "uint256", name: "planId", type: "uint256" },
+      { internalType: "address", name: "officer", type: "address" },
+    ],
+    name: "setAdmissionOfficer",
+    outputs: [],
+    stateMutability: "nonpayable",
+    type: "function",
+  },
+  {
+    inputs: [
+      { internalType: "uint256", name: "planId", type: "uint256" },
+      { internalType: "uint32", name: "periods", type: "uint32" },
+    ],
+    name: "setClaimGracePeriods",
+    outputs: [],
+    stateMutability: "nonpayable",
+    type: "function",
+  },
+  {
+    inputs: [
+      { internalType: "uint256", name: "planId", type: "uint256" },
       { internalType: "bool", name: "active", type: "bool" },
     ],
     name: "setPlanActive",
@@ -877,6 +1164,13 @@ export const huzhuPoolAbi = [
     type: "function",
   },
   { inputs: [], name: "unpause", outputs: [], stateMutability: "nonpayable", type: "function" },
+  {
+    inputs: [{ internalType: "uint256", name: "planId", type: "uint256" }],
+    name: "withdrawRefund",
+    outputs: [{ internalType: "uint256", name: "amount", type: "uint256" }],
+    stateMutability: "nonpayable",
+    type: "function",
+  },
 ] as const;
 export const demoTokenAbi = [
   {

@@ -1,6 +1,6 @@
 /**
  * A member's claim from chain data: reads the plan's member tree (from tree services' snapshots,
- * or every event) and assessor tree and the current epoch, checks and proves the claim locally, and returns the pool's `ClaimRequest` with the
+ * or every event) and assessor tree and the epoch a claim names now, checks and proves the claim locally, and returns the pool's `ClaimRequest` with the
  * proof. Nothing here leaves the member's device; the caller decides whom to send it to.
  */
 import type { Address } from "viem";
@@ -11,6 +11,7 @@ import type { Identity } from "../identity.ts";
 import { type ClaimProof, type ProofProgress, type ProverArtifacts, prepareClaim, proveClaim } from "../prover.ts";
 import type { MemberTree } from "../trees.ts";
 import { huzhuPoolAbi } from "./abi.ts";
+import { claimEpochNow } from "./closing.ts";
 import { loadAssessorTree, loadMemberTree, type PoolRef } from "./pool.ts";
 import { type PoolClaimRequest, poolClaimRequest } from "./request.ts";
 import { type LoadedMemberTree, loadAssessorTreeFromServices, loadMemberTreeFromServices, type TreeSourceOptions } from "./tree-source.ts";
@@ -68,7 +69,8 @@ export async function buildClaim(ref: PoolRef, options: BuildClaimOptions): Prom
     ref.client.getChainId(),
     claimMemberTree(ref, planId, options),
     options.trees ? loadAssessorTreeFromServices(ref, planId, options.trees).then((loaded) => loaded.tree) : loadAssessorTree(ref, planId),
-    ref.client.readContract({ address: ref.pool, abi: huzhuPoolAbi, functionName: "currentEpoch", args: [planId] }),
+    // The current epoch, or in a closing plan past its closing epoch the closing epoch.
+    claimEpochNow(ref, planId),
   ]);
   const prepared = prepareClaim({
     identity: options.identity,

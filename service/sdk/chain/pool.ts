@@ -47,10 +47,33 @@ export interface PlanInfo extends PlanTerms {
   donated: bigint;
   paidOut: bigint;
   fees: bigint;
-  /** contributed + donated - paidOut - fees: what the plan can still pay. */
+  /** Paid back to the wallets that paid, after the plan closed. */
+  refunded: bigint;
+  /** contributed + donated - paidOut - fees - refunded: what the plan can still pay. */
   balance: bigint;
   /** Its category and terms document (termsHash 0 when its admin has set none). */
   document: PlanDocument;
+  /** Epochs after its closing epoch in which claims (as of the closing epoch) are still paid. */
+  claimGracePeriods: number;
+  /** Its closing timetable, once its admin announced it. */
+  closing?: ClosingTimetable;
+  /** Whether every join needs its admission officer's voucher. */
+  admissionRequired: boolean;
+}
+
+/** A closing plan's timetable and refunds, as the pool reports them (closingOf). */
+export interface ClosingTimetable {
+  /** The plan's last epoch of cover. */
+  closingEpoch: bigint;
+  /** Claims as of the closing epoch are paid through this epoch (closingEpoch + claim grace periods). */
+  lastClaimEpoch: bigint;
+  /** Unix time the claims end and refund registration opens. */
+  refundsFrom: bigint;
+  /** Unix time registration closes and registered wallets may withdraw. */
+  refundsPayableFrom: bigint;
+  /** Periods registered and not yet withdrawn. */
+  unpaidPeriods: bigint;
+  refunded: bigint;
 }
 
 export interface PoolRef {
@@ -73,7 +96,7 @@ export async function planCount(ref: PoolRef): Promise<bigint> {
 
 export async function readPlan(ref: PoolRef, planId: bigint): Promise<PlanInfo> {
   const c = { address: ref.pool, abi: huzhuPoolAbi } as const;
-  const [plan, books, name, admin, epoch, tree, assessorRoot, terms] = await Promise.all([
+  const [plan, books, name, admin, epoch, tree, assessorRoot, terms, closing] = await Promise.all([
     ref.client.readContract({ ...c, functionName: "getPlan", args: [planId] }),
     ref.client.readContract({ ...c, functionName: "books", args: [planId] }),
     ref.client.readContract({ ...c, functionName: "planName", args: [planId] }),
@@ -82,6 +105,7 @@ export async function readPlan(ref: PoolRef, planId: bigint): Promise<PlanInfo> 
     ref.client.readContract({ ...c, functionName: "memberTree", args: [planId] }),
     ref.client.readContract({ ...c, functionName: "assessorRoot", args: [planId] }),
     ref.client.readContract({ ...c, functionName: "planTerms", args: [planId] }),
+    ref.client.readContract({ ...c, functionName: "closingOf", args: [planId] }),
   ]);
   return {
     planId,
@@ -103,8 +127,23 @@ export async function readPlan(ref: PoolRef, planId: bigint): Promise<PlanInfo> 
     donated: books.donated,
     paidOut: books.paidOut,
     fees: books.fees,
-    balance: books.contributed + books.donated - books.paidOut - books.fees,
+    refunded: books.refunded,
+    balance: books.contributed + books.donated - books.paidOut - books.fees - books.refunded,
     document: { category: categoryName(terms.category), termsHash: terms.termsHash, termsUri: terms.termsUri },
+    claimGracePeriods: plan.claimGracePeriods,
+    ...(closing.announced
+      ? {
+          closing: {
+            closingEpoch: BigInt(closing.closingEpoch),
+            lastClaimEpoch: BigInt(closing.lastClaimEpoch),
+            refundsFrom: closing.refundsFrom,
+            refundsPayableFrom: closing.refundsPayableFrom,
+            unpaidPeriods: closing.unpaidPeriods,
+            refunded: closing.refunded,
+          },
+        }
+      : {}),
+    admissionRequired: plan.admissionRequired,
   };
 }
 
@@ -121,7 +160,11 @@ type PoolEventName =
   | "AssessorAdded"
   | "AssessorRevoked"
   | "ClaimPaid"
-  | "PlanCreated";
+  | "PlanCreated"
+  | "ClaimGracePeriodsSet"
+  | "ClosingAnnounced"
+  | "RefundRegistered"
+  | "Refunded";
 
 /** eth_getLogs over [fromBlock, latest] in chunks, ordered by block and log index. */
 export async function poolLogs<E extends PoolEventName>(
