@@ -181,9 +181,12 @@ describe("the claims desk by CLI", () => {
     expect(received).toBe(BigInt(paid.payout.raw));
     expect(received).toBeGreaterThan(0n);
 
-    // The desk's store holds ciphertext only.
+    // The desk's store holds ciphertext only; neither log, nor the relayer's store, holds the case's text.
     for (const name of readdirSync(deskDir)) expect(readFileSync(join(deskDir, name)).includes(MARKER)).toBe(false);
     expect(desk.output()).not.toContain(MARKER);
+    expect(relayer.output()).not.toContain(MARKER);
+    const relayerDir = join(work, "relayer");
+    for (const name of readdirSync(relayerDir)) expect(readFileSync(join(relayerDir, name)).includes(MARKER)).toBe(false);
   });
 
   it("publishes the roster entry again on desk-join", async () => {
