@@ -12,7 +12,7 @@ import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
-import { type Address, createWalletClient, formatEther, formatUnits, type Hex, http, parseAbi } from "viem";
+import { type Address, createWalletClient, erc20Abi, formatEther, formatUnits, type Hex, http } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { loadDeskConfig } from "../service/desk/config.ts";
 import { startDesk } from "../service/desk/server.ts";
@@ -48,11 +48,7 @@ const PERIODS = 12;
 const AMOUNT = 250_000_000n; // 250 dUSD
 /** A string in the case's statement and file: the desk's store must never hold it. */
 const CASE_MARKER = "demo-case-plaintext-5e1d";
-const erc20 = parseAbi([
-  "function balanceOf(address) view returns (uint256)",
-  "function approve(address,uint256) returns (bool)",
-  "function transfer(address,uint256) returns (bool)",
-]);
+const erc20 = erc20Abi;
 
 let step = 0;
 function say(text: string): void {
@@ -248,6 +244,18 @@ async function main(): Promise<Record<string, unknown>> {
       .flatMap((m) => [m.wallet.slice(2).toLowerCase(), m.identity.commitment.toString(16)])
       .filter((needle) => logged.includes(needle));
     check(leaks.length === 0, "the claim's calldata and events contain no member wallet and no identity commitment");
+    // Every token the recipient ever received came from the pool: no transfer from a member's wallet joins them.
+    const incoming = await client.getContractEvents({
+      address: token,
+      abi: erc20,
+      eventName: "Transfer",
+      args: { to: recipient },
+      fromBlock: 0n,
+    });
+    check(
+      incoming.length === 1 && incoming[0]?.args.from?.toLowerCase() === pool.toLowerCase(),
+      "the recipient's only incoming token transfer is the pool's payout",
+    );
     check(
       books.contributed - books.paidOut - books.fees === poolBalance,
       "the plan's books balance: contributed - paid - fees = pool balance",
