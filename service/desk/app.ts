@@ -7,15 +7,14 @@
  * The desk keeps ciphertext and metadata: it cannot read a case, a file, a message or a decision,
  * and it never learns a member's commitment (that travels inside the sealed document).
  */
-import { createHash, timingSafeEqual } from "node:crypto";
 import type { FastifyRequest } from "fastify";
 import type { Logger } from "pino";
 import { createServiceApp } from "../kit/http-app.ts";
 import { operationsPlugin } from "../kit/operations.ts";
 import { capabilityHash } from "../sdk/desk/capability.ts";
-import { decodePoint, type PointJson } from "../sdk/desk/wire-values.ts";
-import type { PublicKey } from "../sdk/encoding.ts";
+import { decodePoint } from "../sdk/desk/wire-values.ts";
 import { ErrorCode, HuzhuError } from "../sdk/errors.ts";
+import { type Caller, keyId, SESSION_PREFIX, sha256Hex } from "./auth.ts";
 import type { DeskChain } from "./chain.ts";
 import { DeskError, DeskErrorCode } from "./errors.ts";
 import { createDeskMetrics, type DeskMetrics } from "./metrics.ts";
@@ -36,27 +35,6 @@ export interface DeskDeps {
   rateLimitPerMinute: number;
   requestTimeoutMs?: number;
   corsOrigins?: string[];
-}
-
-/** Who is asking: a member holding a case's capability, or a signed-in assessor of a plan. */
-export type Caller = { kind: "member"; capabilityHash: string } | { kind: "assessor"; planId: string; publicKey: PublicKey; key: string };
-
-/** Session tokens start with this, capabilities (base64 of 32 bytes) never do. */
-export const SESSION_PREFIX = "s.";
-
-export function sha256Hex(text: string | Uint8Array): string {
-  return createHash("sha256").update(text).digest("hex");
-}
-
-/** Compares two hex digests without an early exit. */
-export function sameDigest(a: string, b: string): boolean {
-  const x = Buffer.from(a, "hex");
-  const y = Buffer.from(b, "hex");
-  return x.length === y.length && timingSafeEqual(x, y);
-}
-
-export function keyId(publicKey: PublicKey | PointJson): string {
-  return `${publicKey[0].toString()},${publicKey[1].toString()}`;
 }
 
 export async function buildDeskApp(deps: DeskDeps) {

@@ -27,7 +27,7 @@ import {
 import { createChallenge, verifySignIn } from "../../sdk/desk/sign-in.ts";
 import { decodePoint, type SignatureJson, samePoint } from "../../sdk/desk/wire-values.ts";
 import { HuzhuError } from "../../sdk/errors.ts";
-import { keyId, SESSION_PREFIX, sha256Hex } from "../app.ts";
+import { keyId, SESSION_PREFIX, sha256Hex } from "../auth.ts";
 import { DeskError, DeskErrorCode } from "../errors.ts";
 
 const errors = { 400: ErrorReply, 401: ErrorReply, 403: ErrorReply, 404: ErrorReply, 422: ErrorReply, 503: ErrorReply };

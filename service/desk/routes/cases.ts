@@ -33,7 +33,7 @@ import {
   QueueReply,
   type SealedMessage,
 } from "../../sdk/desk/schemas.ts";
-import { type Caller, sameDigest, sha256Hex } from "../app.ts";
+import { type Caller, sameDigest, sha256Hex } from "../auth.ts";
 import { DeskError, DeskErrorCode } from "../errors.ts";
 import type { CaseRecord } from "../store.ts";
 

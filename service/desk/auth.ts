@@ -1,0 +1,28 @@
+/**
+ * Who is asking the desk, and the digests it compares: a member holds a case's capability, an
+ * assessor a session token; the desk stores only SHA-256 of either.
+ */
+import { createHash, timingSafeEqual } from "node:crypto";
+import type { PointJson } from "../sdk/desk/wire-values.ts";
+import type { PublicKey } from "../sdk/encoding.ts";
+
+/** Who is asking: a member holding a case's capability, or a signed-in assessor of a plan. */
+export type Caller = { kind: "member"; capabilityHash: string } | { kind: "assessor"; planId: string; publicKey: PublicKey; key: string };
+
+/** Session tokens start with this, capabilities (base64 of 32 bytes) never do. */
+export const SESSION_PREFIX = "s.";
+
+export function sha256Hex(text: string | Uint8Array): string {
+  return createHash("sha256").update(text).digest("hex");
+}
+
+/** Compares two hex digests without an early exit. */
+export function sameDigest(a: string, b: string): boolean {
+  const x = Buffer.from(a, "hex");
+  const y = Buffer.from(b, "hex");
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+export function keyId(publicKey: PublicKey | PointJson): string {
+  return `${publicKey[0].toString()},${publicKey[1].toString()}`;
+}
