@@ -243,6 +243,7 @@ export async function runAudit(options: AuditOptions): Promise<AuditReport> {
     pool,
     memberRootHistory: state.memberRootHistory,
     epochGrace: state.epochGrace,
+    refundRegistration: state.refundRegistration,
     books: state.books,
     tokenBalances: state.tokenBalances,
   });

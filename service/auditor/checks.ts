@@ -9,7 +9,16 @@
 import type { Address, Hex } from "viem";
 import { PUBLIC_SIGNALS, SNARK_SCALAR_FIELD } from "../sdk/constants.ts";
 import { claimContext } from "../sdk/encoding.ts";
-import { type ClaimEvent, compareEvents, describeRef, type EventRef, type PlanCreatedEvent, type PoolEvent } from "./events.ts";
+import {
+  type ClaimEvent,
+  type ClosingEvent,
+  compareEvents,
+  describeRef,
+  type EventRef,
+  type PlanCreatedEvent,
+  type PoolEvent,
+  type RefundEvent,
+} from "./events.ts";
 import type { OnChainBooks } from "./reader.ts";
 
 /** Stable names of the checks; every finding carries one. */
@@ -42,6 +51,10 @@ export const AuditCheck = {
   Books: "books",
   /** The pool holds less of a token than its plans' balances add up to. */
   TokenBalance: "token-balance",
+  /** A closing plan took a join, renewal or rule change after its announcement, or announced a timetable other than its rules give. */
+  Closing: "closing",
+  /** A refund step outside its window, by a wallet that did not pay last, twice, or a refund that is not the wallet's pro-rata share. */
+  Refund: "refund",
 } as const;
 export type AuditCheck = (typeof AuditCheck)[keyof typeof AuditCheck];
 
@@ -72,8 +85,13 @@ export interface PlanSummary {
   paid: bigint;
   /** To relayers. */
   fees: bigint;
-  /** contributions + donations - paid - fees. */
+  /** Withdrawals of refunds after the plan closed, and their sum. */
+  refunds: number;
+  refunded: bigint;
+  /** contributions + donations - paid - fees - refunded. */
   balance: bigint;
+  /** A closing plan's timetable and refund registrations. */
+  closing?: ClosingSummary;
   /** The pool's own books for the plan, if read. */
   onChain?: OnChainBooks;
   /** Claims whose proof verifies / does not verify / was not verified. */
@@ -81,6 +99,20 @@ export interface PlanSummary {
   failed: number;
   unverified: number;
   findings: number;
+}
+
+export interface ClosingSummary {
+  closingEpoch: bigint;
+  lastClaimEpoch: bigint;
+  /** Unix time claims end and refund registration opens. */
+  refundsFrom: bigint;
+  /** Unix time registration closes and withdrawals open. */
+  refundsPayableFrom: bigint;
+  /** Members registered, and their unused periods. */
+  registrations: number;
+  registeredPeriods: bigint;
+  /** Registered periods not yet withdrawn. */
+  unpaidPeriods: bigint;
 }
 
 export interface TokenSummary {
@@ -100,6 +132,8 @@ export interface CheckInput {
   memberRootHistory: bigint;
   /** The pool's EPOCH_GRACE: how long into an epoch a proof for the previous one still pays (default 1 hour). */
   epochGrace?: bigint;
+  /** The pool's REFUND_REGISTRATION: how long a closed plan's refund registration lasts (default 30 days). */
+  refundRegistration?: bigint;
   /** books(planId) as the pool reports it at the audited block. */
   books?: ReadonlyMap<bigint, OnChainBooks>;
   /** The pool's balance of each plan token at the audited block. */
@@ -123,6 +157,13 @@ interface PlanState {
   assessorRootsSeen: Set<bigint>;
   assessorRoot: bigint;
   previousAssessorRoot: bigint;
+  /** The plan's claim grace periods (ClaimGracePeriodsSet). */
+  grace: bigint;
+  closing?: ClosingEvent;
+  /** Per member: the wallet that paid last and the end of its cover (a registration cuts it to the closing epoch). */
+  members: Map<bigint, { payer?: string; paidThrough?: bigint }>;
+  /** Per paying wallet: periods registered, and whether withdrawn. */
+  refundDue: Map<string, { periods: bigint; paid: boolean }>;
 }
 
 function at(event: EventRef): Pick<Finding, "tx" | "block" | "logIndex"> {
@@ -176,6 +217,8 @@ export function checkEvents(input: CheckInput): CheckResult {
             claims: 0,
             paid: 0n,
             fees: 0n,
+            refunds: 0,
+            refunded: 0n,
             balance: 0n,
             verified: 0,
             failed: 0,
@@ -187,6 +230,9 @@ export function checkEvents(input: CheckInput): CheckResult {
           assessorRootsSeen: new Set(),
           assessorRoot: 0n,
           previousAssessorRoot: 0n,
+          grace: 0n,
+          members: new Map(),
+          refundDue: new Map(),
         });
         break;
       }
@@ -199,6 +245,39 @@ export function checkEvents(input: CheckInput): CheckResult {
         state.summary.contributions += event.paid;
         if (event.renewal) state.summary.renewals++;
         else state.summary.members++;
+        state.members.set(event.commitment, { payer: event.payer?.toLowerCase(), paidThrough: event.paidThrough });
+        if (state.closing) {
+          findings.push({
+            check: AuditCheck.Closing,
+            planId: event.planId,
+            ...at(event),
+            message: `${describeRef(event)}: a ${event.renewal ? "renewal" : "join"} after plan ${event.planId} announced its closing`,
+          });
+        }
+        break;
+      }
+      case "grace": {
+        const state = planOf(event);
+        if (!state) break;
+        state.grace = event.periods;
+        if (state.closing) {
+          findings.push({
+            check: AuditCheck.Closing,
+            planId: event.planId,
+            ...at(event),
+            message: `${describeRef(event)}: plan ${event.planId}'s claim grace changed after its closing was announced`,
+          });
+        }
+        break;
+      }
+      case "closing": {
+        const state = planOf(event);
+        if (state) checkClosing(event, state, input, findings);
+        break;
+      }
+      case "refund": {
+        const state = planOf(event);
+        if (state) checkRefund(event, state, findings);
         break;
       }
       case "donation": {
@@ -225,19 +304,19 @@ export function checkEvents(input: CheckInput): CheckResult {
   // Books: the event sums against the pool's own books, then each token against the pool's balance.
   const summaries = [...plans.values()].map((s) => s.summary).sort((a, b) => (a.planId < b.planId ? -1 : 1));
   for (const s of summaries) {
-    s.balance = s.contributions + s.donations - s.paid - s.fees;
+    s.balance = s.contributions + s.donations - s.paid - s.fees - s.refunded;
     if (s.balance < 0n) {
       findings.push({
         check: AuditCheck.Books,
         planId: s.planId,
-        message: `plan ${s.planId}: paid ${s.paid} + fees ${s.fees} exceed contributions ${s.contributions} + donations ${s.donations}`,
+        message: `plan ${s.planId}: paid ${s.paid} + fees ${s.fees} + refunded ${s.refunded} exceed contributions ${s.contributions} + donations ${s.donations}`,
       });
     }
     const onChain = input.books?.get(s.planId);
     if (onChain) {
       s.onChain = onChain;
-      const fromEvents = { contributed: s.contributions, donated: s.donations, paidOut: s.paid, fees: s.fees };
-      const diffs = (["contributed", "donated", "paidOut", "fees"] as const)
+      const fromEvents = { contributed: s.contributions, donated: s.donations, paidOut: s.paid, fees: s.fees, refunded: s.refunded };
+      const diffs = (["contributed", "donated", "paidOut", "fees", "refunded"] as const)
         .map((field) => [field, onChain[field], fromEvents[field]] as const)
         .filter(([, chain, events]) => chain !== events)
         .map(([field, chain, events]) => `${field} ${chain} on chain vs ${events} from events`);
@@ -350,14 +429,25 @@ function checkClaim(
     add(AuditCheck.AssessorRoot, `assessor root ${ar} ${why}`);
   }
 
-  // 6. Paid in the claim's epoch, or just after it (the pool's clock is the block's timestamp).
+  // 6. Paid in the claim's epoch, or just after it (the pool's clock is the block's timestamp); in a
+  //    closing plan past its closing epoch, as of the closing epoch, and never after the last claim epoch.
   if (claim.timestamp !== undefined) {
     const plan = state.plan;
     const epoch = claim.timestamp >= plan.start ? (claim.timestamp - plan.start) / plan.periodLength : -1n;
     const intoEpoch = claim.timestamp - (plan.start + epoch * plan.periodLength);
     const grace = input.epochGrace ?? 3_600n;
+    const closing = state.closing;
     const inGrace = epoch > 0n && claim.claimEpoch === epoch - 1n && intoEpoch < grace;
-    if (claim.claimEpoch !== epoch && !inGrace) {
+    if (closing && epoch > closing.lastClaimEpoch) {
+      add(AuditCheck.Epoch, `claim paid in epoch ${epoch}, after plan ${claim.planId}'s claims ended with epoch ${closing.lastClaimEpoch}`);
+    } else if (closing && epoch > closing.closingEpoch) {
+      if (claim.claimEpoch !== closing.closingEpoch) {
+        add(
+          AuditCheck.Epoch,
+          `claim for epoch ${claim.claimEpoch} paid in epoch ${epoch}, in plan ${claim.planId}'s grace periods, where claims are as of its closing epoch ${closing.closingEpoch}`,
+        );
+      }
+    } else if (claim.claimEpoch !== epoch && !inGrace) {
       add(
         AuditCheck.Epoch,
         `claim for epoch ${claim.claimEpoch} paid at time ${claim.timestamp}, in epoch ${epoch} of plan ${claim.planId}`,
@@ -388,4 +478,98 @@ function checkClaim(
     expected = undefined;
   }
   if (expected !== claim.context) add(AuditCheck.Context, `context ${claim.context} is not the one these payout terms give (${expected})`);
+}
+
+/** A closing announcement: once only, with the timetable the plan's rules give. */
+function checkClosing(event: ClosingEvent, state: PlanState, input: CheckInput, findings: Finding[]): void {
+  const add = (message: string) =>
+    findings.push({ check: AuditCheck.Closing, planId: event.planId, ...at(event), message: `${describeRef(event)}: ${message}` });
+  if (state.closing) {
+    add(`plan ${event.planId} announced its closing a second time`);
+    return;
+  }
+  const plan = state.plan;
+  const lastClaimEpoch = event.closingEpoch + state.grace;
+  const refundsFrom = plan.start + (lastClaimEpoch + 1n) * plan.periodLength;
+  const payableFrom = refundsFrom + (input.refundRegistration ?? 2_592_000n);
+  if (event.lastClaimEpoch !== lastClaimEpoch || event.refundsFrom !== refundsFrom || event.refundsPayableFrom !== payableFrom) {
+    add(
+      `the announced timetable (claims through epoch ${event.lastClaimEpoch}, refunds from ${event.refundsFrom}, paid from ${event.refundsPayableFrom}) ` +
+        `is not the one its rules give (epoch ${lastClaimEpoch}, ${refundsFrom}, ${payableFrom})`,
+    );
+  }
+  state.closing = event;
+  state.summary.closing = {
+    closingEpoch: event.closingEpoch,
+    lastClaimEpoch: event.lastClaimEpoch,
+    refundsFrom: event.refundsFrom,
+    refundsPayableFrom: event.refundsPayableFrom,
+    registrations: 0,
+    registeredPeriods: 0n,
+    unpaidPeriods: 0n,
+  };
+}
+
+/**
+ * A refund step, held to the pool's rules: registrations within the registration window, by the
+ * wallet that paid last, for the member's periods after the closing epoch, once; withdrawals after
+ * registration ended, once per wallet, of its registered periods, each the balance left times its
+ * periods over the periods not yet withdrawn.
+ */
+function checkRefund(event: RefundEvent, state: PlanState, findings: Finding[]): void {
+  const add = (message: string) =>
+    findings.push({ check: AuditCheck.Refund, planId: event.planId, ...at(event), message: `${describeRef(event)}: ${message}` });
+  const closing = state.closing;
+  const summary = state.summary.closing;
+  if (!closing || !summary) {
+    add(`a refund step in plan ${event.planId}, which never announced its closing`);
+    return;
+  }
+  const payer = event.payer.toLowerCase();
+  const due = state.refundDue.get(payer) ?? { periods: 0n, paid: false };
+  if (event.registered) {
+    if (event.timestamp !== undefined && (event.timestamp < closing.refundsFrom || event.timestamp >= closing.refundsPayableFrom)) {
+      add(
+        `a refund registered at time ${event.timestamp}, outside the registration window ${closing.refundsFrom}..${closing.refundsPayableFrom}`,
+      );
+    }
+    const member = event.commitment === undefined ? undefined : state.members.get(event.commitment);
+    if (member?.payer !== undefined && member.payer !== payer) {
+      add(`member ${event.commitment} registered by ${event.payer}, but its last payment came from ${member.payer}`);
+    }
+    if (member?.paidThrough !== undefined) {
+      const unused = member.paidThrough > closing.closingEpoch ? member.paidThrough - closing.closingEpoch : 0n;
+      if (event.periods !== unused || unused === 0n) {
+        add(
+          `member ${event.commitment} registered for ${event.periods} periods, but it had ${unused} paid periods after the closing epoch`,
+        );
+      }
+      member.paidThrough = closing.closingEpoch;
+    }
+    due.periods += event.periods;
+    summary.registrations++;
+    summary.registeredPeriods += event.periods;
+    summary.unpaidPeriods += event.periods;
+    state.refundDue.set(payer, due);
+    return;
+  }
+  const s = state.summary;
+  const amount = event.amount ?? 0n;
+  if (event.timestamp !== undefined && event.timestamp < closing.refundsPayableFrom) {
+    add(`a refund paid at time ${event.timestamp}, before registration ended at ${closing.refundsPayableFrom}`);
+  }
+  if (due.paid) add(`${event.payer} was refunded a second time`);
+  if (event.periods !== due.periods) add(`${event.payer} was refunded for ${event.periods} periods but registered ${due.periods}`);
+  const balance = s.contributions + s.donations - s.paid - s.fees - s.refunded;
+  const share = summary.unpaidPeriods === 0n ? 0n : (balance * event.periods) / summary.unpaidPeriods;
+  if (amount !== share) {
+    add(
+      `${event.payer} was refunded ${amount}, not its share ${share} (balance ${balance} x ${event.periods} / ${summary.unpaidPeriods} periods not yet withdrawn)`,
+    );
+  }
+  due.paid = true;
+  state.refundDue.set(payer, due);
+  summary.unpaidPeriods = event.periods < summary.unpaidPeriods ? summary.unpaidPeriods - event.periods : 0n;
+  s.refunds++;
+  s.refunded += amount;
 }

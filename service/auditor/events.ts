@@ -1,6 +1,6 @@
 /**
  * The pool's history as the auditor keeps it: every plan, membership payment, donation, assessor
- * change and paid claim, read from the pool's events, in chain order. Plain data (bigints, hex strings), so
+ * change, paid claim, closing announcement and refund step, read from the pool's events, in chain order. Plain data (bigints, hex strings), so
  * the checks are pure functions over a list and the list can be stored in a checkpoint.
  */
 
@@ -32,6 +32,10 @@ export interface MemberEvent extends EventRef {
   index: bigint;
   paid: bigint;
   memberRoot: bigint;
+  /** The wallet that paid (a closed plan refunds the last one). */
+  payer?: Hex;
+  /** The member's cover after this payment ends with this epoch. */
+  paidThrough?: bigint;
 }
 
 /** AssessorAdded (revoked false) or AssessorRevoked (revoked true). */
@@ -62,7 +66,47 @@ export interface DonationEvent extends EventRef {
   amount: bigint;
 }
 
-export type PoolEvent = PlanCreatedEvent | MemberEvent | AssessorEvent | ClaimEvent | DonationEvent;
+/** ClaimGracePeriodsSet: how many epochs after its closing epoch the plan pays claims. */
+export interface GraceEvent extends EventRef {
+  kind: "grace";
+  planId: bigint;
+  periods: bigint;
+}
+
+/** ClosingAnnounced: the plan's closing timetable. */
+export interface ClosingEvent extends EventRef {
+  kind: "closing";
+  planId: bigint;
+  closingEpoch: bigint;
+  lastClaimEpoch: bigint;
+  refundsFrom: bigint;
+  refundsPayableFrom: bigint;
+}
+
+/** RefundRegistered (registered true) or Refunded: a closed plan's refund steps, with the block's time. */
+export interface RefundEvent extends EventRef {
+  kind: "refund";
+  registered: boolean;
+  planId: bigint;
+  payer: Hex;
+  /** The member registered (registrations only). */
+  commitment?: bigint;
+  periods: bigint;
+  /** Paid back (withdrawals only). */
+  amount?: bigint;
+  /** The block's timestamp, if read. */
+  timestamp?: bigint;
+}
+
+export type PoolEvent =
+  | PlanCreatedEvent
+  | MemberEvent
+  | AssessorEvent
+  | ClaimEvent
+  | DonationEvent
+  | GraceEvent
+  | ClosingEvent
+  | RefundEvent;
 
 /** Chain order: block, then log index. */
 export function compareEvents(a: EventRef, b: EventRef): number {

@@ -18,6 +18,10 @@ const EVENT_NAMES = [
   "AssessorAdded",
   "AssessorRevoked",
   "ClaimPaid",
+  "ClaimGracePeriodsSet",
+  "ClosingAnnounced",
+  "RefundRegistered",
+  "Refunded",
 ] as const;
 
 export interface ReadProgress {
@@ -77,6 +81,8 @@ function toEvent(eventName: string, args: Args, at: ReturnType<typeof ref>): Poo
         index: args.index as bigint,
         paid: args.paid as bigint,
         memberRoot: args.memberRoot as bigint,
+        payer: args.payer as Hex,
+        paidThrough: args.paidThrough as bigint,
       };
     case "DonationReceived":
       return { kind: "donation", ...at, planId: args.planId as bigint, donor: args.donor as Hex, amount: args.amount as bigint };
@@ -110,9 +116,46 @@ function toEvent(eventName: string, args: Args, at: ReturnType<typeof ref>): Poo
         proof: args.proof as SolidityProof,
       };
     }
+    case "ClaimGracePeriodsSet":
+      return { kind: "grace", ...at, planId: args.planId as bigint, periods: args.periods as bigint };
+    case "ClosingAnnounced":
+      return {
+        kind: "closing",
+        ...at,
+        planId: args.planId as bigint,
+        closingEpoch: args.closingEpoch as bigint,
+        lastClaimEpoch: args.lastClaimEpoch as bigint,
+        refundsFrom: args.refundsFrom as bigint,
+        refundsPayableFrom: args.refundsPayableFrom as bigint,
+      };
+    case "RefundRegistered":
+      return {
+        kind: "refund",
+        ...at,
+        registered: true,
+        planId: args.planId as bigint,
+        payer: args.payer as Hex,
+        commitment: args.commitment as bigint,
+        periods: args.periods as bigint,
+      };
+    case "Refunded":
+      return {
+        kind: "refund",
+        ...at,
+        registered: false,
+        planId: args.planId as bigint,
+        payer: args.payer as Hex,
+        periods: args.periods as bigint,
+        amount: args.amount as bigint,
+      };
     default:
       throw new Error(`unexpected pool event ${eventName}`);
   }
+}
+
+/** Events the checks hold to the pool's clock: claims (their epoch) and refund steps (their window). */
+function timed(event: PoolEvent): event is PoolEvent & { kind: "claim" | "refund"; timestamp?: bigint } {
+  return event.kind === "claim" || event.kind === "refund";
 }
 
 /** Every pool event in [fromBlock, toBlock], in chain order. Removed (reorged) logs are dropped. */
@@ -135,14 +178,14 @@ export async function readPoolEvents(options: ReadOptions): Promise<PoolEvent[]>
       );
       // Some nodes put the block's timestamp in the log; the others are asked once per block.
       const stamp = (log as { blockTimestamp?: bigint | Hex | null }).blockTimestamp;
-      if (event.kind === "claim" && stamp !== undefined && stamp !== null) timestamps.set(event.block, BigInt(stamp));
+      if (timed(event) && stamp !== undefined && stamp !== null) timestamps.set(event.block, BigInt(stamp));
       fresh.push(event);
     }
-    const missing = [...new Set(fresh.flatMap((e) => (e.kind === "claim" && !timestamps.has(e.block) ? [e.block] : [])))];
+    const missing = [...new Set(fresh.flatMap((e) => (timed(e) && !timestamps.has(e.block) ? [e.block] : [])))];
     const blocks = await Promise.all(missing.map((blockNumber) => options.client.getBlock({ blockNumber })));
     for (const b of blocks) if (b.number !== null) timestamps.set(b.number, b.timestamp);
     for (const e of fresh) {
-      if (e.kind === "claim") {
+      if (timed(e)) {
         const timestamp = timestamps.get(e.block);
         if (timestamp !== undefined) e.timestamp = timestamp;
       }
@@ -158,6 +201,7 @@ export interface OnChainBooks {
   donated: bigint;
   paidOut: bigint;
   fees: bigint;
+  refunded: bigint;
 }
 
 export interface PoolState {
@@ -165,6 +209,8 @@ export interface PoolState {
   verifier: Address;
   memberRootHistory: bigint;
   epochGrace: bigint;
+  /** How long a closed plan's refund registration lasts (REFUND_REGISTRATION). */
+  refundRegistration: bigint;
   /** books(planId) for plans 1..planCount. */
   books: Map<bigint, OnChainBooks>;
   /** The pool's balance of each token a plan uses. */
@@ -179,18 +225,19 @@ export async function readPoolState(
   tokens: readonly Address[],
 ): Promise<PoolState> {
   const c = { address: pool, abi: huzhuPoolAbi, blockNumber } as const;
-  const [planCount, verifier, memberRootHistory, epochGrace] = await Promise.all([
+  const [planCount, verifier, memberRootHistory, epochGrace, refundRegistration] = await Promise.all([
     client.readContract({ ...c, functionName: "planCount" }),
     client.readContract({ ...c, functionName: "VERIFIER" }),
     client.readContract({ ...c, functionName: "MEMBER_ROOT_HISTORY" }),
     client.readContract({ ...c, functionName: "EPOCH_GRACE" }),
+    client.readContract({ ...c, functionName: "REFUND_REGISTRATION" }),
   ]);
   const ids = Array.from({ length: Number(planCount) }, (_, i) => BigInt(i + 1));
   const books = new Map<bigint, OnChainBooks>();
   const results = await Promise.all(ids.map((planId) => client.readContract({ ...c, functionName: "books", args: [planId] })));
   ids.forEach((planId, i) => {
     const b = results[i] as OnChainBooks;
-    books.set(planId, { contributed: b.contributed, donated: b.donated, paidOut: b.paidOut, fees: b.fees });
+    books.set(planId, { contributed: b.contributed, donated: b.donated, paidOut: b.paidOut, fees: b.fees, refunded: b.refunded });
   });
   const tokenBalances = new Map<Address, bigint>();
   // A token whose balanceOf fails is left out: the books check then reports it as unread.
@@ -201,5 +248,5 @@ export async function readPoolState(
     const result = balances[i];
     if (result?.status === "fulfilled") tokenBalances.set(token, result.value);
   });
-  return { planCount, verifier, memberRootHistory, epochGrace, books, tokenBalances };
+  return { planCount, verifier, memberRootHistory, epochGrace, refundRegistration, books, tokenBalances };
 }

@@ -16,6 +16,11 @@ function table(header: string[], rows: string[][], rightAligned: ReadonlySet<num
   return [line(header), widths.map((w) => "-".repeat(w)).join("  "), ...rows.map(line)].join("\n");
 }
 
+/** A unix time (seconds) as an ISO date, to the minute. */
+function isoTime(seconds: bigint): string {
+  return `${new Date(Number(seconds) * 1000).toISOString().slice(0, 16)}Z`;
+}
+
 export function reportText(report: AuditReport): string {
   const out: string[] = [];
   out.push(`Huzhu audit of pool ${report.pool} on chain ${report.chainId}, blocks ${report.fromBlock}..${report.toBlock}`);
@@ -49,6 +54,28 @@ export function reportText(report: AuditReport): string {
       new Set([0, 2, 3, 4, 5, 6, 7, 8, 9, 10]),
     ),
   );
+  const closing = report.plans.filter((p) => p.closing !== undefined);
+  if (closing.length > 0) {
+    out.push("");
+    out.push(
+      table(
+        ["closing plan", "last cover epoch", "claims through epoch", "refund registration", "refunds paid from", "registered", "refunded"],
+        closing.map((p) => {
+          const c = p.closing as NonNullable<typeof p.closing>;
+          return [
+            p.planId.toString(),
+            c.closingEpoch.toString(),
+            c.lastClaimEpoch.toString(),
+            `${isoTime(c.refundsFrom)} .. ${isoTime(c.refundsPayableFrom)}`,
+            isoTime(c.refundsPayableFrom),
+            `${c.registrations} members, ${c.registeredPeriods} periods`,
+            `${p.refunded} (${p.refunds} wallets; ${c.unpaidPeriods} periods to pay)`,
+          ];
+        }),
+        new Set([0, 1, 2]),
+      ),
+    );
+  }
   if (report.tokens.length > 0) {
     out.push("");
     out.push(

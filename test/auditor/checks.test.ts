@@ -120,7 +120,7 @@ describe("checkEvents", () => {
       context: claimContext({ chainId: CHAIN_ID, pool: POOL, planId: 1n, recipient: RECIPIENT, relayer: RELAYER, fee: 6n, gasDrop: 0n }),
     });
     const result = check(h.events, {
-      books: new Map([[1n, { contributed: 1_700n, donated: 0n, paidOut: 97n + 194n, fees: 9n }]]),
+      books: new Map([[1n, { contributed: 1_700n, donated: 0n, paidOut: 97n + 194n, fees: 9n, refunded: 0n }]]),
       tokenBalances: new Map([[TOKEN, 1_700n - 300n]]),
     });
     expect(result.findings).toEqual([]);
@@ -142,13 +142,13 @@ describe("checkEvents", () => {
     h.donate(1n, 250n);
     h.claim(1n);
     const consistent = check(h.events, {
-      books: new Map([[1n, { contributed: 1_000n, donated: 250n, paidOut: 97n, fees: 3n }]]),
+      books: new Map([[1n, { contributed: 1_000n, donated: 250n, paidOut: 97n, fees: 3n, refunded: 0n }]]),
       tokenBalances: new Map([[TOKEN, 1_150n]]),
     });
     expect(consistent.findings).toEqual([]);
     expect(consistent.plans[0]).toMatchObject({ contributions: 1_000n, donations: 250n, balance: 1_150n });
     const disagreeing = check(h.events, {
-      books: new Map([[1n, { contributed: 1_000n, donated: 0n, paidOut: 97n, fees: 3n }]]),
+      books: new Map([[1n, { contributed: 1_000n, donated: 0n, paidOut: 97n, fees: 3n, refunded: 0n }]]),
       tokenBalances: new Map([[TOKEN, 1_150n]]),
     });
     expect(disagreeing.findings).toContainEqual({
@@ -295,9 +295,9 @@ describe("checkEvents", () => {
     h.claim(1n);
     const result = check(h.events, {
       books: new Map([
-        [1n, { contributed: 1_000n, donated: 0n, paidOut: 97n, fees: 3n }],
-        [2n, { contributed: 400n, donated: 0n, paidOut: 50n, fees: 0n }],
-        [3n, { contributed: 0n, donated: 0n, paidOut: 0n, fees: 0n }],
+        [1n, { contributed: 1_000n, donated: 0n, paidOut: 97n, fees: 3n, refunded: 0n }],
+        [2n, { contributed: 400n, donated: 0n, paidOut: 50n, fees: 0n, refunded: 0n }],
+        [3n, { contributed: 0n, donated: 0n, paidOut: 0n, fees: 0n, refunded: 0n }],
       ]),
       tokenBalances: new Map([[TOKEN, 1_299n]]),
     });
