@@ -11,6 +11,7 @@ import { scriptLogger } from "../scripts/lib/log.ts";
 import { ROOT } from "../scripts/lib/paths.ts";
 import { benchAudit } from "./audit.ts";
 import { benchCircuits, ROUNDS as CIRCUIT_ROUNDS } from "./circuits.ts";
+import { benchCommittee, COMMITTEE_NOTES } from "./committee.ts";
 import { benchDesk } from "./desk.ts";
 import { benchDeskWeb } from "./desk-web.ts";
 import { benchGas } from "./gas.ts";
@@ -24,7 +25,7 @@ const log = scriptLogger("bench");
 
 async function main(): Promise<void> {
   const started = new Date();
-  // `npm run bench -- gas` (or `circuits`, `audit`, `relayer`, `relayer-faults`, `desk`, `web`, `scale`) runs one part; the other parts' figures are kept.
+  // `npm run bench -- gas` (or `circuits`, `audit`, `relayer`, `relayer-faults`, `desk`, `committee`, `web`, `scale`) runs one part; the other parts' figures are kept.
   const only = process.argv[2];
   const skipped = { entries: [], table: "(not run)" };
   const gas = only && only !== "gas" ? skipped : await benchGas(log);
@@ -37,6 +38,7 @@ async function main(): Promise<void> {
   const deskWeb = only && only !== "desk" ? skipped : await benchDeskWeb(log);
   const desk =
     deskNode === skipped ? skipped : { entries: [...deskNode.entries, ...deskWeb.entries], table: `${deskNode.table}\n\n${deskWeb.table}` };
+  const committee = only && only !== "committee" ? skipped : await benchCommittee(log);
   const web = only && only !== "web" ? skipped : await benchWeb(log);
   const scale = only && only !== "scale" ? skipped : await benchScale(log);
   const entries: BenchEntry[] = [
@@ -46,6 +48,7 @@ async function main(): Promise<void> {
     ...relayer.entries,
     ...relayerFaults.entries,
     ...desk.entries,
+    ...committee.entries,
     ...web.entries,
     ...scale.entries,
   ];
@@ -58,7 +61,7 @@ async function main(): Promise<void> {
 
   if (only) {
     // The part's table, for its section of docs/BENCHMARKS.md.
-    for (const part of [gas, circuits, audit, relayer, relayerFaults, desk, web, scale])
+    for (const part of [gas, circuits, audit, relayer, relayerFaults, desk, committee, web, scale])
       if (part !== skipped) process.stdout.write(`${part.table}\n`);
     log.info({ only }, "partial run: docs/benchmarks.json updated, docs/BENCHMARKS.md left as it was");
     return;
@@ -247,6 +250,12 @@ starts and posted by concurrent clients; the anchor is the relayer's rate of acc
 claim" calls it (roster check, encryption, upload) and decrypt the case as its assessor after its
 download, in a page of the web server's origin; the member's identity, the plan's assessor set and
 the file are made before the clock starts. See [DESK.md](DESK.md).
+
+## Committees (\`bench/committee.ts\`: every member of a 3-of-5 committee in the bench process)
+
+${committee.table}
+
+${COMMITTEE_NOTES}
 
 ## Web app (Debian's headless Chromium on this machine, the web server and a Hardhat node on 127.0.0.1)
 

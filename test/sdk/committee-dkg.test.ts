@@ -6,6 +6,7 @@ import {
   DkgParticipant,
   type DkgRound1Package,
   type DkgRound2Package,
+  dkgInOneProcess,
   randomSessionId,
   signInOneProcess,
 } from "../../service/sdk/committee/index.ts";
@@ -45,9 +46,7 @@ describe("committee DKG", () => {
     [2, 3],
     [3, 5],
   ])("gives %i-of-%i members shares of one key set whose every k-subset signs", (k, n) => {
-    const members = participants(k, n);
-    const inbox = exchange(members);
-    const shares = members.map((m) => m.finish(inbox.get(m.member) ?? []));
+    const shares = dkgInOneProcess({ threshold: k, size: n });
     const keySet = (shares[0] as CommitteeShare).keySet;
     for (const s of shares) expect(s.keySet).toEqual(keySet);
     expect(keySet).toMatchObject({ threshold: k, size: n });

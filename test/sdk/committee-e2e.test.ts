@@ -13,8 +13,7 @@ import {
   committeeApproval,
   committeePublicKey,
   createSigningPackage,
-  DkgParticipant,
-  type DkgRound2Package,
+  dkgInOneProcess,
   NonceStore,
   openCommitteeKey,
   randomSessionId,
@@ -48,11 +47,7 @@ afterAll(async () => {
 
 /** The committee's DKG, each member's share through its sealed key file. */
 async function committeeByDkg(threshold: number, size: number): Promise<CommitteeShare[]> {
-  const dkgId = randomSessionId();
-  const members = Array.from({ length: size }, (_, i) => new DkgParticipant({ dkgId, threshold, size }, i + 1));
-  const inbox = new Map<number, DkgRound2Package[]>(members.map((m) => [m.member, []]));
-  for (const m of members) for (const p of m.round2(members.map((o) => o.round1))) inbox.get(p.to)?.push(p);
-  const shares = members.map((m) => m.finish(inbox.get(m.member) ?? []));
+  const shares = dkgInOneProcess({ threshold, size });
   return Promise.all(
     shares.map(async (s) => openCommitteeKey(JSON.parse(JSON.stringify(await sealCommitteeKey(s, "pw", { N: 2 ** 10 }))), "pw")),
   );

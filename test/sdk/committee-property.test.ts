@@ -5,10 +5,8 @@ import {
   type CommitteeShare,
   committeeApproval,
   committeePublicKey,
-  DkgParticipant,
-  type DkgRound2Package,
+  dkgInOneProcess,
   insecureDealerCommittee,
-  randomSessionId,
   signInOneProcess,
 } from "../../service/sdk/committee/index.ts";
 import { type ApprovalTerms, approvalMessage, ErrorCode, MAX_EPOCH, SNARK_SCALAR_FIELD, verifyApproval } from "../../service/sdk/index.ts";
@@ -28,12 +26,7 @@ const committeeArb = fc
   .chain((size) => fc.record({ size: fc.constant(size), threshold: fc.integer({ min: 2, max: size }), dkg: fc.boolean() }));
 
 function makeCommittee({ threshold, size, dkg }: { threshold: number; size: number; dkg: boolean }): CommitteeShare[] {
-  if (!dkg) return insecureDealerCommittee({ threshold, size });
-  const dkgId = randomSessionId();
-  const members = Array.from({ length: size }, (_, i) => new DkgParticipant({ dkgId, threshold, size }, i + 1));
-  const inbox = new Map<number, DkgRound2Package[]>(members.map((m) => [m.member, []]));
-  for (const m of members) for (const p of m.round2(members.map((o) => o.round1))) inbox.get(p.to)?.push(p);
-  return members.map((m) => m.finish(inbox.get(m.member) ?? []));
+  return dkg ? dkgInOneProcess({ threshold, size }) : insecureDealerCommittee({ threshold, size });
 }
 
 describe("committee signatures (property)", () => {
