@@ -14,9 +14,10 @@
  * the hasher's name and load time), so a trace or a test can see which one a page or worker uses.
  */
 import { poseidon1, poseidon2, poseidon3, poseidon4, poseidon5 } from "poseidon-lite";
-import { readField, writeField } from "./lean-levels.ts";
-/** Field elements are 32 bytes, little-endian, canonical (below r). */
-export const FIELD_BYTES = 32;
+import { FIELD_BYTES, readField, writeField } from "./field-bytes.ts";
+
+export { FIELD_BYTES };
+
 /** Pairs hashed per call into WebAssembly (the module's memory is small and fixed). */
 const PAIRS_PER_BATCH = 256;
 /** The performance mark each load leaves: `detail` is `{ name, loadMs }`. */
