@@ -155,6 +155,15 @@ describe.each([
     expect(codeOf(() => signShare(first, replay, other, stores[0] as NonceStore))).toMatchObject({ code: ErrorCode.CommitteeNonceUsed });
   });
 
+  it("shows the coordinator the approval message only, never the terms", () => {
+    const t = terms();
+    const { stores, pkg } = roundOne(shares.slice(0, k), t);
+    const sigShares = shares.slice(0, k).map((s, i) => signShare(s, pkg, t, stores[i] as NonceStore));
+    const seen = JSON.stringify({ pkg, sigShares });
+    for (const secret of [t.eventId, t.commitment]) expect(seen).not.toContain(secret.toString());
+    expect(pkg.message).toBe(approvalMessage(t).toString());
+  });
+
   it("signs only the terms the signer reviewed (COMMITTEE_WRONG_MESSAGE) and keeps the nonce for the right package", () => {
     const signers = shares.slice(0, k);
     const t = terms();
