@@ -1,10 +1,13 @@
 /**
  * `huzhu join` and `huzhu renew`: pay a plan's contributions for your identity's commitment. Joining
  * is public (the paying wallet and the commitment appear on chain); claims later are not linked to it.
+ * A plan that vets who joins takes a join only with its admission officer's voucher (`--voucher`).
  */
+import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
 import { type Address, erc20Abi, type PublicClient, type WalletClient } from "viem";
 import { demoTokenAbi, huzhuPoolAbi } from "../../sdk/chain/abi.ts";
+import { type AdmissionVoucher, checkAdmissionVoucher, VoucherError, voucherArgument, voucherFromJson } from "../../sdk/chain/admission.ts";
 import { toField } from "../../sdk/field.ts";
 import { updateSiblings } from "../../sdk/tree-update.ts";
 import { run } from "../lib/action.ts";
@@ -21,6 +24,46 @@ interface PayOptions extends ChainOptions, WalletOptions, IdentityOptions, TreeO
   periods: string;
   commitment?: string;
   mint?: boolean;
+  voucher?: string;
+}
+
+/** Reads `--voucher` and checks it as the pool will: for this pool, chain, plan and commitment, unexpired, the officer's. */
+async function readVoucher(file: string, connection: PoolConnection, planId: bigint, commitment: bigint): Promise<AdmissionVoucher> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (error) {
+    throw new CliError(
+      "VOUCHER_UNREADABLE",
+      `cannot read the voucher ${file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+    );
+  }
+  try {
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      json = undefined;
+    }
+    const voucher = voucherFromJson(json);
+    const [officer, block, chainId] = await Promise.all([
+      connection.client.readContract({ address: connection.pool, abi: huzhuPoolAbi, functionName: "admissionOfficer", args: [planId] }),
+      connection.client.getBlock({ blockTag: "latest" }),
+      connection.client.getChainId(),
+    ]);
+    await checkAdmissionVoucher(voucher, {
+      chainId: BigInt(chainId),
+      pool: connection.pool,
+      planId,
+      commitment,
+      officer,
+      now: block.timestamp,
+    });
+    return voucher;
+  } catch (error) {
+    if (error instanceof VoucherError) throw new CliError(error.code, `${file}: ${error.message}`);
+    throw error;
+  }
 }
 
 function parsePeriods(text: string): number {
@@ -109,6 +152,22 @@ async function pay(kind: "join" | "renew", planIdText: string, opts: PayOptions,
   const { plan, token } = await requirePlan(connection, planIdText);
   const commitment = await commitmentFor(opts);
   if (!plan.active) throw new CliError("PLAN_INACTIVE", `plan ${plan.planId} is paused by its admin; it takes no payments`);
+  if (plan.closing) {
+    throw new CliError(
+      "PLAN_CLOSING",
+      `plan ${plan.planId} is closing (its last epoch of cover is ${plan.closing.closingEpoch}): it takes no joins or renewals`,
+    );
+  }
+  if (kind === "renew" && opts.voucher !== undefined)
+    throw new CliError("VOUCHER_NOT_NEEDED", "a renewal needs no voucher: drop --voucher");
+  if (kind === "join" && plan.admissionRequired && opts.voucher === undefined) {
+    throw new CliError(
+      "ADMISSION_REQUIRED",
+      `plan ${plan.planId} admits members only with its admission officer's voucher`,
+      `give the officer your commitment ${commitment}; they run \`huzhu plan admit ${plan.planId} ${commitment} --out voucher.json\`, then join with --voucher voucher.json`,
+    );
+  }
+  const voucher = opts.voucher === undefined ? undefined : await readVoucher(opts.voucher, connection, plan.planId, commitment);
   const cover = await connection.client.readContract({
     address: connection.pool,
     abi: huzhuPoolAbi,
@@ -154,8 +213,15 @@ async function pay(kind: "join" | "renew", planIdText: string, opts: PayOptions,
     `${kind === "join" ? "joining" : "renewing"} plan ${plan.planId} (${plan.name}): ${periods} period(s), ${formatAmount(cost, token)} from ${account.address}`,
   );
   await fundAndApprove(connection, wallet, account.address, token, cost, opts, out);
-  const simulated =
-    kind === "join"
+  const simulated = voucher
+    ? await connection.client.simulateContract({
+        account,
+        address: connection.pool,
+        abi: huzhuPoolAbi,
+        functionName: "joinWithVoucher",
+        args: [plan.planId, commitment, periods, voucherArgument(voucher)],
+      })
+    : kind === "join"
       ? await connection.client.simulateContract({
           account,
           address: connection.pool,
@@ -198,9 +264,9 @@ async function pay(kind: "join" | "renew", planIdText: string, opts: PayOptions,
 }
 
 export function registerMembership(program: Command): void {
-  addPayOptions(program.command("join <planId>").description("join a plan: pay contributions for your identity's commitment")).action(
-    run<PayOptions, [string]>(async ({ out, opts }, planId) => pay("join", planId, opts, out)),
-  );
+  addPayOptions(program.command("join <planId>").description("join a plan: pay contributions for your identity's commitment"))
+    .option("--voucher <file>", "the plan's admission officer's voucher for this commitment (plans that vet who joins)")
+    .action(run<PayOptions, [string]>(async ({ out, opts }, planId) => pay("join", planId, opts, out)));
   addPayOptions(program.command("renew <planId>").description("pay more periods for your membership (extends paidThrough)")).action(
     run<PayOptions, [string]>(async ({ out, opts }, planId) => pay("renew", planId, opts, out)),
   );
