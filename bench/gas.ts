@@ -1,9 +1,12 @@
 /**
  * Gas benchmark on Hardhat's in-process network: join, renew, assessor changes and a claim with a
- * real proof, the parts a join is made of, and the EIP-1108 floor of a claim with its inputs.
+ * real proof, the parts a join is made of, and the EIP-1108 floor of a claim with its inputs; then
+ * a join with an admission voucher and a plan's closing (announcement, refund registration, withdrawal).
  */
 import type { Logger } from "pino";
 import { encodeFunctionData, type Hex, keccak256, toHex } from "viem";
+import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
+import { signAdmissionVoucher, voucherArgument } from "../service/sdk/chain/admission.ts";
 import { generateAssessorKey, PUBLIC_SIGNALS, randomFieldElement, releaseProver } from "../service/sdk/index.ts";
 import { PLAN, poolFixture } from "../test/contracts/fixture.ts";
 import { type BenchEntry, entry, median } from "./stats.ts";
@@ -134,6 +137,37 @@ export async function benchGas(log: Logger): Promise<GasBenchResult> {
   const [, treeSize] = await f.pool.read.memberTree([f.planId]);
   if (treeSize !== BigInt(DEEP + joins.length)) throw new Error(`expected ${DEEP + joins.length} members, found ${treeSize}`);
 
+  // Admission vouchers: the second member of a fresh plan joins with the officer's voucher, against
+  // the second member of another fresh plan joining without one. Then that plan closes: announced in
+  // the current epoch (no grace), one member registered, its payer's refund withdrawn.
+  log.info("gas: a join with a voucher, and closing a plan");
+  const freshPlan = async (name: string) => {
+    await f.pool.write.createPlan([{ ...PLAN, token: f.token.address, admin: f.accounts.planAdmin.account.address, name }]);
+    const planId = await f.pool.read.planCount();
+    await f.asPayer.write.join([planId, randomFieldElement(), 12]);
+    return planId;
+  };
+  const openPlan = await freshPlan("Open");
+  const plainSecondJoinGas = await gasOf(await f.asPayer.write.join([openPlan, randomFieldElement(), 12]));
+  const vetted = await freshPlan("Vetted");
+  const officer = privateKeyToAccount(generatePrivateKey());
+  await f.asPlanAdmin.write.setAdmissionOfficer([vetted, officer.address]);
+  const admitted = randomFieldElement();
+  const voucher = await signAdmissionVoucher(officer, {
+    chainId: BigInt(await publicClient.getChainId()),
+    pool: f.pool.address,
+    planId: vetted,
+    commitment: admitted,
+    expiresAt: (await publicClient.getBlock()).timestamp + 3_600n,
+  });
+  const voucherJoinGas = await gasOf(await f.asPayer.write.joinWithVoucher([vetted, admitted, 12, voucherArgument(voucher)]));
+  const announceGas = await gasOf(await f.asPlanAdmin.write.announceClosing([vetted, await f.pool.read.currentEpoch([vetted])]));
+  const timetable = await f.pool.read.closingOf([vetted]);
+  await f.networkHelpers.time.increaseTo(timetable.refundsFrom);
+  const registerGas = await gasOf(await f.asPayer.write.registerRefund([vetted, [admitted]]));
+  await f.networkHelpers.time.increaseTo(timetable.refundsPayableFrom);
+  const refundGas = await gasOf(await f.asPayer.write.withdrawRefund([vetted]));
+
   const claimGas = median(claims);
   const joinGas = median(joins);
   const semaphoreAddMember = [118_000, 157_000];
@@ -161,6 +195,10 @@ export async function benchGas(log: Logger): Promise<GasBenchResult> {
     entry("gas.claim.withGasDrop", claimWithDropGas, "gas", claimGas),
     entry("gas.donate", donateGas, "gas", 21_000 + transferFromGas),
     entry("gas.plan.terms", termsGas, "gas"),
+    entry("gas.join.withVoucher", voucherJoinGas, "gas", plainSecondJoinGas),
+    entry("gas.plan.announceClosing", announceGas, "gas"),
+    entry("gas.plan.refund.register", registerGas, "gas"),
+    entry("gas.plan.refund", refundGas, "gas", 21_000 + transferFromGas),
   ];
   const table = [
     "| operation | gas | anchor | ratio |",
@@ -180,6 +218,10 @@ export async function benchGas(log: Logger): Promise<GasBenchResult> {
     `| claim with a gas drop to the fresh recipient, vs the claims above | ${claimWithDropGas} | ${claimGas} | ${(claimWithDropGas / claimGas).toFixed(3)}x |`,
     `| donate, vs a transaction of one ERC-20 transferFrom | ${donateGas} | ${21_000 + transferFromGas} | ${(donateGas / (21_000 + transferFromGas)).toFixed(3)}x |`,
     `| set a plan's terms (hash, category, a 30-byte URL) | ${termsGas} | | |`,
+    `| join with an admission voucher (EIP-712, member 2), vs the same join without one | ${voucherJoinGas} | ${plainSecondJoinGas} | ${(voucherJoinGas / plainSecondJoinGas).toFixed(3)}x |`,
+    `| announce a plan's closing | ${announceGas} | | |`,
+    `| register one member's unused periods for a refund | ${registerGas} | | |`,
+    `| withdraw a refund, vs a transaction of one ERC-20 transferFrom | ${refundGas} | ${21_000 + transferFromGas} | ${(refundGas / (21_000 + transferFromGas)).toFixed(3)}x |`,
   ].join("\n");
   log.info({ joins, claims, floor }, "gas measured");
   return { entries, table };
