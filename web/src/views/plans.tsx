@@ -1,4 +1,7 @@
-/** Plans side by side (rules and books), the member's cover in each, and paying to join or renew. */
+/**
+ * Plans side by side (rules and books, the relayer's queue of claims waiting for funds, a closing
+ * plan's timetable), the member's cover in each, and paying to join or renew.
+ */
 import { useEffect, useState } from "preact/hooks";
 import { type Address, erc20Abi, parseUnits } from "viem";
 import { demoTokenAbi, huzhuPoolAbi } from "../../../service/sdk/chain/abi.ts";
@@ -6,6 +9,7 @@ import { listPlans, type PlanInfo, type PoolRef } from "../../../service/sdk/cha
 import { loadMemberTreeFromServices } from "../../../service/sdk/chain/tree-source.ts";
 import { ErrorCode, HuzhuError } from "../../../service/sdk/errors.ts";
 import { checkTermsDocument, NO_TERMS_HASH } from "../../../service/sdk/plan-terms.ts";
+import { type HeldClaims, RelayerClient } from "../../../service/sdk/relayer-client.ts";
 import { updateSiblings } from "../../../service/sdk/tree-update.ts";
 import type { MemberRecord, MemberTree } from "../../../service/sdk/trees.ts";
 import { Notice, useApp } from "../app-state.tsx";
@@ -19,9 +23,29 @@ interface PlanRow {
   plan: PlanInfo;
   token: TokenInfo;
   member: MemberRecord | undefined;
+  /** The relayer's held claims for the plan; undefined when the relayer did not answer. */
+  queue: HeldClaims | undefined;
 }
 
-function coverText(t: Translate, row: PlanRow): string {
+/** The relayer's queue for a plan, or undefined when it cannot be read (the card says so quietly). */
+async function heldClaimsOf(config: RuntimeConfig, planId: bigint): Promise<HeldClaims | undefined> {
+  if (!config.relayerUrl) return undefined;
+  try {
+    return await new RelayerClient(config.relayerUrl, { timeoutMs: 5_000 }).heldClaims(planId);
+  } catch {
+    return undefined;
+  }
+}
+
+function queueText(t: Translate, row: PlanRow): string {
+  const q = row.queue;
+  if (!q) return t("queueUnknown");
+  if (q.claims === 0) return t("heldEmpty");
+  const short = q.amount > row.plan.balance ? q.amount - row.plan.balance : 0n;
+  return t("queueLine", { claims: q.claims, amount: formatAmount(q.amount, row.token), short: formatAmount(short, row.token) });
+}
+
+export function coverText(t: Translate, row: PlanRow): string {
   const m = row.member;
   if (!m) return t("notMember");
   const now = row.plan.currentEpoch;
@@ -31,7 +55,7 @@ function coverText(t: Translate, row: PlanRow): string {
 }
 
 /** `payments` counts the payments made on this page: the balance is read again after each. */
-function WalletBox(props: { payments: number }) {
+export function WalletBox(props: { payments: number }) {
   const t = useT();
   const { config, client, payer, setPayer } = useApp();
   const [index, setIndex] = useState(2);
@@ -174,6 +198,7 @@ export function PlansView() {
           // The whole tree is read (a snapshot from the relayer, checked against the pool, or the
           // events): asking for one's own record would reveal interest in it.
           member: commitment === undefined ? undefined : (await pageMemberTree(config, ref, plan.planId, plan.memberRoot)).find(commitment),
+          queue: await heldClaimsOf(config, plan.planId),
         })),
       );
       setRows(loaded);
@@ -322,6 +347,22 @@ export function PlansView() {
                 <dd data-testid={`donated-${id}`}>{formatAmount(p.donated, row.token)}</dd>
                 <dt>{t("canPayNow")}</dt>
                 <dd>{(p.balance / p.claimCap).toString()}</dd>
+                <dt>{t("heldQueue")}</dt>
+                <dd data-testid={`queue-${id}`} class={row.queue ? undefined : "quiet"}>
+                  {queueText(t, row)}
+                </dd>
+                {p.closing ? (
+                  <>
+                    <dt>{t("closing")}</dt>
+                    <dd data-testid={`closing-${id}`}>
+                      {t("closingLine", {
+                        closing: p.closing.closingEpoch,
+                        last: p.closing.lastClaimEpoch,
+                        from: new Date(Number(p.closing.refundsFrom) * 1000).toLocaleDateString(t("locale")),
+                      })}
+                    </dd>
+                  </>
+                ) : null}
                 <dt>{t("terms")}</dt>
                 <dd data-testid={`terms-${id}`}>
                   {p.document.termsHash === NO_TERMS_HASH ? (
