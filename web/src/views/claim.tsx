@@ -1,7 +1,8 @@
 /**
  * A claim from the member's browser: the assessor's approval (a file, or the decision "My cases"
  * opened), a relayer and a recipient; the proof is made in the prover worker (progress bar, page
- * stays responsive), sent to the relayer, and followed to the payout.
+ * stays responsive), sent to the relayer, and followed to the payout; each claim sent is kept in
+ * this browser (claim-records.ts) for "My membership".
  */
 import { useEffect, useState } from "preact/hooks";
 import { type Address, erc20Abi, formatEther, getAddress, isAddress } from "viem";
@@ -18,6 +19,7 @@ import {
 } from "../../../service/sdk/relayer-client.ts";
 import { Notice, useApp } from "../app-state.tsx";
 import { formatAmount, poolRef, shortHex, type TokenInfo, tokenInfo } from "../chain.ts";
+import { keepClaimRecord } from "../claim-records.ts";
 import { ClaimFailed, type Explained, explain, UserMessage } from "../errors.ts";
 import { type MessageKey, useT } from "../i18n.ts";
 
@@ -29,7 +31,7 @@ interface LoadedApproval {
   signatureOk: boolean;
 }
 
-const STATUS_KEY: Record<ClaimStatus["status"], MessageKey> = {
+export const STATUS_KEY: Record<ClaimStatus["status"], MessageKey> = {
   queued: "statusQueued",
   waiting_for_funds: "statusWaiting",
   submitted: "statusSubmitted",
@@ -160,7 +162,24 @@ export function ClaimView() {
       setStage(t("stageSubmit"));
       const reply = await relayerClient.submitClaim(claimSubmission(quote, proved.claimProof, to, proved.memberRootSeq));
       setStage(undefined);
-      const final = await relayerClient.waitForClaim(reply.id, { intervalMs: 500, onUpdate: setStatus });
+      const record = {
+        commitment: loaded.approval.commitment.toString(),
+        planId: planId.toString(),
+        id: reply.id,
+        relayerUrl: relayerClient.baseUrl,
+        amount: amount.toString(),
+        fee: quote.quote.fee.toString(),
+        sentAt: new Date().toISOString(),
+      };
+      keepClaimRecord({ ...record, status: "queued" });
+      const final = await relayerClient.waitForClaim(reply.id, {
+        intervalMs: 500,
+        onUpdate: (update) => {
+          setStatus(update);
+          keepClaimRecord({ ...record, status: update.status, ...(update.txHash ? { txHash: update.txHash } : {}) });
+        },
+      });
+      keepClaimRecord({ ...record, status: final.status, ...(final.txHash ? { txHash: final.txHash } : {}) });
       if (final.status === "failed") throw new ClaimFailed(final.code ?? "FAILED", final.reason ?? "");
       const received = await client.readContract({ address: loaded.token.address, abi: erc20Abi, functionName: "balanceOf", args: [to] });
       const paid = t("paidOut", {
