@@ -16,12 +16,14 @@ import { AuditView } from "./views/audit.tsx";
 import { ClaimView } from "./views/claim.tsx";
 import { FileCaseView } from "./views/file-case.tsx";
 import { IdentityView } from "./views/identity.tsx";
+import { MembershipView } from "./views/membership.tsx";
 import { MyCasesView } from "./views/my-cases.tsx";
+import { PlanAdminView } from "./views/plan-admin.tsx";
 import { PlansView } from "./views/plans.tsx";
 
 const KEYSTORE_ITEM = "huzhu.keystore";
 
-const TABS = ["identity", "plans", "file", "cases", "claim", "assessor", "audit"] as const;
+const TABS = ["identity", "plans", "membership", "file", "cases", "claim", "assessor", "admin", "audit"] as const;
 type Tab = (typeof TABS)[number];
 const tabFromHash = (): Tab => {
   const name = location.hash.replace(/^#\/?/, "");
@@ -86,10 +88,12 @@ function Shell(props: { lang: Lang; setLang(lang: Lang): void }) {
   const labels: Record<Tab, string> = {
     identity: t("navIdentity"),
     plans: t("navPlans"),
+    membership: t("navMembership"),
     file: t("navFile"),
     cases: t("navCases"),
     claim: t("navClaim"),
     assessor: t("navAssessor"),
+    admin: t("navAdmin"),
     audit: t("navAudit"),
   };
   return (
@@ -123,10 +127,12 @@ function Shell(props: { lang: Lang; setLang(lang: Lang): void }) {
           <AppContext.Provider value={state}>
             {tab === "identity" ? <IdentityView /> : null}
             {tab === "plans" ? <PlansView /> : null}
+            {tab === "membership" ? <MembershipView /> : null}
             {tab === "file" ? <FileCaseView /> : null}
             {tab === "cases" ? <MyCasesView /> : null}
             {tab === "claim" ? <ClaimView /> : null}
             {tab === "assessor" ? <AssessorView /> : null}
+            {tab === "admin" ? <PlanAdminView /> : null}
             {tab === "audit" ? <AuditView /> : null}
           </AppContext.Provider>
         ) : null}

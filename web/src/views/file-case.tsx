@@ -9,12 +9,13 @@ import { listPlans, type PlanInfo } from "../../../service/sdk/chain/pool.ts";
 import type { CaseProgress } from "../../../service/sdk/desk/case.ts";
 import { fileCase } from "../../../service/sdk/desk/flows.ts";
 import { DESK_LIMITS, sealedSize } from "../../../service/sdk/desk/limits.ts";
-import { PLAN_CATEGORIES, type PlanCategoryName } from "../../../service/sdk/plan-terms.ts";
+import type { PlanCategoryName } from "../../../service/sdk/plan-terms.ts";
 import { ErrorNotice, Notice, useApp } from "../app-state.tsx";
 import { formatAmount, poolRef, type TokenInfo, tokenInfo } from "../chain.ts";
 import { deskClient, evidenceOf, formatBytes, keepCaseRecord, planAssessorTree, typedAmount } from "../desk.ts";
 import { type Explained, explain, UserMessage } from "../errors.ts";
 import { useT } from "../i18n.ts";
+import { CategoryField } from "./category-select.tsx";
 
 interface PlanChoice {
   plan: PlanInfo;
@@ -148,20 +149,7 @@ export function FileCaseView() {
               ))}
             </select>
           </label>
-          <label class="grow">
-            {t("caseCategory")}
-            <select
-              name="category"
-              value={category}
-              onChange={(e) => setCategory((e.currentTarget as HTMLSelectElement).value as PlanCategoryName)}
-            >
-              {PLAN_CATEGORIES.map((c) => (
-                <option key={c} value={c}>
-                  {t(`category_${c}`)}
-                </option>
-              ))}
-            </select>
-          </label>
+          <CategoryField class="grow" label={t("caseCategory")} name="category" value={category} onChange={setCategory} />
           <label>
             {t("caseDate")}
             <input name="date" type="date" required max={today()} />
