@@ -140,9 +140,24 @@ export class PoolGateway {
         args: [request.planId, request.memberRoot, request.memberRootSeq],
       }),
       this.publicClient.readContract({ ...c, functionName: "isValidAssessorRoot", args: [request.planId, request.assessorRoot] }),
-      this.publicClient.readContract({ ...c, functionName: "currentEpoch", args: [request.planId] }),
+      // The epoch a claim must name now (in a closing plan past its closing epoch, the closing epoch);
+      // undefined once the plan's claims have ended.
+      this.publicClient.readContract({ ...c, functionName: "claimEpochNow", args: [request.planId] }).catch((error: unknown) => {
+        if (
+          error instanceof BaseError &&
+          error.walk((e) => e instanceof ContractFunctionRevertedError && e.data?.errorName === "HuzhuPool__ClaimsClosed")
+        )
+          return undefined;
+        throw error;
+      }),
       this.nullifierSpent(request.nullifier),
     ]);
+    if (epoch === undefined) {
+      throw new RelayerError(
+        RelayerErrorCode.ClaimsClosed,
+        `plan ${plan.planId} is closed: its claims have ended, and no claim can be paid`,
+      );
+    }
     if (!plan.active || paused)
       throw new RelayerError(RelayerErrorCode.PlanInactive, `plan ${plan.planId} is paused; try again when it is active`);
     if (!memberRootKnown) {
@@ -160,7 +175,7 @@ export class PoolGateway {
     if (request.claimEpoch !== epoch && request.claimEpoch + 1n !== epoch) {
       throw new RelayerError(
         RelayerErrorCode.WrongEpoch,
-        `the claim is for epoch ${request.claimEpoch} but the plan is in epoch ${epoch}; prove again for the current epoch`,
+        `the claim is for epoch ${request.claimEpoch} but the plan takes claims for epoch ${epoch}; prove again for that epoch`,
       );
     }
     if (request.amount === 0n) throw new RelayerError(RelayerErrorCode.ZeroAmount, "the amount must be above zero");
