@@ -35,7 +35,7 @@ export const DeskErrorCode = {
   CaseDecided: "DESK_CASE_DECIDED",
   /** A message sealed the wrong way for its sender (a member's must be wrapped to the roster; an assessor's to the member). */
   WrongSender: "DESK_WRONG_SENDER",
-  /** A roster entry whose signature does not verify, or for another plan or key than the session's. */
+  /** A roster entry whose signature does not verify, or for another plan or key than the signed-in assessor's. */
   RosterEntryInvalid: "DESK_ROSTER_ENTRY_INVALID",
   /** The chain could not be read to check a plan or an assessor; try again. */
   ChainUnavailable: "DESK_CHAIN_UNAVAILABLE",

@@ -76,7 +76,7 @@ export const ErrorCode = {
   CommitteeWrongMessage: "COMMITTEE_WRONG_MESSAGE",
   /** A commitment or share from another signing session than this one. */
   CommitteeWrongSession: "COMMITTEE_WRONG_SESSION",
-  /** A signer that is not a member of the key set, not in the session's commitments, or listed twice. */
+  /** A signer that is not a member of the key set, not in the signing round's commitments, or listed twice. */
   CommitteeUnknownSigner: "COMMITTEE_UNKNOWN_SIGNER",
   /** Fewer signers (or shares) than the committee's threshold k, or more than its size n. */
   CommitteeNotEnoughSigners: "COMMITTEE_NOT_ENOUGH_SIGNERS",

@@ -204,7 +204,7 @@ describe.each([
     expect(codeOf(() => aggregateSignature(keySet, pkg, [otherSessionShare, ...rest]))).toMatchObject({
       code: ErrorCode.CommitteeWrongSession,
     });
-    // A share relabelled into this session is just a bad share, and its signer is named.
+    // A share relabelled into this signing round is just a bad share, and its signer is named.
     expect(codeOf(() => aggregateSignature(keySet, pkg, [{ ...otherSessionShare, sessionId: pkg.sessionId }, ...rest]))).toEqual({
       code: ErrorCode.CommitteeShareInvalid,
       details: { members: [one.member] },

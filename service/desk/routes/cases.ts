@@ -248,7 +248,7 @@ export const caseRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const who = await caller(request);
       requireAssessor(who, "see a plan's queue");
       if (who.planId !== request.params.planId) {
-        throw new DeskError(DeskErrorCode.Forbidden, `this session is for plan ${who.planId}; sign in for plan ${request.params.planId}`);
+        throw new DeskError(DeskErrorCode.Forbidden, `you are signed in for plan ${who.planId}; sign in for plan ${request.params.planId}`);
       }
       const cases = await store.queue(request.params.planId, request.query.status);
       return {

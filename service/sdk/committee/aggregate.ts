@@ -36,19 +36,19 @@ function checkShareContext(pkg: SigningPackage, share: SignatureShare): void {
   if (share.sessionId !== pkg.sessionId) {
     throw new HuzhuError(
       ErrorCode.CommitteeWrongSession,
-      `member ${share.member}'s share is from session ${share.sessionId}, not ${pkg.sessionId}`,
+      `member ${share.member}'s share is from signing round ${share.sessionId}, not ${pkg.sessionId}`,
       details,
     );
   }
   if (share.message !== pkg.message) {
     throw new HuzhuError(
       ErrorCode.CommitteeWrongMessage,
-      `member ${share.member}'s share signs another message than this session's`,
+      `member ${share.member}'s share signs another message than this signing round's`,
       details,
     );
   }
   if (!pkg.commitments.some((c) => c.member === share.member)) {
-    throw new HuzhuError(ErrorCode.CommitteeUnknownSigner, `member ${share.member} has no commitment in this session`, details);
+    throw new HuzhuError(ErrorCode.CommitteeUnknownSigner, `member ${share.member} has no commitment in this signing round`, details);
   }
 }
 
@@ -87,7 +87,7 @@ export function aggregateSignature(keySet: CommitteeKeySet, pkgValue: unknown, s
   }
   const missing = pkg.commitments.map((c) => c.member).filter((m) => !shares.has(m));
   if (missing.length > 0) {
-    throw new HuzhuError(ErrorCode.CommitteeNotEnoughSigners, `no share yet from member(s) ${missing.join(", ")} of this session`, {
+    throw new HuzhuError(ErrorCode.CommitteeNotEnoughSigners, `no share yet from member(s) ${missing.join(", ")} of this signing round`, {
       missing,
     });
   }

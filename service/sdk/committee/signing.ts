@@ -127,7 +127,7 @@ export function signShare(share: CommitteeShare, value: unknown, terms: Approval
   }
   const own = pkg.commitments.find((c) => c.member === share.member);
   if (own === undefined) {
-    throw new HuzhuError(ErrorCode.CommitteeUnknownSigner, `member ${share.member} is not among this session's signers`, {
+    throw new HuzhuError(ErrorCode.CommitteeUnknownSigner, `member ${share.member} is not among this signing round's signers`, {
       member: share.member,
     });
   }
