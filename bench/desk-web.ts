@@ -9,7 +9,6 @@
 import { mkdirSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join } from "node:path";
-import { build as esbuild } from "esbuild";
 import type { Logger } from "pino";
 import { ROOT } from "../scripts/lib/paths.ts";
 import { DeskClient } from "../service/sdk/desk/client.ts";
@@ -18,6 +17,7 @@ import { createIdentity } from "../service/sdk/identity.ts";
 import { AssessorTree } from "../service/sdk/trees.ts";
 import { launchBrowser } from "../test/web/browser.ts";
 import { startDeskWebStack } from "../test/web/desk-stack.ts";
+import { bundleForBrowser } from "./browser-bundle.ts";
 import { type BenchEntry, entry, median, runAlone } from "./stats.ts";
 
 const RUNS = 5;
@@ -34,15 +34,7 @@ interface Filed {
 export async function benchDeskWeb(log: Logger): Promise<{ entries: BenchEntry[]; table: string }> {
   mkdirSync(OUT, { recursive: true });
   const bundle = join(OUT, "desk-web-page.js");
-  await esbuild({
-    entryPoints: [join(ROOT, "bench", "desk-web-page.ts")],
-    bundle: true,
-    format: "iife",
-    platform: "browser",
-    target: "es2022",
-    outfile: bundle,
-    logLevel: "warning",
-  });
+  await bundleForBrowser(join(ROOT, "bench", "desk-web-page.ts"), bundle);
   const load = loadavg()[0] ?? 0;
   const stack = await startDeskWebStack();
   const context = await launchBrowser();

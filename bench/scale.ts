@@ -20,7 +20,7 @@ import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { build as esbuild, type Plugin } from "esbuild";
+import type { Plugin } from "esbuild";
 import Fastify from "fastify";
 import { network } from "hardhat";
 import { type Logger, pino } from "pino";
@@ -46,6 +46,7 @@ import { treeRoutes } from "../service/trees/routes.ts";
 import { TreeStore } from "../service/trees/store.ts";
 import { ensureBrowserAndBuild, launchBrowser } from "../test/web/browser.ts";
 import { CIRCOMLIBJS_POSEIDON, isPoseidonConstants, poseidonConstantsSource } from "../web/vite.config.ts";
+import { bundleForBrowser } from "./browser-bundle.ts";
 import { type BenchEntry, entry, median, runAlone } from "./stats.ts";
 
 const CHAIN_MEMBERS = Number(process.env.HUZHU_BENCH_SCALE_MEMBERS ?? 10_000);
@@ -290,16 +291,7 @@ const webPoseidon: Plugin = {
 async function benchBrowser(log: Logger, file: string) {
   ensureBrowserAndBuild();
   const bundle = join(OUT, "scale-browser.js");
-  await esbuild({
-    entryPoints: [join(ROOT, "bench", "scale-browser.ts")],
-    bundle: true,
-    format: "iife",
-    platform: "browser",
-    target: "es2022",
-    outfile: bundle,
-    logLevel: "warning",
-    plugins: [webPoseidon, emptyBuiltins],
-  });
+  await bundleForBrowser(join(ROOT, "bench", "scale-browser.ts"), bundle, [webPoseidon, emptyBuiltins]);
   const workerFile = readdirSync(join(WEB_DIST, "assets")).find((name) => /^prove\.worker-.*\.js$/.test(name));
   if (!workerFile) throw new Error("no prover worker in web/dist/assets: run npm run build:web");
   const web = await serveWeb({
