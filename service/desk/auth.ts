@@ -2,7 +2,8 @@
  * Who is asking the desk, and the digests it compares: a member holds a case's capability, an
  * assessor a session token; the desk stores only SHA-256 of either.
  */
-import { createHash, timingSafeEqual } from "node:crypto";
+import { timingSafeEqual } from "node:crypto";
+import { sha256Hex as sdkSha256Hex } from "../sdk/desk/encode.ts";
 import type { PointJson } from "../sdk/desk/wire-values.ts";
 import type { PublicKey } from "../sdk/encoding.ts";
 
@@ -12,8 +13,9 @@ export type Caller = { kind: "member"; capabilityHash: string } | { kind: "asses
 /** Session tokens start with this, capabilities (base64 of 32 bytes) never do. */
 export const SESSION_PREFIX = "s.";
 
+/** SHA-256, hex, of bytes or of text's UTF-8 (the SDK's digest, as members' clients compute it). */
 export function sha256Hex(text: string | Uint8Array): string {
-  return createHash("sha256").update(text).digest("hex");
+  return sdkSha256Hex(typeof text === "string" ? new TextEncoder().encode(text) : text);
 }
 
 /** Compares two hex digests without an early exit. */

@@ -158,7 +158,7 @@ export class DeskStore {
   }
 
   /**
-   * Stores a declared file's sealed body (checked by the caller against the declared size and hash)
+   * Stores a declared file's sealed body (its size checked here, its hash by the caller)
    * and, when it is the last one, makes the case `new` for the assessors. The same body again is
    * accepted as a retry; another body for a received file is DESK_FILE_EXISTS.
    */
@@ -166,6 +166,13 @@ export class DeskStore {
     return this.db.transaction(async (q) => {
       const record = await this.#case(q, caseId);
       if (!record) throw new DeskError(DeskErrorCode.CaseNotFound, `no case ${caseId} at this desk`);
+      const declared = record.files.find((file) => file.index === index);
+      if (!declared || declared.bytes !== body.length) {
+        throw new DeskError(
+          DeskErrorCode.FileMismatch,
+          `file ${index} is not one the case declared at ${body.length} bytes; send the declared file, whole`,
+        );
+      }
       if (!record.received.has(index)) {
         await q.run("INSERT INTO case_files (case_id, idx, body, received_at) VALUES (?, ?, ?, ?)", [caseId, index, body, now]);
         record.received.add(index);
@@ -245,23 +252,37 @@ export class DeskStore {
     });
   }
 
-  /** A plan's cases for its assessors (never those still uploading), oldest first. */
+  /**
+   * A plan's cases for its assessors (never those still uploading: every declared file has arrived,
+   * at its declared size, so the sizes come from the declarations and no file body is read), oldest first.
+   */
   async queue(planId: string, status?: CaseStatus): Promise<QueueEntry[]> {
-    const rows = await this.db.all<CaseRow & { file_bytes: number | string | null }>(
-      `SELECT c.*, (SELECT SUM(LENGTH(f.body)) FROM case_files f WHERE f.case_id = c.id) AS file_bytes
-       FROM cases c WHERE c.plan_id = ? AND c.status <> 'uploading' ${status ? "AND c.status = ?" : ""}
-       ORDER BY c.created_at, c.id LIMIT 10000`,
+    const rows = await this.db.all<{
+      id: string;
+      status: CaseStatus;
+      created_at: number | string;
+      updated_at: number | string;
+      files: string;
+      message_count: number | string;
+      document_bytes: number | string;
+    }>(
+      `SELECT id, status, created_at, updated_at, files, message_count, LENGTH(document) AS document_bytes
+       FROM cases WHERE plan_id = ? AND status <> 'uploading' ${status ? "AND status = ?" : ""}
+       ORDER BY created_at, id LIMIT 10000`,
       status ? [planId, status] : [planId],
     );
-    return rows.map((row) => ({
-      id: row.id,
-      status: row.status,
-      createdAt: n(row.created_at),
-      updatedAt: n(row.updated_at),
-      files: (JSON.parse(row.files) as DeclaredFileRecord[]).length,
-      bytes: row.document.length + n(row.file_bytes ?? 0),
-      messages: n(row.message_count),
-    }));
+    return rows.map((row) => {
+      const files = JSON.parse(row.files) as DeclaredFileRecord[];
+      return {
+        id: row.id,
+        status: row.status,
+        createdAt: n(row.created_at),
+        updatedAt: n(row.updated_at),
+        files: files.length,
+        bytes: n(row.document_bytes) + files.reduce((sum, file) => sum + file.bytes, 0),
+        messages: n(row.message_count),
+      };
+    });
   }
 
   /** Keeps an assessor's entry unless the stored one is newer. */

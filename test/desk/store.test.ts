@@ -63,12 +63,14 @@ describe.each(backends)("desk store on $name", ({ open }) => {
     ).rejects.toMatchObject({
       code: "DESK_CASE_EXISTS",
     });
-    const body = new Uint8Array([9, 8, 7, 0, 6]);
+    // Declared as 10 and 11 bytes (newCase): the store takes a body of its declared size only.
+    const body = new Uint8Array(11).fill(9);
     expect(await store.putFile("case-a", 1, body)).toEqual({ status: "uploading", missing: 1 });
     // The same file again (a retry) changes nothing.
     expect(await store.putFile("case-a", 1, body)).toEqual({ status: "uploading", missing: 1 });
     expect(await store.queue("1")).toEqual([]);
-    expect(await store.putFile("case-a", 0, new Uint8Array([5]))).toEqual({ status: "new", missing: 0 });
+    await expect(store.putFile("case-a", 0, new Uint8Array([5]))).rejects.toMatchObject({ code: "DESK_FILE_MISMATCH" });
+    expect(await store.putFile("case-a", 0, new Uint8Array(10).fill(5))).toEqual({ status: "new", missing: 0 });
     expect(await store.getFile("case-a", 1)).toEqual(body);
     const record = await store.getCase("case-a");
     expect(record).toMatchObject({
@@ -77,7 +79,9 @@ describe.each(backends)("desk store on $name", ({ open }) => {
       received: new Set([0, 1]),
       messageCount: 0,
     });
-    expect(await store.queue("1")).toEqual([expect.objectContaining({ id: "case-a", status: "new", files: 2, bytes: 5 + 6, messages: 0 })]);
+    expect(await store.queue("1")).toEqual([
+      expect.objectContaining({ id: "case-a", status: "new", files: 2, bytes: 5 + 10 + 11, messages: 0 }),
+    ]);
     await expect(store.putFile("no-such-case", 0, body)).rejects.toMatchObject({ code: "DESK_CASE_NOT_FOUND" });
   });
 
