@@ -318,7 +318,7 @@ describe("web app", () => {
     expect(await page.getByTestId("verifier-check").textContent()).toBe("验证失败");
     await screenshot(page, "audit-zh");
     await page.getByRole("button", { name: "Switch to English" }).click();
-    expect(await page.getByRole("heading", { level: 2 }).textContent()).toBe("Audit the pool");
+    await expect.poll(() => page.getByRole("heading", { level: 2 }).textContent()).toBe("Audit the pool");
   });
 
   it("says what to do when the approval expired and the coverage lapsed", async () => {

@@ -305,7 +305,7 @@ describe("claims desk in the web app", () => {
 
   it("switches the assessor's area to Simplified Chinese", async () => {
     await assessorPage.getByRole("button", { name: "切换到简体中文" }).click();
-    expect(await assessorPage.getByRole("heading", { level: 2 }).textContent()).toBe("评估员");
+    await expect.poll(() => assessorPage.getByRole("heading", { level: 2 }).textContent()).toBe("评估员");
     expect(await assessorPage.getByTestId("case-review").getAttribute("data-status")).toBe("approved");
     expect(await assessorPage.getByTestId("queue-queueDecided").textContent()).toContain("已批准");
     await screenshot(assessorPage, "desk-review-zh");

@@ -306,10 +306,10 @@ describe("running plans in the web app", () => {
     await page.getByRole("button", { name: "切换到简体中文" }).click();
     await page.getByRole("link", { name: "我的会员" }).click();
     await expect.poll(() => page.getByRole("heading", { level: 2 }).textContent()).toBe("我的会员资格");
-    expect(await page.getByTestId("membership-paid-2").textContent()).toBe("30 dUSD");
-    expect(await page.getByTestId("membership-payments-2").textContent()).toContain("加入，缴纳 30 dUSD");
+    await expect.poll(() => page.getByTestId("membership-paid-2").textContent()).toBe("30 dUSD");
+    await expect.poll(() => page.getByTestId("membership-payments-2").textContent()).toContain("加入，缴纳 30 dUSD");
     await page.getByRole("link", { name: "管理计划" }).click();
-    expect(await page.getByRole("heading", { level: 2 }).textContent()).toBe("管理计划");
+    await expect.poll(() => page.getByRole("heading", { level: 2 }).textContent()).toBe("管理计划");
     await page.getByRole("link", { name: "计划" }).first().click();
     await expect.poll(() => page.getByTestId("queue-1").textContent(), { timeout: 30_000 }).toBe("中继处等待的已批准理赔：0 笔");
     await page.getByRole("button", { name: "Switch to English" }).click();
