@@ -13,13 +13,16 @@ import { createServiceApp } from "../kit/http-app.ts";
 import { operationsPlugin } from "../kit/operations.ts";
 import { capabilityHash } from "../sdk/desk/capability.ts";
 import { decodePoint } from "../sdk/desk/wire-values.ts";
+import type { PublicKey } from "../sdk/encoding.ts";
 import { ErrorCode, HuzhuError } from "../sdk/errors.ts";
+import type { AssessorKeys } from "../sdk/trees.ts";
 import { type Caller, keyId, SESSION_PREFIX, sha256Hex } from "./auth.ts";
 import type { DeskChain } from "./chain.ts";
 import { DeskError, DeskErrorCode } from "./errors.ts";
 import { createDeskMetrics, type DeskMetrics } from "./metrics.ts";
 import { accessRoutes } from "./routes/access.ts";
 import { caseRoutes } from "./routes/cases.ts";
+import { committeeRoutes } from "./routes/committees.ts";
 import type { DeskStore } from "./store.ts";
 
 export interface DeskDeps {
@@ -81,12 +84,41 @@ export async function buildDeskApp(deps: DeskDeps) {
       throw new DeskError(DeskErrorCode.SessionInvalid, "the session is unknown or has expired; sign in again");
     }
     const publicKey = decodePoint(JSON.parse(session.publicKey), "publicKey");
-    // A key revoked on chain loses access at once, whatever its session says.
-    await deps.chain.requireAssessor(BigInt(session.planId), publicKey);
-    return { kind: "assessor", planId: session.planId, publicKey, key: keyId(publicKey) };
+    // A key revoked on chain (or a committee whose group key was) loses access at once, whatever its session says.
+    const planId = BigInt(session.planId);
+    await requireDeskAssessor(planId, publicKey);
+    const tree = await deps.chain.assessors(planId);
+    const memberships = (
+      await deps.store.committees.memberships(session.planId, [publicKey[0].toString(), publicKey[1].toString()])
+    ).filter((m) => tree.has(decodePoint(m.groupKey, "groupKey")));
+    return { kind: "assessor", planId: session.planId, publicKey, key: keyId(publicKey), single: tree.has(publicKey), memberships };
   }
 
-  app.decorate("desk", { deps, metrics, caller });
+  /**
+   * The keys that act for a plan at this desk: the keys of its assessor tree on chain, and the
+   * member keys of its finished committees whose group key is in that tree now.
+   */
+  async function assessorKeys(planId: bigint): Promise<AssessorKeys> {
+    const tree = await deps.chain.assessors(planId);
+    const members = new Set(
+      (await deps.store.committees.memberKeys(planId.toString()))
+        .filter((m) => tree.has(decodePoint(m.groupKey, "groupKey")))
+        .map((m) => m.publicKey),
+    );
+    return { has: (key) => tree.has(key) || members.has(keyId(key)) };
+  }
+
+  /** DESK_NOT_AN_ASSESSOR unless `publicKey` acts for the plan (`assessorKeys`). */
+  async function requireDeskAssessor(planId: bigint, publicKey: PublicKey): Promise<void> {
+    if (!(await assessorKeys(planId)).has(publicKey)) {
+      throw new DeskError(
+        DeskErrorCode.NotAnAssessor,
+        `this key is not one of plan ${planId}'s assessors on chain, nor a member of a committee whose key is (never added, or revoked); ask the plan's admin to add it`,
+      );
+    }
+  }
+
+  app.decorate("desk", { deps, metrics, caller, assessorKeys, requireDeskAssessor });
   await app.register(operationsPlugin, {
     checks: [
       () =>
@@ -104,6 +136,7 @@ export async function buildDeskApp(deps: DeskDeps) {
   });
   await app.register(accessRoutes, { prefix: "/v1" });
   await app.register(caseRoutes, { prefix: "/v1" });
+  await app.register(committeeRoutes, { prefix: "/v1" });
   return app;
 }
 
@@ -127,6 +160,8 @@ declare module "fastify" {
       deps: DeskDeps;
       metrics: DeskMetrics;
       caller: (request: FastifyRequest) => Promise<Caller>;
+      assessorKeys: (planId: bigint) => Promise<AssessorKeys>;
+      requireDeskAssessor: (planId: bigint, publicKey: PublicKey) => Promise<void>;
     };
   }
 }

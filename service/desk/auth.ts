@@ -6,9 +6,21 @@ import { timingSafeEqual } from "node:crypto";
 import { sha256Hex as sdkSha256Hex } from "../sdk/desk/encode.ts";
 import type { PointJson } from "../sdk/desk/wire-values.ts";
 import type { PublicKey } from "../sdk/encoding.ts";
+import type { Membership } from "./committee-store.ts";
 
 /** Who is asking: a member holding a case's capability, or a signed-in assessor of a plan. */
-export type Caller = { kind: "member"; capabilityHash: string } | { kind: "assessor"; planId: string; publicKey: PublicKey; key: string };
+export type Caller =
+  | { kind: "member"; capabilityHash: string }
+  | {
+      kind: "assessor";
+      planId: string;
+      publicKey: PublicKey;
+      key: string;
+      /** Whether the key itself is in the plan's assessor tree (it may decide alone). */
+      single: boolean;
+      /** The plan's committees (group key in the tree) this key is a member of. */
+      memberships: Membership[];
+    };
 
 /** Session tokens start with this, capabilities (base64 of 32 bytes) never do. */
 export const SESSION_PREFIX = "s.";

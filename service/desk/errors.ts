@@ -37,6 +37,16 @@ export const DeskErrorCode = {
   WrongSender: "DESK_WRONG_SENDER",
   /** A roster entry whose signature does not verify, or for another plan or key than the signed-in assessor's. */
   RosterEntryInvalid: "DESK_ROSTER_ENTRY_INVALID",
+  /** No DKG run, committee or signing round by that id at this desk. */
+  CommitteeNotFound: "DESK_COMMITTEE_NOT_FOUND",
+  /** A committee post out of turn: the run or round is at another step, or the member sent it already. */
+  CommitteeState: "DESK_COMMITTEE_STATE",
+  /** A committee post that does not check: not signed by its member's key, or its package, key set or share is refused. */
+  CommitteeRefused: "DESK_COMMITTEE_REFUSED",
+  /** Nonce commitments that a vote used before: a nonce signs once. */
+  NonceReused: "DESK_NONCE_REUSED",
+  /** A signature share that fails FROST's share verification; `signer` names its member. */
+  ShareInvalid: "DESK_SHARE_INVALID",
   /** The chain could not be read to check a plan or an assessor; try again. */
   ChainUnavailable: "DESK_CHAIN_UNAVAILABLE",
 } as const;
@@ -60,6 +70,11 @@ const STATUS: Record<DeskErrorCode, number> = {
   DESK_CASE_DECIDED: 409,
   DESK_WRONG_SENDER: 422,
   DESK_ROSTER_ENTRY_INVALID: 422,
+  DESK_COMMITTEE_NOT_FOUND: 404,
+  DESK_COMMITTEE_STATE: 409,
+  DESK_COMMITTEE_REFUSED: 422,
+  DESK_NONCE_REUSED: 409,
+  DESK_SHARE_INVALID: 422,
   DESK_CHAIN_UNAVAILABLE: 503,
 };
 

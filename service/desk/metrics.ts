@@ -20,6 +20,13 @@ export function createDeskMetrics() {
       labelNames: ["kind"] as const,
       registers: [registry],
     }),
+    committees: new Counter({ name: "huzhu_desk_committees_total", help: "Committee key sets made by DKG", registers: [registry] }),
+    votes: new Counter({
+      name: "huzhu_desk_committee_votes_total",
+      help: "Committee votes on cases, by vote",
+      labelNames: ["vote"] as const,
+      registers: [registry],
+    }),
     signIns: new Counter({
       name: "huzhu_desk_sign_ins_total",
       help: "Assessor sign-ins, by outcome (ok or the refusal code)",

@@ -5,6 +5,7 @@
  * stored as its SHA-256, a session token likewise.
  */
 import type { SqlSchema } from "../kit/sql.ts";
+import { COMMITTEE_TABLES } from "./committee-store.ts";
 
 export const DESK_SCHEMA: SqlSchema = {
   service: "desk",
@@ -61,6 +62,11 @@ export const DESK_SCHEMA: SqlSchema = {
            public_key TEXT NOT NULL,
            expires_at BIGINT NOT NULL)`,
       ],
+    },
+    {
+      version: 2,
+      description: "committees: DKG runs and their posts, finished committees, votes and signing rounds on cases",
+      statements: COMMITTEE_TABLES,
     },
   ],
 };

@@ -7,6 +7,7 @@
  */
 import type { SqlDatabase, SqlQueries } from "../kit/sql.ts";
 import type { CaseStatus, DecisionKind } from "../sdk/desk/schemas.ts";
+import { CommitteeStore } from "./committee-store.ts";
 import { DeskError, DeskErrorCode } from "./errors.ts";
 
 export interface DeclaredFileRecord {
@@ -74,9 +75,11 @@ const n = (value: number | string): number => Number(value);
 
 export class DeskStore {
   readonly db: SqlDatabase;
+  readonly committees: CommitteeStore;
 
   constructor(db: SqlDatabase) {
     this.db = db;
+    this.committees = new CommitteeStore(db);
   }
 
   get location(): string {
@@ -248,6 +251,7 @@ export class DeskStore {
         now,
         caseId,
       ]);
+      await this.committees.closeRounds(q, caseId, now);
       return { status };
     });
   }

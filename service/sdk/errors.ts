@@ -51,6 +51,8 @@ export const ErrorCode = {
   DeskRosterSignatureInvalid: "DESK_ROSTER_SIGNATURE_INVALID",
   /** A roster entry for another plan than the one asked for. */
   DeskRosterWrongPlan: "DESK_ROSTER_WRONG_PLAN",
+  /** A committee record (key set and members' statements) that does not check: do not trust its members. */
+  DeskCommitteeRecordInvalid: "DESK_COMMITTEE_RECORD_INVALID",
   /** A roster with no entry that checks: no assessor to file a case to. */
   DeskNoAssessors: "DESK_NO_ASSESSORS",
   /** An assessor message or decision whose EdDSA signature does not verify. */
@@ -88,6 +90,8 @@ export const ErrorCode = {
   CommitteeNonceUnknown: "COMMITTEE_NONCE_UNKNOWN",
   /** A DKG that cannot finish; `details.participant` names the member whose package failed. */
   CommitteeDkgFailed: "COMMITTEE_DKG_FAILED",
+  /** Waited longer than allowed for the other members of a committee (a DKG run or a signing round). */
+  CommitteeTimedOut: "COMMITTEE_TIMED_OUT",
   /** A committee key file that is not one, or whose share does not belong to its key set. */
   CommitteeInvalidKeyFile: "COMMITTEE_INVALID_KEY_FILE",
 } as const;

@@ -221,6 +221,14 @@ export class MemberTree {
 }
 
 /** A plan's assessor set: leaf i is Poseidon(Ax, Ay) of assessor i's key; a revoked key's leaf is 0. */
+/**
+ * Keys that may sign for a plan at its desk: the assessor tree's, or (with committees) the tree's
+ * and each member key of a committee whose group key is in the tree (`deskAssessors`).
+ */
+export interface AssessorKeys {
+  has(publicKey: PublicKey): boolean;
+}
+
 export class AssessorTree {
   readonly #group = new Group();
 

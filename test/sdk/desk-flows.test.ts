@@ -84,6 +84,7 @@ function handle(req: IncomingMessage, res: ServerResponse, raw: Buffer) {
   const token = req.headers.authorization?.replace(/^Bearer /, "") ?? "";
   const url = req.url ?? "";
   if (url === `/v1/plans/${PLAN}/roster` && req.method === "GET") return reply(200, { planId: PLAN.toString(), entries: roster });
+  if (url === `/v1/plans/${PLAN}/committees` && req.method === "GET") return reply(200, { planId: PLAN.toString(), committees: [] });
   if (url === `/v1/plans/${PLAN}/roster` && req.method === "PUT") {
     if (!sessions.has(token)) return refuse(401, "SESSION_REQUIRED");
     const entry = json(PutRosterBody) as Parameters<typeof verifyRosterEntry>[0];

@@ -33,7 +33,7 @@ import { DeskError, DeskErrorCode } from "../errors.ts";
 const errors = { 400: ErrorReply, 401: ErrorReply, 403: ErrorReply, 404: ErrorReply, 422: ErrorReply, 503: ErrorReply };
 
 export const accessRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { deps, metrics, caller } = app.desk;
+  const { deps, metrics, caller, assessorKeys, requireDeskAssessor } = app.desk;
   const { store, chain } = deps;
 
   app.get("/info", { schema: { tags: ["desk"], response: { 200: InfoReply } } }, async () => ({
@@ -74,7 +74,7 @@ export const accessRoutes: FastifyPluginAsyncTypebox = async (app) => {
         throw new DeskError(DeskErrorCode.RosterEntryInvalid, "a roster entry must be for this plan and signed-in assessor's own key");
       }
       try {
-        verifyRosterEntry(entry, await chain.assessors(BigInt(entry.planId)));
+        verifyRosterEntry(entry, await assessorKeys(BigInt(entry.planId)));
       } catch (error) {
         if (error instanceof HuzhuError) throw new DeskError(DeskErrorCode.RosterEntryInvalid, error.message, { cause: error });
         throw error;
@@ -90,7 +90,7 @@ export const accessRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request) => {
       const planId = BigInt(request.body.planId);
       const publicKey = decodePoint(request.body.publicKey, "publicKey");
-      await chain.requireAssessor(planId, publicKey);
+      await requireDeskAssessor(planId, publicKey);
       const challenge = createChallenge(deps.origin, planId);
       await store.addChallenge(challenge.nonce, challenge.planId, JSON.stringify(request.body.publicKey), challenge.expiresAt);
       return challenge;
@@ -124,7 +124,7 @@ export const accessRoutes: FastifyPluginAsyncTypebox = async (app) => {
           const code = error.code === "DESK_CHALLENGE_EXPIRED" ? DeskErrorCode.ChallengeInvalid : DeskErrorCode.SignInInvalid;
           throw new DeskError(code, error.message, { cause: error });
         }
-        await chain.requireAssessor(BigInt(challenge.planId), publicKey);
+        await requireDeskAssessor(BigInt(challenge.planId), publicKey);
         const token = `${SESSION_PREFIX}${randomBytes(32).toString("base64url")}`;
         const expiresAt = Math.floor(Date.now() / 1000) + deps.sessionTtlSeconds;
         await store.addSession(sha256Hex(token), challenge.planId, JSON.stringify(request.body.publicKey), expiresAt);

@@ -36,6 +36,7 @@ import {
 import { type Caller, sameDigest, sha256Hex } from "../auth.ts";
 import { DeskError, DeskErrorCode } from "../errors.ts";
 import type { CaseRecord } from "../store.ts";
+import { requireCommitteeDecision } from "./committees.ts";
 
 const errors = {
   400: ErrorReply,
@@ -234,6 +235,7 @@ export const caseRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request) => {
       const { record, who } = await reach(request, request.params.caseId);
       requireAssessor(who, "decide a case");
+      if (!who.single) await requireCommitteeDecision(store, record.id, who, request.body.kind);
       const result = await store.decide(record.id, request.body.kind, new TextEncoder().encode(JSON.stringify(request.body.sealed)));
       metrics.decisions.inc({ kind: request.body.kind });
       request.log.info({ plan: record.planId, kind: request.body.kind }, "case decided");

@@ -8,6 +8,22 @@ import { Value } from "typebox/value";
 import { CodedError, type CodedErrorOptions } from "../coded-error.ts";
 import type { PublicKey } from "../encoding.ts";
 import { checkSealedFile } from "./case.ts";
+import {
+  CaseCommitteeReply,
+  type CommitteeRecord,
+  CommitteeRunReply,
+  CommitteesReply,
+  type CreateCommitteeBody,
+  type FinishBody,
+  PostReply,
+  type Round1Body,
+  type Round2Body,
+  Round2Inbox,
+  type ShareBody,
+  SigningRoundSchema,
+  type VoteBody,
+  VoteReply,
+} from "./committee-schemas.ts";
 import { DESK_LIMITS, sealedSize } from "./limits.ts";
 import type { RosterEntry } from "./roster.ts";
 import {
@@ -153,6 +169,51 @@ export class DeskClient {
     return this.#json(DecisionReply, { method: "POST", path: `${casePath(caseId)}/decision`, json: body, auth: { token } });
   }
 
+  createCommittee(body: CreateCommitteeBody) {
+    return this.#json(CommitteeRunReply, { method: "POST", path: "/v1/committees", json: body });
+  }
+
+  async committeeRun(dkgId: string) {
+    const reply = await this.#json(CommitteeRunReply, { method: "GET", path: dkgPath(dkgId) });
+    if (reply.dkgId !== dkgId) throw badReply("the desk sent another DKG run than the one asked for");
+    return reply;
+  }
+
+  postRound1(dkgId: string, body: Round1Body) {
+    return this.#json(PostReply, { method: "POST", path: `${dkgPath(dkgId)}/round1`, json: body });
+  }
+
+  postRound2(dkgId: string, body: Round2Body) {
+    return this.#json(PostReply, { method: "POST", path: `${dkgPath(dkgId)}/round2`, json: body });
+  }
+
+  round2Inbox(dkgId: string, member: number) {
+    return this.#json(Round2Inbox, { method: "GET", path: `${dkgPath(dkgId)}/round2/${member}` });
+  }
+
+  postFinish(dkgId: string, body: FinishBody) {
+    return this.#json(PostReply, { method: "POST", path: `${dkgPath(dkgId)}/finish`, json: body });
+  }
+
+  /** The plan's finished committees as the desk lists them (check each: `checkCommitteeRecords`). */
+  async committees(planId: bigint): Promise<CommitteeRecord[]> {
+    const reply = await this.#json(CommitteesReply, { method: "GET", path: `/v1/plans/${planId}/committees` });
+    if (reply.planId !== planId.toString()) throw badReply("the desk sent another plan's committees");
+    return reply.committees;
+  }
+
+  caseCommittee(caseId: string, token: string) {
+    return this.#json(CaseCommitteeReply, { method: "GET", path: `${casePath(caseId)}/committee`, auth: { token } });
+  }
+
+  postVote(caseId: string, body: VoteBody, token: string) {
+    return this.#json(VoteReply, { method: "POST", path: `${casePath(caseId)}/committee/votes`, json: body, auth: { token } });
+  }
+
+  postShare(caseId: string, body: ShareBody, token: string) {
+    return this.#json(SigningRoundSchema, { method: "POST", path: `${casePath(caseId)}/committee/shares`, json: body, auth: { token } });
+  }
+
   async #send(call: Call, accept: string): Promise<Response> {
     const headers: Record<string, string> = { accept };
     if (call.auth) headers.authorization = bearer(call.auth);
@@ -192,6 +253,10 @@ export class DeskClient {
     }
     return parsed as Static<S>;
   }
+}
+
+function dkgPath(dkgId: string): string {
+  return `/v1/committees/${encodeURIComponent(dkgId)}`;
 }
 
 function casePath(caseId: string): string {

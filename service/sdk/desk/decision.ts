@@ -16,7 +16,7 @@ import {
 } from "../assessor.ts";
 import type { PublicKey } from "../encoding.ts";
 import { ErrorCode, HuzhuError } from "../errors.ts";
-import type { AssessorTree } from "../trees.ts";
+import type { AssessorKeys } from "../trees.ts";
 import { signAsAssessor } from "./assessor-signature.ts";
 import type { HpkeKeyPair } from "./desk-key.ts";
 import { fieldHash } from "./encode.ts";
@@ -76,14 +76,18 @@ export async function sealApproval(input: ApproveInput): Promise<DecisionBody> {
     amount: input.amount,
     expiresAtEpoch: input.expiresAtEpoch,
   });
-  const payload = {
-    kind: "huzhu-desk-decision",
-    version: 1,
-    decision: "approve",
-    decidedAt: input.decidedAt ?? Math.floor(Date.now() / 1000),
-    approval: serializeApproval(approval),
-  };
-  return { kind: "approve", sealed: await sealToMember(input.replyPublicKey, input, "approve", payload) };
+  return sealSignedApproval(input, approval, input.decidedAt);
+}
+
+/** An approval already signed (one assessor's, or a committee's aggregate) sealed to the member as the case's decision. */
+export async function sealSignedApproval(
+  ref: CaseRef & { replyPublicKey: string },
+  approval: Approval,
+  decidedAt = Math.floor(Date.now() / 1000),
+): Promise<DecisionBody> {
+  if (!verifyApproval(approval)) throw new HuzhuError(ErrorCode.InvalidApprovalSignature, "this approval's signature does not verify");
+  const payload = { kind: "huzhu-desk-decision", version: 1, decision: "approve", decidedAt, approval: serializeApproval(approval) };
+  return { kind: "approve", sealed: await sealToMember(ref.replyPublicKey, ref, "approve", payload) };
 }
 
 function declineHash(ref: CaseRef, reason: string, decidedAt: number): bigint {
@@ -123,7 +127,7 @@ export async function openDecision(
   decision: DecisionBody,
   replyKey: HpkeKeyPair,
   context: DecisionContext,
-  assessorTree?: AssessorTree,
+  assessorTree?: AssessorKeys,
 ): Promise<Decision> {
   const payload = await openToMember(decision.sealed, replyKey, context, decision.kind satisfies DecisionKind);
   if (decision.kind === "decline") {

@@ -5,10 +5,11 @@
 import type { AssessorKey } from "../assessor.ts";
 import { ErrorCode, HuzhuError } from "../errors.ts";
 import type { Identity } from "../identity.ts";
-import type { AssessorTree } from "../trees.ts";
+import type { AssessorKeys, AssessorTree } from "../trees.ts";
 import { type CaseProgress, type EvidenceFile, type OpenedCase, openCaseEnvelope, openCaseFile, sealCase } from "./case.ts";
 import type { CaseDetails, CaseFileEntry } from "./case-document.ts";
 import type { DeskClient } from "./client.ts";
+import { checkCommitteeRecords, deskAssessors } from "./committee.ts";
 import { type Decision, openDecision, sealApproval, sealDecline } from "./decision.ts";
 import { deriveDeskKey, replyKeyFromSecret } from "./desk-key.ts";
 import type { MemberCaseRecord } from "./member-record.ts";
@@ -25,9 +26,24 @@ import type { CaseReply, CaseStatus, DecisionReply, MessageReply, SessionReply }
 import { signSignIn } from "./sign-in.ts";
 import { decodeField, malformed } from "./wire-values.ts";
 
-/** The plan's roster from the desk, checked against the assessor tree read from chain. */
+/**
+ * The keys that act for a plan at its desk: the assessor tree's (read from chain), and the member
+ * keys of the plan's committees that the desk lists, each record checked, whose group key is in
+ * the tree.
+ */
+export async function deskAssessorKeys(client: DeskClient, planId: bigint, assessorTree: AssessorTree): Promise<AssessorKeys> {
+  const { accepted } = checkCommitteeRecords(await client.committees(planId), planId);
+  return deskAssessors(assessorTree, accepted);
+}
+
+/** The plan's roster from the desk, checked against the assessor tree read from chain (and the plan's committees). */
 export async function checkedRoster(client: DeskClient, planId: bigint, assessorTree: AssessorTree): Promise<CheckedRoster> {
-  return checkRoster(await client.roster(planId), assessorTree, planId);
+  return checkRoster(await client.roster(planId), await deskAssessorKeys(client, planId, assessorTree), planId);
+}
+
+async function memberAssessors(ctx: MemberContext): Promise<AssessorKeys | undefined> {
+  if (!ctx.assessorTree) return undefined;
+  return deskAssessorKeys(ctx.client, decodeField(ctx.record.planId, "planId"), ctx.assessorTree);
 }
 
 export interface FileCaseInput {
@@ -221,6 +237,7 @@ export async function openCaseAsMember(ctx: MemberContext): Promise<MemberCaseVi
     throw malformed("the desk sent another case than the one asked for");
   const replyKey = await replyKeyFromSecret(ctx.record.replySecret);
   const context = decisionContext(ctx);
+  const assessors = await memberAssessors(ctx);
   const thread: ThreadEntry[] = [];
   for (const m of reply.messages) {
     if (m.sealed.from === "assessor") {
@@ -228,11 +245,11 @@ export async function openCaseAsMember(ctx: MemberContext): Promise<MemberCaseVi
         index: m.index,
         sentAt: m.sentAt,
         from: "assessor",
-        message: await openAssessorMessage(m.sealed, replyKey, context, ctx.assessorTree),
+        message: await openAssessorMessage(m.sealed, replyKey, context, assessors),
       });
     }
   }
-  const decision = reply.decision ? await openDecision(reply.decision, replyKey, context, ctx.assessorTree) : undefined;
+  const decision = reply.decision ? await openDecision(reply.decision, replyKey, context, assessors) : undefined;
   return { status: reply.status, reply, thread, ...(decision ? { decision } : {}) };
 }
 
@@ -261,5 +278,5 @@ export async function readDecision(ctx: MemberContext): Promise<Decision | undef
   if (!reply.decision) return undefined;
   if (reply.caseId !== ctx.record.caseId)
     throw new HuzhuError(ErrorCode.DeskMalformed, "the desk sent another case than the one asked for");
-  return openDecision(reply.decision, await replyKeyFromSecret(ctx.record.replySecret), decisionContext(ctx), ctx.assessorTree);
+  return openDecision(reply.decision, await replyKeyFromSecret(ctx.record.replySecret), decisionContext(ctx), await memberAssessors(ctx));
 }

@@ -1,8 +1,11 @@
-/** The claims desk's protocol (docs/DESK.md): keys, roster, case envelope, messages, decisions, sign-in, wire schemas and client. */
+/** The claims desk's protocol (docs/DESK.md): keys, roster, case envelope, messages, decisions, sign-in, committees, wire schemas and client. */
 export * from "./capability.ts";
 export * from "./case.ts";
 export * from "./case-document.ts";
 export * from "./client.ts";
+export * from "./committee.ts";
+export * from "./committee-flows.ts";
+export * from "./committee-schemas.ts";
 export * from "./decision.ts";
 export * from "./desk-key.ts";
 export * from "./envelope.ts";

@@ -29,4 +29,18 @@ export const LABEL = {
   decline: "huzhu-desk/decline/v1",
   /** Signed: an assessor sign-in challenge. */
   signIn: "huzhu-desk/sign-in/v1",
+  /** Signed: the start of a committee's DKG run (plan, run, k, members). */
+  committeeRun: "huzhu-desk/committee-run/v1",
+  /** Signed: a member's DKG round-one package and desk key. */
+  committeeRound1: "huzhu-desk/committee-round1/v1",
+  /** Signed: a member's sealed DKG round-two packages. */
+  committeeRound2: "huzhu-desk/committee-round2/v1",
+  /** Signed: a member's statement of the key set it finished with (the committee record). */
+  committeeMember: "huzhu-desk/committee-member/v1",
+  /** Signed: a member's report of a DKG package that fails. */
+  committeeComplaint: "huzhu-desk/committee-complaint/v1",
+  /** Signed: a member's vote on a case. */
+  committeeVote: "huzhu-desk/committee-vote/v1",
+  /** HPKE info: something one committee member seals to another (kind, run or case, from, to). */
+  committeeSealed: "huzhu-desk/committee-sealed/v1",
 } as const;

@@ -12,7 +12,7 @@ import type { PublicKey } from "../encoding.ts";
 import { ErrorCode, HuzhuError } from "../errors.ts";
 import type { Identity } from "../identity.ts";
 import { Decimal } from "../relayer-wire.ts";
-import type { AssessorTree } from "../trees.ts";
+import type { AssessorKeys } from "../trees.ts";
 import { isAssessorSignature, signAsAssessor } from "./assessor-signature.ts";
 import type { EvidenceFile } from "./case.ts";
 import { checkMemberSignature } from "./case-document.ts";
@@ -231,7 +231,7 @@ export function checkAssessorSignature(
   signature: unknown,
   assessorPublicKey: PublicKey,
   what: string,
-  assessorTree?: AssessorTree,
+  assessorTree?: AssessorKeys,
 ): void {
   if (!isAssessorSignature(message, decodeSignature(signature, "signature"), assessorPublicKey)) {
     throw new HuzhuError(ErrorCode.DeskAssessorSignatureInvalid, `the ${what}'s signature is not its assessor key's`);
@@ -246,7 +246,7 @@ export async function openAssessorMessage(
   sealed: AssessorSealed,
   replyKey: HpkeKeyPair,
   ref: CaseRef,
-  assessorTree?: AssessorTree,
+  assessorTree?: AssessorKeys,
 ): Promise<AssessorMessage> {
   const payload = await openToMember(sealed, replyKey, ref, "message");
   if (!Value.Check(AssessorMessageJson, payload)) throw malformed("an assessor message has the wrong shape");

@@ -7,7 +7,7 @@
 import type { AssessorKey } from "../assessor.ts";
 import type { PublicKey } from "../encoding.ts";
 import { ErrorCode, HuzhuError } from "../errors.ts";
-import type { AssessorTree } from "../trees.ts";
+import type { AssessorKeys } from "../trees.ts";
 import { isAssessorSignature, signAsAssessor } from "./assessor-signature.ts";
 import { deriveDeskKey } from "./desk-key.ts";
 import { fieldHash } from "./encode.ts";
@@ -58,7 +58,7 @@ export async function createRosterEntry(
  * Checks an entry: its signature by its assessor key (DESK_ROSTER_SIGNATURE_INVALID) and that key's
  * leaf in the plan's assessor tree as read from chain (ASSESSOR_NOT_IN_SET: never added, or revoked).
  */
-export function verifyRosterEntry(entry: RosterEntry, assessorTree: AssessorTree): void {
+export function verifyRosterEntry(entry: RosterEntry, assessorTree: AssessorKeys): void {
   const publicKey: PublicKey = decodePoint(entry.assessorPublicKey, "assessorPublicKey");
   const message = rosterEntryMessage(entry);
   if (!isAssessorSignature(message, decodeSignature(entry.signature, "signature"), publicKey)) {
@@ -91,7 +91,7 @@ export interface CheckedRoster {
  * (DESK_ROSTER_WRONG_PLAN), badly signed or not in the tree are refused, the rest kept (an
  * assessor's latest entry only). DESK_NO_ASSESSORS if none is left.
  */
-export function checkRoster(entries: readonly RosterEntry[], assessorTree: AssessorTree, planId: bigint): CheckedRoster {
+export function checkRoster(entries: readonly RosterEntry[], assessorTree: AssessorKeys, planId: bigint): CheckedRoster {
   const latest = new Map<string, RosterEntry>();
   const refused: CheckedRoster["refused"] = [];
   for (const entry of entries) {
