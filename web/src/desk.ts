@@ -7,8 +7,12 @@
 import { type PublicClient, parseUnits } from "viem";
 import { type AssessorKey, assessorKeyFromPrivate } from "../../service/sdk/assessor.ts";
 import { loadAssessorTreeFromServices } from "../../service/sdk/chain/tree-source.ts";
+import { openCommitteeKey } from "../../service/sdk/committee/key-file.ts";
+import { NonceStore } from "../../service/sdk/committee/nonces.ts";
 import type { EvidenceFile } from "../../service/sdk/desk/case.ts";
 import { DeskClient } from "../../service/sdk/desk/client.ts";
+import { checkCommitteeRecord } from "../../service/sdk/desk/committee.ts";
+import type { CommitteeSigner } from "../../service/sdk/desk/committee-flows.ts";
 import type { AssessorSession } from "../../service/sdk/desk/flows.ts";
 import {
   type MemberCaseRecord,
@@ -16,6 +20,7 @@ import {
   type SealedMemberRecord,
   sealMemberRecord,
 } from "../../service/sdk/desk/member-record.ts";
+import { samePoint } from "../../service/sdk/desk/wire-values.ts";
 import { ErrorCode, HuzhuError } from "../../service/sdk/errors.ts";
 import { toField } from "../../service/sdk/field.ts";
 import type { Identity } from "../../service/sdk/identity.ts";
@@ -146,17 +151,30 @@ export function formatBytes(bytes: number): string {
 /** An assessor signed in to the desk for one plan. */
 export interface AssessorSignIn {
   session: AssessorSession;
+  /** When the key is a committee member's: its share, the committee's record and its nonces (page memory only). */
+  committee?: CommitteeSigner;
   planId: bigint;
   expiresAt: number;
 }
 
 /** The key file is not one, or does not open with the password: `reason` says which. */
 export class AssessorKeyFileError extends Error {
-  readonly reason: "not-a-key-file" | "password-needed" | "wrong-password" | "key-mismatch";
-  constructor(reason: AssessorKeyFileError["reason"], message: string) {
+  readonly reason:
+    | "not-a-key-file"
+    | "password-needed"
+    | "wrong-password"
+    | "key-mismatch"
+    | "committee-not-a-key-file"
+    | "committee-wrong-password"
+    | "committee-unknown"
+    | "committee-not-member";
+  /** The committee member index the file names (for "committee-not-member"). */
+  member?: number;
+  constructor(reason: AssessorKeyFileError["reason"], message: string, member?: number) {
     super(message);
     this.name = "AssessorKeyFileError";
     this.reason = reason;
+    if (member !== undefined) this.member = member;
   }
 }
 
@@ -213,6 +231,44 @@ export async function openAssessorKeyFile(json: unknown, password: string): Prom
   return key;
 }
 
+/**
+ * Opens a committee key file (as `huzhu committee join` writes it) with its password, finds the
+ * committee's record at the desk by key set id and checks it, and checks that the file's member is
+ * `assessorKey`'s own. The nonce store starts empty, in this page's memory only: nonces are never
+ * stored, so a reload means voting again.
+ */
+export async function openCommitteeSigner(
+  client: DeskClient,
+  json: unknown,
+  password: string,
+  planId: bigint,
+  assessorKey: AssessorKey,
+): Promise<CommitteeSigner> {
+  let share: Awaited<ReturnType<typeof openCommitteeKey>>;
+  try {
+    share = await openCommitteeKey(json, password);
+  } catch (error) {
+    if (error instanceof HuzhuError && error.code === ErrorCode.WrongPassword)
+      throw new AssessorKeyFileError("committee-wrong-password", error.message);
+    if (error instanceof HuzhuError && error.code === ErrorCode.CommitteeInvalidKeyFile)
+      throw new AssessorKeyFileError("committee-not-a-key-file", error.message);
+    throw error;
+  }
+  const record = (await client.committees(planId)).find((r) => r.keySet.id === share.keySet.id);
+  if (!record)
+    throw new AssessorKeyFileError("committee-unknown", `plan ${planId} has no finished committee with key set ${share.keySet.id}`);
+  const committee = checkCommitteeRecord(record, planId);
+  const mine = committee.members.get(share.member);
+  if (!mine || !samePoint(mine.publicKey, assessorKey.publicKey)) {
+    throw new AssessorKeyFileError(
+      "committee-not-member",
+      `member ${share.member}'s key in this committee is not this assessor key`,
+      share.member,
+    );
+  }
+  return { share, committee, nonces: new NonceStore() };
+}
+
 /** An amount typed in token units ("20", "12.5"), above 0 and at most the plan's claim cap; a UserMessage says what is wrong. */
 export function typedAmount(text: string, token: TokenInfo, claimCap: bigint, t: Translate): bigint {
   const trimmed = text.trim();
@@ -220,4 +276,11 @@ export function typedAmount(text: string, token: TokenInfo, claimCap: bigint, t:
   const amount = parseUnits(trimmed, token.decimals);
   if (amount > claimCap) throw new UserMessage(t("caseAmountOverCap", { cap: formatAmount(claimCap, token) }));
   return amount;
+}
+
+/** An amount as the decimal the amount field takes (no grouping, no symbol). */
+export function formatUnitsPlain(value: bigint, token: TokenInfo): string {
+  const scale = 10n ** BigInt(token.decimals);
+  const fraction = (value % scale).toString().padStart(token.decimals, "0").replace(/0+$/, "");
+  return fraction ? `${value / scale}.${fraction}` : (value / scale).toString();
 }

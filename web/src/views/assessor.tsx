@@ -6,6 +6,7 @@
  */
 import { useEffect, useState } from "preact/hooks";
 import { listPlans, type PlanInfo, readPlan } from "../../../service/sdk/chain/pool.ts";
+import type { ProposedTerms } from "../../../service/sdk/desk/committee.ts";
 import {
   type AssessorCaseView,
   approveCase,
@@ -26,10 +27,12 @@ import {
   formatBytes,
   keyFileNeedsPassword,
   openAssessorKeyFile,
+  openCommitteeSigner,
   typedAmount,
 } from "../desk.ts";
 import { type Explained, explain, UserMessage } from "../errors.ts";
 import { type MessageKey, type Translate, useT } from "../i18n.ts";
+import { ApproveForm, CommitteeVoting, DeclineForm } from "./committee.tsx";
 import { Evidence } from "./evidence.tsx";
 import { dateTime, STATUS_LABEL } from "./my-cases.tsx";
 
@@ -38,11 +41,24 @@ const KEY_FILE_ERRORS: Record<AssessorKeyFileError["reason"], MessageKey> = {
   "password-needed": "assessorPasswordNeeded",
   "wrong-password": "assessorWrongPassword",
   "key-mismatch": "assessorBadKeyFile",
+  "committee-not-a-key-file": "committeeBadKeyFile",
+  "committee-wrong-password": "committeeWrongPassword",
+  "committee-unknown": "committeeUnknown",
+  "committee-not-member": "committeeNotMember",
 };
 
 function explainKey(error: unknown, t: Translate, where: { rpcUrl?: string }): Explained {
-  if (error instanceof AssessorKeyFileError) return { text: t(KEY_FILE_ERRORS[error.reason]), detail: error.message };
+  if (error instanceof AssessorKeyFileError)
+    return { text: t(KEY_FILE_ERRORS[error.reason], { member: error.member ?? "" }), detail: error.message };
   return explain(error, t, where);
+}
+
+async function jsonOf(file: File, reason: "not-a-key-file" | "committee-not-a-key-file"): Promise<unknown> {
+  try {
+    return JSON.parse(await file.text());
+  } catch {
+    throw new AssessorKeyFileError(reason, "the file is not JSON");
+  }
 }
 
 function SignInForm() {
@@ -50,6 +66,7 @@ function SignInForm() {
   const { config, client, setAssessor } = useApp();
   const [plans, setPlans] = useState<PlanInfo[]>();
   const [encrypted, setEncrypted] = useState(false);
+  const [committee, setCommittee] = useState(false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<Explained>();
 
@@ -65,18 +82,29 @@ function SignInForm() {
     setError(undefined);
     try {
       if (!(file instanceof File) || file.size === 0) throw new UserMessage(t("assessorChooseKey"));
-      let json: unknown;
-      try {
-        json = JSON.parse(await file.text());
-      } catch {
-        throw new AssessorKeyFileError("not-a-key-file", "the file is not JSON");
-      }
+      const json = await jsonOf(file, "not-a-key-file");
       const assessorKey = await openAssessorKeyFile(json, String(form.get("password") ?? ""));
       const planId = BigInt(String(form.get("plan") ?? "1"));
       const desk = deskClient(config);
       const session = await signIn(desk, assessorKey, planId);
+      const committeeFile = form.get("committee");
+      const committee =
+        committeeFile instanceof File && committeeFile.size > 0
+          ? await openCommitteeSigner(
+              desk,
+              await jsonOf(committeeFile, "committee-not-a-key-file"),
+              String(form.get("committeePassword") ?? ""),
+              planId,
+              assessorKey,
+            )
+          : undefined;
       await publishRosterEntry(desk, session.token, assessorKey, planId);
-      setAssessor({ session: { client: desk, token: session.token, assessorKey }, planId, expiresAt: session.expiresAt });
+      setAssessor({
+        session: { client: desk, token: session.token, assessorKey },
+        planId,
+        expiresAt: session.expiresAt,
+        ...(committee ? { committee } : {}),
+      });
     } catch (e) {
       setError(explainKey(e, t, config));
     } finally {
@@ -109,6 +137,23 @@ function SignInForm() {
         <label>
           {t("assessorKeyPassword")}
           <input name="password" type="password" autocomplete="current-password" required />
+        </label>
+      ) : null}
+      <label>
+        {t("committeeKeyFile")}
+        <input
+          name="committee"
+          type="file"
+          accept="application/json,.json"
+          data-testid="committee-key-file"
+          onChange={(e) => setCommittee(((e.currentTarget as HTMLInputElement).files?.length ?? 0) > 0)}
+        />
+      </label>
+      <p class="hint">{t("committeeKeyHint")}</p>
+      {committee ? (
+        <label>
+          {t("committeeKeyPassword")}
+          <input name="committeePassword" type="password" autocomplete="off" required data-testid="committee-key-password" />
         </label>
       ) : null}
       <label>
@@ -194,22 +239,29 @@ function CaseReview(props: {
       await askForMore(signedIn.session, v, text);
       return t("assessorAsked");
     });
+  /** The approval form's terms, checked against the plan and the amount asked. */
+  const readTerms = (form: FormData, v: AssessorCaseView): ProposedTerms => {
+    const amount = typedAmount(String(form.get("amount") ?? ""), token, plan.claimCap, t);
+    if (amount > v.opened.document.amount) throw new UserMessage(t("assessorOverAsked"));
+    const epochText = String(form.get("expires") ?? "");
+    if (!/^[0-9]+$/.test(epochText) || BigInt(epochText) < plan.currentEpoch) {
+      throw new UserMessage(t("assessorExpiryInvalid", { epoch: plan.currentEpoch }));
+    }
+    return { amount, expiresAtEpoch: BigInt(epochText) };
+  };
+  const readReason = (form: FormData): string => {
+    const reason = String(form.get("reason") ?? "").trim();
+    if (!reason) throw new UserMessage(t("assessorReasonEmpty"));
+    return reason;
+  };
   const approve = (event: Event) =>
     act(event, async (form, v) => {
-      const amount = typedAmount(String(form.get("amount") ?? ""), token, plan.claimCap, t);
-      if (amount > v.opened.document.amount) throw new UserMessage(t("assessorOverAsked"));
-      const epochText = String(form.get("expires") ?? "");
-      if (!/^[0-9]+$/.test(epochText) || BigInt(epochText) < plan.currentEpoch) {
-        throw new UserMessage(t("assessorExpiryInvalid", { epoch: plan.currentEpoch }));
-      }
-      await approveCase(signedIn.session, v, { amount, expiresAtEpoch: BigInt(epochText) });
+      await approveCase(signedIn.session, v, readTerms(form, v));
       return t("assessorApproved");
     });
   const decline = (event: Event) =>
     act(event, async (form, v) => {
-      const reason = String(form.get("reason") ?? "").trim();
-      if (!reason) throw new UserMessage(t("assessorReasonEmpty"));
-      await declineCase(signedIn.session, v, reason);
+      await declineCase(signedIn.session, v, readReason(form));
       return t("assessorDeclined");
     });
 
@@ -284,6 +336,18 @@ function CaseReview(props: {
               </ol>
             </>
           ) : null}
+          {signedIn.committee ? (
+            <CommitteeVoting
+              session={signedIn.session}
+              signer={signedIn.committee}
+              view={view}
+              plan={plan}
+              token={token}
+              readTerms={(form) => readTerms(form, view)}
+              readReason={readReason}
+              onDecided={props.onChanged}
+            />
+          ) : null}
           {decided ? null : (
             <div class="columns">
               <form onSubmit={ask} aria-labelledby="ask-heading">
@@ -296,43 +360,18 @@ function CaseReview(props: {
                   {t("assessorAsk")}
                 </button>
               </form>
-              <form onSubmit={approve} aria-labelledby="approve-heading">
-                <h4 id="approve-heading">{t("assessorApproveHeading")}</h4>
-                <label>
-                  {t("assessorApproveAmount", { symbol: token.symbol })}
-                  <input
-                    name="amount"
-                    inputMode="decimal"
-                    required
-                    autocomplete="off"
-                    class="amount"
-                    defaultValue={formatUnitsPlain(d.amount, token)}
+              {signedIn.committee ? null : (
+                <>
+                  <ApproveForm
+                    onSubmit={approve}
+                    token={token}
+                    plan={plan}
+                    terms={{ amount: d.amount, expiresAtEpoch: plan.currentEpoch + 2n }}
+                    busy={busy}
                   />
-                </label>
-                <label>
-                  {t("assessorApproveExpires", { epoch: plan.currentEpoch })}
-                  <input
-                    name="expires"
-                    type="number"
-                    min={Number(plan.currentEpoch)}
-                    required
-                    defaultValue={String(plan.currentEpoch + 2n)}
-                  />
-                </label>
-                <button type="submit" class="primary" disabled={busy}>
-                  {t("assessorApprove")}
-                </button>
-              </form>
-              <form onSubmit={decline} aria-labelledby="decline-heading">
-                <h4 id="decline-heading">{t("assessorDeclineHeading")}</h4>
-                <label>
-                  {t("assessorDeclineReason")}
-                  <textarea name="reason" rows={3} required />
-                </label>
-                <button type="submit" class="danger" disabled={busy}>
-                  {t("assessorDecline")}
-                </button>
-              </form>
+                  <DeclineForm onSubmit={decline} busy={busy} />
+                </>
+              )}
             </div>
           )}
         </>
@@ -345,13 +384,6 @@ function CaseReview(props: {
       <ErrorNotice error={result?.error} />
     </article>
   );
-}
-
-/** An amount as the decimal the amount field takes (no grouping, no symbol). */
-function formatUnitsPlain(value: bigint, token: TokenInfo): string {
-  const scale = 10n ** BigInt(token.decimals);
-  const fraction = (value % scale).toString().padStart(token.decimals, "0").replace(/0+$/, "");
-  return fraction ? `${value / scale}.${fraction}` : (value / scale).toString();
 }
 
 function Queue(props: { signedIn: AssessorSignIn }) {
@@ -389,6 +421,15 @@ function Queue(props: { signedIn: AssessorSignIn }) {
         <p data-testid="assessor-signed-in">
           {t("assessorSignedIn", { key: shortHex(x.toString(), 6), plan: signedIn.planId.toString() })}
         </p>
+        {signedIn.committee ? (
+          <p data-testid="committee-member">
+            {t("committeeMember", {
+              member: signedIn.committee.share.member,
+              k: signedIn.committee.share.keySet.threshold,
+              n: signedIn.committee.share.keySet.size,
+            })}
+          </p>
+        ) : null}
         <div class="row">
           <button type="button" onClick={() => load()}>
             {t("refresh")}
