@@ -9,10 +9,10 @@ import { mkdtempSync, readdirSync, readFileSync, truncateSync, writeFileSync } f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
-import { type Address, erc20Abi, getAddress } from "viem";
+import { erc20Abi, getAddress } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type DeskProcess, devAccount, type RelayerProcess, spawnDesk, spawnRelayer } from "../../scripts/lib/stack.ts";
-import { runCli } from "../helpers/cli.ts";
+import { claimApprovedCase, jsonCli } from "../helpers/cli.ts";
 import { type LocalChain, startLocalChain } from "../helpers/local-chain.ts";
 
 const MARKER = "cli-desk-plaintext-marker-51c2";
@@ -26,22 +26,7 @@ let assessorKey: string;
 let deskDir: string;
 let deskEnv: Record<string, string>;
 
-function cli(args: string[], extra: Record<string, string> = {}) {
-  return runCli(["--json", ...args], { env: { ...env, ...extra } });
-}
-
-/** Runs a command that must succeed and returns its JSON. */
-async function ok<T = Record<string, unknown>>(args: string[]): Promise<T> {
-  const result = await cli(args);
-  expect(result.code, `huzhu ${args.join(" ")}\n${result.stderr}`).toBe(0);
-  return result.json<T>();
-}
-
-async function refused(args: string[], extra: Record<string, string> = {}) {
-  const result = await cli(args, extra);
-  expect(result.code, result.stdout).toBe(1);
-  return result.json<{ error: { code: string; message: string; hint?: string } }>().error;
-}
+const { cli, ok, refused } = jsonCli(() => env);
 
 function evidence(name: string, content: string | Uint8Array): string {
   const path = join(work, name);
@@ -157,27 +142,12 @@ describe("the claims desk by CLI", () => {
       "DESK_CASE_DECIDED",
     );
 
-    const decided = await ok<{ status: string; approvalFile: string; claimCommand: string; decision: { amount: { raw: string } } }>([
-      "case",
-      "show",
-      caseId,
-    ]);
+    const recipient = getAddress("0x00000000000000000000000000000000000dec01");
+    const { shown: decided, paid } = await claimApprovedCase(caseId, recipient, relayer.url, env);
     expect(decided).toMatchObject({ status: "approved", decision: { kind: "approve", amount: { raw: "80000000" } } });
     expect(decided.claimCommand).toBe(`huzhu claim --plan 1 --approval ${decided.approvalFile} --recipient <fresh address>`);
-
-    const recipient = getAddress("0x00000000000000000000000000000000000dec01");
-    const claimArgs = decided.claimCommand
-      .replace(/^huzhu /, "")
-      .replace("<fresh address>", recipient)
-      .split(" ");
-    const paid = await ok<{ status: string; payout: { raw: string } }>([...claimArgs, "--relayer", relayer.url]);
     expect(paid.status).toBe("confirmed");
-    const received = await chain.client.readContract({
-      address: chain.token,
-      abi: erc20Abi,
-      functionName: "balanceOf",
-      args: [recipient as Address],
-    });
+    const received = await chain.client.readContract({ address: chain.token, abi: erc20Abi, functionName: "balanceOf", args: [recipient] });
     expect(received).toBe(BigInt(paid.payout.raw));
     expect(received).toBeGreaterThan(0n);
 

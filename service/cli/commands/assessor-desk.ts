@@ -30,6 +30,7 @@ import { CliError } from "../lib/errors.ts";
 import { huzhuHome } from "../lib/identity.ts";
 import { keyValues, type Output, table } from "../lib/output.ts";
 import type { PasswordOptions } from "../lib/password.ts";
+import { approveAsCommittee, declineAsCommittee, openLocalSigner } from "./committee.ts";
 
 export interface DeskAssessorOptions extends ChainOptions, DeskOptions, PasswordOptions {
   plan: string;
@@ -169,6 +170,9 @@ async function showCase(caseId: string, opts: DeskAssessorOptions & { out?: stri
 export interface DeskApproveOptions extends DeskAssessorOptions {
   amount: string;
   expiresEpoch: string;
+  /** A committee key file: vote as this committee member, then take part in the signing round. */
+  committee?: string;
+  wait?: boolean;
 }
 
 /** `huzhu assessor approve <caseId>`: signs the approval here and sends it sealed to the case's member. */
@@ -190,6 +194,35 @@ export async function approveOnDesk(caseId: string, opts: DeskApproveOptions, ou
   }
   if (expiresAtEpoch < plan.currentEpoch) {
     throw new CliError("BAD_EPOCH", `epoch ${expiresAtEpoch} has passed (plan ${plan.planId} is in epoch ${plan.currentEpoch}); use +N`);
+  }
+  if (opts.committee !== undefined) {
+    const signer = await openLocalSigner(opts.committee, opts, session.client, plan, session.assessorKey);
+    const step = await approveAsCommittee(session, view, signer, { amount, expiresAtEpoch }, opts, out);
+    const { keySet, member } = signer.share;
+    out.result(
+      {
+        caseId: view.caseId,
+        planId: plan.planId.toString(),
+        step: step.step,
+        round: step.round,
+        amount: amountJson(amount, token),
+        expiresAtEpoch: expiresAtEpoch.toString(),
+      },
+      `${keyValues([
+        ["case", view.caseId],
+        ["committee", `member ${member} of ${keySet.threshold} of ${keySet.size} (key set ${keySet.id.slice(0, 12)}…)`],
+        ["terms", `${formatAmount(amount, token)} until epoch ${expiresAtEpoch}`],
+        [
+          "signing round",
+          `${step.round.status}: approvals ${step.round.approvals.join(", ") || "none"}, shares ${step.round.shares.join(", ") || "none"}`,
+        ],
+      ])}\n${
+        step.step === "decided"
+          ? `The committee's approval is sealed to the member; they read it with \`huzhu case show ${view.caseId}\` and claim.`
+          : `Run the same command again (or with --wait) to take your next step once the others have voted.`
+      }`,
+    );
+    return;
   }
   const decided = await approveCase(session, view, { amount, expiresAtEpoch });
   out.result(
@@ -215,11 +248,15 @@ async function actOnCase(
   caseId: string,
   opts: DeskAssessorOptions,
   out: Output,
-  act: (session: AssessorSession, view: AssessorCaseView) => Promise<{ status: CaseStatus; index?: number; line: [string, string] }>,
+  act: (
+    session: AssessorSession,
+    view: AssessorCaseView,
+    plan: PlanInfo,
+  ) => Promise<{ status: CaseStatus; index?: number; line: [string, string] }>,
 ): Promise<void> {
-  const { session } = await atDesk(opts, out);
+  const { session, plan } = await atDesk(opts, out);
   const view = await openCaseAsAssessor(session, parseCaseId(caseId), { files: false });
-  const { line, ...done } = await act(session, view);
+  const { line, ...done } = await act(session, view, plan);
   out.result({ caseId: view.caseId, ...done }, keyValues([["case", view.caseId], line, ["status", done.status]]));
 }
 
@@ -296,10 +333,22 @@ export function registerAssessorDesk(program: Command): void {
     assessor
       .command("decline <caseId>")
       .description("decline a case with a reason: signed with your key, sealed to the member")
-      .requiredOption("--reason <text>", "why (the member reads it)"),
+      .requiredOption("--reason <text>", "why (the member reads it)")
+      .option(
+        "--committee <file>",
+        "your committee key file: vote to decline as a committee member (the reason is sealed to the committee)",
+      ),
   ).action(
-    run<DeskAssessorOptions & { reason: string }, [string]>(async ({ out, opts }, caseId) =>
-      actOnCase(caseId, opts, out, async (session, view) => {
+    run<DeskAssessorOptions & { reason: string; committee?: string }, [string]>(async ({ out, opts }, caseId) =>
+      actOnCase(caseId, opts, out, async (session, view, plan) => {
+        if (opts.committee !== undefined) {
+          const signer = await openLocalSigner(opts.committee, opts, session.client, plan, session.assessorKey);
+          const voted = await declineAsCommittee(session, view, signer, opts.reason, out);
+          return {
+            status: voted.decided ? "declined" : view.status,
+            line: ["vote", `decline (${voted.declines} of ${signer.share.keySet.size} declined), reason sealed to the committee`],
+          };
+        }
         const decided = await declineCase(session, view, opts.reason);
         return { status: decided.status, line: ["reason", opts.reason] };
       }),

@@ -12,7 +12,7 @@ import { toEpoch, toField } from "../../sdk/field.ts";
 import { updateSiblings } from "../../sdk/tree-update.ts";
 import { run } from "../lib/action.ts";
 import { AMOUNT_HELP, formatAmount, isRawAmount, parseAmount } from "../lib/amounts.ts";
-import { assessorKeyFile, readAssessorKey, readAssessorPublicKey } from "../lib/assessor-key.ts";
+import { assessorKeyFile, parsePublicKeyText, readAssessorKey, readAssessorPublicKey } from "../lib/assessor-key.ts";
 import { addChainOptions, type ChainOptions, connectPool, type PoolConnection, requirePlan } from "../lib/chain.ts";
 import { addDeskOption } from "../lib/desk.ts";
 import { CliError } from "../lib/errors.ts";
@@ -34,13 +34,7 @@ async function publicKeyFrom(opts: KeySpec): Promise<PublicKey> {
     throw new CliError("KEY_CONFLICT", "pass either --public-key or --key, not both");
   if (opts.key !== undefined) return readAssessorPublicKey(opts.key);
   if (opts.publicKey === undefined) throw new CliError("NO_KEY", "name the assessor with --public-key <x,y> or --key <file>");
-  const parts = opts.publicKey.split(",").map((p) => p.trim());
-  if (parts.length !== 2) throw new CliError("BAD_PUBLIC_KEY", "--public-key is two numbers separated by a comma: <x>,<y>");
-  try {
-    return [toField(parts[0] as string, "public key x"), toField(parts[1] as string, "public key y")];
-  } catch (error) {
-    throw new CliError("BAD_PUBLIC_KEY", (error as Error).message, undefined, { cause: error });
-  }
+  return parsePublicKeyText(opts.publicKey);
 }
 
 function field(text: string, name: string): bigint {
@@ -178,7 +172,12 @@ export function registerAssessor(program: Command): void {
         .option("--key <file>", "the assessor key file (default $HUZHU_HOME/assessor-key.json)")
         .option("--out <file>", "write the approval here (default: stdout)")
         .option("--password-file <file>", "password of an encrypted key file")
-        .option("--force", "replace an existing --out file"),
+        .option("--force", "replace an existing --out file")
+        .option(
+          "--committee <file>",
+          "your committee key file: vote for these terms as a committee member and take part in the signing round",
+        )
+        .option("--wait", "with --committee: stay until the committee's approval is made (or its signing round fails)"),
     ),
   ).action(
     run<ApproveOptions, [string | undefined]>(async ({ out, opts }, caseId) => {
@@ -187,6 +186,11 @@ export function registerAssessor(program: Command): void {
           throw new CliError("OPTION_CONFLICT", "a case at the desk names its member and event: drop --commitment, --event and --out");
         return approveOnDesk(caseId, opts, out);
       }
+      if (opts.committee !== undefined || opts.wait)
+        throw new CliError(
+          "OPTION_CONFLICT",
+          "a committee approves a case at the desk: name the case id (huzhu assessor approve <caseId> --committee <file>)",
+        );
       if (opts.commitment === undefined || opts.event === undefined)
         throw new CliError("MISSING_OPTION", "name a desk case (`huzhu assessor approve <caseId>`) or pass --commitment and --event");
       const planId = field(opts.plan, "plan");

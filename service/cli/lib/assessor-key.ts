@@ -79,3 +79,14 @@ export async function readAssessorKey(path: string, opts: PasswordOptions): Prom
   }
   return key;
 }
+
+/** A public key written `x,y` (decimal). */
+export function parsePublicKeyText(text: string): PublicKey {
+  const parts = text.split(",").map((p) => p.trim());
+  if (parts.length !== 2) throw new CliError("BAD_PUBLIC_KEY", "--public-key is two numbers separated by a comma: <x>,<y>");
+  try {
+    return [toField(parts[0] as string, "public key x"), toField(parts[1] as string, "public key y")];
+  } catch (error) {
+    throw new CliError("BAD_PUBLIC_KEY", (error as Error).message, undefined, { cause: error });
+  }
+}
