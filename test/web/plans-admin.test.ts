@@ -26,6 +26,7 @@ import {
   signApproval,
 } from "../../service/sdk/index.ts";
 import { launchBrowser } from "./browser.ts";
+import { createIdentityInPage, useDevWallet } from "./pages.ts";
 import { screenshot, startWebStack, type WebStack } from "./stack.ts";
 
 const PASSWORD = "correct horse battery staple 9";
@@ -50,12 +51,6 @@ async function serveTerms(): Promise<Server> {
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   return server;
-}
-
-async function useDevWallet(index: number): Promise<void> {
-  await page.getByLabel("Development account").selectOption(String(index));
-  await page.getByRole("button", { name: "Use development wallet" }).click();
-  await expect.poll(() => page.getByTestId("payer").textContent()).toContain(devAccount(index).address);
 }
 
 const readPool = <F extends "assessorRoot" | "planTerms" | "planAdmin">(functionName: F, planId: bigint) =>
@@ -98,11 +93,7 @@ afterAll(async () => {
 
 describe("running plans in the web app", () => {
   it("creates an identity for the member's pages", async () => {
-    await page.goto(`${stack.web.url}/#/identity`);
-    await page.getByLabel("Password", { exact: true }).first().fill(PASSWORD);
-    await page.getByLabel("Repeat the password").fill(PASSWORD);
-    await page.getByLabel("Repeat the password").press("Enter");
-    await page.getByTestId("identity-state").getByText("Unlocked").waitFor({ timeout: 30_000 });
+    await createIdentityInPage(page, stack.web.url, PASSWORD);
   });
 
   it("shows each plan's queue of claims waiting for funds at the relayer: 0 when it holds none", async () => {
@@ -125,7 +116,7 @@ describe("running plans in the web app", () => {
 
   it("refuses to create a plan from a wallet without the plan-creator role, saying who grants it", async () => {
     await page.getByRole("link", { name: "Run a plan" }).click();
-    await useDevWallet(OTHER_WALLET);
+    await useDevWallet(page, OTHER_WALLET);
     await page.getByLabel("Name", { exact: true }).fill(PLAN_NAME);
     await page.getByLabel(/^Terms: the claim conditions/).fill(TERMS);
     await page.getByRole("button", { name: "Create plan" }).click();
@@ -137,7 +128,7 @@ describe("running plans in the web app", () => {
   });
 
   it("creates a plan in the form; the plans list shows its category, and its terms check against the hash on chain", async () => {
-    await useDevWallet(CREATOR_WALLET);
+    await useDevWallet(page, CREATOR_WALLET);
     await page.getByLabel("Contribution per period").fill("10");
     await page.getByLabel("Period length (days)").fill("1");
     await page.getByLabel("Waiting periods").fill("1");
@@ -186,14 +177,14 @@ describe("running plans in the web app", () => {
     await page.getByRole("button", { name: "Add assessor" }).click();
     await expect.poll(() => page.getByRole("alert").textContent()).toContain("This key is already one of the plan's assessors.");
 
-    await useDevWallet(OTHER_WALLET);
+    await useDevWallet(page, OTHER_WALLET);
     await page.locator(`li[data-key="${keyText}"]`).getByRole("button", { name: "Revoke" }).click();
     await expect
       .poll(() => page.getByRole("alert").textContent())
       .toContain(`This wallet (${devAccount(OTHER_WALLET).address}) is not plan 2's admin`);
     expect(await readPool("assessorRoot", 2n)).toBe(added);
 
-    await useDevWallet(CREATOR_WALLET);
+    await useDevWallet(page, CREATOR_WALLET);
     await page.locator(`li[data-key="${keyText}"]`).getByRole("button", { name: "Revoke" }).click();
     await page.getByText(/^Revoked in transaction 0x[0-9a-f]{64}\.$/).waitFor({ timeout: 60_000 });
     const revoked = await readPool("assessorRoot", 2n);

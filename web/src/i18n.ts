@@ -372,6 +372,14 @@ const en = {
   alreadyAssessor: "This key is already one of the plan's assessors.",
   unknownAssessor: "This key is not one of the plan's assessors.",
   notPlanAdmin: "This wallet ({address}) is not plan {planId}'s admin ({admin}).",
+  // a plan's state and its admin (plan admin page)
+  controlHeading: "Plans this wallet runs",
+  controlNone: "This wallet ({address}) administers no plan.",
+  planActive: "active",
+  pausePlan: "Pause plan",
+  resumePlan: "Resume plan",
+  planPausedNow: "Paused plan {planId} in transaction {hash}: no joins, renewals or claims until it resumes.",
+  planResumed: "Resumed plan {planId} in transaction {hash}: it takes joins and pays claims again.",
   // claims desk: committee voting
   committeeKeyFile: "Committee key file (optional)",
   committeeKeyHint: "The file `huzhu committee join` wrote, if your key is a committee member's. It is opened in this page only.",
@@ -751,6 +759,14 @@ const zh: Record<MessageKey, string> = {
   alreadyAssessor: "此密钥已是本计划的评估员。",
   unknownAssessor: "此密钥不是本计划的评估员。",
   notPlanAdmin: "此钱包（{address}）不是计划 {planId} 的管理员（{admin}）。",
+  // a plan's state and its admin (plan admin page)
+  controlHeading: "此钱包管理的计划",
+  controlNone: "此钱包（{address}）不管理任何计划。",
+  planActive: "运行中",
+  pausePlan: "暂停计划",
+  resumePlan: "恢复计划",
+  planPausedNow: "已在交易 {hash} 中暂停计划 {planId}：恢复之前不接受加入、续费或理赔。",
+  planResumed: "已在交易 {hash} 中恢复计划 {planId}：重新接受加入并支付理赔。",
   // claims desk: committee voting
   committeeKeyFile: "委员会密钥文件（可选）",
   committeeKeyHint: "若你的密钥属于委员会成员，选择 `huzhu committee join` 写出的文件。它只在本页中打开。",

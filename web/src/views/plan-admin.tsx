@@ -1,7 +1,8 @@
 /**
  * Running a plan from the paying wallet: creating one (every rule the pool knows, its name,
  * category and terms document, whose hash goes on chain) with the pool calls `huzhu plan create`
- * makes, and the plan admin's assessor set (`huzhu assessor add | revoke`).
+ * makes, pausing and resuming the plans the wallet administers (`huzhu plan pause | resume`), and
+ * the plan admin's assessor set (`huzhu assessor add | revoke`).
  */
 import { useEffect, useState } from "preact/hooks";
 import { type Address, getAddress, isAddress, parseEventLogs, parseUnits } from "viem";
@@ -34,6 +35,14 @@ function wholeOf(text: string, max: number, field: string, t: Translate): number
 function needPayer(payer: Payer | undefined, t: Translate): Payer {
   if (!payer) throw new UserMessage(t("needWallet"));
   return payer;
+}
+
+/** The paying wallet, refused up front unless it is `plan`'s admin. */
+function needAdmin(payer: Payer | undefined, plan: PlanInfo, t: Translate): Payer {
+  const from = needPayer(payer, t);
+  if (from.address.toLowerCase() !== plan.admin.toLowerCase())
+    throw new UserMessage(t("notPlanAdmin", { address: from.address, planId: plan.planId, admin: plan.admin }));
+  return from;
 }
 
 function CreatePlanForm(props: { created(): void }) {
@@ -187,9 +196,7 @@ function AssessorAdmin(props: { plans: PlanInfo[]; reload(): Promise<void> }) {
     setDone(undefined);
     setError(undefined);
     try {
-      const from = needPayer(payer, t);
-      if (from.address.toLowerCase() !== plan.admin.toLowerCase())
-        throw new UserMessage(t("notPlanAdmin", { address: from.address, planId: plan.planId, admin: plan.admin }));
+      const from = needAdmin(payer, plan, t);
       // The set from the pool's events, checked against its root, as `huzhu assessor` reads it.
       const tree = await loadAssessorTree(ref, plan.planId);
       if (kind === "add" && tree.has(publicKey)) throw new UserMessage(t("alreadyAssessor"));
@@ -281,6 +288,63 @@ function AssessorAdmin(props: { plans: PlanInfo[]; reload(): Promise<void> }) {
   );
 }
 
+/** The plans the connected wallet administers: each one's state, paused or taking joins and claims, and the switch. */
+function PlanControl(props: { plans: PlanInfo[]; reload(): Promise<void> }) {
+  const t = useT();
+  const { config, client, payer } = useApp();
+  const [busy, setBusy] = useState(false);
+  const [result, setResult] = useState<{ planId: bigint; ok?: string; error?: Explained }>();
+  const mine = payer ? props.plans.filter((p) => p.admin.toLowerCase() === payer.address.toLowerCase()) : [];
+
+  const setActive = async (plan: PlanInfo, active: boolean) => {
+    setBusy(true);
+    setResult(undefined);
+    try {
+      const from = needAdmin(payer, plan, t);
+      const hash = await send(client, from, {
+        address: config.pool,
+        abi: huzhuPoolAbi,
+        functionName: "setPlanActive",
+        args: [plan.planId, active],
+      });
+      await props.reload();
+      setResult({ planId: plan.planId, ok: t(active ? "planResumed" : "planPausedNow", { planId: plan.planId, hash }) });
+    } catch (e) {
+      setResult({ planId: plan.planId, error: explain(e, t, config) });
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <section class="card" aria-labelledby="control-heading">
+      <h3 id="control-heading">{t("controlHeading")}</h3>
+      {!payer ? <p data-testid="control-none">{t("needWallet")}</p> : null}
+      {payer && mine.length === 0 ? <p data-testid="control-none">{t("controlNone", { address: payer.address })}</p> : null}
+      {mine.map((plan) => {
+        const id = plan.planId.toString();
+        return (
+          <article key={id} data-testid={`control-${id}`} aria-labelledby={`control-${id}-heading`}>
+            <h4 id={`control-${id}-heading`}>
+              #{id} {plan.name}
+            </h4>
+            <p>
+              <span data-testid={`plan-state-${id}`} class={plan.active ? "badge" : "badge bad"}>
+                {plan.active ? t("planActive") : t("paused")}
+              </span>{" "}
+              <button type="button" disabled={busy} onClick={() => setActive(plan, !plan.active)}>
+                {plan.active ? t("pausePlan") : t("resumePlan")}
+              </button>
+            </p>
+            {result?.planId === plan.planId && result.ok ? <Notice kind="ok">{result.ok}</Notice> : null}
+            {result?.planId === plan.planId ? <ErrorNotice error={result.error} /> : null}
+          </article>
+        );
+      })}
+    </section>
+  );
+}
+
 export function PlanAdminView() {
   const t = useT();
   const { config, client } = useApp();
@@ -305,6 +369,7 @@ export function PlanAdminView() {
       <WalletBox payments={0} />
       <CreatePlanForm created={() => void load()} />
       <ErrorNotice error={error} />
+      {plans && plans.length > 0 ? <PlanControl plans={plans} reload={load} /> : null}
       {plans && plans.length > 0 ? <AssessorAdmin plans={plans} reload={load} /> : null}
     </section>
   );
