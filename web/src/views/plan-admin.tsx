@@ -1,11 +1,12 @@
 /**
  * Running a plan from the paying wallet: creating one (every rule the pool knows, its name,
  * category and terms document, whose hash goes on chain) with the pool calls `huzhu plan create`
- * makes, pausing and resuming the plans the wallet administers (`huzhu plan pause | resume`), and
+ * makes, pausing and resuming the plans the wallet administers (`huzhu plan pause | resume`) and
+ * handing one's administration over in two steps (`huzhu plan propose-admin | accept-admin`), and
  * the plan admin's assessor set (`huzhu assessor add | revoke`).
  */
 import { useEffect, useState } from "preact/hooks";
-import { type Address, getAddress, isAddress, parseEventLogs, parseUnits } from "viem";
+import { type Address, getAddress, isAddress, type PublicClient, parseEventLogs, parseUnits, zeroAddress } from "viem";
 import { huzhuPoolAbi } from "../../../service/sdk/chain/abi.ts";
 import { assessorChanges, listPlans, loadAssessorTree, type PlanInfo } from "../../../service/sdk/chain/pool.ts";
 import type { PublicKey } from "../../../service/sdk/encoding.ts";
@@ -288,18 +289,62 @@ function AssessorAdmin(props: { plans: PlanInfo[]; reload(): Promise<void> }) {
   );
 }
 
-/** The plans the connected wallet administers: each one's state, paused or taking joins and claims, and the switch. */
+/** Each plan's proposed next admin (`pendingPlanAdmin`; the zero address: none), by plan id. */
+async function pendingAdmins(config: { pool: Address }, client: PublicClient, plans: PlanInfo[]) {
+  const entries = await Promise.all(
+    plans.map(
+      async (p) =>
+        [
+          p.planId.toString(),
+          await client.readContract({ address: config.pool, abi: huzhuPoolAbi, functionName: "pendingPlanAdmin", args: [p.planId] }),
+        ] as const,
+    ),
+  );
+  return Object.fromEntries(entries) as Record<string, Address>;
+}
+
+const same = (a: string | undefined, b: string | undefined) => a !== undefined && b !== undefined && a.toLowerCase() === b.toLowerCase();
+
+/**
+ * The plans the connected wallet administers or is proposed to administer: each one's state, paused
+ * or taking joins and claims, and the switch; its administration handed over in two steps (the
+ * admin proposes, the proposed wallet accepts), as `huzhu plan propose-admin | accept-admin` do.
+ */
 function PlanControl(props: { plans: PlanInfo[]; reload(): Promise<void> }) {
   const t = useT();
   const { config, client, payer } = useApp();
   const [busy, setBusy] = useState(false);
+  const [pending, setPending] = useState<Record<string, Address>>({});
+  const [newAdmins, setNewAdmins] = useState<Record<string, string>>({});
   const [result, setResult] = useState<{ planId: bigint; ok?: string; error?: Explained }>();
-  const mine = payer ? props.plans.filter((p) => p.admin.toLowerCase() === payer.address.toLowerCase()) : [];
+  const proposed = (plan: PlanInfo) => {
+    const address = pending[plan.planId.toString()];
+    return address && address !== zeroAddress ? address : undefined;
+  };
+  const mine = payer ? props.plans.filter((p) => same(p.admin, payer.address) || same(proposed(p), payer.address)) : [];
 
-  const setActive = async (plan: PlanInfo, active: boolean) => {
+  useEffect(() => {
+    pendingAdmins(config, client, props.plans).then(setPending, (e) => setResult({ planId: 0n, error: explain(e, t, config) }));
+  }, [props.plans]);
+
+  /** Runs one pool call for `plan`; its message shows once the plans and proposals are read again. */
+  const act = async (plan: PlanInfo, action: () => Promise<string>) => {
     setBusy(true);
     setResult(undefined);
     try {
+      const ok = await action();
+      await props.reload();
+      setResult({ planId: plan.planId, ok });
+    } catch (e) {
+      setResult({ planId: plan.planId, error: explain(e, t, config) });
+      setPending(await pendingAdmins(config, client, props.plans).catch(() => pending));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const setActive = (plan: PlanInfo, active: boolean) =>
+    act(plan, async () => {
       const from = needAdmin(payer, plan, t);
       const hash = await send(client, from, {
         address: config.pool,
@@ -307,22 +352,69 @@ function PlanControl(props: { plans: PlanInfo[]; reload(): Promise<void> }) {
         functionName: "setPlanActive",
         args: [plan.planId, active],
       });
-      await props.reload();
-      setResult({ planId: plan.planId, ok: t(active ? "planResumed" : "planPausedNow", { planId: plan.planId, hash }) });
-    } catch (e) {
-      setResult({ planId: plan.planId, error: explain(e, t, config) });
-    } finally {
-      setBusy(false);
-    }
-  };
+      return t(active ? "planResumed" : "planPausedNow", { planId: plan.planId, hash });
+    });
+
+  /** Proposes `text` as the plan's next admin; "" withdraws the proposal. */
+  const propose = (plan: PlanInfo, text: string) =>
+    act(plan, async () => {
+      const from = needAdmin(payer, plan, t);
+      let next: Address = zeroAddress;
+      if (text !== "") {
+        if (!isAddress(text.trim(), { strict: false })) throw new UserMessage(t("badAdminAddress"));
+        next = getAddress(text.trim());
+        if (same(next, plan.admin)) throw new UserMessage(t("alreadyPlanAdmin", { address: next, planId: plan.planId }));
+      }
+      const hash = await send(client, from, {
+        address: config.pool,
+        abi: huzhuPoolAbi,
+        functionName: "proposePlanAdmin",
+        args: [plan.planId, next],
+      });
+      setNewAdmins({ ...newAdmins, [plan.planId.toString()]: "" });
+      return next === zeroAddress
+        ? t("proposalWithdrawn", { planId: plan.planId, hash })
+        : t("adminProposed", { address: next, planId: plan.planId, hash });
+    });
+
+  const accept = (plan: PlanInfo) =>
+    act(plan, async () => {
+      const from = needPayer(payer, t);
+      // Read now: the admin may have changed or withdrawn the proposal since this page read it.
+      const now = await client.readContract({
+        address: config.pool,
+        abi: huzhuPoolAbi,
+        functionName: "pendingPlanAdmin",
+        args: [plan.planId],
+      });
+      if (now === zeroAddress) throw new UserMessage(t("noProposal", { planId: plan.planId }));
+      if (!same(now, from.address))
+        throw new UserMessage(t("notProposedAdmin", { address: from.address, planId: plan.planId, proposed: now }));
+      const hash = await send(client, from, {
+        address: config.pool,
+        abi: huzhuPoolAbi,
+        functionName: "acceptPlanAdmin",
+        args: [plan.planId],
+      });
+      return t("adminAccepted", { planId: plan.planId, previous: plan.admin, hash });
+    });
 
   return (
     <section class="card" aria-labelledby="control-heading">
       <h3 id="control-heading">{t("controlHeading")}</h3>
       {!payer ? <p data-testid="control-none">{t("needWallet")}</p> : null}
       {payer && mine.length === 0 ? <p data-testid="control-none">{t("controlNone", { address: payer.address })}</p> : null}
+      {result && !mine.some((p) => p.planId === result.planId) ? (
+        // A plan that left this wallet's list (a handover refused or done elsewhere) keeps its message here.
+        <>
+          {result.ok ? <Notice kind="ok">{result.ok}</Notice> : null}
+          <ErrorNotice error={result.error} />
+        </>
+      ) : null}
       {mine.map((plan) => {
         const id = plan.planId.toString();
+        const next = proposed(plan);
+        const isAdmin = same(plan.admin, payer?.address);
         return (
           <article key={id} data-testid={`control-${id}`} aria-labelledby={`control-${id}-heading`}>
             <h4 id={`control-${id}-heading`}>
@@ -332,10 +424,51 @@ function PlanControl(props: { plans: PlanInfo[]; reload(): Promise<void> }) {
               <span data-testid={`plan-state-${id}`} class={plan.active ? "badge" : "badge bad"}>
                 {plan.active ? t("planActive") : t("paused")}
               </span>{" "}
-              <button type="button" disabled={busy} onClick={() => setActive(plan, !plan.active)}>
-                {plan.active ? t("pausePlan") : t("resumePlan")}
-              </button>
+              {isAdmin ? (
+                <button type="button" disabled={busy} onClick={() => setActive(plan, !plan.active)}>
+                  {plan.active ? t("pausePlan") : t("resumePlan")}
+                </button>
+              ) : null}
             </p>
+            <dl class="inline">
+              <dt>{t("planAdmin")}</dt>
+              <dd class="mono" data-testid={`admin-${id}`}>
+                {plan.admin}
+              </dd>
+            </dl>
+            <p data-testid={`pending-admin-${id}`}>{next ? t("handoverPending", { address: next }) : t("noHandover")}</p>
+            {isAdmin ? (
+              <form
+                class="row"
+                onSubmit={(e) => {
+                  e.preventDefault();
+                  void propose(plan, newAdmins[id] ?? "");
+                }}
+              >
+                <label>
+                  {t("newAdmin")}
+                  <input
+                    class="mono"
+                    spellcheck={false}
+                    value={newAdmins[id] ?? ""}
+                    onInput={(e) => setNewAdmins({ ...newAdmins, [id]: (e.currentTarget as HTMLInputElement).value })}
+                  />
+                </label>
+                <button type="submit" disabled={busy || (newAdmins[id] ?? "") === ""}>
+                  {t("proposeAdmin")}
+                </button>
+                {next ? (
+                  <button type="button" disabled={busy} onClick={() => propose(plan, "")}>
+                    {t("withdrawProposal")}
+                  </button>
+                ) : null}
+              </form>
+            ) : null}
+            {same(next, payer?.address) ? (
+              <button type="button" class="primary" disabled={busy} onClick={() => accept(plan)}>
+                {t("acceptAdmin")}
+              </button>
+            ) : null}
             {result?.planId === plan.planId && result.ok ? <Notice kind="ok">{result.ok}</Notice> : null}
             {result?.planId === plan.planId ? <ErrorNotice error={result.error} /> : null}
           </article>
