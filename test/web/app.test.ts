@@ -9,7 +9,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { network } from "hardhat";
 import type { BrowserContext, Page } from "playwright-core";
-import { type Address, parseAbi } from "viem";
+import type { Address } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { deployHuzhu } from "../../scripts/lib/deploy.ts";
@@ -27,11 +27,10 @@ import {
   signApproval,
 } from "../../service/sdk/index.ts";
 import { launchBrowser } from "./browser.ts";
-import { screenshot, startWebStack, type WebStack } from "./stack.ts";
+import { payoutTo, screenshot, startWebStack, type WebStack } from "./stack.ts";
 
 const PASSWORD = "correct horse battery staple 7";
 const DEV_WALLET_INDEX = 7;
-const erc20 = parseAbi(["function balanceOf(address) view returns (uint256)"]);
 
 interface Recorded {
   url: string;
@@ -163,21 +162,7 @@ describe("web app", () => {
     await screenshot(page, "claim");
 
     const client = publicClientFor(chain.rpcUrl);
-    const received = await client.readContract({
-      address: deployment.record.demoToken,
-      abi: erc20,
-      functionName: "balanceOf",
-      args: [recipient],
-    });
-    const [paid] = await client.getContractEvents({
-      address: deployment.record.pool,
-      abi: huzhuPoolAbi,
-      eventName: "ClaimPaid",
-      args: { recipient },
-      fromBlock: 0n,
-    });
-    const request = paid?.args.request;
-    if (!request) throw new Error("expected the claim paid to the recipient");
+    const { request, received } = await payoutTo({ chain, deployment }, recipient);
     // The relayer's default fee is 1% (0.2 dUSD), plus the gas drop's price in dUSD.
     expect(request.fee).toBeGreaterThan(200_000n);
     expect(received).toBe(20_000_000n - request.fee);

@@ -5,6 +5,9 @@
  */
 import { join } from "node:path";
 import { pino } from "pino";
+import type { Page } from "playwright-core";
+import type { Address } from "viem";
+import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { freePort } from "../../scripts/lib/stack.ts";
 import { serveWeb, type WebServer } from "../../scripts/lib/web.ts";
 import { loadDeskConfig } from "../../service/desk/config.ts";
@@ -55,4 +58,22 @@ export async function startDeskWebStack(): Promise<DeskWebStack> {
     await stack.stop();
     throw error;
   }
+}
+
+/**
+ * The member's claim from "My cases": opens case `caseId`'s approval in the claim page, sends it
+ * through the relayer to a fresh address and waits for the payout; returns that address. `loaded`
+ * runs once the approval is in the claim page, before anything is sent.
+ */
+export async function claimFromMyCase(page: Page, caseId: string, options: { loaded?: () => Promise<void> } = {}): Promise<Address> {
+  const card = page.locator(`[data-testid="my-case"][data-case="${caseId}"]`);
+  await card.getByRole("button", { name: "Claim the payout" }).click();
+  await page.getByTestId("approval-from-case").waitFor();
+  await options.loaded?.();
+  const recipient = privateKeyToAccount(generatePrivateKey()).address;
+  await page.getByTestId("relayer-info").waitFor({ timeout: 30_000 });
+  await page.getByLabel(/Recipient address/).fill(recipient);
+  await page.getByRole("button", { name: "Make the proof and send the claim" }).click();
+  await page.getByTestId("claim-done").waitFor({ timeout: 180_000 });
+  return recipient;
 }

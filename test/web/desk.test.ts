@@ -11,20 +11,18 @@ import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { crc32, deflateSync } from "node:zlib";
 import type { BrowserContext, Page } from "playwright-core";
-import { type Address, parseAbi } from "viem";
-import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
+import type { Address } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { joinMembers, publicClientFor } from "../../scripts/lib/stack.ts";
+import { joinMembers } from "../../scripts/lib/stack.ts";
 import { assessorKeyFile } from "../../service/cli/lib/assessor-key.ts";
-import { createIdentity, huzhuPoolAbi, type Identity, releaseProver } from "../../service/sdk/index.ts";
+import { createIdentity, type Identity, releaseProver } from "../../service/sdk/index.ts";
 import { launchBrowser } from "./browser.ts";
-import { type DeskWebStack, startDeskWebStack } from "./desk-stack.ts";
-import { screenshot } from "./stack.ts";
+import { claimFromMyCase, type DeskWebStack, startDeskWebStack } from "./desk-stack.ts";
+import { payoutTo, screenshot } from "./stack.ts";
 
 const MARKER = "desk-web-plaintext-marker-5c1e";
 const PASSWORD = "member password for the desk 3";
 const KEY_PASSWORD = "assessor key file password 9";
-const erc20 = parseAbi(["function balanceOf(address) view returns (uint256)"]);
 
 interface Recorded {
   url: string;
@@ -272,34 +270,15 @@ describe("claims desk in the web app", () => {
     await expect.poll(() => card.getAttribute("data-status"), { timeout: 60_000 }).toBe("approved");
     expect(await card.getByTestId("case-approved").textContent()).toBe("Approved: 15 dUSD, to claim by epoch 2.");
     await screenshot(memberPage, "desk-cases");
-    await card.getByRole("button", { name: "Claim the payout" }).click();
-    await memberPage.getByTestId("approval-from-case").waitFor();
-    const summary = memberPage.getByTestId("approval-summary");
-    await expect.poll(() => summary.textContent(), { timeout: 30_000 }).toContain("15 dUSD");
-    expect(await summary.textContent()).toContain("your identity");
-    recipient = privateKeyToAccount(generatePrivateKey()).address;
-    await memberPage.getByTestId("relayer-info").waitFor({ timeout: 30_000 });
-    await memberPage.getByLabel(/Recipient address/).fill(recipient);
-    await memberPage.getByRole("button", { name: "Make the proof and send the claim" }).click();
-    await memberPage.getByTestId("claim-done").waitFor({ timeout: 180_000 });
-
-    const client = publicClientFor(stack.chain.rpcUrl);
-    const [paid] = await client.getContractEvents({
-      address: stack.deployment.record.pool,
-      abi: huzhuPoolAbi,
-      eventName: "ClaimPaid",
-      args: { recipient },
-      fromBlock: 0n,
+    recipient = await claimFromMyCase(memberPage, caseId, {
+      loaded: async () => {
+        const summary = memberPage.getByTestId("approval-summary");
+        await expect.poll(() => summary.textContent(), { timeout: 30_000 }).toContain("15 dUSD");
+        expect(await summary.textContent()).toContain("your identity");
+      },
     });
-    const request = paid?.args.request;
-    if (!request) throw new Error("expected the claim paid to the recipient");
+    const { request, received } = await payoutTo(stack, recipient);
     expect(request.amount).toBe(15_000_000n);
-    const received = await client.readContract({
-      address: stack.deployment.record.demoToken,
-      abi: erc20,
-      functionName: "balanceOf",
-      args: [recipient],
-    });
     expect(received).toBe(15_000_000n - request.fee);
   });
 

@@ -8,6 +8,7 @@ import { rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
+import { type Address, parseAbi } from "viem";
 import {
   type Chain,
   DEMO_GAS_DROP_PRICE,
@@ -16,12 +17,14 @@ import {
   devAccount,
   freePort,
   type LocalDeployment,
+  publicClientFor,
   publishDemoTerms,
   startChain,
 } from "../../scripts/lib/stack.ts";
 import { serveWeb, type WebServer } from "../../scripts/lib/web.ts";
 import { loadConfig } from "../../service/relayer/config.ts";
 import { relayerLogger, startRelayer } from "../../service/relayer/server.ts";
+import { huzhuPoolAbi } from "../../service/sdk/chain/abi.ts";
 import { ensureBrowserAndBuild } from "./browser.ts";
 
 export const SCREENSHOTS = join(import.meta.dirname, "screenshots");
@@ -99,4 +102,25 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   await page.setViewportSize({ width: 390, height: 844 });
   await page.screenshot({ path: join(SCREENSHOTS, `${name}-phone.png`), fullPage: true });
   await page.setViewportSize({ width: 1280, height: 800 });
+}
+
+/** The claim the pool paid to `recipient` (its request, with amount, fee and gas drop) and the token it holds now. */
+export async function payoutTo(stack: Pick<WebStack, "chain" | "deployment">, recipient: Address) {
+  const client = publicClientFor(stack.chain.rpcUrl);
+  const [paid] = await client.getContractEvents({
+    address: stack.deployment.record.pool,
+    abi: huzhuPoolAbi,
+    eventName: "ClaimPaid",
+    args: { recipient },
+    fromBlock: 0n,
+  });
+  const request = paid?.args.request;
+  if (!request) throw new Error(`no claim was paid to ${recipient}`);
+  const received = await client.readContract({
+    address: stack.deployment.record.demoToken,
+    abi: parseAbi(["function balanceOf(address) view returns (uint256)"]),
+    functionName: "balanceOf",
+    args: [recipient],
+  });
+  return { request, received };
 }
