@@ -2,13 +2,18 @@
  * A plan's admin controls and the plan comparison in the web app, in headless Chromium against a
  * real stack (Hardhat node, deployment, relayer, web server): the plan's admin pauses and resumes
  * it and the plans list follows; the admin proposes another wallet as admin, and that wallet accepts
- * in its own page (refused while the proposal names another).
+ * in its own page (refused while the proposal names another); a member joins a plan with an
+ * admission officer with the officer's voucher, signed in Node, after a voucher for another
+ * commitment, an expired one and none are refused, each before any transaction.
  */
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import type { BrowserContext, Page } from "playwright-core";
 import { type Address, createWalletClient, http, parseEventLogs, zeroAddress } from "viem";
 import { hardhat } from "viem/chains";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEMO_PLAN, DEV_ROLES, devAccount, publicClientFor } from "../../scripts/lib/stack.ts";
+import { signAdmissionVoucher, voucherToJson } from "../../service/sdk/chain/admission.ts";
 import { huzhuPoolAbi, releaseProver } from "../../service/sdk/index.ts";
 import { launchBrowser } from "./browser.ts";
 import { createIdentityInPage, useDevWallet } from "./pages.ts";
@@ -24,11 +29,18 @@ const NEXT_ADMIN_WALLET = 11;
 /** A wallet proposed and then passed over. */
 const PASSED_OVER_WALLET = 12;
 const HARVEST = "Harvest fund";
+const VETTED = "Vetted village fund";
+/** The vetted plan's admin, and its admission officer. */
+const VETTED_ADMIN_WALLET = 13;
+const OFFICER_WALLET = 7;
+/** The wallet the member pays from. */
+const MEMBER_WALLET = 14;
 
 let stack: WebStack;
 let context: BrowserContext;
 let page: Page;
 let harvest: bigint;
+let vetted: bigint;
 
 const client = () => publicClientFor(stack.chain.rpcUrl);
 
@@ -69,6 +81,20 @@ const readPool = <F extends "planAdmin" | "pendingPlanAdmin">(functionName: F, p
     args: [planId],
   } as never) as Promise<Address>;
 
+/** The officer's voucher admitting `commitment` to the vetted plan until `expiresAt`, as a file's text. */
+async function voucherText(commitment: bigint, expiresAt: bigint): Promise<string> {
+  const voucher = await signAdmissionVoucher(devAccount(OFFICER_WALLET).account, {
+    chainId: BigInt(stack.deployment.record.chainId),
+    pool: stack.deployment.record.pool,
+    planId: vetted,
+    commitment,
+    expiresAt,
+  });
+  return JSON.stringify(voucherToJson(voucher), null, 2);
+}
+
+const latestTime = async () => (await client().getBlock({ blockTag: "latest" })).timestamp;
+
 const planActive = async (planId: bigint) =>
   (await client().readContract({ address: stack.deployment.record.pool, abi: huzhuPoolAbi, functionName: "getPlan", args: [planId] }))
     .active;
@@ -76,6 +102,15 @@ const planActive = async (planId: bigint) =>
 beforeAll(async () => {
   stack = await startWebStack();
   harvest = await createPlan(HARVEST, devAccount(ADMIN_WALLET).address);
+  vetted = await createPlan(VETTED, devAccount(VETTED_ADMIN_WALLET).address);
+  await client().waitForTransactionReceipt({
+    hash: await walletOf(VETTED_ADMIN_WALLET).writeContract({
+      address: stack.deployment.record.pool,
+      abi: huzhuPoolAbi,
+      functionName: "setAdmissionOfficer",
+      args: [vetted, devAccount(OFFICER_WALLET).address],
+    }),
+  });
   context = await launchBrowser();
   page = await context.newPage();
 });
@@ -226,5 +261,94 @@ describe("a plan's admin controls in the web app", () => {
     await expect
       .poll(() => page.getByTestId("control-none").textContent())
       .toBe(`This wallet (${devAccount(ADMIN_WALLET).address}) administers no plan.`);
+  });
+});
+
+describe("joining a plan with an admission voucher in the web app", () => {
+  let commitment: bigint;
+  const card = () => page.locator(`article[data-plan="${vetted}"]`);
+  const sent = () => client().getTransactionCount({ address: devAccount(MEMBER_WALLET).address });
+  const coverage = () =>
+    client().readContract({
+      address: stack.deployment.record.pool,
+      abi: huzhuPoolAbi,
+      functionName: "coverageOf",
+      args: [vetted, commitment],
+    });
+
+  /** Clicks Join and waits for the refusal: its sentence, and the SDK's reason in small print. */
+  async function refused(text: string, detail?: string): Promise<void> {
+    await card().getByRole("button", { name: "Join" }).click();
+    const alert = card().getByRole("alert");
+    await expect.poll(() => alert.locator("div").first().textContent(), { timeout: 30_000 }).toBe(text);
+    if (detail !== undefined) expect(await alert.locator(".detail").textContent()).toBe(detail);
+  }
+
+  it("shows the plan admits by voucher, and refuses a join without one, naming the commitment to give the officer", async () => {
+    const keystore = JSON.parse((await page.evaluate(() => localStorage.getItem("huzhu.keystore"))) ?? "null");
+    commitment = BigInt(keystore.commitment);
+    await page.getByRole("link", { name: "Plans" }).click();
+    await useDevWallet(page, MEMBER_WALLET);
+    await page.getByRole("button", { name: "Get 1,000 demo tokens" }).click();
+    await expect.poll(() => page.getByTestId("payer-balance").textContent(), { timeout: 30_000 }).toContain("1,000 dUSD");
+    await card().waitFor({ timeout: 30_000 });
+    expect(await page.getByTestId(`admission-${vetted}`).textContent()).toBe("with its admission officer's voucher");
+    expect(await page.getByTestId(`admission-${harvest}`).textContent()).toBe("open to anyone who pays");
+    const before = await sent();
+    await refused(
+      `Plan ${vetted} admits members only with its admission officer's voucher: give the officer your commitment ${commitment}, then choose or paste the voucher they send.`,
+    );
+    expect(await sent()).toBe(before);
+  });
+
+  it("refuses a voucher for another commitment, before any transaction", async () => {
+    const other = commitment + 1n;
+    const file = join(stack.stateDir, "voucher-other.json");
+    writeFileSync(file, await voucherText(other, (await latestTime()) + 3_600n));
+    const before = await sent();
+    await card().getByTestId(`voucher-file-${vetted}`).setInputFiles(file);
+    await expect.poll(() => card().getByLabel("or paste the voucher (JSON)").inputValue()).toContain(`"commitment": "${other}"`);
+    await refused(
+      "This voucher does not admit this identity to this plan: it names another commitment, plan or pool. Ask the plan's admission officer for a voucher for your commitment.",
+      `this voucher is for commitment ${other}, not this identity's ${commitment}`,
+    );
+    expect(await sent()).toBe(before);
+    expect((await coverage()).joined).toBe(false);
+  });
+
+  it("refuses an expired voucher pasted as text, and one that is not a voucher", async () => {
+    const before = await sent();
+    await card()
+      .getByLabel("or paste the voucher (JSON)")
+      .fill(await voucherText(commitment, (await latestTime()) - 1n));
+    await refused("This voucher has expired. Ask the plan's admission officer for a new one.");
+    await card().getByLabel("or paste the voucher (JSON)").fill('{"kind": "huzhu-approval"}');
+    await refused(
+      "This is not an admission voucher (or it was altered). Choose the file the plan's admission officer sent, or paste its text.",
+      'not an admission voucher (its "kind" is not "huzhu-admission-voucher")',
+    );
+    expect(await sent()).toBe(before);
+  });
+
+  it("joins with the officer's voucher from a file: the pool records the member and the card its cover", async () => {
+    const file = join(stack.stateDir, "voucher.json");
+    writeFileSync(file, await voucherText(commitment, (await latestTime()) + 3_600n));
+    await card().getByTestId(`voucher-file-${vetted}`).setInputFiles(file);
+    await expect.poll(() => card().getByLabel("or paste the voucher (JSON)").inputValue()).toContain(`"commitment": "${commitment}"`);
+    await card().getByLabel("Periods").fill("2");
+    await card().getByRole("button", { name: "Join" }).click();
+    await expect.poll(() => page.getByTestId(`cover-${vetted}`).textContent(), { timeout: 60_000 }).toContain("covered, epochs 0–1");
+    expect(await coverage()).toMatchObject({ joined: true, eligibleFrom: 0, paidThrough: 1 });
+    const [joined] = await client().getContractEvents({
+      address: stack.deployment.record.pool,
+      abi: huzhuPoolAbi,
+      eventName: "MemberJoined",
+      args: { planId: vetted, commitment },
+      fromBlock: 0n,
+    });
+    expect(joined?.args.payer).toBe(devAccount(MEMBER_WALLET).address);
+    expect(joined?.args.paid).toBe(2n * DEMO_PLAN.contribution);
+    expect(await card().getByTestId(`voucher-${vetted}`).count()).toBe(0);
+    await screenshot(page, "plans-voucher");
   });
 });

@@ -1,5 +1,6 @@
 /** Turns whatever went wrong into a sentence that says what to do next, in the page's language. */
 import { BaseError, ContractFunctionRevertedError, HttpRequestError, UserRejectedRequestError } from "viem";
+import { VoucherError, type VoucherErrorCode } from "../../service/sdk/chain/admission.ts";
 import { CodedError, type CodedErrorOptions } from "../../service/sdk/coded-error.ts";
 import { DeskRequestError } from "../../service/sdk/desk/client.ts";
 import { HuzhuError } from "../../service/sdk/errors.ts";
@@ -39,6 +40,14 @@ const SDK_CODES: Record<string, MessageKey> = {
   DESK_APPROVAL_WRONG_EVENT: "errDeskWrongEvent",
   DESK_MALFORMED: "errDeskMalformed",
   DESK_TOO_LARGE: "errDeskTooLarge",
+};
+
+/** An admission voucher refused before any transaction (the SDK's check, as the pool will make it). */
+const VOUCHER_CODES: Record<VoucherErrorCode, MessageKey> = {
+  VOUCHER_MALFORMED: "errVoucherMalformed",
+  VOUCHER_WRONG_TERMS: "errVoucherWrongTerms",
+  VOUCHER_WRONG_SIGNER: "errVoucherWrongSigner",
+  VOUCHER_EXPIRED: "errVoucherExpired",
 };
 
 /** The desk's refusals whose advice differs from "the desk refused". */
@@ -99,6 +108,7 @@ export function explain(error: unknown, t: Translate, where: { rpcUrl?: string; 
   const code = error instanceof HuzhuError || error instanceof WorkerError ? error.code : undefined;
   if (code && SDK_CODES[code]) return { text: t(SDK_CODES[code]), detail: raw };
   if (error instanceof UserMessage) return { text: error.message };
+  if (error instanceof VoucherError) return { text: t(VOUCHER_CODES[error.code]), detail: raw };
   if (error instanceof ClaimFailed) return { text: t("errClaimFailed", { code: error.code, reason: error.message }) };
   if (error instanceof DeskRequestError) {
     if (error.code === "UNREACHABLE" || error.code === "BAD_URL" || error.code === "BAD_REPLY") {

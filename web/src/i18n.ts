@@ -393,6 +393,20 @@ const en = {
   noProposal: "Plan {planId} has no handover proposed (its admin withdrew it).",
   notProposedAdmin: "This wallet ({address}) is not the admin proposed for plan {planId} ({proposed}).",
   adminAccepted: "This wallet is now plan {planId}'s admin (was {previous}), in transaction {hash}.",
+  // joining a plan that admits members by voucher (plans page)
+  admission: "Admission",
+  admissionByVoucher: "with its admission officer's voucher",
+  admissionOpen: "open to anyone who pays",
+  voucherFile: "Admission voucher file",
+  voucherText: "or paste the voucher (JSON)",
+  voucherNeeded:
+    "Plan {planId} admits members only with its admission officer's voucher: give the officer your commitment {commitment}, then choose or paste the voucher they send.",
+  errVoucherMalformed:
+    "This is not an admission voucher (or it was altered). Choose the file the plan's admission officer sent, or paste its text.",
+  errVoucherWrongTerms:
+    "This voucher does not admit this identity to this plan: it names another commitment, plan or pool. Ask the plan's admission officer for a voucher for your commitment.",
+  errVoucherWrongSigner: "This voucher is not signed by the plan's admission officer (or it was altered). Ask the officer for it again.",
+  errVoucherExpired: "This voucher has expired. Ask the plan's admission officer for a new one.",
   // claims desk: committee voting
   committeeKeyFile: "Committee key file (optional)",
   committeeKeyHint: "The file `huzhu committee join` wrote, if your key is a committee member's. It is opened in this page only.",
@@ -793,6 +807,17 @@ const zh: Record<MessageKey, string> = {
   noProposal: "计划 {planId} 没有待接受的移交（其管理员已撤回）。",
   notProposedAdmin: "此钱包（{address}）不是计划 {planId} 被提议的管理员（{proposed}）。",
   adminAccepted: "此钱包现为计划 {planId} 的管理员（原为 {previous}），交易 {hash}。",
+  // joining a plan that admits members by voucher (plans page)
+  admission: "入会",
+  admissionByVoucher: "需入会审核员的凭证",
+  admissionOpen: "缴费即可加入",
+  voucherFile: "入会凭证文件",
+  voucherText: "或粘贴凭证（JSON）",
+  voucherNeeded: "计划 {planId} 只接受持有入会审核员凭证的成员：把你的承诺 {commitment} 交给审核员，然后选择或粘贴其发给你的凭证。",
+  errVoucherMalformed: "这不是入会凭证（或已被改动）。请选择计划入会审核员发来的文件，或粘贴其内容。",
+  errVoucherWrongTerms: "此凭证不能让此身份加入此计划：它写的是另一个承诺、计划或资金池。请向计划的入会审核员索取为你的承诺签发的凭证。",
+  errVoucherWrongSigner: "此凭证不是计划的入会审核员签发的（或已被改动）。请向审核员重新索取。",
+  errVoucherExpired: "此凭证已过期。请向计划的入会审核员索取新的凭证。",
   // claims desk: committee voting
   committeeKeyFile: "委员会密钥文件（可选）",
   committeeKeyHint: "若你的密钥属于委员会成员，选择 `huzhu committee join` 写出的文件。它只在本页中打开。",

@@ -7,7 +7,7 @@ import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
 import { type Address, erc20Abi, type PublicClient, type WalletClient } from "viem";
 import { demoTokenAbi, huzhuPoolAbi } from "../../sdk/chain/abi.ts";
-import { type AdmissionVoucher, checkAdmissionVoucher, VoucherError, voucherArgument, voucherFromJson } from "../../sdk/chain/admission.ts";
+import { type AdmissionVoucher, checkVoucherText, VoucherError, voucherArgument } from "../../sdk/chain/admission.ts";
 import { toField } from "../../sdk/field.ts";
 import { updateSiblings } from "../../sdk/tree-update.ts";
 import { run } from "../lib/action.ts";
@@ -39,27 +39,7 @@ async function readVoucher(file: string, connection: PoolConnection, planId: big
     );
   }
   try {
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      json = undefined;
-    }
-    const voucher = voucherFromJson(json);
-    const [officer, block, chainId] = await Promise.all([
-      connection.client.readContract({ address: connection.pool, abi: huzhuPoolAbi, functionName: "admissionOfficer", args: [planId] }),
-      connection.client.getBlock({ blockTag: "latest" }),
-      connection.client.getChainId(),
-    ]);
-    await checkAdmissionVoucher(voucher, {
-      chainId: BigInt(chainId),
-      pool: connection.pool,
-      planId,
-      commitment,
-      officer,
-      now: block.timestamp,
-    });
-    return voucher;
+    return await checkVoucherText(connection.ref, text, planId, commitment);
   } catch (error) {
     if (error instanceof VoucherError) throw new CliError(error.code, `${file}: ${error.message}`);
     throw error;

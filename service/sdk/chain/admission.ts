@@ -7,6 +7,8 @@
  */
 import { type Address, getAddress, type Hex, hashTypedData, isAddress, isHex, recoverTypedDataAddress } from "viem";
 import { CodedError } from "../coded-error.ts";
+import { huzhuPoolAbi } from "./abi.ts";
+import type { PoolRef } from "./pool.ts";
 
 /** The EIP-712 domain and type the pool checks (HuzhuPool.admissionDigest). */
 export const ADMISSION_DOMAIN = { name: "HuzhuPool", version: "1" } as const;
@@ -107,6 +109,32 @@ export async function checkAdmissionVoucher(
       `this voucher is signed by ${signer}, not by the plan's admission officer ${join.officer}`,
     );
   }
+}
+
+/**
+ * Checks a voucher against the pool as it is now (its chain, the plan's admission officer, the
+ * latest block's time) for `commitment` joining `planId`: checkAdmissionVoucher with what the chain says.
+ */
+export async function checkVoucherOnChain(ref: PoolRef, voucher: AdmissionVoucher, planId: bigint, commitment: bigint): Promise<void> {
+  const [officer, block, chainId] = await Promise.all([
+    ref.client.readContract({ address: ref.pool, abi: huzhuPoolAbi, functionName: "admissionOfficer", args: [planId] }),
+    ref.client.getBlock({ blockTag: "latest" }),
+    ref.client.getChainId(),
+  ]);
+  await checkAdmissionVoucher(voucher, { chainId: BigInt(chainId), pool: ref.pool, planId, commitment, officer, now: block.timestamp });
+}
+
+/** A voucher file's text (its JSON), checked on chain for `commitment` joining `planId`: text that is not JSON is VOUCHER_MALFORMED. */
+export async function checkVoucherText(ref: PoolRef, text: string, planId: bigint, commitment: bigint): Promise<AdmissionVoucher> {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  const voucher = voucherFromJson(json);
+  await checkVoucherOnChain(ref, voucher, planId, commitment);
+  return voucher;
 }
 
 /** The pool's joinWithVoucher voucher argument. */

@@ -1,10 +1,12 @@
 /**
  * Plans side by side (rules and books, the relayer's queue of claims waiting for funds, a closing
- * plan's timetable), the member's cover in each, and paying to join or renew.
+ * plan's timetable), the member's cover in each, and paying to join (with the admission officer's
+ * voucher, checked before any transaction, where the plan requires one) or renew.
  */
 import { useEffect, useState } from "preact/hooks";
 import { type Address, erc20Abi, parseUnits } from "viem";
 import { demoTokenAbi, huzhuPoolAbi } from "../../../service/sdk/chain/abi.ts";
+import { type AdmissionVoucher, checkVoucherText, voucherArgument } from "../../../service/sdk/chain/admission.ts";
 import { listPlans, type PlanInfo, type PoolRef } from "../../../service/sdk/chain/pool.ts";
 import { loadMemberTreeFromServices } from "../../../service/sdk/chain/tree-source.ts";
 import { ErrorCode, HuzhuError } from "../../../service/sdk/errors.ts";
@@ -173,6 +175,12 @@ async function pageMemberTree(
   return (await loadMemberTreeFromServices(ref, planId, { servers, cache: new IndexedDbSnapshotCache(), commitment, latestRoot })).tree;
 }
 
+/** The voucher typed or read from a file, checked as the pool will check it, for `commitment` joining `planId`. */
+async function checkedVoucher(ref: PoolRef, planId: bigint, commitment: bigint, text: string, t: Translate): Promise<AdmissionVoucher> {
+  if (text.trim() === "") throw new UserMessage(t("voucherNeeded", { planId, commitment }));
+  return checkVoucherText(ref, text, planId, commitment);
+}
+
 export function PlansView() {
   const t = useT();
   const { config, client, keystore, payer } = useApp();
@@ -183,6 +191,7 @@ export function PlansView() {
   const [periods, setPeriods] = useState<Record<string, number>>({});
   const [payments, setPayments] = useState(0);
   const [gifts, setGifts] = useState<Record<string, string>>({});
+  const [vouchers, setVouchers] = useState<Record<string, string>>({});
   const [termsChecks, setTermsChecks] = useState<Record<string, "ok" | "mismatch" | Explained>>({});
   const ref = poolRef(config, client);
   const commitment = keystore ? BigInt(keystore.commitment) : undefined;
@@ -245,9 +254,21 @@ export function PlansView() {
     try {
       const n = periods[planId.toString()] ?? 3;
       const cost = row.plan.contribution * BigInt(n);
+      // Checked before anything is sent: a wrong voucher costs no approval and no gas.
+      const voucher =
+        kind === "join" && row.plan.admissionRequired
+          ? await checkedVoucher(ref, planId, commitment, vouchers[planId.toString()] ?? "", t)
+          : undefined;
       await fund(row, cost);
       let hash: string;
-      if (kind === "join") {
+      if (voucher) {
+        hash = await send(client, payer, {
+          address: config.pool,
+          abi: huzhuPoolAbi,
+          functionName: "joinWithVoucher",
+          args: [planId, commitment, n, voucherArgument(voucher)],
+        });
+      } else if (kind === "join") {
         hash = await send(client, payer, { address: config.pool, abi: huzhuPoolAbi, functionName: "join", args: [planId, commitment, n] });
       } else {
         // The pool updates the leaf in place and needs its Merkle path, from the whole tree.
@@ -363,6 +384,8 @@ export function PlansView() {
                     </dd>
                   </>
                 ) : null}
+                <dt>{t("admission")}</dt>
+                <dd data-testid={`admission-${id}`}>{p.admissionRequired ? t("admissionByVoucher") : t("admissionOpen")}</dd>
                 <dt>{t("terms")}</dt>
                 <dd data-testid={`terms-${id}`}>
                   {p.document.termsHash === NO_TERMS_HASH ? (
@@ -388,6 +411,32 @@ export function PlansView() {
                   {coverText(t, row)} <small>({t("epochNow", { epoch: p.currentEpoch })})</small>
                 </dd>
               </dl>
+              {p.admissionRequired && !row.member ? (
+                <div class="fields" data-testid={`voucher-${id}`}>
+                  <label>
+                    {t("voucherFile")}
+                    <input
+                      type="file"
+                      accept=".json,application/json"
+                      data-testid={`voucher-file-${id}`}
+                      onChange={async (e) => {
+                        const file = (e.currentTarget as HTMLInputElement).files?.[0];
+                        if (file) setVouchers({ ...vouchers, [id]: await file.text() });
+                      }}
+                    />
+                  </label>
+                  <label>
+                    {t("voucherText")}
+                    <textarea
+                      class="mono"
+                      rows={4}
+                      spellcheck={false}
+                      value={vouchers[id] ?? ""}
+                      onInput={(e) => setVouchers({ ...vouchers, [id]: (e.currentTarget as HTMLTextAreaElement).value })}
+                    />
+                  </label>
+                </div>
+              ) : null}
               <div class="row">
                 <label>
                   {t("periods")}
