@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { erc20Abi, getAddress } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type DeskProcess, devAccount, type RelayerProcess, spawnDesk, spawnRelayer } from "../../scripts/lib/stack.ts";
-import { claimApprovedCase, jsonCli } from "../helpers/cli.ts";
+import { claimApprovedCase, jsonCli, runCli } from "../helpers/cli.ts";
 import { type LocalChain, startLocalChain } from "../helpers/local-chain.ts";
 
 let chain: LocalChain;
@@ -125,6 +125,14 @@ describe("a committee by CLI", () => {
 
     const before = await ok<{ committees: Array<{ keySetId: string; onChain: boolean }> }>(["committee", "list", "--plan", "1"]);
     expect(before.committees).toEqual([expect.objectContaining({ keySetId, threshold: 2, size: 3, onChain: false })]);
+    // Members comparing plans see a committee the plan admin has not added as not in force.
+    const compared = await ok<{ plans: Array<{ approvers: unknown }> }>(["plans", "compare", "1"]);
+    expect(compared.plans[0]?.approvers).toEqual({
+      keys: 0,
+      committees: [],
+      singles: 0,
+      notInForce: [{ keySetId, threshold: 2, size: 3 }],
+    });
   });
 
   it("lets members sign in only once the plan admin has added the group key", async () => {
@@ -133,6 +141,22 @@ describe("a committee by CLI", () => {
     await ok(["assessor", "add", "1", "--public-key", groupKey.join(","), "--dev-account", "0"]);
     const listed = await ok<{ committees: Array<{ onChain: boolean }> }>(["committee", "list", "--plan", "1"]);
     expect(listed.committees).toEqual([expect.objectContaining({ onChain: true })]);
+    const compared = await cli(["plans", "compare", "1"]);
+    expect(
+      compared.json<{ plans: Array<{ approvers: { keys: number; committees: unknown[]; singles: number } }> }>().plans[0]?.approvers,
+    ).toMatchObject({
+      keys: 1,
+      committees: [{ threshold: 2, size: 3 }],
+      singles: 0,
+    });
+    const table = await runCli(["plans", "compare", "1"], { env });
+    expect(table.stdout).toMatch(/who approves a claim\s+any one of: committee 2 of 3\n/);
+    const noDesk = await runCli(["--json", "plans", "list", "--desk", "http://127.0.0.1:9"], { env });
+    expect(noDesk.stderr).toContain("plan 1: committees not shown, the desk at http://127.0.0.1:9 did not answer");
+    expect(noDesk.json<{ plans: Array<{ approvers: { keys: number; committees: unknown[] } }> }>().plans[0]?.approvers).toMatchObject({
+      keys: 1,
+      committees: [],
+    });
     const first = await cli(["assessor", "cases", "--plan", "1", "--key", keys[1] as string]);
     expect(first.code, first.stderr).toBe(0);
     expect(first.stderr).toContain("published this assessor's roster entry for plan 1");

@@ -2,6 +2,8 @@
 import type { Command } from "commander";
 import type { PlanInfo } from "../../sdk/chain/pool.ts";
 import { listPlans } from "../../sdk/chain/pool.ts";
+import { DeskClient } from "../../sdk/desk/client.ts";
+import { type PlanApprovers, planApprovers } from "../../sdk/desk/plan-approvers.ts";
 import { type HeldClaims, RelayerClient } from "../../sdk/relayer-client.ts";
 import { run } from "../lib/action.ts";
 import { amountJson, formatAmount } from "../lib/amounts.ts";
@@ -14,17 +16,48 @@ import {
   requirePlan,
   type TokenInfo,
 } from "../lib/chain.ts";
-import { table } from "../lib/output.ts";
+import { type Output, table } from "../lib/output.ts";
 
 export interface PlanView {
   plan: PlanInfo;
   token: TokenInfo;
   /** The claims a relayer holds for the plan until its pool can pay them (with --relayer). */
   held?: HeldClaims;
+  /** Its assessor keys on chain and which are committees (k of n) by the desk's records. */
+  approvers?: PlanApprovers;
 }
 
 interface PlansOptions extends ChainOptions {
   relayer?: string;
+  desk?: string;
+}
+
+/**
+ * Each plan's approvers: its assessor keys read from the chain and, with a desk (--desk or
+ * HUZHU_DESK_URL), which of them are committees. A desk that does not answer is noted, not fatal.
+ */
+async function withApprovers(connection: PoolConnection, views: PlanView[], opts: PlansOptions, out: Output): Promise<PlanView[]> {
+  const url = opts.desk ?? (process.env.HUZHU_DESK_URL || undefined);
+  const desk = url ? new DeskClient(url) : undefined;
+  return Promise.all(
+    views.map(async (view) => {
+      try {
+        return { ...view, approvers: await planApprovers(connection.ref, view.plan.planId, desk) };
+      } catch (error) {
+        if (!desk) throw error;
+        out.warn(`plan ${view.plan.planId}: committees not shown, the desk at ${url} did not answer (${(error as Error).message})`);
+        return { ...view, approvers: await planApprovers(connection.ref, view.plan.planId) };
+      }
+    }),
+  );
+}
+
+/** "3 of 5 committee, 1 assessor key alone" (the committees as the desk's records tell). */
+export function approversText(a: PlanApprovers): string {
+  if (a.keys === 0) return "none yet";
+  const parts = a.committees.map((c) => `committee ${c.threshold} of ${c.size}`);
+  if (a.singles > 0) parts.push(`${a.singles} assessor key${a.singles === 1 ? "" : "s"} alone`);
+  return `any one of: ${parts.join(", ")}`;
 }
 
 /** Each plan's queue at the relayer: what members' approved claims wait for, so donors see the need. */
@@ -42,7 +75,7 @@ function duration(seconds: bigint): string {
 }
 
 /** A plan's rules and books as JSON (`plans list`, `plans compare`, `plan show`). */
-export function planJson({ plan, token, held }: PlanView) {
+export function planJson({ plan, token, held, approvers }: PlanView) {
   return {
     planId: plan.planId.toString(),
     name: plan.name,
@@ -62,6 +95,7 @@ export function planJson({ plan, token, held }: PlanView) {
     fees: amountJson(plan.fees, token),
     active: plan.active,
     currentEpoch: plan.currentEpoch.toString(),
+    ...(approvers ? { approvers } : {}),
     ...(held
       ? { waitingForFunds: { claims: held.claims, amount: amountJson(held.amount, token), firstExpiresAt: held.firstExpiresAt ?? null } }
       : {}),
@@ -80,6 +114,7 @@ function planRows(views: PlanView[], tokenAddress = true): string[][] {
     row("waiting periods", (v) => String(v.plan.waitingPeriods)),
     row("claim cap", (v) => formatAmount(v.plan.claimCap, v.token)),
     row("max relayer fee", (v) => `${(v.plan.maxFeeBps / 100).toFixed(2)}%`),
+    ...(views.some((v) => v.approvers) ? [row("who approves a claim", (v) => (v.approvers ? approversText(v.approvers) : "-"))] : []),
     row("members", (v) => v.plan.members.toString()),
     row("pool balance", (v) => formatAmount(v.plan.balance, v.token)),
     row("of which donations", (v) => formatAmount(v.plan.donated, v.token)),
@@ -109,10 +144,12 @@ export function registerPlans(program: Command): void {
 
   addChainOptions(plans.command("list").description("every plan on the pool, one row each"))
     .option("--relayer <url>", "also show each plan's claims waiting for funds at this relayer")
+    .option("--desk <url>", "claims desk whose committee records tell which assessor keys are committees (env HUZHU_DESK_URL)")
     .action(
       run<PlansOptions>(async ({ out, opts }) => {
         const connection = await connectPool(opts);
-        const views = await withHeld(await withTokens(connection, await listPlans(connection.ref)), opts.relayer);
+        const listed = await withTokens(connection, await listPlans(connection.ref));
+        const views = await withHeld(await withApprovers(connection, listed, opts, out), opts.relayer);
         out.result({ pool: connection.pool, chainId: connection.chainId, plans: views.map(planJson) }, () => {
           if (views.length === 0) return "this pool has no plans yet";
           const rows = planRows(views, false);
@@ -126,12 +163,13 @@ export function registerPlans(program: Command): void {
 
   addChainOptions(plans.command("compare <planIds...>").description("plans side by side, one column each"))
     .option("--relayer <url>", "also show each plan's claims waiting for funds at this relayer")
+    .option("--desk <url>", "claims desk whose committee records tell which assessor keys are committees (env HUZHU_DESK_URL)")
     .action(
       run<PlansOptions, [string[]]>(async ({ out, opts }, ids) => {
         const connection = await connectPool(opts);
         const chosen: PlanView[] = [];
         for (const id of ids) chosen.push(await requirePlan(connection, id));
-        const views = await withHeld(chosen, opts.relayer);
+        const views = await withHeld(await withApprovers(connection, chosen, opts, out), opts.relayer);
         out.result({ pool: connection.pool, chainId: connection.chainId, plans: views.map(planJson) }, () => table(planRows(views)));
       }),
     );

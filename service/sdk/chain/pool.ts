@@ -4,6 +4,7 @@
  * for a Merkle path: asking would reveal which leaf is theirs). Runs in Node and in browsers.
  */
 import type { Address, PublicClient } from "viem";
+import type { PublicKey } from "../encoding.ts";
 import { ErrorCode, HuzhuError } from "../errors.ts";
 import { categoryName, type PlanDocument } from "../plan-terms.ts";
 import { AssessorTree, type MemberRecord, MemberTree } from "../trees.ts";
@@ -329,6 +330,16 @@ export async function assessorChanges(ref: PoolRef, planId?: bigint, toBlock?: b
       blockNumber: log.blockNumber,
     };
   });
+}
+
+/** The plan's assessor keys now: those added and not revoked, from its AssessorAdded / AssessorRevoked events. */
+export async function activeAssessors(ref: PoolRef, planId: bigint): Promise<PublicKey[]> {
+  const keys = new Map<bigint, PublicKey>();
+  for (const change of await assessorChanges(ref, planId)) {
+    if (change.revoked) keys.delete(change.leaf);
+    else if (change.publicKey) keys.set(change.leaf, change.publicKey);
+  }
+  return [...keys.values()];
 }
 
 /**
