@@ -4,17 +4,21 @@
  * it and the plans list follows; the admin proposes another wallet as admin, and that wallet accepts
  * in its own page (refused while the proposal names another); a member joins a plan with an
  * admission officer with the officer's voucher, signed in Node, after a voucher for another
- * commitment, an expired one and none are refused, each before any transaction.
+ * commitment, an expired one and none are refused, each before any transaction; the plan
+ * comparison shows what each plan paid in its last 3 periods, a claim paid in Node counted until
+ * it is older than that.
  */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { BrowserContext, Page } from "playwright-core";
-import { type Address, createWalletClient, http, parseEventLogs, zeroAddress } from "viem";
+import { type Address, createWalletClient, http, type PublicClient, parseEventLogs, zeroAddress } from "viem";
+import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { hardhat } from "viem/chains";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEMO_PLAN, DEV_ROLES, devAccount, publicClientFor } from "../../scripts/lib/stack.ts";
+import { DEMO_PLAN, DEV_ROLES, devAccount, joinMembers, publicClientFor, rpc } from "../../scripts/lib/stack.ts";
 import { signAdmissionVoucher, voucherToJson } from "../../service/sdk/chain/admission.ts";
-import { huzhuPoolAbi, releaseProver } from "../../service/sdk/index.ts";
+import { buildClaim, createIdentity, huzhuPoolAbi, randomFieldElement, releaseProver, signApproval } from "../../service/sdk/index.ts";
+import { claimArtifacts } from "../../service/sdk/node.ts";
 import { launchBrowser } from "./browser.ts";
 import { createIdentityInPage, useDevWallet } from "./pages.ts";
 import { screenshot, startWebStack, type WebStack } from "./stack.ts";
@@ -35,6 +39,9 @@ const VETTED_ADMIN_WALLET = 13;
 const OFFICER_WALLET = 7;
 /** The wallet the member pays from. */
 const MEMBER_WALLET = 14;
+/** The demo plan's claimant joins from this wallet, and this one submits its claim. */
+const CLAIMANT_WALLET = 15;
+const SUBMITTER_WALLET = 16;
 
 let stack: WebStack;
 let context: BrowserContext;
@@ -350,5 +357,60 @@ describe("joining a plan with an admission voucher in the web app", () => {
     expect(joined?.args.paid).toBe(2n * DEMO_PLAN.contribution);
     expect(await card().getByTestId(`voucher-${vetted}`).count()).toBe(0);
     await screenshot(page, "plans-voucher");
+  });
+});
+
+describe("comparing plans: what each paid in its last 3 periods", () => {
+  const paidRecently = (planId: bigint) => page.getByTestId(`paid-recently-${planId}`).textContent();
+  const refreshed = async (planId: bigint) => {
+    await page.getByRole("button", { name: "Refresh" }).click();
+    return paidRecently(planId);
+  };
+
+  it("shows no payouts for plans that paid none", async () => {
+    await page.getByRole("link", { name: "Plans" }).click();
+    await expect.poll(() => paidRecently(1n), { timeout: 30_000 }).toBe("claims paid: 0, 0 dUSD with relayer fees (epochs 0–0)");
+    expect(await page.locator("dt", { hasText: "Paid in the last 3 periods" }).count()).toBe(3);
+  });
+
+  it("counts a claim the demo plan paid (amount and fee), and not in the other plans", async () => {
+    const rpcUrl = stack.chain.rpcUrl;
+    const record = stack.deployment.record;
+    const ref = { client: client() as unknown as PublicClient, pool: record.pool, fromBlock: BigInt(record.deployBlock) };
+    const identity = createIdentity();
+    await joinMembers(rpcUrl, record, [identity], 3, CLAIMANT_WALLET);
+    const approval = signApproval(stack.deployment.assessor, {
+      commitment: identity.commitment,
+      planId: 1n,
+      eventId: randomFieldElement(),
+      amount: 20_000_000n,
+      expiresAtEpoch: 2n,
+    });
+    const submitter = devAccount(SUBMITTER_WALLET).address;
+    const claim = await buildClaim(ref, {
+      identity,
+      approval,
+      recipient: privateKeyToAccount(generatePrivateKey()).address,
+      relayer: submitter,
+      fee: 500_000n,
+      artifacts: claimArtifacts(),
+    });
+    const hash = await walletOf(SUBMITTER_WALLET).writeContract({
+      address: record.pool,
+      abi: huzhuPoolAbi,
+      functionName: "claim",
+      args: [claim.request, claim.solidityProof] as never,
+    });
+    expect((await client().waitForTransactionReceipt({ hash })).status).toBe("success");
+
+    await expect.poll(() => refreshed(1n), { timeout: 30_000 }).toBe("claims paid: 1, 20 dUSD with relayer fees (epochs 0–0)");
+    expect(await paidRecently(harvest)).toBe("claims paid: 0, 0 dUSD with relayer fees (epochs 0–0)");
+    await screenshot(page, "plans-paid-recently");
+  });
+
+  it("leaves the claim out once it is older than the last 3 periods", async () => {
+    await rpc(stack.chain.rpcUrl, "evm_increaseTime", [3 * Number(DEMO_PLAN.periodLength)]);
+    await rpc(stack.chain.rpcUrl, "evm_mine");
+    await expect.poll(() => refreshed(1n), { timeout: 30_000 }).toBe("claims paid: 0, 0 dUSD with relayer fees (epochs 1–3)");
   });
 });

@@ -407,6 +407,9 @@ const en = {
     "This voucher does not admit this identity to this plan: it names another commitment, plan or pool. Ask the plan's admission officer for a voucher for your commitment.",
   errVoucherWrongSigner: "This voucher is not signed by the plan's admission officer (or it was altered). Ask the officer for it again.",
   errVoucherExpired: "This voucher has expired. Ask the plan's admission officer for a new one.",
+  // what each plan paid out lately (plans page)
+  paidRecently: "Paid in the last {n} periods",
+  paidRecentlyLine: "claims paid: {claims}, {amount} with relayer fees (epochs {from}–{to})",
   // claims desk: committee voting
   committeeKeyFile: "Committee key file (optional)",
   committeeKeyHint: "The file `huzhu committee join` wrote, if your key is a committee member's. It is opened in this page only.",
@@ -818,6 +821,9 @@ const zh: Record<MessageKey, string> = {
   errVoucherWrongTerms: "此凭证不能让此身份加入此计划：它写的是另一个承诺、计划或资金池。请向计划的入会审核员索取为你的承诺签发的凭证。",
   errVoucherWrongSigner: "此凭证不是计划的入会审核员签发的（或已被改动）。请向审核员重新索取。",
   errVoucherExpired: "此凭证已过期。请向计划的入会审核员索取新的凭证。",
+  // what each plan paid out lately (plans page)
+  paidRecently: "最近 {n} 期已支付",
+  paidRecentlyLine: "已支付理赔 {claims} 笔，含中继费共 {amount}（第 {from}–{to} 期）",
   // claims desk: committee voting
   committeeKeyFile: "委员会密钥文件（可选）",
   committeeKeyHint: "若你的密钥属于委员会成员，选择 `huzhu committee join` 写出的文件。它只在本页中打开。",

@@ -125,8 +125,7 @@ export function MembershipView() {
               <dd>{t(`category_${row.plan.document.category}`)}</dd>
               <dt>{t("status")}</dt>
               <dd data-testid={`membership-cover-${id}`}>
-                {coverText(t, { plan: row.plan, token: row.token, member, queue: undefined })}{" "}
-                <small>({t("epochNow", { epoch: row.plan.currentEpoch })})</small>
+                {coverText(t, { plan: row.plan, member })} <small>({t("epochNow", { epoch: row.plan.currentEpoch })})</small>
               </dd>
               <dt>{t("paidInAll")}</dt>
               <dd data-testid={`membership-paid-${id}`}>{formatAmount(total, row.token)}</dd>

@@ -1,12 +1,13 @@
 /**
- * Plans side by side (rules and books, the relayer's queue of claims waiting for funds, a closing
- * plan's timetable), the member's cover in each, and paying to join (with the admission officer's
+ * Plans side by side (rules and books, what each paid out in its last periods, the relayer's queue
+ * of claims waiting for funds, a closing plan's timetable), the member's cover in each, and paying to join (with the admission officer's
  * voucher, checked before any transaction, where the plan requires one) or renew.
  */
 import { useEffect, useState } from "preact/hooks";
 import { type Address, erc20Abi, parseUnits } from "viem";
 import { demoTokenAbi, huzhuPoolAbi } from "../../../service/sdk/chain/abi.ts";
 import { type AdmissionVoucher, checkVoucherText, voucherArgument } from "../../../service/sdk/chain/admission.ts";
+import { RECENT_PAYOUT_PERIODS, type RecentPayouts, recentPayouts } from "../../../service/sdk/chain/payouts.ts";
 import { listPlans, type PlanInfo, type PoolRef } from "../../../service/sdk/chain/pool.ts";
 import { loadMemberTreeFromServices } from "../../../service/sdk/chain/tree-source.ts";
 import { ErrorCode, HuzhuError } from "../../../service/sdk/errors.ts";
@@ -27,6 +28,8 @@ interface PlanRow {
   member: MemberRecord | undefined;
   /** The relayer's held claims for the plan; undefined when the relayer did not answer. */
   queue: HeldClaims | undefined;
+  /** Its claims paid in its last RECENT_PAYOUT_PERIODS periods, from the pool's ClaimPaid events. */
+  payouts: RecentPayouts;
 }
 
 /** The relayer's queue for a plan, or undefined when it cannot be read (the card says so quietly). */
@@ -47,7 +50,7 @@ function queueText(t: Translate, row: PlanRow): string {
   return t("queueLine", { claims: q.claims, amount: formatAmount(q.amount, row.token), short: formatAmount(short, row.token) });
 }
 
-export function coverText(t: Translate, row: PlanRow): string {
+export function coverText(t: Translate, row: Pick<PlanRow, "plan" | "member">): string {
   const m = row.member;
   if (!m) return t("notMember");
   const now = row.plan.currentEpoch;
@@ -208,6 +211,7 @@ export function PlansView() {
           // events): asking for one's own record would reveal interest in it.
           member: commitment === undefined ? undefined : (await pageMemberTree(config, ref, plan.planId, plan.memberRoot)).find(commitment),
           queue: await heldClaimsOf(config, plan.planId),
+          payouts: await recentPayouts(ref, plan),
         })),
       );
       setRows(loaded);
@@ -368,6 +372,15 @@ export function PlansView() {
                 <dd data-testid={`donated-${id}`}>{formatAmount(p.donated, row.token)}</dd>
                 <dt>{t("canPayNow")}</dt>
                 <dd>{(p.balance / p.claimCap).toString()}</dd>
+                <dt>{t("paidRecently", { n: RECENT_PAYOUT_PERIODS })}</dt>
+                <dd data-testid={`paid-recently-${id}`}>
+                  {t("paidRecentlyLine", {
+                    claims: row.payouts.claims,
+                    amount: formatAmount(row.payouts.amount, row.token),
+                    from: row.payouts.fromEpoch,
+                    to: row.payouts.toEpoch,
+                  })}
+                </dd>
                 <dt>{t("heldQueue")}</dt>
                 <dd data-testid={`queue-${id}`} class={row.queue ? undefined : "quiet"}>
                   {queueText(t, row)}
