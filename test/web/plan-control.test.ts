@@ -6,7 +6,7 @@
  * admission officer with the officer's voucher, signed in Node, after a voucher for another
  * commitment, an expired one and none are refused, each before any transaction; the plan
  * comparison shows what each plan paid in its last 3 periods, a claim paid in Node counted until
- * it is older than that.
+ * it is older than that; the new lines in Simplified Chinese.
  */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -88,9 +88,9 @@ const readPool = <F extends "planAdmin" | "pendingPlanAdmin">(functionName: F, p
     args: [planId],
   } as never) as Promise<Address>;
 
-/** The officer's voucher admitting `commitment` to the vetted plan until `expiresAt`, as a file's text. */
-async function voucherText(commitment: bigint, expiresAt: bigint): Promise<string> {
-  const voucher = await signAdmissionVoucher(devAccount(OFFICER_WALLET).account, {
+/** The officer's (or `signer`'s) voucher admitting `commitment` to the vetted plan until `expiresAt`, as a file's text. */
+async function voucherText(commitment: bigint, expiresAt: bigint, signer = OFFICER_WALLET): Promise<string> {
+  const voucher = await signAdmissionVoucher(devAccount(signer).account, {
     chainId: BigInt(stack.deployment.record.chainId),
     pool: stack.deployment.record.pool,
     planId: vetted,
@@ -323,12 +323,19 @@ describe("joining a plan with an admission voucher in the web app", () => {
     expect((await coverage()).joined).toBe(false);
   });
 
-  it("refuses an expired voucher pasted as text, and one that is not a voucher", async () => {
+  it("refuses an expired voucher pasted as text, one signed by a wallet that is not the officer, and one that is not a voucher", async () => {
     const before = await sent();
     await card()
       .getByLabel("or paste the voucher (JSON)")
       .fill(await voucherText(commitment, (await latestTime()) - 1n));
     await refused("This voucher has expired. Ask the plan's admission officer for a new one.");
+    await card()
+      .getByLabel("or paste the voucher (JSON)")
+      .fill(await voucherText(commitment, (await latestTime()) + 3_600n, OTHER_WALLET));
+    await refused(
+      "This voucher is not signed by the plan's admission officer (or it was altered). Ask the officer for it again.",
+      `this voucher is signed by ${devAccount(OTHER_WALLET).address}, not by the plan's admission officer ${devAccount(OFFICER_WALLET).address}`,
+    );
     await card().getByLabel("or paste the voucher (JSON)").fill('{"kind": "huzhu-approval"}');
     await refused(
       "This is not an admission voucher (or it was altered). Choose the file the plan's admission officer sent, or paste its text.",
@@ -412,5 +419,18 @@ describe("comparing plans: what each paid in its last 3 periods", () => {
     await rpc(stack.chain.rpcUrl, "evm_increaseTime", [3 * Number(DEMO_PLAN.periodLength)]);
     await rpc(stack.chain.rpcUrl, "evm_mine");
     await expect.poll(() => refreshed(1n), { timeout: 30_000 }).toBe("claims paid: 0, 0 dUSD with relayer fees (epochs 1–3)");
+  });
+
+  it("shows the new lines in Simplified Chinese", async () => {
+    await page.getByRole("button", { name: "切换到简体中文" }).click();
+    await expect.poll(() => paidRecently(1n)).toBe("已支付理赔 0 笔，含中继费共 0 dUSD（第 1–3 期）");
+    expect(await page.locator("dt", { hasText: "最近 3 期已支付" }).count()).toBe(3);
+    expect(await page.getByTestId(`admission-${vetted}`).textContent()).toBe("需入会审核员的凭证");
+    await page.getByRole("link", { name: "管理计划" }).click();
+    await expect.poll(() => page.getByRole("heading", { name: "此钱包管理的计划" }).count()).toBe(1);
+    await expect
+      .poll(() => page.getByTestId("control-none").textContent())
+      .toBe(`此钱包（${devAccount(MEMBER_WALLET).address}）不管理任何计划。`);
+    await page.getByRole("button", { name: "Switch to English" }).click();
   });
 });
