@@ -136,12 +136,17 @@ describe("a 3-of-5 committee in the web app", () => {
     }
   });
 
-  it("lets the member file a case sealed to the three members who signed in", async () => {
+  it("shows the committee's k of n in the plans comparison, and lets the member file a case sealed to the three members who signed in", async () => {
     await memberPage.goto(`${stack.deskWeb.url}/#/identity`);
     await memberPage.getByLabel("Identity export or keystore").fill(identity.export());
     await memberPage.getByLabel("Password").last().fill(PASSWORD);
     await memberPage.getByRole("button", { name: "Import" }).click();
     await memberPage.getByTestId("identity-state").getByText("Unlocked").waitFor({ timeout: 60_000 });
+    // Comparing plans, the member sees who approves a claim: the committee's k of n beside the demo's own assessor key.
+    await memberPage.getByRole("navigation").getByRole("link", { name: "Plans" }).click();
+    await expect
+      .poll(() => memberPage.getByTestId("approvers-1").textContent(), { timeout: 60_000 })
+      .toBe("any one of: a committee, 3 of 5 members; 1 assessor key(s) signing alone");
     await memberPage.getByRole("navigation").getByRole("link", { name: "New case" }).click();
     const form = memberPage.getByTestId("file-case");
     await form.getByLabel("Plan").locator("option").first().waitFor({ state: "attached" });

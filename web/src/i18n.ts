@@ -410,6 +410,13 @@ const en = {
   // what each plan paid out lately (plans page)
   paidRecently: "Paid in the last {n} periods",
   paidRecentlyLine: "claims paid: {claims}, {amount} with relayer fees (epochs {from}–{to})",
+  approvers: "Who approves a claim",
+  approversNone: "no assessor yet",
+  approversAnyOf: "any one of: {list}",
+  approversCommittee: "a committee, {k} of {n} members",
+  approversSingles: "{n} assessor key(s) signing alone",
+  approversNotInForce: "{n} committee(s) at the desk not yet added by the plan admin",
+  approversDeskSilent: "(which keys are committees is unknown: the desk did not answer)",
   // claims desk: committee voting
   committeeKeyFile: "Committee key file (optional)",
   committeeKeyHint: "The file `huzhu committee join` wrote, if your key is a committee member's. It is opened in this page only.",
@@ -824,6 +831,13 @@ const zh: Record<MessageKey, string> = {
   // what each plan paid out lately (plans page)
   paidRecently: "最近 {n} 期已支付",
   paidRecentlyLine: "已支付理赔 {claims} 笔，含中继费共 {amount}（第 {from}–{to} 期）",
+  approvers: "谁批准理赔",
+  approversNone: "尚无评估员",
+  approversAnyOf: "以下任一：{list}",
+  approversCommittee: "一个委员会，{n} 名成员中 {k} 名",
+  approversSingles: "{n} 个独立签名的评估员密钥",
+  approversNotInForce: "服务台上有 {n} 个委员会尚未被计划管理员加入",
+  approversDeskSilent: "（服务台未应答：不知哪些密钥是委员会）",
   // claims desk: committee voting
   committeeKeyFile: "委员会密钥文件（可选）",
   committeeKeyHint: "若你的密钥属于委员会成员，选择 `huzhu committee join` 写出的文件。它只在本页中打开。",

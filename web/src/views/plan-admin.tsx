@@ -8,7 +8,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { type Address, getAddress, isAddress, type PublicClient, parseEventLogs, parseUnits, zeroAddress } from "viem";
 import { huzhuPoolAbi } from "../../../service/sdk/chain/abi.ts";
-import { assessorChanges, listPlans, loadAssessorTree, type PlanInfo } from "../../../service/sdk/chain/pool.ts";
+import { activeAssessors, listPlans, loadAssessorTree, type PlanInfo } from "../../../service/sdk/chain/pool.ts";
 import type { PublicKey } from "../../../service/sdk/encoding.ts";
 import { toField } from "../../../service/sdk/field.ts";
 import { categoryIndex, type PlanCategoryName, termsHash } from "../../../service/sdk/plan-terms.ts";
@@ -162,16 +162,6 @@ function parsePublicKey(text: string, t: Translate): PublicKey {
   } catch {
     throw new UserMessage(t("badPublicKey"));
   }
-}
-
-/** The plan's assessor keys now, from its AssessorAdded / AssessorRevoked events. */
-async function activeAssessors(ref: ReturnType<typeof poolRef>, planId: bigint): Promise<PublicKey[]> {
-  const keys = new Map<bigint, PublicKey>();
-  for (const change of await assessorChanges(ref, planId)) {
-    if (change.revoked) keys.delete(change.leaf);
-    else if (change.publicKey) keys.set(change.leaf, change.publicKey);
-  }
-  return [...keys.values()];
 }
 
 function AssessorAdmin(props: { plans: PlanInfo[]; reload(): Promise<void> }) {

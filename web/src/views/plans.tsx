@@ -1,5 +1,5 @@
 /**
- * Plans side by side (rules and books, what each paid out in its last periods, the relayer's queue
+ * Plans side by side (rules and books, who approves its claims (its committees' k of n), what each paid out in its last periods, the relayer's queue
  * of claims waiting for funds, a closing plan's timetable), the member's cover in each, and paying to join (with the admission officer's
  * voucher, checked before any transaction, where the plan requires one) or renew.
  */
@@ -10,6 +10,7 @@ import { type AdmissionVoucher, checkVoucherText, voucherArgument } from "../../
 import { RECENT_PAYOUT_PERIODS, type RecentPayouts, recentPayouts } from "../../../service/sdk/chain/payouts.ts";
 import { listPlans, type PlanInfo, type PoolRef } from "../../../service/sdk/chain/pool.ts";
 import { loadMemberTreeFromServices } from "../../../service/sdk/chain/tree-source.ts";
+import { type PlanApprovers, planApprovers } from "../../../service/sdk/desk/plan-approvers.ts";
 import { ErrorCode, HuzhuError } from "../../../service/sdk/errors.ts";
 import { checkTermsDocument, NO_TERMS_HASH } from "../../../service/sdk/plan-terms.ts";
 import { type HeldClaims, RelayerClient } from "../../../service/sdk/relayer-client.ts";
@@ -18,6 +19,7 @@ import type { MemberRecord, MemberTree } from "../../../service/sdk/trees.ts";
 import { Notice, useApp } from "../app-state.tsx";
 import { devWallet, formatAmount, injectedProvider, injectedWallet, poolRef, send, type TokenInfo, tokenInfo } from "../chain.ts";
 import { LOCAL_CHAIN_ID, type RuntimeConfig } from "../config.ts";
+import { deskClient } from "../desk.ts";
 import { type Explained, explain, UserMessage } from "../errors.ts";
 import { type Translate, useT } from "../i18n.ts";
 import { IndexedDbSnapshotCache } from "../tree-cache.ts";
@@ -30,6 +32,27 @@ interface PlanRow {
   queue: HeldClaims | undefined;
   /** Its claims paid in its last RECENT_PAYOUT_PERIODS periods, from the pool's ClaimPaid events. */
   payouts: RecentPayouts;
+  /** Its assessor keys and which are committees; `deskSilent` when the desk's records could not be read. */
+  approvers: PlanApprovers & { deskSilent?: boolean };
+}
+
+/** The plan's approvers: its assessor keys from the chain, its committees from the desk's checked records. */
+async function approversOf(config: RuntimeConfig, ref: PoolRef, planId: bigint): Promise<PlanRow["approvers"]> {
+  if (!config.deskUrl) return planApprovers(ref, planId);
+  try {
+    return await planApprovers(ref, planId, deskClient(config));
+  } catch {
+    return { ...(await planApprovers(ref, planId)), deskSilent: true };
+  }
+}
+
+function approversText(t: Translate, a: PlanRow["approvers"]): string {
+  const parts = a.committees.map((c) => t("approversCommittee", { k: c.threshold, n: c.size }));
+  if (a.singles > 0) parts.push(t("approversSingles", { n: a.singles }));
+  const lines = [a.keys === 0 ? t("approversNone") : t("approversAnyOf", { list: parts.join("; ") })];
+  if (a.notInForce.length > 0) lines.push(t("approversNotInForce", { n: a.notInForce.length }));
+  if (a.deskSilent) lines.push(t("approversDeskSilent"));
+  return lines.join(" · ");
 }
 
 /** The relayer's queue for a plan, or undefined when it cannot be read (the card says so quietly). */
@@ -212,6 +235,7 @@ export function PlansView() {
           member: commitment === undefined ? undefined : (await pageMemberTree(config, ref, plan.planId, plan.memberRoot)).find(commitment),
           queue: await heldClaimsOf(config, plan.planId),
           payouts: await recentPayouts(ref, plan),
+          approvers: await approversOf(config, ref, plan.planId),
         })),
       );
       setRows(loaded);
@@ -372,6 +396,8 @@ export function PlansView() {
                 <dd data-testid={`donated-${id}`}>{formatAmount(p.donated, row.token)}</dd>
                 <dt>{t("canPayNow")}</dt>
                 <dd>{(p.balance / p.claimCap).toString()}</dd>
+                <dt>{t("approvers")}</dt>
+                <dd data-testid={`approvers-${id}`}>{approversText(t, row.approvers)}</dd>
                 <dt>{t("paidRecently", { n: RECENT_PAYOUT_PERIODS })}</dt>
                 <dd data-testid={`paid-recently-${id}`}>
                   {t("paidRecentlyLine", {
