@@ -162,6 +162,10 @@ describe("claims desk in the web app", () => {
     await assessorPage.getByLabel("Key file password").press("Enter");
     await expect.poll(() => assessorPage.getByTestId("assessor-signed-in").textContent(), { timeout: 60_000 }).toContain("for plan #1");
     expect(await assessorPage.getByTestId("queue-queueNew").textContent()).toContain("None.");
+    // The desk shows the plan's need too: approved claims held at the relayer until the pool can pay them.
+    await expect
+      .poll(() => assessorPage.getByTestId("assessor-held").textContent())
+      .toBe("Waiting for funds: approved claims held at the relayer: 0");
   });
 
   it("files a case with a picked PDF and a dropped photo, encrypted in the browser", async () => {

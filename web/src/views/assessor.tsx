@@ -17,6 +17,7 @@ import {
   signIn,
 } from "../../../service/sdk/desk/flows.ts";
 import type { CaseStatus, QueueReply } from "../../../service/sdk/desk/schemas.ts";
+import type { HeldClaims } from "../../../service/sdk/relayer-client.ts";
 import { ErrorNotice, Notice, useApp } from "../app-state.tsx";
 import { formatAmount, poolRef, shortHex, type TokenInfo, tokenInfo } from "../chain.ts";
 import { deskUrlOf } from "../config.ts";
@@ -31,6 +32,7 @@ import {
   typedAmount,
 } from "../desk.ts";
 import { type Explained, explain, UserMessage } from "../errors.ts";
+import { heldClaimsOf, heldText } from "../held-claims.ts";
 import { type MessageKey, type Translate, useT } from "../i18n.ts";
 import { ApproveForm, CommitteeVoting, DeclineForm } from "./committee.tsx";
 import { Evidence } from "./evidence.tsx";
@@ -392,6 +394,7 @@ function Queue(props: { signedIn: AssessorSignIn }) {
   const { signedIn } = props;
   const [queue, setQueue] = useState<QueueReply>();
   const [plan, setPlan] = useState<{ plan: PlanInfo; token: TokenInfo }>();
+  const [held, setHeld] = useState<HeldClaims>();
   const [caseId, setCaseId] = useState<string>();
   const [version, setVersion] = useState(0);
   const [error, setError] = useState<Explained>();
@@ -400,11 +403,13 @@ function Queue(props: { signedIn: AssessorSignIn }) {
     setError(undefined);
     setVersion((n) => n + 1);
     try {
-      const [reply, info] = await Promise.all([
+      const [reply, info, waiting] = await Promise.all([
         signedIn.session.client.queue(signedIn.planId, signedIn.session.token),
         readPlan(poolRef(config, client), signedIn.planId),
+        heldClaimsOf(config, signedIn.planId),
       ]);
       setQueue(reply);
+      setHeld(waiting);
       setPlan({ plan: info, token: await tokenInfo(client, info.token) });
     } catch (e) {
       setError(explain(e, t, config));
@@ -421,6 +426,11 @@ function Queue(props: { signedIn: AssessorSignIn }) {
         <p data-testid="assessor-signed-in">
           {t("assessorSignedIn", { key: shortHex(x.toString(), 6), plan: signedIn.planId.toString() })}
         </p>
+        {plan ? (
+          <p data-testid="assessor-held">
+            {t("heldQueue")}: {heldText(t, held, plan.plan.balance, plan.token)}
+          </p>
+        ) : null}
         {signedIn.committee ? (
           <p data-testid="committee-member">
             {t("committeeMember", {

@@ -13,7 +13,7 @@ import { loadMemberTreeFromServices } from "../../../service/sdk/chain/tree-sour
 import { type PlanApprovers, planApprovers } from "../../../service/sdk/desk/plan-approvers.ts";
 import { ErrorCode, HuzhuError } from "../../../service/sdk/errors.ts";
 import { checkTermsDocument, NO_TERMS_HASH } from "../../../service/sdk/plan-terms.ts";
-import { type HeldClaims, RelayerClient } from "../../../service/sdk/relayer-client.ts";
+import type { HeldClaims } from "../../../service/sdk/relayer-client.ts";
 import { updateSiblings } from "../../../service/sdk/tree-update.ts";
 import type { MemberRecord, MemberTree } from "../../../service/sdk/trees.ts";
 import { Notice, useApp } from "../app-state.tsx";
@@ -21,6 +21,7 @@ import { devWallet, formatAmount, injectedProvider, injectedWallet, poolRef, sen
 import { LOCAL_CHAIN_ID, type RuntimeConfig } from "../config.ts";
 import { deskClient } from "../desk.ts";
 import { type Explained, explain, UserMessage } from "../errors.ts";
+import { heldClaimsOf, heldText } from "../held-claims.ts";
 import { type Translate, useT } from "../i18n.ts";
 import { IndexedDbSnapshotCache } from "../tree-cache.ts";
 
@@ -53,24 +54,6 @@ function approversText(t: Translate, a: PlanRow["approvers"]): string {
   if (a.notInForce.length > 0) lines.push(t("approversNotInForce", { n: a.notInForce.length }));
   if (a.deskSilent) lines.push(t("approversDeskSilent"));
   return lines.join(" · ");
-}
-
-/** The relayer's queue for a plan, or undefined when it cannot be read (the card says so quietly). */
-async function heldClaimsOf(config: RuntimeConfig, planId: bigint): Promise<HeldClaims | undefined> {
-  if (!config.relayerUrl) return undefined;
-  try {
-    return await new RelayerClient(config.relayerUrl, { timeoutMs: 5_000 }).heldClaims(planId);
-  } catch {
-    return undefined;
-  }
-}
-
-function queueText(t: Translate, row: PlanRow): string {
-  const q = row.queue;
-  if (!q) return t("queueUnknown");
-  if (q.claims === 0) return t("heldEmpty");
-  const short = q.amount > row.plan.balance ? q.amount - row.plan.balance : 0n;
-  return t("queueLine", { claims: q.claims, amount: formatAmount(q.amount, row.token), short: formatAmount(short, row.token) });
 }
 
 export function coverText(t: Translate, row: Pick<PlanRow, "plan" | "member">): string {
@@ -409,7 +392,7 @@ export function PlansView() {
                 </dd>
                 <dt>{t("heldQueue")}</dt>
                 <dd data-testid={`queue-${id}`} class={row.queue ? undefined : "quiet"}>
-                  {queueText(t, row)}
+                  {heldText(t, row.queue, row.plan.balance, row.token)}
                 </dd>
                 {p.closing ? (
                   <>
