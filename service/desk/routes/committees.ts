@@ -332,7 +332,7 @@ export const committeeRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const who = await caller(request);
     const record = await store.getCase(caseId);
     if (!record || who.kind !== "assessor" || who.planId !== record.planId) {
-      throw new DeskError(DeskErrorCode.CaseNotFound, `no case ${caseId} at this desk that this session opens; sign in for its plan`);
+      throw new DeskError(DeskErrorCode.CaseNotFound, `no case ${caseId} at this desk that this sign-in opens; sign in for its plan`);
     }
     return { who, record };
   }
