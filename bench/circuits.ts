@@ -17,7 +17,7 @@ import type { Logger } from "pino";
 import { BUILD_DIR, ROOT } from "../scripts/lib/paths.ts";
 import { prepareClaim } from "../service/sdk/index.ts";
 import { CLAIM_BUILD } from "../service/sdk/node.ts";
-import { claimScenario } from "../test/helpers/claim-fixture.ts";
+import { claimScenario } from "../testkit/claim-scenario.ts";
 import { type AblatedCircuit, buildAblations } from "./ablation.ts";
 import { type BenchCircuit, buildBenchCircuit } from "./dev-circuit.ts";
 import type { Phase, ProofTiming, WorkerSummary } from "./prove-worker.ts";

@@ -11,7 +11,7 @@ import { ROOT } from "../scripts/lib/paths.ts";
 import { type CommitteeShare, committeePublicKey, dkgInOneProcess, signInOneProcess } from "../service/sdk/committee/index.ts";
 import { type Approval, type ClaimRequest, prepareClaim, proveClaim } from "../service/sdk/index.ts";
 import { claimArtifacts } from "../service/sdk/node.ts";
-import { claimScenario } from "../test/helpers/claim-fixture.ts";
+import { claimScenario } from "../testkit/claim-scenario.ts";
 import { type BenchEntry, entry, median, runAlone } from "./stats.ts";
 
 const DKG_ROUNDS = 9;

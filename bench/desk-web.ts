@@ -15,8 +15,8 @@ import { DeskClient } from "../service/sdk/desk/client.ts";
 import { fileCase, publishRosterEntry, signIn } from "../service/sdk/desk/flows.ts";
 import { createIdentity } from "../service/sdk/identity.ts";
 import { AssessorTree } from "../service/sdk/trees.ts";
-import { launchBrowser } from "../test/web/browser.ts";
-import { startDeskWebStack } from "../test/web/desk-stack.ts";
+import { launchBrowser } from "../testkit/browser.ts";
+import { startDeskWebStack } from "../testkit/desk-web-stack.ts";
 import { bundleForBrowser } from "./browser-bundle.ts";
 import { type BenchEntry, entry, median, runAlone } from "./stats.ts";
 

@@ -44,7 +44,7 @@ import { type MemberRecord, MemberTree } from "../service/sdk/trees.ts";
 import { TreeIndex } from "../service/trees/indexer.ts";
 import { treeRoutes } from "../service/trees/routes.ts";
 import { TreeStore } from "../service/trees/store.ts";
-import { ensureBrowserAndBuild, launchBrowser } from "../test/web/browser.ts";
+import { ensureBrowserAndBuild, launchBrowser } from "../testkit/browser.ts";
 import { CIRCOMLIBJS_POSEIDON, isPoseidonConstants, poseidonConstantsSource } from "../web/vite.config.ts";
 import { bundleForBrowser } from "./browser-bundle.ts";
 import { type BenchEntry, entry, median, runAlone } from "./stats.ts";

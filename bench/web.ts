@@ -24,7 +24,7 @@ import {
   signApproval,
 } from "../service/sdk/index.ts";
 import { claimArtifacts } from "../service/sdk/node.ts";
-import { ensureBrowserAndBuild, launchBrowser } from "../test/web/browser.ts";
+import { ensureBrowserAndBuild, launchBrowser } from "../testkit/browser.ts";
 import { type BenchEntry, entry, median, runAlone } from "./stats.ts";
 
 const RUNS = 6;

@@ -7,7 +7,7 @@
 import * as snarkjs from "snarkjs";
 import { type Groth16Proof, prepareClaim, proveClaim, SNARK_SCALAR_FIELD, type VerificationKey } from "../../service/sdk/index.ts";
 import { claimArtifacts } from "../../service/sdk/node.ts";
-import { claimScenario } from "../helpers/claim-fixture.ts";
+import { claimScenario } from "../../testkit/claim-scenario.ts";
 
 interface Field {
   random(): Uint8Array;

@@ -29,8 +29,8 @@ import {
   lineOf,
   readSignal,
   signalsMatching,
-} from "../helpers/circuit.ts";
-import { type ClaimScenario, claimScenario } from "../helpers/claim-fixture.ts";
+} from "../../testkit/circuit.ts";
+import { type ClaimScenario, claimScenario } from "../../testkit/claim-scenario.ts";
 
 const vkey = loadVerificationKey();
 const EDDSA = `${CIRCOMLIB}/eddsaposeidon.circom`;

@@ -15,8 +15,8 @@ import {
   prepareClaim,
   signApproval,
 } from "../../service/sdk/index.ts";
-import { calculateWitness, readSignal } from "../helpers/circuit.ts";
-import { VECTORS } from "../helpers/encoding-vectors.ts";
+import { calculateWitness, readSignal } from "../../testkit/circuit.ts";
+import { VECTORS } from "../../testkit/encoding-vectors.ts";
 
 describe("claim circuit encodings", () => {
   it("makes the golden claim's public signals, in the golden order, from the golden leaf, key, nullifier and context", async () => {

@@ -12,8 +12,8 @@ import { DatabaseSync } from "node:sqlite";
 import { erc20Abi, getAddress } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type DeskProcess, devAccount, type RelayerProcess, spawnDesk, spawnRelayer } from "../../scripts/lib/stack.ts";
-import { claimApprovedCase, jsonCli } from "../helpers/cli.ts";
-import { type LocalChain, startLocalChain } from "../helpers/local-chain.ts";
+import { claimApprovedCase, jsonCli } from "../../testkit/cli.ts";
+import { type LocalChain, startLocalChain } from "../../testkit/local-chain.ts";
 
 const MARKER = "cli-desk-plaintext-marker-51c2";
 

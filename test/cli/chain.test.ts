@@ -17,8 +17,8 @@ import {
   poolLogs,
   verifyApproval,
 } from "../../service/sdk/index.ts";
-import { approveWithCli, runCli } from "../helpers/cli.ts";
-import { DEMO_PLAN, DEV_MNEMONIC, type LocalChain, type PlanSpec, startLocalChain } from "../helpers/local-chain.ts";
+import { approveWithCli, runCli } from "../../testkit/cli.ts";
+import { DEMO_PLAN, DEV_MNEMONIC, type LocalChain, type PlanSpec, startLocalChain } from "../../testkit/local-chain.ts";
 
 const DENTAL: PlanSpec = {
   name: "Dental 牙科",

@@ -12,8 +12,8 @@ import { join } from "node:path";
 import { erc20Abi, getAddress } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type DeskProcess, devAccount, type RelayerProcess, spawnDesk, spawnRelayer } from "../../scripts/lib/stack.ts";
-import { claimApprovedCase, jsonCli, runCli } from "../helpers/cli.ts";
-import { type LocalChain, startLocalChain } from "../helpers/local-chain.ts";
+import { claimApprovedCase, jsonCli, runCli } from "../../testkit/cli.ts";
+import { type LocalChain, startLocalChain } from "../../testkit/local-chain.ts";
 
 let chain: LocalChain;
 let desk: DeskProcess;

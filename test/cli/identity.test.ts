@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Identity } from "@semaphore-protocol/identity";
 import { describe, expect, it } from "vitest";
-import { runCli } from "../helpers/cli.ts";
+import { runCli } from "../../testkit/cli.ts";
 
 function home() {
   const dir = mkdtempSync(join(tmpdir(), "huzhu-cli-id-"));

@@ -11,8 +11,8 @@ import { join } from "node:path";
 import { erc20Abi, keccak256, toHex } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { huzhuPoolAbi } from "../../service/sdk/index.ts";
-import { runCli } from "../helpers/cli.ts";
-import { devAddress, type LocalChain, startLocalChain } from "../helpers/local-chain.ts";
+import { runCli } from "../../testkit/cli.ts";
+import { devAddress, type LocalChain, startLocalChain } from "../../testkit/local-chain.ts";
 
 let chain: LocalChain;
 let env: Record<string, string>;

@@ -8,8 +8,8 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runCli } from "../helpers/cli.ts";
-import { DEMO_PLAN, type LocalChain, startLocalChain } from "../helpers/local-chain.ts";
+import { runCli } from "../../testkit/cli.ts";
+import { DEMO_PLAN, type LocalChain, startLocalChain } from "../../testkit/local-chain.ts";
 
 let chain: LocalChain;
 let env: Record<string, string>;

@@ -8,8 +8,8 @@ import { join } from "node:path";
 import { type Address, erc20Abi, formatEther, getAddress } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEMO_GAS_DROP_PRICE, devAccount, type RelayerProcess, spawnRelayer } from "../../scripts/lib/stack.ts";
-import { approveWithCli, runCli } from "../helpers/cli.ts";
-import { type LocalChain, startLocalChain } from "../helpers/local-chain.ts";
+import { approveWithCli, runCli } from "../../testkit/cli.ts";
+import { type LocalChain, startLocalChain } from "../../testkit/local-chain.ts";
 
 let chain: LocalChain;
 let relayer: RelayerProcess;

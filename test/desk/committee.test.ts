@@ -51,7 +51,7 @@ import {
   signIn,
 } from "../../service/sdk/desk/flows.ts";
 import { pointJson } from "../../service/sdk/desk/wire-values.ts";
-import { devAccount, type Stack, startStack } from "../helpers/relayer-stack.ts";
+import { devAccount, type Stack, startStack } from "../../testkit/relayer-stack.ts";
 
 const PLAN = 1n;
 let stack: Stack;

@@ -29,7 +29,7 @@ import type { CaseReply, SessionReply } from "../../service/sdk/desk/schemas.ts"
 import { signSignIn } from "../../service/sdk/desk/sign-in.ts";
 import { pointJson } from "../../service/sdk/desk/wire-values.ts";
 import { verifyApproval } from "../../service/sdk/index.ts";
-import { type Stack, startStack } from "../helpers/relayer-stack.ts";
+import { type Stack, startStack } from "../../testkit/relayer-stack.ts";
 
 const MARKER = "desk-plaintext-marker-7f3a";
 

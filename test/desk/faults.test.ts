@@ -21,7 +21,7 @@ import { type SealedCase, sealCase } from "../../service/sdk/desk/case.ts";
 import { DESK_LIMITS, sealedSize } from "../../service/sdk/desk/limits.ts";
 import { createRosterEntry } from "../../service/sdk/desk/roster.ts";
 import type { CaseReply } from "../../service/sdk/desk/schemas.ts";
-import { type Stack, startStack, until } from "../helpers/relayer-stack.ts";
+import { type Stack, startStack, until } from "../../testkit/relayer-stack.ts";
 
 let stack: Stack;
 let app: DeskApp;

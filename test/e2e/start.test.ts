@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { createPublicClient, erc20Abi, http, parseAbi } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { afterAll, describe, expect, it } from "vitest";
-import { runCli } from "../helpers/cli.ts";
+import { runCli } from "../../testkit/cli.ts";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 const PORT = 18_545 + Math.floor(Math.random() * 1000);

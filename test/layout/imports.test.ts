@@ -8,7 +8,7 @@ import { dirname, join, relative, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 
 const ROOT = join(import.meta.dirname, "..", "..");
-const SOURCES = ["service", "web/src", "scripts", "bench"];
+const SOURCES = ["service", "web/src", "scripts", "bench", "testkit"];
 
 function files(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {

@@ -18,7 +18,7 @@ import {
   type Stack,
   startStack,
   waitForStatus,
-} from "../helpers/relayer-stack.ts";
+} from "../../testkit/relayer-stack.ts";
 
 let stack: Stack;
 let node: RelayerProcess;

@@ -27,7 +27,7 @@ import {
   tokenBalance,
   until,
   waitForStatus,
-} from "../helpers/relayer-stack.ts";
+} from "../../testkit/relayer-stack.ts";
 
 const RELAYER = RELAYER_ACCOUNT;
 let stack: Stack;

@@ -21,7 +21,7 @@ import {
   startStack,
   tokenBalance,
   waitForStatus,
-} from "../helpers/relayer-stack.ts";
+} from "../../testkit/relayer-stack.ts";
 
 const DUSD = 1_000_000n;
 /** A development account (the node's tenth) that pays for the wallets these tests fund. */

@@ -37,7 +37,7 @@ import {
   tokenBalance,
   until,
   waitForStatus,
-} from "../helpers/relayer-stack.ts";
+} from "../../testkit/relayer-stack.ts";
 
 const DUSD = 1_000_000n;
 let stack: Stack;

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { loadConfig } from "../../service/relayer/config.ts";
 import { relayerLogger, startRelayer } from "../../service/relayer/server.ts";
 import { releaseProver } from "../../service/sdk/index.ts";
-import { relayerEnv, type Stack, startStack, until } from "../helpers/relayer-stack.ts";
+import { relayerEnv, type Stack, startStack, until } from "../../testkit/relayer-stack.ts";
 
 const run = promisify(execFile);
 

@@ -22,7 +22,7 @@ import {
   startStack,
   tokenBalance,
   waitForStatus,
-} from "../helpers/relayer-stack.ts";
+} from "../../testkit/relayer-stack.ts";
 
 async function relayerFor(stack: Stack, extra: Record<string, string> = {}) {
   const config = loadConfig(relayerEnv(stack, { HUZHU_RELAYER_FEE_BPS: "100", ...extra }));

@@ -9,7 +9,7 @@ import { startPostgres, type TestPostgres } from "../../scripts/lib/postgres.ts"
 import { type RelayerProcess, rpc, spawnRelayer } from "../../scripts/lib/stack.ts";
 import { redactDatabaseUrl } from "../../service/relayer/store-postgres.ts";
 import { releaseProver } from "../../service/sdk/index.ts";
-import { freePort } from "../helpers/local-chain.ts";
+import { freePort } from "../../testkit/local-chain.ts";
 import {
   getQuote,
   makeClaim,
@@ -22,7 +22,7 @@ import {
   TcpProxy,
   tokenBalance,
   waitForStatus,
-} from "../helpers/relayer-stack.ts";
+} from "../../testkit/relayer-stack.ts";
 
 let stack: Stack;
 let postgres: TestPostgres;

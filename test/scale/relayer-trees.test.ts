@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { joinMembers, type RelayerProcess, spawnRelayer } from "../../scripts/lib/stack.ts";
 import type { LoadedMemberTree, SnapshotCache } from "../../service/sdk/chain/tree-source.ts";
 import { createIdentity, type Identity, releaseProver } from "../../service/sdk/index.ts";
-import { getQuote, makeClaim, postClaim, relayerEnv, type Stack, startStack, waitForStatus } from "../helpers/relayer-stack.ts";
+import { getQuote, makeClaim, postClaim, relayerEnv, type Stack, startStack, waitForStatus } from "../../testkit/relayer-stack.ts";
 import { MemoryCache } from "./memory-cache.ts";
 
 const DUSD = 1_000_000n;

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadMemberTreeFromServices } from "../../service/sdk/chain/tree-source.ts";
 import type { Identity } from "../../service/sdk/identity.ts";
 import { loadTreeConfig, startTreeService, TreeConfigError } from "../../service/trees/server.ts";
-import { type Stack, startStack } from "../helpers/relayer-stack.ts";
+import { type Stack, startStack } from "../../testkit/relayer-stack.ts";
 
 let stack: Stack;
 let service: Awaited<ReturnType<typeof startTreeService>>;

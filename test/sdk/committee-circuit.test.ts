@@ -6,8 +6,8 @@
 import { describe, expect, it } from "vitest";
 import { type CommitteeShare, committeePublicKey, insecureDealerCommittee, signInOneProcess } from "../../service/sdk/committee/index.ts";
 import { type Approval, prepareClaim } from "../../service/sdk/index.ts";
-import { calculateWitness, claimFrame, constraintsHold, expectWitnessFailure } from "../helpers/circuit.ts";
-import { claimScenario } from "../helpers/claim-fixture.ts";
+import { calculateWitness, claimFrame, constraintsHold, expectWitnessFailure } from "../../testkit/circuit.ts";
+import { claimScenario } from "../../testkit/claim-scenario.ts";
 
 function subsets<T>(items: readonly T[], size: number): T[][] {
   if (size === 0) return [[]];

@@ -32,7 +32,7 @@ import {
   verifyClaimProof,
 } from "../../service/sdk/index.ts";
 import { claimArtifacts, loadVerificationKey } from "../../service/sdk/node.ts";
-import { paidEvents, type Stack, startStack, tokenBalance } from "../helpers/relayer-stack.ts";
+import { paidEvents, type Stack, startStack, tokenBalance } from "../../testkit/relayer-stack.ts";
 
 let stack: Stack;
 

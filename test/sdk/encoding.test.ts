@@ -16,8 +16,8 @@ import {
   toField,
   toSolidityProof,
 } from "../../service/sdk/index.ts";
-import { POOL, RECIPIENT, RELAYER } from "../helpers/claim-fixture.ts";
-import { VECTORS } from "../helpers/encoding-vectors.ts";
+import { POOL, RECIPIENT, RELAYER } from "../../testkit/claim-scenario.ts";
+import { VECTORS } from "../../testkit/encoding-vectors.ts";
 
 const terms = { chainId: 31337n, pool: POOL, planId: 3n, recipient: RECIPIENT, relayer: RELAYER, fee: 10n, gasDrop: 0n };
 

@@ -14,7 +14,7 @@ import {
   verifyClaimProof,
 } from "../../service/sdk/index.ts";
 import { claimArtifacts, loadVerificationKey } from "../../service/sdk/node.ts";
-import { claimScenario } from "../helpers/claim-fixture.ts";
+import { claimScenario } from "../../testkit/claim-scenario.ts";
 
 afterAll(releaseProver);
 

@@ -26,8 +26,8 @@ import {
   serializeApproval,
   signApproval,
 } from "../../service/sdk/index.ts";
-import { launchBrowser } from "./browser.ts";
-import { payoutTo, screenshot, startWebStack, type WebStack } from "./stack.ts";
+import { launchBrowser } from "../../testkit/browser.ts";
+import { payoutTo, screenshot, startWebStack, type WebStack } from "../../testkit/web-stack.ts";
 
 const PASSWORD = "correct horse battery staple 7";
 const DEV_WALLET_INDEX = 7;

@@ -21,9 +21,9 @@ import type { CommitteeShare } from "../../service/sdk/committee/share.ts";
 import { DeskClient } from "../../service/sdk/desk/client.ts";
 import { joinCommitteeRun, startCommitteeRun } from "../../service/sdk/desk/committee-flows.ts";
 import { createIdentity, huzhuPoolAbi, type Identity, releaseProver } from "../../service/sdk/index.ts";
-import { launchBrowser } from "./browser.ts";
-import { claimFromMyCase, type DeskWebStack, startDeskWebStack } from "./desk-stack.ts";
-import { payoutTo, screenshot } from "./stack.ts";
+import { launchBrowser } from "../../testkit/browser.ts";
+import { claimFromMyCase, type DeskWebStack, startDeskWebStack } from "../../testkit/desk-web-stack.ts";
+import { payoutTo, screenshot } from "../../testkit/web-stack.ts";
 
 const PASSWORD = "member password for the committee case 4";
 const KEY_PASSWORD = "committee member key password 7";

@@ -16,9 +16,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { joinMembers } from "../../scripts/lib/stack.ts";
 import { assessorKeyFile } from "../../service/cli/lib/assessor-key.ts";
 import { createIdentity, type Identity, releaseProver } from "../../service/sdk/index.ts";
-import { launchBrowser } from "./browser.ts";
-import { claimFromMyCase, type DeskWebStack, startDeskWebStack } from "./desk-stack.ts";
-import { payoutTo, screenshot } from "./stack.ts";
+import { launchBrowser } from "../../testkit/browser.ts";
+import { claimFromMyCase, type DeskWebStack, startDeskWebStack } from "../../testkit/desk-web-stack.ts";
+import { payoutTo, screenshot } from "../../testkit/web-stack.ts";
 
 const MARKER = "desk-web-plaintext-marker-5c1e";
 const PASSWORD = "member password for the desk 3";

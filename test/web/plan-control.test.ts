@@ -19,9 +19,9 @@ import { DEMO_PLAN, DEV_ROLES, devAccount, joinMembers, publicClientFor, rpc } f
 import { signAdmissionVoucher, voucherToJson } from "../../service/sdk/chain/admission.ts";
 import { buildClaim, createIdentity, huzhuPoolAbi, randomFieldElement, releaseProver, signApproval } from "../../service/sdk/index.ts";
 import { claimArtifacts } from "../../service/sdk/node.ts";
-import { launchBrowser } from "./browser.ts";
+import { launchBrowser } from "../../testkit/browser.ts";
+import { screenshot, startWebStack, type WebStack } from "../../testkit/web-stack.ts";
 import { createIdentityInPage, useDevWallet } from "./pages.ts";
-import { screenshot, startWebStack, type WebStack } from "./stack.ts";
 
 const PASSWORD = "correct horse battery staple 9";
 /** The admin of the plans made here (the pool's admin creates them for it). */

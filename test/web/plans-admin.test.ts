@@ -25,9 +25,9 @@ import {
   serializeApproval,
   signApproval,
 } from "../../service/sdk/index.ts";
-import { launchBrowser } from "./browser.ts";
+import { launchBrowser } from "../../testkit/browser.ts";
+import { screenshot, startWebStack, type WebStack } from "../../testkit/web-stack.ts";
 import { createIdentityInPage, useDevWallet } from "./pages.ts";
-import { screenshot, startWebStack, type WebStack } from "./stack.ts";
 
 const PASSWORD = "correct horse battery staple 9";
 /** The wallet granted the plan-creator role: it creates plan 2 and is its admin. */

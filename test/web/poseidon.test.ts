@@ -16,7 +16,7 @@ import { ROOT } from "../../scripts/lib/paths.ts";
 import { serveWeb, WEB_DIST, type WebServer } from "../../scripts/lib/web.ts";
 import { SNARK_SCALAR_FIELD } from "../../service/sdk/constants.ts";
 import { POSEIDON_MARK } from "../../service/sdk/poseidon-wasm.ts";
-import { ensureBrowserAndBuild, launchBrowser } from "./browser.ts";
+import { ensureBrowserAndBuild, launchBrowser } from "../../testkit/browser.ts";
 
 const r = SNARK_SCALAR_FIELD;
 /** Inputs at the field's edges and in between (all canonical: below r). */

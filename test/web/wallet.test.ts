@@ -11,8 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEMO_PLAN, DEV_ROLES, devAccount, joinMembers, publicClientFor } from "../../scripts/lib/stack.ts";
 import { huzhuPoolAbi } from "../../service/sdk/chain/abi.ts";
 import { createIdentity, decryptIdentity, type Identity } from "../../service/sdk/index.ts";
-import { launchBrowser } from "./browser.ts";
-import { screenshot, startWebStack, type WebStack } from "./stack.ts";
+import { launchBrowser } from "../../testkit/browser.ts";
+import { screenshot, startWebStack, type WebStack } from "../../testkit/web-stack.ts";
 
 const PASSWORD = "wallet test password 12";
 /** The injected wallet's account: used by no other web test. */

@@ -3,7 +3,7 @@ import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { expect } from "vitest";
 
-const MAIN = join(import.meta.dirname, "..", "..", "service", "cli", "main.ts");
+const MAIN = join(import.meta.dirname, "..", "service", "cli", "main.ts");
 
 export interface CliResult {
   code: number | null;

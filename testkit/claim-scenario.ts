@@ -15,7 +15,7 @@ import {
   MemberTree,
   randomFieldElement,
   signApproval,
-} from "../../service/sdk/index.ts";
+} from "../service/sdk/index.ts";
 
 export interface ClaimScenario {
   identity: Identity;

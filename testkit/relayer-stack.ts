@@ -17,7 +17,7 @@ import {
   type LocalDeployment,
   publicClientFor,
   startChain,
-} from "../../scripts/lib/stack.ts";
+} from "../scripts/lib/stack.ts";
 import {
   type BuildClaimOptions,
   buildClaim,
@@ -28,8 +28,8 @@ import {
   requestToJson,
   type SignedQuote,
   signApproval,
-} from "../../service/sdk/index.ts";
-import { claimArtifacts } from "../../service/sdk/node.ts";
+} from "../service/sdk/index.ts";
+import { claimArtifacts } from "../service/sdk/node.ts";
 
 export interface Stack {
   chain: Chain;

@@ -8,10 +8,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { network } from "hardhat";
 import { type Address, createPublicClient, http, type PublicClient } from "viem";
-import { deployHuzhu, deploymentRecord } from "../../scripts/lib/deploy.ts";
-import { devAccount, freePort, rpc, DEMO_PLAN as STACK_DEMO_PLAN, startChain } from "../../scripts/lib/stack.ts";
+import { deployHuzhu, deploymentRecord } from "../scripts/lib/deploy.ts";
+import { devAccount, freePort, rpc, DEMO_PLAN as STACK_DEMO_PLAN, startChain } from "../scripts/lib/stack.ts";
 
-export { DEV_MNEMONIC, freePort } from "../../scripts/lib/stack.ts";
+export { DEV_MNEMONIC, freePort } from "../scripts/lib/stack.ts";
 
 export function devAddress(index: number): Address {
   return devAccount(index).address;

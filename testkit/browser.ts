@@ -7,8 +7,8 @@ import { existsSync, mkdtempSync, readdirSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type BrowserContext, chromium } from "playwright-core";
-import { ROOT } from "../../scripts/lib/paths.ts";
-import { WEB_DIST } from "../../scripts/lib/web.ts";
+import { ROOT } from "../scripts/lib/paths.ts";
+import { WEB_DIST } from "../scripts/lib/web.ts";
 
 export const CHROMIUM = process.env.HUZHU_CHROMIUM ?? "/usr/bin/chromium";
 

@@ -1,5 +1,5 @@
 /**
- * The web app's stack (test/web/stack.ts) with the claims desk beside it: the desk in this process
+ * The web app's stack (testkit/web-stack.ts) with the claims desk beside it: the desk in this process
  * on a free port of 127.0.0.1 with its SQLite store in the stack's folder and its log lines kept,
  * and a web server whose /config.json names the desk.
  */
@@ -8,11 +8,11 @@ import { pino } from "pino";
 import type { Page } from "playwright-core";
 import type { Address } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
-import { freePort } from "../../scripts/lib/stack.ts";
-import { serveWeb, type WebServer } from "../../scripts/lib/web.ts";
-import { loadDeskConfig } from "../../service/desk/config.ts";
-import { startDesk } from "../../service/desk/server.ts";
-import { startWebStack, type WebStack } from "./stack.ts";
+import { freePort } from "../scripts/lib/stack.ts";
+import { serveWeb, type WebServer } from "../scripts/lib/web.ts";
+import { loadDeskConfig } from "../service/desk/config.ts";
+import { startDesk } from "../service/desk/server.ts";
+import { startWebStack, type WebStack } from "./web-stack.ts";
 
 export interface DeskWebStack extends WebStack {
   /** The web server that points the page at the desk (the stack's own `web` does not). */

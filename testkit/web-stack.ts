@@ -20,14 +20,14 @@ import {
   publicClientFor,
   publishDemoTerms,
   startChain,
-} from "../../scripts/lib/stack.ts";
-import { serveWeb, type WebServer } from "../../scripts/lib/web.ts";
-import { loadConfig } from "../../service/relayer/config.ts";
-import { relayerLogger, startRelayer } from "../../service/relayer/server.ts";
-import { huzhuPoolAbi } from "../../service/sdk/chain/abi.ts";
+} from "../scripts/lib/stack.ts";
+import { serveWeb, type WebServer } from "../scripts/lib/web.ts";
+import { loadConfig } from "../service/relayer/config.ts";
+import { relayerLogger, startRelayer } from "../service/relayer/server.ts";
+import { huzhuPoolAbi } from "../service/sdk/chain/abi.ts";
 import { ensureBrowserAndBuild } from "./browser.ts";
 
-export const SCREENSHOTS = join(import.meta.dirname, "screenshots");
+export const SCREENSHOTS = join(import.meta.dirname, "..", "test", "web", "screenshots");
 
 export interface WebStack {
   chain: Chain;

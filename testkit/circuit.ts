@@ -7,10 +7,10 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import * as snarkjs from "snarkjs";
 import { expect } from "vitest";
-import type { ClaimCircuitInput } from "../../service/sdk/index.ts";
-import { CLAIM_BUILD } from "../../service/sdk/node.ts";
+import type { ClaimCircuitInput } from "../service/sdk/index.ts";
+import { CLAIM_BUILD } from "../service/sdk/node.ts";
 
-const ROOT = join(import.meta.dirname, "..", "..");
+const ROOT = join(import.meta.dirname, "..");
 export const CLAIM_SOURCE = join(ROOT, "circuits", "Claim.circom");
 export const CIRCOMLIB = join(ROOT, "node_modules", "circomlib", "circuits");
 

@@ -71,7 +71,7 @@ function revive(value: unknown): unknown {
   return value;
 }
 
-const raw = JSON.parse(readFileSync(join(import.meta.dirname, "..", "fixtures", "encoding-vectors.json"), "utf8")) as RawVectors;
+const raw = JSON.parse(readFileSync(join(import.meta.dirname, "..", "test", "fixtures", "encoding-vectors.json"), "utf8")) as RawVectors;
 
 /** The vectors with every number as a bigint (the public-signal names and keys as strings). */
 export const VECTORS = revive(raw) as Omit<Bigints<RawVectors>, "publicSignals" | "identity" | "assessor" | "claim"> & {
