@@ -53,6 +53,8 @@ export const ErrorCode = {
   DeskRosterWrongPlan: "DESK_ROSTER_WRONG_PLAN",
   /** A committee record (key set and members' statements) that does not check: do not trust its members. */
   DeskCommitteeRecordInvalid: "DESK_COMMITTEE_RECORD_INVALID",
+  /** A committee key file whose key set the desk lists no committee record of, for the plan asked about. */
+  DeskCommitteeUnknown: "DESK_COMMITTEE_UNKNOWN",
   /** A roster with no entry that checks: no assessor to file a case to. */
   DeskNoAssessors: "DESK_NO_ASSESSORS",
   /** An assessor message or decision whose EdDSA signature does not verify. */
@@ -94,6 +96,8 @@ export const ErrorCode = {
   CommitteeTimedOut: "COMMITTEE_TIMED_OUT",
   /** A committee key file that is not one, or whose share does not belong to its key set. */
   CommitteeInvalidKeyFile: "COMMITTEE_INVALID_KEY_FILE",
+  /** A committee key file whose member's key in the committee's checked record is not this assessor's key (another member's file). */
+  CommitteeMemberKeyMismatch: "COMMITTEE_MEMBER_KEY_MISMATCH",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

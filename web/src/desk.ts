@@ -7,12 +7,11 @@
 import { type PublicClient, parseUnits } from "viem";
 import { type AssessorKey, assessorKeyFromPrivate } from "../../service/sdk/assessor.ts";
 import { loadAssessorTreeFromServices } from "../../service/sdk/chain/tree-source.ts";
-import { openCommitteeKey } from "../../service/sdk/committee/key-file.ts";
 import { NonceStore } from "../../service/sdk/committee/nonces.ts";
 import type { EvidenceFile } from "../../service/sdk/desk/case.ts";
 import { DeskClient } from "../../service/sdk/desk/client.ts";
-import { checkCommitteeRecord } from "../../service/sdk/desk/committee.ts";
 import type { CommitteeSigner } from "../../service/sdk/desk/committee-flows.ts";
+import { openCommitteeMember } from "../../service/sdk/desk/committee-member.ts";
 import type { AssessorSession } from "../../service/sdk/desk/flows.ts";
 import {
   type MemberCaseRecord,
@@ -20,7 +19,6 @@ import {
   type SealedMemberRecord,
   sealMemberRecord,
 } from "../../service/sdk/desk/member-record.ts";
-import { samePoint } from "../../service/sdk/desk/wire-values.ts";
 import { ErrorCode, HuzhuError } from "../../service/sdk/errors.ts";
 import { toField } from "../../service/sdk/field.ts";
 import type { Identity } from "../../service/sdk/identity.ts";
@@ -234,8 +232,8 @@ export async function openAssessorKeyFile(json: unknown, password: string): Prom
 /**
  * Opens a committee key file (as `huzhu committee join` writes it) with its password, finds the
  * committee's record at the desk by key set id and checks it, and checks that the file's member is
- * `assessorKey`'s own. The nonce store starts empty, in this page's memory only: nonces are never
- * stored, so a reload means voting again.
+ * `assessorKey`'s own (the SDK's openCommitteeMember). The nonce store starts empty, in this page's
+ * memory only: nonces are never stored, so a reload means voting again.
  */
 export async function openCommitteeSigner(
   client: DeskClient,
@@ -244,29 +242,29 @@ export async function openCommitteeSigner(
   planId: bigint,
   assessorKey: AssessorKey,
 ): Promise<CommitteeSigner> {
-  let share: Awaited<ReturnType<typeof openCommitteeKey>>;
+  const records = await client.committees(planId);
   try {
-    share = await openCommitteeKey(json, password);
+    return { ...(await openCommitteeMember(json, password, records, planId, assessorKey.publicKey)), nonces: new NonceStore() };
   } catch (error) {
-    if (error instanceof HuzhuError && error.code === ErrorCode.WrongPassword)
-      throw new AssessorKeyFileError("committee-wrong-password", error.message);
-    if (error instanceof HuzhuError && error.code === ErrorCode.CommitteeInvalidKeyFile)
-      throw new AssessorKeyFileError("committee-not-a-key-file", error.message);
-    throw error;
+    if (!(error instanceof HuzhuError)) throw error;
+    switch (error.code) {
+      case ErrorCode.WrongPassword:
+        throw new AssessorKeyFileError("committee-wrong-password", error.message);
+      case ErrorCode.CommitteeInvalidKeyFile:
+        throw new AssessorKeyFileError("committee-not-a-key-file", error.message);
+      case ErrorCode.DeskCommitteeUnknown:
+        throw new AssessorKeyFileError(
+          "committee-unknown",
+          `plan ${planId} has no finished committee with key set ${String(error.details.keySetId)}`,
+        );
+      case ErrorCode.CommitteeMemberKeyMismatch: {
+        const member = error.details.member as number;
+        throw new AssessorKeyFileError("committee-not-member", `member ${member}'s key in this committee is not this assessor key`, member);
+      }
+      default:
+        throw error;
+    }
   }
-  const record = (await client.committees(planId)).find((r) => r.keySet.id === share.keySet.id);
-  if (!record)
-    throw new AssessorKeyFileError("committee-unknown", `plan ${planId} has no finished committee with key set ${share.keySet.id}`);
-  const committee = checkCommitteeRecord(record, planId);
-  const mine = committee.members.get(share.member);
-  if (!mine || !samePoint(mine.publicKey, assessorKey.publicKey)) {
-    throw new AssessorKeyFileError(
-      "committee-not-member",
-      `member ${share.member}'s key in this committee is not this assessor key`,
-      share.member,
-    );
-  }
-  return { share, committee, nonces: new NonceStore() };
 }
 
 /** An amount typed in token units ("20", "12.5"), above 0 and at most the plan's claim cap; a UserMessage says what is wrong. */

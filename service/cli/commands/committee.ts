@@ -13,7 +13,7 @@ import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
 import type { AssessorKey } from "../../sdk/assessor.ts";
 import { loadAssessorTree, type PlanInfo } from "../../sdk/chain/pool.ts";
-import { openCommitteeKey, parseCommitteeKeyFile, sealCommitteeKey } from "../../sdk/committee/key-file.ts";
+import { parseCommitteeKeyFile, sealCommitteeKey } from "../../sdk/committee/key-file.ts";
 import { committeePublicKey } from "../../sdk/committee/key-set.ts";
 import { NonceStore } from "../../sdk/committee/nonces.ts";
 import type { DeskClient } from "../../sdk/desk/client.ts";
@@ -30,9 +30,11 @@ import {
   voteToApprove,
   voteToDecline,
 } from "../../sdk/desk/committee-flows.ts";
+import { type CommitteeMember, openCommitteeMember } from "../../sdk/desk/committee-member.ts";
 import type { AssessorCaseView, AssessorSession } from "../../sdk/desk/flows.ts";
 import { declineCase } from "../../sdk/desk/flows.ts";
 import type { PublicKey } from "../../sdk/encoding.ts";
+import { ErrorCode, HuzhuError } from "../../sdk/errors.ts";
 import { run } from "../lib/action.ts";
 import { parsePublicKeyText, readAssessorKey, readAssessorPublicKey } from "../lib/assessor-key.ts";
 import { addChainOptions, type ChainOptions, connectPool, requirePlan } from "../lib/chain.ts";
@@ -204,14 +206,21 @@ export async function openLocalSigner(
 ): Promise<LocalSigner> {
   const file = parseCommitteeKeyFile(await readJsonFile(path, "committee key file", "make one with `huzhu committee join`"));
   const password = await readPassword(opts, { what: "committee key file" });
-  const share = await openCommitteeKey(file, password);
-  const { accepted } = checkCommitteeRecords(await client.committees(plan.planId), plan.planId);
-  const committee = accepted.find((c) => c.keySet.id === share.keySet.id);
-  if (!committee) throw new CliError("UNKNOWN_COMMITTEE", `the desk lists no committee ${share.keySet.id} for plan ${plan.planId}`);
-  const own = committee.members.get(share.member)?.publicKey;
-  if (!own || own[0] !== key.publicKey[0] || own[1] !== key.publicKey[1]) {
-    throw new CliError("KEY_MISMATCH", `--key is not member ${share.member}'s assessor key in this committee`);
+  const records = await client.committees(plan.planId);
+  let member: CommitteeMember;
+  try {
+    member = await openCommitteeMember(file, password, records, plan.planId, key.publicKey);
+  } catch (error) {
+    if (!(error instanceof HuzhuError)) throw error;
+    const options = { cause: error };
+    // A listed record that does not check is, to the member, no committee at all.
+    if (error.code === ErrorCode.DeskCommitteeUnknown || error.code === ErrorCode.DeskCommitteeRecordInvalid)
+      throw new CliError("UNKNOWN_COMMITTEE", `the desk lists no committee ${file.keySet.id} for plan ${plan.planId}`, undefined, options);
+    if (error.code === ErrorCode.CommitteeMemberKeyMismatch)
+      throw new CliError("KEY_MISMATCH", `--key is not member ${file.member}'s assessor key in this committee`, undefined, options);
+    throw error;
   }
+  const { share, committee } = member;
   const noncePath = `${path}.nonces`;
   const nonces = existsSync(noncePath) ? await NonceStore.open(JSON.parse(await readFile(noncePath, "utf8")), password) : new NonceStore();
   return {

@@ -5,6 +5,7 @@ export * from "./case-document.ts";
 export * from "./client.ts";
 export * from "./committee.ts";
 export * from "./committee-flows.ts";
+export * from "./committee-member.ts";
 export * from "./committee-schemas.ts";
 export * from "./decision.ts";
 export * from "./desk-key.ts";
