@@ -9,36 +9,29 @@
  * Proofs are cached under bench/out/audit-proofs/ (keyed by their public signals: the chain is
  * rebuilt deterministically, so a re-run proves nothing). Run alone: `node bench/audit.ts`.
  */
-import { type ChildProcess, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { join } from "node:path";
-import { network } from "hardhat";
 import type { Logger } from "pino";
 import * as snarkjs from "snarkjs";
 import { type Address, createPublicClient, getAddress, http, type PublicClient } from "viem";
-import { deployHuzhu } from "../scripts/lib/deploy.ts";
 import { scriptLogger } from "../scripts/lib/log.ts";
 import { ROOT } from "../scripts/lib/paths.ts";
+import { freePort, startChain } from "../scripts/lib/stack.ts";
 import { claimSignals, runAudit } from "../service/auditor/audit.ts";
 import { readPoolEvents } from "../service/auditor/reader.ts";
 import { Groth16BatchVerifier } from "../service/sdk/batch-verify.ts";
 import {
-  AssessorTree,
   assessorKeyFromPrivate,
   type ClaimProof,
   fromSolidityProof,
   Identity,
-  MemberTree,
-  poolClaimRequest,
-  prepareClaim,
+  type PreparedClaim,
   proveClaim,
   releaseProver,
-  signApproval,
-  toSolidityProof,
 } from "../service/sdk/index.ts";
 import { claimArtifacts, loadVerificationKey } from "../service/sdk/node.ts";
+import { poolKit } from "../testkit/pool.ts";
 import { type BenchEntry, entry, median } from "./stats.ts";
 
 const CLAIMS = Number(process.env.HUZHU_BENCH_AUDIT_CLAIMS ?? 200);
@@ -52,37 +45,8 @@ export interface AuditBenchResult {
   table: string;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
-    });
-  });
-}
-
-async function waitForRpc(url: string, child: ChildProcess): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`the chain node exited with code ${child.exitCode}`);
-    try {
-      const response = await fetch(url, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] }),
-      });
-      if (response.ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  throw new Error(`the chain node did not answer on ${url}`);
-}
-
 /** A proof for the prepared claim: from the cache if its public signals match, else proven and cached. */
-async function cachedProof(prepared: ReturnType<typeof prepareClaim>): Promise<{ proof: ClaimProof; proven: boolean }> {
+async function cachedProof(prepared: PreparedClaim): Promise<{ proof: ClaimProof; proven: boolean }> {
   const key = createHash("sha256").update(Object.values(prepared.expected).map(String).join(",")).digest("hex").slice(0, 32);
   const file = join(CACHE, `${key}.json`);
   try {
@@ -98,112 +62,53 @@ async function cachedProof(prepared: ReturnType<typeof prepareClaim>): Promise<{
 /** Two plans, CLAIMS / EVENTS_PER_MEMBER members, CLAIMS paid claims; deterministic keys and terms. */
 async function buildChain(rpcUrl: string, log: Logger): Promise<{ pool: Address; claims: number }> {
   await mkdir(CACHE, { recursive: true });
-  const { viem } = await network.create({ network: "localhost", override: { url: rpcUrl } });
-  const [admin, payer, relayer] = await viem.getWalletClients();
-  if (!admin || !payer || !relayer) throw new Error("the local node has no accounts");
-  const deployment = await deployHuzhu(viem, { admin: admin.account.address });
-  const { pool } = deployment;
-  const token = await viem.deployContract("DemoToken", ["Demo USD", "dUSD", 6]);
-  const asPayerToken = await viem.getContractAt("DemoToken", token.address, { client: { wallet: payer } });
-  await asPayerToken.write.mint([payer.account.address, 10n ** 18n]);
-  await asPayerToken.write.approve([pool.address, 2n ** 255n]);
-  const asPayer = await viem.getContractAt("HuzhuPool", pool.address, { client: { wallet: payer } });
-  const asRelayer = await viem.getContractAt("HuzhuPool", pool.address, { client: { wallet: relayer } });
-  const publicClient = await viem.getPublicClient();
+  const kit = await poolKit({ rpcUrl });
+  const token = await kit.deployToken();
+  const prover = async (prepared: PreparedClaim) => {
+    const cached = await cachedProof(prepared);
+    if (cached.proven) proven++;
+    return cached.proof;
+  };
 
   const membersPerPlan = Math.ceil(CLAIMS / PLANS / EVENTS_PER_MEMBER);
   let paid = 0;
   let proven = 0;
   const started = performance.now();
   for (let p = 1; p <= PLANS; p++) {
-    const planId = BigInt(p);
-    await pool.write.createPlan([
-      {
-        token: token.address,
-        contribution: 10_000_000n,
-        periodLength: 30n * 86_400n,
-        waitingPeriods: 0,
-        claimCap: 5_000_000_000n,
-        maxFeeBps: 300,
-        admin: admin.account.address,
-        name: `Bench plan ${p}`,
-      },
-    ]);
-    const assessor = assessorKeyFromPrivate(createHash("sha256").update(`huzhu-bench-assessor-${p}`).digest("hex"));
-    await pool.write.addAssessor([planId, assessor.publicKey[0], assessor.publicKey[1]]);
-    const assessorTree = new AssessorTree();
-    assessorTree.add(assessor.publicKey);
-    const memberTree = new MemberTree();
+    const planId = await kit.createPlan(token, `Bench plan ${p}`, { assessors: 0 });
+    await kit.addAssessor(planId, assessorKeyFromPrivate(createHash("sha256").update(`huzhu-bench-assessor-${p}`).digest("hex")));
     const members: Identity[] = [];
-    for (let m = 0; m < membersPerPlan; m++) {
-      const identity = new Identity(`huzhu-bench-member-${p}-${m}`);
-      const hash = await asPayer.write.join([planId, identity.commitment, 24]);
-      await publicClient.waitForTransactionReceipt({ hash });
-      const cover = await pool.read.coverageOf([planId, identity.commitment]);
-      memberTree.add({ commitment: identity.commitment, eligibleFrom: BigInt(cover.eligibleFrom), paidThrough: BigInt(cover.paidThrough) });
-      members.push(identity);
-    }
-    const claimEpoch = await pool.read.currentEpoch([planId]);
+    for (let m = 0; m < membersPerPlan; m++) members.push(await kit.join(planId, 24, new Identity(`huzhu-bench-member-${p}-${m}`)));
+    const claimEpoch = await kit.currentEpoch(planId);
     for (let e = 0; e < EVENTS_PER_MEMBER; e++) {
       for (const [m, identity] of members.entries()) {
         if (paid >= CLAIMS) break;
-        const amount = 10_000_000n + BigInt(m);
-        const fee = 100_000n;
         const recipient = getAddress(
           `0x${(0xbe0c000000n * 2n ** 120n + BigInt(p * 100_000 + e * 10_000 + m)).toString(16).padStart(40, "0")}`,
         );
-        const approval = signApproval(assessor, {
-          commitment: identity.commitment,
-          planId,
+        await kit.claim(planId, identity, {
+          amount: 10_000_000n + BigInt(m),
+          fee: 100_000n,
+          recipient,
           eventId: BigInt(1_000_000 * p + 1_000 * e + m + 1),
-          amount,
-          expiresAtEpoch: claimEpoch + 12n,
+          claimEpoch,
+          expiresInEpochs: 12n,
+          prover,
         });
-        const context = {
-          chainId: deployment.chainId,
-          pool: pool.address,
-          planId,
-          recipient,
-          relayer: relayer.account.address,
-          fee,
-          gasDrop: 0n,
-        };
-        const prepared = prepareClaim({ identity, memberTree, assessorTree, approval, claimEpoch, context });
-        const { proof, proven: fresh } = await cachedProof(prepared);
-        if (fresh) proven++;
-        const memberRootSeq = await pool.read.memberRootSeq([planId, prepared.expected.memberRoot]);
-        const request = poolClaimRequest(prepared.expected, {
-          memberRootSeq,
-          recipient,
-          relayer: relayer.account.address,
-          fee,
-          gasDrop: 0n,
-        });
-        const hash = await asRelayer.write.claim([request, toSolidityProof(proof.proof) as never]);
-        await publicClient.waitForTransactionReceipt({ hash });
         paid++;
         if (paid % 20 === 0)
           log.info({ paid, of: CLAIMS, proven, seconds: Math.round((performance.now() - started) / 1000) }, "audit bench: claims paid");
       }
     }
   }
-  return { pool: pool.address, claims: paid };
+  return { pool: kit.pool.address, claims: paid };
 }
 
 export async function benchAudit(log: Logger): Promise<AuditBenchResult> {
-  const port = await freePort();
-  const rpcUrl = `http://127.0.0.1:${port}`;
-  log.info({ rpcUrl, claims: CLAIMS }, "audit bench: starting a Hardhat node");
-  const node = spawn(
-    process.execPath,
-    [join(ROOT, "node_modules/hardhat/dist/src/cli.js"), "node", "--hostname", "127.0.0.1", "--port", String(port)],
-    {
-      cwd: ROOT,
-      stdio: ["ignore", "ignore", "inherit"],
-    },
-  );
+  log.info({ claims: CLAIMS }, "audit bench: starting a Hardhat node");
+  const node = await startChain(await freePort());
+  const { rpcUrl } = node;
   try {
-    await waitForRpc(rpcUrl, node);
     const { pool, claims } = await buildChain(rpcUrl, log);
     const client = createPublicClient({ transport: http(rpcUrl, { batch: true }) }) as PublicClient;
     const vkey = loadVerificationKey();
@@ -286,7 +191,7 @@ export async function benchAudit(log: Logger): Promise<AuditBenchResult> {
 | 10,000 claims, extrapolated (target < 60 s) | ${f(tenThousand)} s |`;
     return { entries, table };
   } finally {
-    node.kill("SIGTERM");
+    await node.stop();
     await releaseProver();
   }
 }

@@ -8,7 +8,7 @@ import { encodeFunctionData, type Hex, keccak256, toHex } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { signAdmissionVoucher, voucherArgument } from "../service/sdk/chain/admission.ts";
 import { generateAssessorKey, PUBLIC_SIGNALS, randomFieldElement, releaseProver } from "../service/sdk/index.ts";
-import { PLAN, poolFixture } from "../test/contracts/fixture.ts";
+import { PLAN, poolFixture } from "../testkit/pool.ts";
 import { type BenchEntry, entry, median } from "./stats.ts";
 
 /** Gas of the calldata bytes (EIP-2028): 4 per zero byte, 16 per non-zero byte. */

@@ -22,16 +22,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Plugin } from "esbuild";
 import Fastify from "fastify";
-import { network } from "hardhat";
 import { type Logger, pino } from "pino";
 import { poseidon2 } from "poseidon-lite";
-import type { PublicClient } from "viem";
-import { poolWithPlan } from "../scripts/lib/deploy.ts";
 import { ROOT } from "../scripts/lib/paths.ts";
 import { serveWeb, WEB_DIST } from "../scripts/lib/web.ts";
-import { generateAssessorKey, signApproval } from "../service/sdk/assessor.ts";
+import { signApproval } from "../service/sdk/assessor.ts";
 import { huzhuPoolAbi } from "../service/sdk/chain/abi.ts";
-import { loadAssessorTree, loadMemberTree, type PoolRef } from "../service/sdk/chain/pool.ts";
+import { loadAssessorTree, loadMemberTree } from "../service/sdk/chain/pool.ts";
 import { loadMemberTreeFromServices } from "../service/sdk/chain/tree-source.ts";
 import { SNARK_SCALAR_FIELD } from "../service/sdk/constants.ts";
 import { Identity } from "../service/sdk/identity.ts";
@@ -45,6 +42,7 @@ import { TreeIndex } from "../service/trees/indexer.ts";
 import { treeRoutes } from "../service/trees/routes.ts";
 import { TreeStore } from "../service/trees/store.ts";
 import { ensureBrowserAndBuild, launchBrowser } from "../testkit/browser.ts";
+import { treePool } from "../testkit/pool.ts";
 import { CIRCOMLIBJS_POSEIDON, isPoseidonConstants, poseidonConstantsSource } from "../web/vite.config.ts";
 import { bundleForBrowser } from "./browser-bundle.ts";
 import { type BenchEntry, entry, median, runAlone } from "./stats.ts";
@@ -166,11 +164,10 @@ async function benchMillion(log: Logger, member: Identity) {
 }
 
 async function benchChain(log: Logger, member: Identity) {
-  const { viem, networkHelpers } = await network.create();
-  const publicClient = (await viem.getPublicClient()) as unknown as PublicClient;
-  const { deployment, pool, planId, asPayer } = await poolWithPlan(viem, "scale");
-  const assessor = generateAssessorKey();
-  await pool.write.addAssessor([planId, assessor.publicKey[0], assessor.publicKey[1]]);
+  const chain = await treePool();
+  const { networkHelpers, pool, planId, asPayer, ref } = chain;
+  const publicClient = ref.client;
+  const assessor = await chain.addAssessor();
   log.info({ members: CHAIN_MEMBERS }, "joining members on the in-process chain");
   const joinStart = performance.now();
   for (let i = 0; i < CHAIN_MEMBERS; i++) {
@@ -180,7 +177,6 @@ async function benchChain(log: Logger, member: Identity) {
   }
   const joinS = (performance.now() - joinStart) / 1000;
   await networkHelpers.mine(1);
-  const ref: PoolRef = { client: publicClient, pool: pool.address, fromBlock: deployment.deployBlock };
   const chainId = await publicClient.getChainId();
   const store = new TreeStore(mkdtempSync(join(tmpdir(), "huzhu-bench-trees-")), { chainId, pool: pool.address });
   const index = TreeIndex.open({ ref, chainId, store, log: pino({ level: "silent" }) });

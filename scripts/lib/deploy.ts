@@ -46,35 +46,3 @@ export function deploymentRecord(network: string, d: HuzhuDeployment) {
     deployBlock: Number(d.deployBlock),
   };
 }
-
-/**
- * A demo token (6 decimals) with `amount` minted to `payer`, who approves the pool for any amount:
- * what tests and benches need before members join.
- */
-export async function fundedDemoToken(viem: HardhatViemHelpers, pool: Address, payer: Address, amount = 10n ** 18n) {
-  const token = await viem.deployContract("DemoToken", ["Demo USD", "dUSD", 6]);
-  const wallets = await viem.getWalletClients();
-  const wallet = wallets.find((w) => w.account.address.toLowerCase() === payer.toLowerCase());
-  if (!wallet) throw new Error(`no wallet for ${payer} on this network`);
-  const asPayer = await viem.getContractAt("DemoToken", token.address, { client: { wallet } });
-  await asPayer.write.mint([payer, amount]);
-  await asPayer.write.approve([pool, 2n ** 255n]);
-  return token;
-}
-
-/**
- * The pool, a funded demo token and one plan (no waiting period, 30-day periods) on `viem`'s
- * network: dev wallet 0 administers, dev wallet 1 pays for joins. For tests and benches of trees.
- */
-export async function poolWithPlan(viem: HardhatViemHelpers, name: string) {
-  const [admin, payer] = await viem.getWalletClients();
-  if (!admin || !payer) throw new Error("expected two funded accounts");
-  const deployment = await deployHuzhu(viem, { admin: admin.account.address });
-  const { pool } = deployment;
-  const token = await fundedDemoToken(viem, pool.address, payer.account.address);
-  const plan = { token: token.address, contribution: 1_000n, periodLength: 30n * 86_400n, waitingPeriods: 0, claimCap: 10n ** 12n };
-  await pool.write.createPlan([{ ...plan, maxFeeBps: 300, admin: admin.account.address, name }]);
-  const planId = await pool.read.planCount();
-  const asPayer = await viem.getContractAt("HuzhuPool", pool.address, { client: { wallet: payer } });
-  return { deployment, pool, token, planId, asPayer, admin, payer };
-}

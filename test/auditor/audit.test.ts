@@ -12,11 +12,11 @@ import { AuditCheck, type AuditReport, readPoolEvents, reportJson, reportText, r
 import { BN254_BASE_FIELD } from "../../service/sdk/batch-verify.ts";
 import { createIdentity, releaseProver } from "../../service/sdk/index.ts";
 import { loadVerificationKey } from "../../service/sdk/node.ts";
-import { type AuditChain, auditChain } from "./chain.ts";
+import { type PoolKit, poolKit } from "../../testkit/pool.ts";
 
 const vkey = loadVerificationKey();
 
-function audit(chain: AuditChain, extra: Partial<Parameters<typeof runAudit>[0]> = {}): Promise<AuditReport> {
+function audit(chain: PoolKit, extra: Partial<Parameters<typeof runAudit>[0]> = {}): Promise<AuditReport> {
   return runAudit({ client: chain.publicClient as unknown as PublicClient, pool: chain.pool.address, vkey, ...extra });
 }
 
@@ -25,17 +25,17 @@ afterAll(async () => {
 });
 
 describe("audit of a clean pool", () => {
-  let chain: AuditChain;
+  let chain: PoolKit;
   let planA: bigint;
   let planB: bigint;
   const checkpointPath = join(mkdtempSync(join(tmpdir(), "huzhu-audit-")), "checkpoint.json");
 
   beforeAll(async () => {
-    chain = await auditChain();
+    chain = await poolKit();
     const tokenA = await chain.deployToken();
     const tokenB = await chain.deployToken();
-    planA = await chain.createPlan(tokenA, "Medical", 2);
-    planB = await chain.createPlan(tokenB, "Dental", 1);
+    planA = await chain.createPlan(tokenA, "Medical", { assessors: 2 });
+    planB = await chain.createPlan(tokenB, "Dental", { assessors: 1 });
     // Assessor churn: a third key added then revoked, so the window rules are exercised.
     const extra = await chain.addAssessor(planA);
     await chain.revokeAssessor(planA, extra);
@@ -88,7 +88,7 @@ describe("audit of a clean pool", () => {
   it("re-reads only new blocks from its checkpoint, and rewinds past a reorganisation", async () => {
     const first = await audit(chain, { checkpointPath });
     expect(first.run).toMatchObject({ newEvents: 0, proofsVerified: 0 });
-    const snapshot = await chain.networkHelpers.takeSnapshot();
+    const snapshot = await chain.snapshot();
 
     const dave = await chain.join(planB);
     await chain.claim(planB, dave);
@@ -131,14 +131,14 @@ describe("audit of a clean pool", () => {
 
 describe("audit of tampered pools", () => {
   it("names a claim paid through a verifier that accepts a proof the published key refuses", async () => {
-    const chain = await auditChain({ acceptingVerifier: true });
+    const chain = await poolKit({ acceptingVerifier: true });
     const planId = await chain.createPlan(await chain.deployToken(), "Medical");
     const alice = await chain.join(planId);
     const bob = await chain.join(planId);
     await chain.advanceEpochs(1);
     const good = await chain.claim(planId, alice);
     // A real proof, submitted with another recipient: the pool's context differs from the proof's.
-    const { request, proof } = await chain.prove(planId, bob);
+    const { request, proof } = await chain.makeClaim(planId, bob);
     const bad = await chain.submit({ ...request, recipient: "0x00000000000000000000000000000000000000b0" }, proof);
 
     const report = await audit(chain);
@@ -157,7 +157,7 @@ describe("audit of tampered pools", () => {
   });
 
   it("names a token whose balance no longer covers the plans' books", async () => {
-    const chain = await auditChain();
+    const chain = await poolKit();
     const token = await chain.deployToken("drainable");
     const planId = await chain.createPlan(token, "Drained");
     await chain.join(planId);

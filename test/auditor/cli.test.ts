@@ -3,18 +3,15 @@
  * report for a clean pool, exit code 1 and the named finding once a token backdoor drains it,
  * exit code 2 when the RPC endpoint does not answer.
  */
-import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { execFile } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { network } from "hardhat";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { deployHuzhu } from "../../scripts/lib/deploy.ts";
-import { createIdentity, generateAssessorKey } from "../../service/sdk/index.ts";
+import { type Chain, freePort, startChain } from "../../scripts/lib/stack.ts";
+import { poolKit } from "../../testkit/pool.ts";
 
 const ROOT = join(import.meta.dirname, "..", "..");
-const PORT = 19_545 + Math.floor(Math.random() * 1000);
-const RPC = `http://127.0.0.1:${PORT}`;
 const STATE = mkdtempSync(join(tmpdir(), "huzhu-audit-cli-"));
 
 function huzhu(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -28,65 +25,27 @@ function huzhu(args: string[]): Promise<{ code: number; stdout: string; stderr: 
   });
 }
 
-async function waitForRpc(child: ChildProcess): Promise<void> {
-  for (let i = 0; i < 240; i++) {
-    if (child.exitCode !== null) throw new Error("the Hardhat node exited");
-    try {
-      const response = await fetch(RPC, {
-        method: "POST",
-        body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] }),
-      });
-      if (response.ok) return;
-    } catch {
-      // not up yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  throw new Error("the Hardhat node did not start");
-}
-
 describe("huzhu audit", () => {
-  const node = spawn(
-    process.execPath,
-    [join(ROOT, "node_modules/hardhat/dist/src/cli.js"), "node", "--hostname", "127.0.0.1", "--port", String(PORT)],
-    {
-      cwd: ROOT,
-      stdio: "ignore",
-    },
-  );
+  let chain: Chain;
+  let RPC: string;
   let pool: `0x${string}`;
   let sweep: () => Promise<unknown>;
 
   beforeAll(async () => {
-    await waitForRpc(node);
-    const { viem } = await network.create({ network: "localhost", override: { url: RPC } });
-    const [admin] = await viem.getWalletClients();
-    if (!admin) throw new Error("no accounts");
-    const deployment = await deployHuzhu(viem, { admin: admin.account.address });
-    pool = deployment.pool.address;
-    const token = await viem.deployContract("DrainableToken");
-    await token.write.mint([admin.account.address, 10n ** 12n]);
-    await token.write.approve([pool, 2n ** 255n]);
-    await deployment.pool.write.createPlan([
-      {
-        token: token.address,
-        contribution: 10_000_000n,
-        periodLength: 86_400n,
-        waitingPeriods: 0,
-        claimCap: 5_000_000_000n,
-        maxFeeBps: 300,
-        admin: admin.account.address,
-        name: "CLI plan",
-      },
-    ]);
-    const key = generateAssessorKey();
-    await deployment.pool.write.addAssessor([1n, key.publicKey[0], key.publicKey[1]]);
-    await deployment.pool.write.join([1n, createIdentity().commitment, 12]);
-    sweep = () => token.write.sweep([pool, admin.account.address, 1n]);
+    chain = await startChain(await freePort());
+    RPC = chain.rpcUrl;
+    const kit = await poolKit({ rpcUrl: RPC });
+    pool = kit.pool.address;
+    const token = await kit.deployToken("drainable", 10n ** 12n);
+    const planId = await kit.createPlan(token, "CLI plan", { rules: { periodLength: 86_400n } });
+    await kit.join(planId, 12);
+    // DrainableToken's owner (the deployer) can move any holder's tokens.
+    const drainable = await kit.viem.getContractAt("DrainableToken", token);
+    sweep = () => drainable.write.sweep([pool, kit.accounts.admin.account.address, 1n]);
   });
 
-  afterAll(() => {
-    node.kill("SIGTERM");
+  afterAll(async () => {
+    await chain.stop();
   });
 
   it("exits 0 with a clean report, then 1 naming the shortfall once the token is drained", async () => {

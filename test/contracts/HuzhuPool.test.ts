@@ -11,7 +11,7 @@ import {
   releaseProver,
   SNARK_SCALAR_FIELD,
 } from "../../service/sdk/index.ts";
-import { freshAddress, PLAN, type PoolFixture, planParams, poolFixture } from "./fixture.ts";
+import { freshAddress, PLAN, type PoolFixture, planParams, poolFixture } from "../../testkit/pool.ts";
 
 const BN254_Q = 21888242871839275222246405745257275088696311157297823662689037894645226208583n;
 const PLAN_CREATOR_ROLE = keccak256(toHex("PLAN_CREATOR_ROLE"));

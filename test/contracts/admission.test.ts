@@ -15,7 +15,7 @@ import {
   voucherArgument,
 } from "../../service/sdk/chain/admission.ts";
 import { createIdentity } from "../../service/sdk/index.ts";
-import { type PoolFixture, planParams, poolFixture } from "./fixture.ts";
+import { type PoolFixture, planParams, poolFixture } from "../../testkit/pool.ts";
 
 describe("admission vouchers", () => {
   let f: PoolFixture;

@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { getAddress, keccak256, toHex } from "viem";
 import { createIdentity, releaseProver } from "../../service/sdk/index.ts";
-import { DAY, PLAN, type PoolFixture, planParams, poolFixture } from "./fixture.ts";
+import { DAY, PLAN, type PoolFixture, planParams, poolFixture } from "../../testkit/pool.ts";
 
 const GRACE = 2n;
 const REGISTRATION = 30n * DAY;

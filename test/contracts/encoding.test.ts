@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import { VECTORS } from "../../testkit/encoding-vectors.ts";
-import { PLAN, type PoolFixture, planParams, poolFixture } from "./fixture.ts";
+import { PLAN, type PoolFixture, planParams, poolFixture } from "../../testkit/pool.ts";
 
 describe("the pool's encodings match the golden vectors", () => {
   let f: PoolFixture;

@@ -12,7 +12,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
 import { BaseError, ContractFunctionRevertedError } from "viem";
-import { freshAddress, PLAN, poolFixture } from "./fixture.ts";
+import { freshAddress, PLAN, poolFixture } from "../../testkit/pool.ts";
 
 type Op =
   | { kind: "join"; periods: number }

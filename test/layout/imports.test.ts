@@ -1,7 +1,8 @@
 /**
  * The source tree's import graph: no module imports, through any chain of relative imports, one
  * that imports it (a cycle makes load order matter and hides which part depends on which), and the
- * SDK imports nothing above it (services, CLI, web, scripts).
+ * SDK imports nothing above it (services, CLI, web, scripts); benchmarks and the test kit share
+ * the kit (testkit/), never a test file.
  */
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
@@ -52,9 +53,10 @@ function cycles(): string[][] {
 }
 
 describe("the import graph", () => {
-  it("reads the whole tree (service, web, scripts, bench)", () => {
+  it("reads the whole tree (service, web, scripts, bench, testkit)", () => {
     expect(graph.size).toBeGreaterThan(150);
     expect(graph.get(join(ROOT, "service/desk/app.ts"))).toContain(join(ROOT, "service/desk/routes/cases.ts"));
+    expect(graph.get(join(ROOT, "bench/gas.ts"))).toContain(join(ROOT, "testkit/pool.ts"));
   });
 
   it("has no cycle", () => {
@@ -68,5 +70,14 @@ describe("the import graph", () => {
         targets.filter((t) => !relative(ROOT, t).startsWith("service/sdk/")).map((t) => `${relative(ROOT, path)} -> ${relative(ROOT, t)}`),
       );
     expect(upward).toEqual([]);
+  });
+
+  it("keeps test files out of the benchmarks and the kit", () => {
+    const intoTests = [...graph]
+      .filter(([path]) => /^(bench|testkit)\//.test(relative(ROOT, path)))
+      .flatMap(([path, targets]) =>
+        targets.filter((t) => relative(ROOT, t).startsWith("test/")).map((t) => `${relative(ROOT, path)} -> ${relative(ROOT, t)}`),
+      );
+    expect(intoTests).toEqual([]);
   });
 });

@@ -10,16 +10,17 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FileSnapshotCache } from "../../service/cli/lib/trees.ts";
 import { loadMemberTreeFromServices } from "../../service/sdk/chain/tree-source.ts";
 import { decodeSnapshot } from "../../service/sdk/tree-snapshot.ts";
-import { type TreeChain, treeChain, treeService } from "./fixture.ts";
+import { type TreePool, treePool } from "../../testkit/pool.ts";
+import { treeService } from "./fixture.ts";
 
 describe("CLI snapshot cache", () => {
-  let chain: TreeChain;
+  let chain: TreePool;
   let service: Awaited<ReturnType<typeof treeService>>;
   const home = mkdtempSync(join(tmpdir(), "huzhu-home-"));
   const dir = join(home, "trees");
 
   beforeAll(async () => {
-    chain = await treeChain();
+    chain = await treePool();
     await chain.joinMany(20);
     service = await treeService(chain);
     await service.index.sync();

@@ -7,17 +7,17 @@
 import { createPublicClient, custom, type PublicClient } from "viem";
 import { beforeAll, describe, expect, it } from "vitest";
 import { loadMemberTree, memberEvents, type PoolRef } from "../../service/sdk/chain/pool.ts";
-import { type TreeChain, treeChain } from "./fixture.ts";
+import { type TreePool, treePool } from "../../testkit/pool.ts";
 
 const LIMIT = 3n;
 
 describe("event scans", () => {
-  let chain: TreeChain;
+  let chain: TreePool;
   const spans: bigint[] = [];
   let limited: PublicClient;
 
   beforeAll(async () => {
-    chain = await treeChain();
+    chain = await treePool();
     await chain.joinMany(12);
     limited = createPublicClient({
       transport: custom(

@@ -13,7 +13,8 @@ import type { Identity } from "../../service/sdk/identity.ts";
 import { FIELD_BYTES } from "../../service/sdk/poseidon-wasm.ts";
 import { decodeSnapshot, encodeSnapshot, SNAPSHOT_FLOOR, SNAPSHOT_HEADER_BYTES } from "../../service/sdk/tree-snapshot.ts";
 import { RECORD_BYTES } from "../../service/sdk/trees.ts";
-import { type TreeChain, treeChain, treeService } from "./fixture.ts";
+import { type TreePool, treePool } from "../../testkit/pool.ts";
+import { treeService } from "./fixture.ts";
 import { MemoryCache } from "./memory-cache.ts";
 
 /** Serves fixed bytes as a tree service would (a dishonest or broken one). */
@@ -31,13 +32,13 @@ async function fakeService(bytes: () => Uint8Array): Promise<{ url: string; serv
 }
 
 describe("tree service", () => {
-  let chain: TreeChain;
+  let chain: TreePool;
   let service: Awaited<ReturnType<typeof treeService>>;
   let members: Identity[];
   const fakes: Server[] = [];
 
   beforeAll(async () => {
-    chain = await treeChain();
+    chain = await treePool();
     // 40 members: a tree of depth 6, so levels from the snapshot floor (4) up are served.
     members = await chain.joinMany(40);
     await chain.addAssessor();
@@ -276,7 +277,7 @@ describe("tree service", () => {
 
   it("rewinds past a reorganisation and serves the tree of the chain that stayed", async () => {
     const cache = new MemoryCache();
-    const before = await chain.networkHelpers.takeSnapshot();
+    const before = await chain.snapshot();
     const orphans = await chain.joinMany(2);
     await chain.renew(members[1] as Identity);
     await service.index.sync();

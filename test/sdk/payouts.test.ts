@@ -8,15 +8,15 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PayoutWindowError, recentPayouts } from "../../service/sdk/chain/payouts.ts";
 import { type PoolRef, readPlan } from "../../service/sdk/chain/pool.ts";
 import { releaseProver } from "../../service/sdk/index.ts";
-import { type AuditChain, auditChain, PERIOD } from "../auditor/chain.ts";
+import { PERIOD, type PoolKit, poolKit } from "../../testkit/pool.ts";
 
-let chain: AuditChain;
+let chain: PoolKit;
 let ref: PoolRef;
 let medical: bigint;
 let dental: bigint;
 
 beforeAll(async () => {
-  chain = await auditChain();
+  chain = await poolKit();
   ref = { client: chain.publicClient as unknown as PublicClient, pool: chain.pool.address };
   const token = await chain.deployToken();
   medical = await chain.createPlan(token, "Medical");
