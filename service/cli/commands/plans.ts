@@ -41,13 +41,10 @@ async function withApprovers(connection: PoolConnection, views: PlanView[], opts
   const desk = url ? new DeskClient(url) : undefined;
   return Promise.all(
     views.map(async (view) => {
-      try {
-        return { ...view, approvers: await planApprovers(connection.ref, view.plan.planId, desk) };
-      } catch (error) {
-        if (!desk) throw error;
-        out.warn(`plan ${view.plan.planId}: committees not shown, the desk at ${url} did not answer (${(error as Error).message})`);
-        return { ...view, approvers: await planApprovers(connection.ref, view.plan.planId) };
-      }
+      // The warning says the desk was silent; the JSON keeps the approvers as the chain gives them.
+      const { deskSilent, ...approvers } = await planApprovers(connection.ref, view.plan.planId, desk);
+      if (deskSilent) out.warn(`plan ${view.plan.planId}: committees not shown, the desk at ${url} did not answer (${deskSilent.reason})`);
+      return { ...view, approvers };
     }),
   );
 }

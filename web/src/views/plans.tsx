@@ -34,20 +34,15 @@ interface PlanRow {
   /** Its claims paid in its last RECENT_PAYOUT_PERIODS periods, from the pool's ClaimPaid events. */
   payouts: RecentPayouts;
   /** Its assessor keys and which are committees; `deskSilent` when the desk's records could not be read. */
-  approvers: PlanApprovers & { deskSilent?: boolean };
+  approvers: PlanApprovers;
 }
 
 /** The plan's approvers: its assessor keys from the chain, its committees from the desk's checked records. */
-async function approversOf(config: RuntimeConfig, ref: PoolRef, planId: bigint): Promise<PlanRow["approvers"]> {
-  if (!config.deskUrl) return planApprovers(ref, planId);
-  try {
-    return await planApprovers(ref, planId, deskClient(config));
-  } catch {
-    return { ...(await planApprovers(ref, planId)), deskSilent: true };
-  }
+function approversOf(config: RuntimeConfig, ref: PoolRef, planId: bigint): Promise<PlanApprovers> {
+  return planApprovers(ref, planId, config.deskUrl ? deskClient(config) : undefined);
 }
 
-function approversText(t: Translate, a: PlanRow["approvers"]): string {
+function approversText(t: Translate, a: PlanApprovers): string {
   const parts = a.committees.map((c) => t("approversCommittee", { k: c.threshold, n: c.size }));
   if (a.singles > 0) parts.push(t("approversSingles", { n: a.singles }));
   const lines = [a.keys === 0 ? t("approversNone") : t("approversAnyOf", { list: parts.join("; ") })];
