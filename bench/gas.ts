@@ -8,6 +8,7 @@ import { encodeFunctionData, type Hex, keccak256, toHex } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { signAdmissionVoucher, voucherArgument } from "../service/sdk/chain/admission.ts";
 import { generateAssessorKey, PUBLIC_SIGNALS, randomFieldElement, releaseProver } from "../service/sdk/index.ts";
+import { updateSiblings } from "../service/sdk/tree-update.ts";
 import { PLAN, poolFixture } from "../testkit/pool.ts";
 import { type BenchEntry, entry, median } from "./stats.ts";
 
@@ -59,7 +60,7 @@ export async function benchGas(log: Logger): Promise<GasBenchResult> {
   const record = f.memberTree.find(members[3]?.commitment ?? 0n);
   if (!record) throw new Error("member not found");
   const path = f.memberTree.proof(record);
-  const renewGas = await gasOf(await f.asPayer.write.renew([f.planId, record.commitment, 3, path.siblings.slice(0, path.depth)]));
+  const renewGas = await gasOf(await f.asPayer.write.renew([f.planId, record.commitment, 3, updateSiblings(path)]));
   f.memberTree.update(Number(path.index), { ...record, paidThrough: record.paidThrough + 3n });
   const newKey = generateAssessorKey();
   // A second plan like the first: creation fills the plan's 100-slot member-root ring.
@@ -70,12 +71,7 @@ export async function benchGas(log: Logger): Promise<GasBenchResult> {
   f.assessorTree.add(newKey.publicKey);
   const keyPath = f.assessorTree.proof(newKey.publicKey);
   const revokeGas = await gasOf(
-    await f.asPlanAdmin.write.revokeAssessor([
-      f.planId,
-      newKey.publicKey[0],
-      newKey.publicKey[1],
-      keyPath.siblings.slice(0, keyPath.depth),
-    ]),
+    await f.asPlanAdmin.write.revokeAssessor([f.planId, newKey.publicKey[0], newKey.publicKey[1], updateSiblings(keyPath)]),
   );
   f.assessorTree.revoke(newKey.publicKey);
   const termsGas = await gasOf(

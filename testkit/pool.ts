@@ -34,6 +34,7 @@ import {
   toSolidityProof,
 } from "../service/sdk/index.ts";
 import { claimArtifacts } from "../service/sdk/node.ts";
+import { updateSiblings } from "../service/sdk/tree-update.ts";
 
 export const DAY = 86_400n;
 export const PERIOD = 30n * DAY;
@@ -176,7 +177,7 @@ export async function poolKit(options: KitOptions = {}) {
   async function revokeAssessor(planId: bigint, key: AssessorKey) {
     const p = plan(planId);
     const path = p.assessorTree.proof(key.publicKey);
-    await mined(asPlanAdmin.write.revokeAssessor([planId, key.publicKey[0], key.publicKey[1], path.siblings.slice(0, path.depth)]));
+    await mined(asPlanAdmin.write.revokeAssessor([planId, key.publicKey[0], key.publicKey[1], updateSiblings(path)]));
     p.assessorTree.revoke(key.publicKey);
     p.assessors = p.assessors.filter((k) => k !== key);
   }
@@ -205,7 +206,7 @@ export async function poolKit(options: KitOptions = {}) {
     const record = p.memberTree.find(identity.commitment);
     if (!record) throw new Error("not a member of this plan");
     const path = p.memberTree.proof(record);
-    await mined(asPayer.write.renew([planId, identity.commitment, periods, path.siblings.slice(0, path.depth)]));
+    await mined(asPayer.write.renew([planId, identity.commitment, periods, updateSiblings(path)]));
     const cover = await pool.read.coverageOf([planId, identity.commitment]);
     p.memberTree.update(Number(path.index), {
       ...record,

@@ -16,6 +16,7 @@ import "../sdk/poseidon-circomlibjs.ts";
 import type { Logger } from "pino";
 import type { Address } from "viem";
 import { type AssessorChange, assessorChanges, type MemberEvent, memberEvents, type PoolRef } from "../sdk/chain/pool.ts";
+import { CodedError } from "../sdk/coded-error.ts";
 import { levelLength } from "../sdk/lean-levels.ts";
 import { fastPoseidon } from "../sdk/poseidon-wasm.ts";
 import { encodeSnapshot, encodeUpdate, type SnapshotHead } from "../sdk/tree-snapshot.ts";
@@ -41,8 +42,14 @@ export interface SyncResult {
   block: bigint;
 }
 
-export class TreeIndexError extends Error {
-  override name = "TreeIndexError";
+/** Why the index stopped: its file disagrees with itself, a block vanished mid-read, or events are missing. */
+export type TreeIndexErrorCode = "TREE_INDEX_CORRUPT" | "TREE_BLOCK_VANISHED" | "TREE_EVENTS_MISSING";
+
+export class TreeIndexError extends CodedError<TreeIndexErrorCode> {
+  constructor(code: TreeIndexErrorCode, message: string) {
+    super(code, message);
+    this.name = "TreeIndexError";
+  }
 }
 
 export class TreeIndex {
@@ -77,6 +84,7 @@ export class TreeIndex {
       const last = store.lastEvent(planId);
       if (!last || last.root !== tree.root || last.size !== tree.size) {
         throw new TreeIndexError(
+          "TREE_INDEX_CORRUPT",
           `the tree index ${store.location} holds a tree for plan ${planId} whose root is not its last event's; delete the file to rebuild it from the chain`,
         );
       }
@@ -141,7 +149,8 @@ export class TreeIndex {
     const from = this.#cursor ? this.#cursor.block + 1n : (this.#options.ref.fromBlock ?? 0n);
     if (from > latest) return { applied: 0, undone, block: this.#cursor?.block ?? latest };
     const latestHash = await this.#blockHash(latest);
-    if (!latestHash) throw new TreeIndexError(`block ${latest} vanished while being read; the next poll reads it again`);
+    if (!latestHash)
+      throw new TreeIndexError("TREE_BLOCK_VANISHED", `block ${latest} vanished while being read; the next poll reads it again`);
     const events = await memberEvents({ ...this.#options.ref, fromBlock: from }, undefined, latest);
     const assessorsFrom = this.#assessors ? from : (this.#options.ref.fromBlock ?? 0n);
     const changes = await assessorChanges({ ...this.#options.ref, fromBlock: assessorsFrom }, undefined, latest);
@@ -175,6 +184,7 @@ export class TreeIndex {
     const consistent = event.joined ? event.index === tree.size : event.index < tree.size;
     if (!consistent) {
       throw new TreeIndexError(
+        "TREE_EVENTS_MISSING",
         `plan ${event.planId}'s ${event.joined ? "join" : "renewal"} of member ${event.index} in block ${event.blockNumber} does not follow the ${tree.size} members indexed: events are missing; check the RPC endpoint and the pool's deployment block`,
       );
     }
@@ -183,6 +193,7 @@ export class TreeIndex {
     else tree.update(event.index, event.record);
     if (tree.root !== event.memberRoot) {
       throw new TreeIndexError(
+        "TREE_EVENTS_MISSING",
         `plan ${event.planId}'s member tree after block ${event.blockNumber} has root ${tree.root}, the pool recorded ${event.memberRoot}; events are missing or out of order`,
       );
     }

@@ -11,6 +11,7 @@ import {
   releaseProver,
   SNARK_SCALAR_FIELD,
 } from "../../service/sdk/index.ts";
+import { updateSiblings } from "../../service/sdk/tree-update.ts";
 import { freshAddress, PLAN, type PoolFixture, planParams, poolFixture } from "../../testkit/pool.ts";
 
 const BN254_Q = 21888242871839275222246405745257275088696311157297823662689037894645226208583n;
@@ -328,7 +329,7 @@ describe("HuzhuPool", () => {
       const record = f.memberTree.find(identity.commitment);
       assert.ok(record);
       const proof = f.memberTree.proof(record);
-      await f.asPayer.write.renew([f.planId, identity.commitment, 6, proof.siblings.slice(0, proof.depth)]);
+      await f.asPayer.write.renew([f.planId, identity.commitment, 6, updateSiblings(proof)]);
       const renewed = { ...record, paidThrough: record.paidThrough + 6n };
       f.memberTree.update(Number(proof.index), renewed);
       const cover = await f.pool.read.coverageOf([f.planId, identity.commitment]);
@@ -345,7 +346,7 @@ describe("HuzhuPool", () => {
       await g.advanceEpochs(3);
       const epoch = await g.currentEpoch();
       const proof = g.memberTree.proof(record);
-      await g.asPayer.write.renew([g.planId, identity.commitment, 4, proof.siblings.slice(0, proof.depth)]);
+      await g.asPayer.write.renew([g.planId, identity.commitment, 4, updateSiblings(proof)]);
       const cover = await g.pool.read.coverageOf([g.planId, identity.commitment]);
       assert.equal(BigInt(cover.eligibleFrom), epoch + BigInt(PLAN.waitingPeriods));
       assert.equal(BigInt(cover.paidThrough), epoch + 3n);
@@ -365,7 +366,7 @@ describe("HuzhuPool", () => {
       const record = f.memberTree.find(identity.commitment);
       assert.ok(record);
       const proof = f.memberTree.proof(record);
-      const wrong = proof.siblings.slice(0, proof.depth).map((s) => s + 1n);
+      const wrong = updateSiblings(proof).map((s) => s + 1n);
       await f.viem.assertions.revertWithCustomError(
         f.asPayer.write.renew([f.planId, identity.commitment, 1, wrong]),
         f.pool,
@@ -419,7 +420,7 @@ describe("HuzhuPool", () => {
       const key = f.assessors[1];
       assert.ok(key);
       const proof = f.assessorTree.proof(key.publicKey);
-      await f.asPlanAdmin.write.revokeAssessor([f.planId, key.publicKey[0], key.publicKey[1], proof.siblings.slice(0, proof.depth)]);
+      await f.asPlanAdmin.write.revokeAssessor([f.planId, key.publicKey[0], key.publicKey[1], updateSiblings(proof)]);
       f.assessorTree.revoke(key.publicKey);
       assert.equal(await f.pool.read.assessorRoot([f.planId]), f.assessorTree.root);
       assert.equal(await f.pool.read.isValidAssessorRoot([f.planId, before]), false);
@@ -890,7 +891,7 @@ describe("HuzhuPool", () => {
       const key = f.assessors[2];
       assert.ok(key);
       const path = f.assessorTree.proof(key.publicKey);
-      await f.asPlanAdmin.write.revokeAssessor([f.planId, key.publicKey[0], key.publicKey[1], path.siblings.slice(0, path.depth)]);
+      await f.asPlanAdmin.write.revokeAssessor([f.planId, key.publicKey[0], key.publicKey[1], updateSiblings(path)]);
       await f.viem.assertions.revertWithCustomErrorWithArgs(
         f.asRelayer.write.claim([claim.request, claim.proof]),
         f.pool,

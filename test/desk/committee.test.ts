@@ -11,7 +11,6 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
-import { createWalletClient, http } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "../../scripts/lib/stack.ts";
 import { buildDeskApp, type DeskApp } from "../../service/desk/app.ts";
@@ -20,7 +19,6 @@ import { DESK_SCHEMA } from "../../service/desk/schema.ts";
 import { DeskStore } from "../../service/desk/store.ts";
 import { openSqlite } from "../../service/kit/sql.ts";
 import { type AssessorKey, generateAssessorKey, verifyApproval } from "../../service/sdk/assessor.ts";
-import { huzhuPoolAbi } from "../../service/sdk/chain/abi.ts";
 import { loadAssessorTree } from "../../service/sdk/chain/pool.ts";
 import { DkgParticipant, type DkgRound1Package } from "../../service/sdk/committee/dkg.ts";
 import { committeePublicKey } from "../../service/sdk/committee/key-set.ts";
@@ -51,7 +49,8 @@ import {
   signIn,
 } from "../../service/sdk/desk/flows.ts";
 import { pointJson } from "../../service/sdk/desk/wire-values.ts";
-import { devAccount, type Stack, startStack } from "../../testkit/relayer-stack.ts";
+import { addAssessorOnChain } from "../../testkit/assessors.ts";
+import { type Stack, startStack } from "../../testkit/relayer-stack.ts";
 
 const PLAN = 1n;
 let stack: Stack;
@@ -91,18 +90,6 @@ async function refusal(promise: Promise<unknown>): Promise<{ code: string; statu
   );
   if (!(error instanceof DeskRequestError)) throw new Error(`expected a desk refusal, got ${String(error)}`);
   return { code: error.code, statusCode: error.statusCode, message: error.message };
-}
-
-async function addAssessorOnChain(publicKey: readonly [bigint, bigint]) {
-  const wallet = createWalletClient({ account: devAccount(0).account, transport: http(stack.chain.rpcUrl) });
-  const hash = await wallet.writeContract({
-    chain: null,
-    address: stack.pool,
-    abi: huzhuPoolAbi,
-    functionName: "addAssessor",
-    args: [PLAN, publicKey[0], publicKey[1]],
-  });
-  await stack.client.waitForTransactionReceipt({ hash });
 }
 
 describe("committees at the desk", () => {
@@ -185,7 +172,7 @@ describe("committees at the desk", () => {
   it("lets committee members in only once the plan admin adds the group key on chain", async () => {
     const before = await refusal(signIn(client, keys[0] as AssessorKey, PLAN));
     expect(before).toMatchObject({ code: "DESK_NOT_AN_ASSESSOR", statusCode: 403 });
-    await addAssessorOnChain(committeePublicKey((shares[0] as CommitteeShare).keySet));
+    await addAssessorOnChain(stack.chain.rpcUrl, stack.pool, committeePublicKey((shares[0] as CommitteeShare).keySet), { planId: PLAN });
     for (const [i, key] of keys.entries()) {
       const session = { client, assessorKey: key, token: (await signIn(client, key, PLAN)).token };
       await publishRosterEntry(client, session.token, key, PLAN);

@@ -4,8 +4,10 @@
  * with their codes, updates a cached snapshot incrementally, rewinds past a reorganisation,
  * resumes after a restart, and a client falls back to another service or to events.
  */
+import { rmSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { DatabaseSync } from "node:sqlite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadAssessorTree, loadMemberTree } from "../../service/sdk/chain/pool.ts";
 import { loadAssessorTreeFromServices, loadMemberTreeFromServices } from "../../service/sdk/chain/tree-source.ts";
@@ -13,6 +15,7 @@ import type { Identity } from "../../service/sdk/identity.ts";
 import { FIELD_BYTES } from "../../service/sdk/poseidon-wasm.ts";
 import { decodeSnapshot, encodeSnapshot, SNAPSHOT_FLOOR, SNAPSHOT_HEADER_BYTES } from "../../service/sdk/tree-snapshot.ts";
 import { RECORD_BYTES } from "../../service/sdk/trees.ts";
+import { TreeIndexError } from "../../service/trees/indexer.ts";
 import { type TreePool, treePool } from "../../testkit/pool.ts";
 import { treeService } from "./fixture.ts";
 import { MemoryCache } from "./memory-cache.ts";
@@ -321,6 +324,29 @@ describe("tree service", () => {
     expect(service.index.tree(chain.planId)?.root).toBe(rootBefore);
     const result = await service.index.sync();
     expect(result).toMatchObject({ applied: 1, undone: 0 });
+    expect(service.index.tree(chain.planId)?.root).toBe(await chain.chainRoot());
+  });
+
+  it("refuses to open a file whose tree does not end at its last event's root, with TREE_INDEX_CORRUPT", async () => {
+    const dataDir = service.dataDir;
+    const file = service.store.location;
+    await service.close();
+    const db = new DatabaseSync(file);
+    db.prepare("UPDATE tree_events SET root = '1' WHERE plan_id = ? AND seq = (SELECT MAX(seq) FROM tree_events WHERE plan_id = ?)").run(
+      chain.planId.toString(),
+      chain.planId.toString(),
+    );
+    db.close();
+    const reopened = treeService(chain, dataDir);
+    await expect(reopened).rejects.toBeInstanceOf(TreeIndexError);
+    await expect(reopened).rejects.toMatchObject({
+      code: "TREE_INDEX_CORRUPT",
+      message: `the tree index ${file} holds a tree for plan ${chain.planId} whose root is not its last event's; delete the file to rebuild it from the chain`,
+    });
+    // As it says: without the file, the index is rebuilt from the chain.
+    rmSync(file);
+    service = await treeService(chain, dataDir);
+    await service.index.sync();
     expect(service.index.tree(chain.planId)?.root).toBe(await chain.chainRoot());
   });
 });

@@ -32,6 +32,7 @@ import {
   verifyClaimProof,
 } from "../../service/sdk/index.ts";
 import { claimArtifacts, loadVerificationKey } from "../../service/sdk/node.ts";
+import { addAssessorOnChain } from "../../testkit/assessors.ts";
 import { paidEvents, type Stack, startStack, tokenBalance } from "../../testkit/relayer-stack.ts";
 
 let stack: Stack;
@@ -62,15 +63,7 @@ describe("a 2-of-3 committee approves a claim", () => {
 
     // The plan admin adds the group key as any assessor key (`huzhu assessor add`).
     const ref = { client: stack.client, pool: stack.pool, fromBlock: BigInt(stack.deployment.record.deployBlock) };
-    const admin = createWalletClient({ account: privateKeyToAccount(devAccount(0).privateKey), transport: http(stack.chain.rpcUrl) });
-    const added = await admin.writeContract({
-      chain: null,
-      address: stack.pool,
-      abi: huzhuPoolAbi,
-      functionName: "addAssessor",
-      args: [1n, groupKey[0], groupKey[1]],
-    });
-    expect((await stack.client.waitForTransactionReceipt({ hash: added })).status).toBe("success");
+    await addAssessorOnChain(stack.chain.rpcUrl, stack.pool, groupKey);
     expect((await loadAssessorTree(ref, 1n)).has(groupKey)).toBe(true);
 
     // Members 1 and 3 review the case and sign; member 2 is away.

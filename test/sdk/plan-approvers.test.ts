@@ -8,22 +8,20 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
-import { createPublicClient, createWalletClient, HttpRequestError, http, type PublicClient } from "viem";
+import { createPublicClient, HttpRequestError, http, type PublicClient } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { devAccount } from "../../scripts/lib/stack.ts";
 import { buildDeskApp, type DeskApp } from "../../service/desk/app.ts";
 import { DeskChain } from "../../service/desk/chain.ts";
 import { DESK_SCHEMA } from "../../service/desk/schema.ts";
 import { DeskStore } from "../../service/desk/store.ts";
 import { openSqlite } from "../../service/kit/sql.ts";
 import { type AssessorKey, generateAssessorKey } from "../../service/sdk/assessor.ts";
-import { huzhuPoolAbi } from "../../service/sdk/chain/abi.ts";
 import type { PoolRef } from "../../service/sdk/chain/pool.ts";
 import { committeePublicKey } from "../../service/sdk/committee/key-set.ts";
 import { DeskClient } from "../../service/sdk/desk/client.ts";
 import { joinCommitteeRun, startCommitteeRun } from "../../service/sdk/desk/committee-flows.ts";
 import { planApprovers } from "../../service/sdk/desk/plan-approvers.ts";
-import type { PublicKey } from "../../service/sdk/encoding.ts";
+import { addAssessorOnChain } from "../../testkit/assessors.ts";
 import { freePort, type LocalChain, startLocalChain } from "../../testkit/local-chain.ts";
 
 const PLAN = 1n;
@@ -32,18 +30,6 @@ let ref: PoolRef;
 let app: DeskApp;
 let desk: DeskClient;
 let keySetId: string;
-
-async function addAssessorOnChain(publicKey: PublicKey) {
-  const wallet = createWalletClient({ account: devAccount(0).account, transport: http(chain.rpcUrl) });
-  const hash = await wallet.writeContract({
-    chain: null,
-    address: chain.pool,
-    abi: huzhuPoolAbi,
-    functionName: "addAssessor",
-    args: [PLAN, publicKey[0], publicKey[1]],
-  });
-  await chain.client.waitForTransactionReceipt({ hash });
-}
 
 beforeAll(async () => {
   chain = await startLocalChain();
@@ -72,8 +58,8 @@ beforeAll(async () => {
   const [joined] = await Promise.all(members.map((key) => joinCommitteeRun(desk, run.dkgId, key, { pollMs: 50 })));
   const keySet = joined?.share.keySet ?? expect.fail("no member finished the DKG");
   keySetId = keySet.id;
-  await addAssessorOnChain(committeePublicKey(keySet));
-  await addAssessorOnChain(generateAssessorKey().publicKey);
+  await addAssessorOnChain(chain.rpcUrl, chain.pool, committeePublicKey(keySet), { planId: PLAN });
+  await addAssessorOnChain(chain.rpcUrl, chain.pool, generateAssessorKey().publicKey, { planId: PLAN });
 }, 180_000);
 
 afterAll(async () => {

@@ -10,9 +10,8 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { BrowserContext, Page } from "playwright-core";
-import { createWalletClient, http } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEV_ROLES, devAccount, joinMembers, publicClientFor } from "../../scripts/lib/stack.ts";
+import { DEV_ROLES, joinMembers } from "../../scripts/lib/stack.ts";
 import { assessorKeyFile } from "../../service/cli/lib/assessor-key.ts";
 import { type AssessorKey, generateAssessorKey } from "../../service/sdk/assessor.ts";
 import { sealCommitteeKey } from "../../service/sdk/committee/key-file.ts";
@@ -20,7 +19,8 @@ import { committeePublicKey } from "../../service/sdk/committee/key-set.ts";
 import type { CommitteeShare } from "../../service/sdk/committee/share.ts";
 import { DeskClient } from "../../service/sdk/desk/client.ts";
 import { joinCommitteeRun, startCommitteeRun } from "../../service/sdk/desk/committee-flows.ts";
-import { createIdentity, huzhuPoolAbi, type Identity, releaseProver } from "../../service/sdk/index.ts";
+import { createIdentity, type Identity, releaseProver } from "../../service/sdk/index.ts";
+import { addAssessorOnChain } from "../../testkit/assessors.ts";
 import { launchBrowser } from "../../testkit/browser.ts";
 import { claimFromMyCase, type DeskWebStack, startDeskWebStack } from "../../testkit/desk-web-stack.ts";
 import { payoutTo, screenshot } from "../../testkit/web-stack.ts";
@@ -56,15 +56,7 @@ beforeAll(async () => {
   const joined = await Promise.all(keys.map((k) => joinCommitteeRun(desk, run.dkgId, k, { pollMs: 100 })));
   shares = joined.map((j) => j.share);
   const groupKey = committeePublicKey((shares[0] as CommitteeShare).keySet);
-  const wallet = createWalletClient({ account: devAccount(DEV_ROLES.admin).account, transport: http(stack.chain.rpcUrl) });
-  const hash = await wallet.writeContract({
-    chain: null,
-    address: stack.deployment.record.pool,
-    abi: huzhuPoolAbi,
-    functionName: "addAssessor",
-    args: [1n, groupKey[0], groupKey[1]],
-  });
-  await publicClientFor(stack.chain.rpcUrl).waitForTransactionReceipt({ hash });
+  await addAssessorOnChain(stack.chain.rpcUrl, stack.deployment.record.pool, groupKey, { adminAccount: DEV_ROLES.admin });
   for (const [i, key] of keys.entries()) {
     const keyFile = join(stack.stateDir, `assessor-${i + 1}.json`);
     const shareFile = join(stack.stateDir, `committee-${i + 1}.json`);

@@ -25,6 +25,7 @@ import {
   serializeApproval,
   signApproval,
 } from "../../service/sdk/index.ts";
+import { addAssessorOnChain } from "../../testkit/assessors.ts";
 import { launchBrowser } from "../../testkit/browser.ts";
 import { screenshot, startWebStack, type WebStack } from "../../testkit/web-stack.ts";
 import { createIdentityInPage, useDevWallet } from "./pages.ts";
@@ -221,15 +222,7 @@ describe("running plans in the web app", () => {
     const client = publicClientFor(rpcUrl);
     const keystore = JSON.parse((await page.evaluate(() => localStorage.getItem("huzhu.keystore"))) ?? "null");
     const assessor = generateAssessorKey();
-    const creator = createWalletClient({ account: devAccount(CREATOR_WALLET).account, chain: hardhat, transport: http(rpcUrl) });
-    await client.waitForTransactionReceipt({
-      hash: await creator.writeContract({
-        address: stack.deployment.record.pool,
-        abi: huzhuPoolAbi,
-        functionName: "addAssessor",
-        args: [2n, assessor.publicKey[0], assessor.publicKey[1]],
-      }),
-    });
+    await addAssessorOnChain(rpcUrl, stack.deployment.record.pool, assessor.publicKey, { planId: 2n, adminAccount: CREATOR_WALLET });
     // A day later: epoch 1, the member's cover has begun. The pool holds 30 dUSD; the claim asks 100.
     await rpc(rpcUrl, "evm_increaseTime", [86_400]);
     await rpc(rpcUrl, "evm_mine");

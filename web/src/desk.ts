@@ -7,6 +7,7 @@
 import { type PublicClient, parseUnits } from "viem";
 import { type AssessorKey, assessorKeyFromPrivate } from "../../service/sdk/assessor.ts";
 import { loadAssessorTreeFromServices } from "../../service/sdk/chain/tree-source.ts";
+import { CodedError } from "../../service/sdk/coded-error.ts";
 import { NonceStore } from "../../service/sdk/committee/nonces.ts";
 import type { EvidenceFile } from "../../service/sdk/desk/case.ts";
 import { DeskClient } from "../../service/sdk/desk/client.ts";
@@ -156,7 +157,7 @@ export interface AssessorSignIn {
 }
 
 /** The key file is not one, or does not open with the password: `reason` says which. */
-export class AssessorKeyFileError extends Error {
+export class AssessorKeyFileError extends CodedError<"ASSESSOR_KEY_FILE_REFUSED"> {
   readonly reason:
     | "not-a-key-file"
     | "password-needed"
@@ -169,7 +170,7 @@ export class AssessorKeyFileError extends Error {
   /** The committee member index the file names (for "committee-not-member"). */
   member?: number;
   constructor(reason: AssessorKeyFileError["reason"], message: string, member?: number) {
-    super(message);
+    super("ASSESSOR_KEY_FILE_REFUSED", message);
     this.name = "AssessorKeyFileError";
     this.reason = reason;
     if (member !== undefined) this.member = member;
