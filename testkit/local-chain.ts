@@ -9,7 +9,17 @@ import { join } from "node:path";
 import { network } from "hardhat";
 import { type Address, createPublicClient, http, type PublicClient } from "viem";
 import { deployHuzhu, deploymentRecord } from "../scripts/lib/deploy.ts";
-import { devAccount, freePort, rpc, DEMO_PLAN as STACK_DEMO_PLAN, startChain } from "../scripts/lib/stack.ts";
+import {
+  type DeskProcess,
+  devAccount,
+  freePort,
+  type RelayerProcess,
+  rpc,
+  DEMO_PLAN as STACK_DEMO_PLAN,
+  spawnDesk,
+  spawnRelayer,
+  startChain,
+} from "../scripts/lib/stack.ts";
 
 export { DEV_MNEMONIC, freePort } from "../scripts/lib/stack.ts";
 
@@ -82,4 +92,33 @@ export async function startLocalChain(plans: PlanSpec[] = [DEMO_PLAN]): Promise<
     await stop();
     throw error;
   }
+}
+
+/**
+ * The CLI's environment for one user of `chain`: the chain's deployment record, `home` for the
+ * identity and keystores (password `password`), and no key or RPC endpoint from the shell.
+ */
+export function cliEnv(chain: LocalChain, home: string, password = "pw"): Record<string, string> {
+  return { HUZHU_STATE_DIR: chain.stateDir, HUZHU_HOME: home, HUZHU_PASSWORD: password, HUZHU_PRIVATE_KEY: "", HUZHU_RPC_URL: "" };
+}
+
+/** The deployment record and the node, as a relayer or desk process against `chain` reads them. */
+function serviceEnv(chain: LocalChain): Record<string, string> {
+  return { HUZHU_DEPLOYMENT: chain.deploymentFile, HUZHU_RPC_URL: chain.rpcUrl };
+}
+
+/** A relayer process against `chain` on a free port: development account 1's key, its files in `dataDir`, and `extra`. */
+export function spawnChainRelayer(chain: LocalChain, dataDir: string, extra: Record<string, string> = {}): Promise<RelayerProcess> {
+  return spawnRelayer({
+    ...serviceEnv(chain),
+    HUZHU_RELAYER_KEY: devAccount(1).privateKey,
+    HUZHU_RELAYER_PORT: "0",
+    HUZHU_RELAYER_DATA_DIR: dataDir,
+    ...extra,
+  });
+}
+
+/** A claims desk process against `chain` on a free port, its files in `dataDir`. */
+export function spawnChainDesk(chain: LocalChain, dataDir: string, extra: Record<string, string> = {}): Promise<DeskProcess> {
+  return spawnDesk({ ...serviceEnv(chain), HUZHU_DESK_PORT: "0", HUZHU_DESK_DATA_DIR: dataDir, ...extra });
 }

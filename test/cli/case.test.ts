@@ -11,9 +11,9 @@ import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { erc20Abi, getAddress } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type DeskProcess, devAccount, type RelayerProcess, spawnDesk, spawnRelayer } from "../../scripts/lib/stack.ts";
+import type { DeskProcess, RelayerProcess } from "../../scripts/lib/stack.ts";
 import { claimApprovedCase, jsonCli } from "../../testkit/cli.ts";
-import { type LocalChain, startLocalChain } from "../../testkit/local-chain.ts";
+import { cliEnv, type LocalChain, spawnChainDesk, spawnChainRelayer, startLocalChain } from "../../testkit/local-chain.ts";
 
 const MARKER = "cli-desk-plaintext-marker-51c2";
 
@@ -24,7 +24,6 @@ let env: Record<string, string>;
 let work: string;
 let assessorKey: string;
 let deskDir: string;
-let deskEnv: Record<string, string>;
 
 const { cli, ok, refused } = jsonCli(() => env);
 
@@ -53,22 +52,15 @@ function fileArgs(plan: string, files: string[]): string[] {
 beforeAll(async () => {
   chain = await startLocalChain();
   work = mkdtempSync(join(tmpdir(), "huzhu-cli-desk-"));
-  env = { HUZHU_STATE_DIR: chain.stateDir, HUZHU_HOME: join(work, "home"), HUZHU_PASSWORD: "pw", HUZHU_PRIVATE_KEY: "", HUZHU_RPC_URL: "" };
+  env = cliEnv(chain, join(work, "home"));
   assessorKey = join(work, "assessor.json");
   const { publicKey } = await ok<{ publicKey: [string, string] }>(["assessor", "keygen", "--out", assessorKey]);
   await ok(["assessor", "add", "1", "--public-key", publicKey.join(","), "--dev-account", "0"]);
   await ok(["identity", "create"]);
   await ok(["join", "1", "--periods", "12", "--dev-account", "2", "--mint"]);
   deskDir = join(work, "desk");
-  const services = { HUZHU_DEPLOYMENT: chain.deploymentFile, HUZHU_RPC_URL: chain.rpcUrl };
-  deskEnv = { ...services, HUZHU_DESK_PORT: "0", HUZHU_DESK_DATA_DIR: deskDir };
-  desk = await spawnDesk(deskEnv);
-  relayer = await spawnRelayer({
-    ...services,
-    HUZHU_RELAYER_KEY: devAccount(1).privateKey,
-    HUZHU_RELAYER_PORT: "0",
-    HUZHU_RELAYER_DATA_DIR: join(work, "relayer"),
-  });
+  desk = await spawnChainDesk(chain, deskDir);
+  relayer = await spawnChainRelayer(chain, join(work, "relayer"));
   env.HUZHU_DESK_URL = desk.url;
 });
 
@@ -208,7 +200,7 @@ describe("the claims desk by CLI", () => {
     } finally {
       db.close();
     }
-    desk = await spawnDesk(deskEnv);
+    desk = await spawnChainDesk(chain, deskDir);
     env.HUZHU_DESK_URL = desk.url;
     const error = await refused(["assessor", "show", victim, ...assessorArgs()]);
     expect(error.code).toBe("DESK_PART_TAMPERED");

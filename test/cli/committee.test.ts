@@ -11,9 +11,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { erc20Abi, getAddress } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type DeskProcess, devAccount, type RelayerProcess, spawnDesk, spawnRelayer } from "../../scripts/lib/stack.ts";
+import type { DeskProcess, RelayerProcess } from "../../scripts/lib/stack.ts";
 import { claimApprovedCase, jsonCli, runCli } from "../../testkit/cli.ts";
-import { type LocalChain, startLocalChain } from "../../testkit/local-chain.ts";
+import { cliEnv, type LocalChain, spawnChainDesk, spawnChainRelayer, startLocalChain } from "../../testkit/local-chain.ts";
 
 let chain: LocalChain;
 let desk: DeskProcess;
@@ -62,15 +62,9 @@ interface Joined {
 beforeAll(async () => {
   chain = await startLocalChain();
   work = mkdtempSync(join(tmpdir(), "huzhu-cli-committee-"));
-  env = { HUZHU_STATE_DIR: chain.stateDir, HUZHU_HOME: join(work, "home"), HUZHU_PASSWORD: "pw", HUZHU_PRIVATE_KEY: "", HUZHU_RPC_URL: "" };
-  const services = { HUZHU_DEPLOYMENT: chain.deploymentFile, HUZHU_RPC_URL: chain.rpcUrl };
-  desk = await spawnDesk({ ...services, HUZHU_DESK_PORT: "0", HUZHU_DESK_DATA_DIR: join(work, "desk") });
-  relayer = await spawnRelayer({
-    ...services,
-    HUZHU_RELAYER_KEY: devAccount(1).privateKey,
-    HUZHU_RELAYER_PORT: "0",
-    HUZHU_RELAYER_DATA_DIR: join(work, "relayer"),
-  });
+  env = cliEnv(chain, join(work, "home"));
+  desk = await spawnChainDesk(chain, join(work, "desk"));
+  relayer = await spawnChainRelayer(chain, join(work, "relayer"));
   env.HUZHU_DESK_URL = desk.url;
   for (const name of ["investigator", "reviewer", "final-check"]) {
     const path = join(work, `${name}.json`);

@@ -7,9 +7,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Address, erc20Abi, formatEther, getAddress } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEMO_GAS_DROP_PRICE, devAccount, type RelayerProcess, spawnRelayer } from "../../scripts/lib/stack.ts";
+import { DEMO_GAS_DROP_PRICE, devAccount, type RelayerProcess } from "../../scripts/lib/stack.ts";
 import { approveWithCli, runCli } from "../../testkit/cli.ts";
-import { type LocalChain, startLocalChain } from "../../testkit/local-chain.ts";
+import { cliEnv, type LocalChain, spawnChainRelayer, startLocalChain } from "../../testkit/local-chain.ts";
 
 let chain: LocalChain;
 let relayer: RelayerProcess;
@@ -28,21 +28,14 @@ function approval(commitment: string, amount: string, name: string): Promise<str
 beforeAll(async () => {
   chain = await startLocalChain();
   work = mkdtempSync(join(tmpdir(), "huzhu-cli-relayer-"));
-  env = { HUZHU_STATE_DIR: chain.stateDir, HUZHU_HOME: join(work, "home"), HUZHU_PASSWORD: "pw", HUZHU_PRIVATE_KEY: "", HUZHU_RPC_URL: "" };
+  env = cliEnv(chain, join(work, "home"));
   assessorKey = join(work, "assessor.json");
   const keygen = await runCli(["--json", "assessor", "keygen", "--out", assessorKey], { env });
   const { publicKey } = keygen.json<{ publicKey: [string, string] }>();
   expect((await runCli(["assessor", "add", "1", "--public-key", publicKey.join(","), "--dev-account", "0"], { env })).code).toBe(0);
   expect((await runCli(["identity", "create"], { env })).code).toBe(0);
   expect((await runCli(["join", "1", "--periods", "12", "--dev-account", "2", "--mint"], { env })).code).toBe(0);
-  relayer = await spawnRelayer({
-    HUZHU_DEPLOYMENT: chain.deploymentFile,
-    HUZHU_RPC_URL: chain.rpcUrl,
-    HUZHU_RELAYER_KEY: devAccount(1).privateKey,
-    HUZHU_RELAYER_PORT: "0",
-    HUZHU_RELAYER_DATA_DIR: join(work, "relayer"),
-    HUZHU_RELAYER_FEE_BPS: "100",
-  });
+  relayer = await spawnChainRelayer(chain, join(work, "relayer"), { HUZHU_RELAYER_FEE_BPS: "100" });
 });
 
 afterAll(async () => {
@@ -157,12 +150,8 @@ describe("claim with a gas drop", () => {
 
   beforeAll(async () => {
     // A relayer that prices gas drops in the demo token (another key, so the two never share a nonce).
-    dropping = await spawnRelayer({
-      HUZHU_DEPLOYMENT: chain.deploymentFile,
-      HUZHU_RPC_URL: chain.rpcUrl,
+    dropping = await spawnChainRelayer(chain, join(work, "relayer-drops"), {
       HUZHU_RELAYER_KEY: devAccount(5).privateKey,
-      HUZHU_RELAYER_PORT: "0",
-      HUZHU_RELAYER_DATA_DIR: join(work, "relayer-drops"),
       HUZHU_RELAYER_FEE_BPS: "100",
       HUZHU_RELAYER_GAS_DROP_PRICES: `${chain.token}=${DEMO_GAS_DROP_PRICE}`,
     });

@@ -24,6 +24,7 @@ import { addAssessorOnChain } from "../../testkit/assessors.ts";
 import { launchBrowser } from "../../testkit/browser.ts";
 import { claimFromMyCase, type DeskWebStack, startDeskWebStack } from "../../testkit/desk-web-stack.ts";
 import { payoutTo, screenshot } from "../../testkit/web-stack.ts";
+import { describeCase, importIdentityInPage } from "./pages.ts";
 
 const PASSWORD = "member password for the committee case 4";
 const KEY_PASSWORD = "committee member key password 7";
@@ -129,22 +130,17 @@ describe("a 3-of-5 committee in the web app", () => {
   });
 
   it("shows the committee's k of n in the plans comparison, and lets the member file a case sealed to the three members who signed in", async () => {
-    await memberPage.goto(`${stack.deskWeb.url}/#/identity`);
-    await memberPage.getByLabel("Identity export or keystore").fill(identity.export());
-    await memberPage.getByLabel("Password").last().fill(PASSWORD);
-    await memberPage.getByRole("button", { name: "Import" }).click();
-    await memberPage.getByTestId("identity-state").getByText("Unlocked").waitFor({ timeout: 60_000 });
+    await importIdentityInPage(memberPage, stack.deskWeb.url, identity.export(), PASSWORD);
     // Comparing plans, the member sees who approves a claim: the committee's k of n beside the demo's own assessor key.
     await memberPage.getByRole("navigation").getByRole("link", { name: "Plans" }).click();
     await expect
       .poll(() => memberPage.getByTestId("approvers-1").textContent(), { timeout: 60_000 })
       .toBe("any one of: a committee, 3 of 5 members; 1 assessor key(s) signing alone");
-    await memberPage.getByRole("navigation").getByRole("link", { name: "New case" }).click();
-    const form = memberPage.getByTestId("file-case");
-    await form.getByLabel("Plan").locator("option").first().waitFor({ state: "attached" });
-    await form.getByLabel("Date of loss").fill("2026-11-21");
-    await form.getByLabel("Description").fill("Flooded kitchen after the storm; a new floor.");
-    await form.getByLabel(/Amount asked/).fill("20");
+    const form = await describeCase(memberPage, {
+      date: "2026-11-21",
+      description: "Flooded kitchen after the storm; a new floor.",
+      amount: "20",
+    });
     await form.getByRole("button", { name: "Encrypt and file the claim" }).click();
     const filed = memberPage.getByTestId("case-filed");
     await filed.waitFor({ timeout: 60_000 });

@@ -19,6 +19,7 @@ import { createIdentity, type Identity, releaseProver } from "../../service/sdk/
 import { launchBrowser } from "../../testkit/browser.ts";
 import { claimFromMyCase, type DeskWebStack, startDeskWebStack } from "../../testkit/desk-web-stack.ts";
 import { payoutTo, screenshot } from "../../testkit/web-stack.ts";
+import { describeCase, importIdentityInPage } from "./pages.ts";
 
 const MARKER = "desk-web-plaintext-marker-5c1e";
 const PASSWORD = "member password for the desk 3";
@@ -127,20 +128,11 @@ describe("claims desk in the web app", () => {
   let recipient: Address;
 
   it("imports the member's identity, kept encrypted in the browser", async () => {
-    await memberPage.goto(`${stack.deskWeb.url}/#/identity`);
-    await memberPage.getByLabel("Identity export or keystore").fill(identity.export());
-    await memberPage.getByLabel("Password").last().fill(PASSWORD);
-    await memberPage.getByRole("button", { name: "Import" }).click();
-    await memberPage.getByTestId("identity-state").getByText("Unlocked").waitFor({ timeout: 60_000 });
+    await importIdentityInPage(memberPage, stack.deskWeb.url, identity.export(), PASSWORD);
   });
 
   it("refuses to file while no assessor of the plan has published a key that checks against the chain", async () => {
-    await memberPage.getByRole("navigation").getByRole("link", { name: "New case" }).click();
-    const form = memberPage.getByTestId("file-case");
-    await form.getByLabel("Plan").locator("option").first().waitFor({ state: "attached" });
-    await form.getByLabel("Date of loss").fill("2026-11-20");
-    await form.getByLabel("Description").fill(`Broken arm at the market. ${MARKER}`);
-    await form.getByLabel(/Amount asked/).fill("20");
+    const form = await describeCase(memberPage, { date: "2026-11-20", description: `Broken arm at the market. ${MARKER}`, amount: "20" });
     await form.getByRole("button", { name: "Encrypt and file the claim" }).click();
     await expect
       .poll(() => form.getByRole("alert").textContent(), { timeout: 30_000 })
