@@ -17,6 +17,7 @@ import {
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { huzhuPoolAbi, type PoolClaimRequest, type SolidityProof } from "../sdk/index.ts";
+import { describePoolRevert } from "../sdk/pool-errors.ts";
 import { poolErrorCode, RelayerError, RelayerErrorCode } from "./errors.ts";
 
 /** The pool's ClaimRequest (the SDK owns its shape). */
@@ -73,7 +74,9 @@ export class PoolGateway {
     try {
       chainId = await probe.getChainId();
     } catch (error) {
-      throw new Error(`cannot reach the chain at ${rpcUrl} (${(error as Error).message.split("\n")[0]}); is the node running?`);
+      throw new Error(`cannot reach the chain at ${rpcUrl} (${(error as Error).message.split("\n")[0]}); is the node running?`, {
+        cause: error,
+      });
     }
     const code = await probe.getCode({ address: pool });
     if (!code || code === "0x") throw new Error(`no contract at HUZHU_POOL ${pool} on chain ${chainId}; check the address and the RPC URL`);
@@ -132,7 +135,9 @@ export class PoolGateway {
   async checkClaim(request: ClaimArgs): Promise<void> {
     const plan = await this.plan(request.planId);
     const c = { address: this.pool, abi: huzhuPoolAbi } as const;
-    const [paused, memberRootKnown, assessorRootValid, epoch, spent] = await Promise.all([
+    // Whether the plan runs is read now, not from the cached plan list: its admin may have just paused it.
+    const [live, paused, memberRootKnown, assessorRootValid, epoch, spent] = await Promise.all([
+      this.publicClient.readContract({ ...c, functionName: "getPlan", args: [request.planId] }),
       this.publicClient.readContract({ ...c, functionName: "paused" }),
       this.publicClient.readContract({
         ...c,
@@ -158,8 +163,11 @@ export class PoolGateway {
         `plan ${plan.planId} is closed: its claims have ended, and no claim can be paid`,
       );
     }
-    if (!plan.active || paused)
-      throw new RelayerError(RelayerErrorCode.PlanInactive, `plan ${plan.planId} is paused; try again when it is active`);
+    // The pool's own refusals, as the catalogue words them: what the claim would revert with.
+    if (paused) throw new RelayerError(RelayerErrorCode.PoolPaused, describePoolRevert("EnforcedPause").message);
+    if (!live.active) {
+      throw new RelayerError(RelayerErrorCode.PlanInactive, describePoolRevert("HuzhuPool__PlanInactive", [plan.planId]).message);
+    }
     if (!memberRootKnown) {
       throw new RelayerError(
         RelayerErrorCode.UnknownMemberRoot,
@@ -240,8 +248,11 @@ export function toRelayerError(error: unknown): RelayerError {
     const revert = error.walk((e) => e instanceof ContractFunctionRevertedError);
     if (revert instanceof ContractFunctionRevertedError) {
       const name = revert.data?.errorName ?? "";
-      const args = revert.data?.args?.map(String).join(", ") ?? "";
-      const what = name ? `${name}(${args})` : (revert.reason ?? "an unknown reason");
+      const args = revert.data?.args ?? [];
+      // The catalogue's sentence (what happened, what to do), then the revert itself for whoever checks it on chain.
+      const what = name
+        ? `${describePoolRevert(name, args).message} [${name}(${args.map(String).join(", ")})]`
+        : (revert.reason ?? "an unknown reason");
       return new RelayerError(poolErrorCode(name), `the pool refuses this claim: ${what}`, undefined, { cause: error });
     }
     return new RelayerError(

@@ -108,7 +108,7 @@ describe("claim through a relayer", () => {
     expect(shown.code, shown.stderr).toBe(0);
     expect(shown.stdout).toMatch(/^status:\s+waiting_for_funds$/m);
     expect(shown.stdout).toMatch(
-      /^waiting:\s+INSUFFICIENT_POOL_FUNDS: the pool refuses this claim: HuzhuPool__InsufficientPoolFunds\(50000000, \d+\)$/m,
+      /^waiting:\s+INSUFFICIENT_POOL_FUNDS: the pool refuses this claim: the plan holds (\d+), less than the 50000000 asked: the claim can be paid once contributions or donations arrive \[HuzhuPool__InsufficientPoolFunds\(50000000, \1\)\]$/m,
     );
     expect(shown.stdout).toMatch(/^held until:\s+\d{4}-\d\d-\d\dT.+ \(the relayer sends it by itself once the plan can pay it\)$/m);
     expect(await balanceOf(recipient)).toBe(0n);

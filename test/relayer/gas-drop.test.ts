@@ -203,6 +203,8 @@ describe("claims with a gas drop", () => {
     const reply = await postClaim(node.url, body);
     expect(reply.status).toBe(422);
     expect(reply.body).toMatchObject({ code: "GAS_DROP_REFUSED" });
-    expect(reply.body.message).toBe(`the pool refuses this claim: HuzhuPool__GasDropFailed(${getAddress(stack.token)}, ${10n ** 13n})`);
+    expect(reply.body.message).toBe(
+      `the pool refuses this claim: the recipient ${getAddress(stack.token)} refused the gas drop of ${10n ** 13n} wei: claim again without a drop or to an address that accepts coin [HuzhuPool__GasDropFailed(${getAddress(stack.token)}, ${10n ** 13n})]`,
+    );
   });
 });

@@ -8,10 +8,10 @@
  * - a broken body for a member's nullifier, sent just before or streamed alongside the member's
  *   valid one from another client, never refuses the valid one.
  */
-import type { Address } from "viem";
+import { type Address, createWalletClient, http } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { callFrom, type LoopbackReply } from "../../scripts/lib/loopback.ts";
-import { joinMembers, type RelayerProcess, spawnRelayer } from "../../scripts/lib/stack.ts";
+import { DEV_ROLES, devAccount, joinMembers, type RelayerProcess, spawnRelayer } from "../../scripts/lib/stack.ts";
 import {
   type Approval,
   buildClaim,
@@ -298,5 +298,45 @@ describe("one body never decides another's fate", () => {
     } finally {
       await node.stop();
     }
+  });
+});
+
+describe("a paused plan or pool at the relayer", () => {
+  /** The plan's admin and the pool's pauser (both development account 0 here) send `functionName`. */
+  async function asAdmin(functionName: "setPlanActive" | "pause" | "unpause", args: readonly unknown[] = []): Promise<void> {
+    const admin = createWalletClient({ account: devAccount(DEV_ROLES.admin).account, transport: http(stack.chain.rpcUrl) });
+    const hash = await admin.writeContract({ address: stack.pool, abi: huzhuPoolAbi, functionName, args: args as never, chain: null });
+    expect((await stack.client.waitForTransactionReceipt({ hash })).status).toBe("success");
+  }
+
+  it("refuses a claim while its plan is paused (PLAN_INACTIVE) or the pool is (POOL_PAUSED), saying so in the catalogue's words, and takes it once both run again", async () => {
+    await payIn(1);
+    const node = await relayer();
+    const member = stack.members[1] as Identity;
+    const body = await claimBody(member, approvalFor(member, 2n * DUSD), await getQuote(node.url, 2n * DUSD), recipient(0xba05e));
+
+    await asAdmin("setPlanActive", [1n, false]);
+    const planPaused = await postClaim(node.url, body);
+    expect(planPaused.status).toBe(422);
+    expect(planPaused.body).toMatchObject({
+      code: "PLAN_INACTIVE",
+      message: "plan 1 is paused by its admin; it takes no payments or claims until it is resumed: try again then",
+    });
+    await asAdmin("setPlanActive", [1n, true]);
+
+    await asAdmin("pause");
+    const poolPaused = await postClaim(node.url, body);
+    expect(poolPaused.status).toBe(422);
+    expect(poolPaused.body).toMatchObject({
+      code: "POOL_PAUSED",
+      message: "the whole pool is paused by its pauser; try again once it is unpaused",
+    });
+    await asAdmin("unpause");
+
+    // Neither refusal stored the claim or spent anything: the same body is taken and paid.
+    const accepted = await postClaim(node.url, body);
+    expect(accepted.status).toBe(202);
+    expect((await waitForStatus(node.url, accepted.body.id as string, ["confirmed", "failed"])).status).toBe("confirmed");
+    expect(await paidEvents(stack, body.request.nullifier)).toHaveLength(1);
   });
 });
