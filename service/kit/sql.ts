@@ -5,7 +5,9 @@
  * binary columns are Uint8Array in both. Schemas come from numbered, append-only migrations, applied
  * in order at open, one transaction each, recorded in `schema_version`; a database written by a
  * newer version of the service is refused. In PostgreSQL the first instance to boot migrates under
- * an advisory lock, so instances booting at once migrate once.
+ * an advisory lock, so instances booting at once migrate once. A store that queries node:sqlite
+ * itself opens its file with `openSqliteSync`; one that keeps its own PostgreSQL sessions migrates
+ * through `migrate` on a `pgSession`.
  */
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
@@ -53,6 +55,17 @@ export interface SqlSchema {
   readonly urlVariable: string;
   /** A PostgreSQL advisory lock id held while migrating. */
   readonly lockId: bigint;
+  /** What messages call the database ("store"); "database" unless given. */
+  readonly what?: string;
+  /** What the migration logs call it ("claim store"); "<service> database" unless given. */
+  readonly label?: string;
+  /**
+   * For a schema older than its versioning: a database that has `table` but records no version was
+   * written before versioning, at `version`; those versions are recorded, not applied again.
+   */
+  readonly unversioned?: { readonly table: string; readonly version: number };
+  /** The message when another process holds the SQLite file; names a data folder and `urlVariable` unless given. */
+  readonly inUseMessage?: (path: string) => string;
 }
 
 /** The table recording applied migrations; the same statement in both dialects. */
@@ -96,23 +109,96 @@ export function pendingMigrations(
   return [...schema.migrations].sort((a, b) => a.version - b.version).filter((migration) => migration.version > version);
 }
 
-async function migrate(db: SqlDatabase, schema: SqlSchema, log?: Logger): Promise<void> {
-  await db.run(SCHEMA_VERSION_TABLE);
-  const recorded = await db.get<{ v: number | string | null }>("SELECT MAX(version) AS v FROM schema_version");
-  const version = recorded?.v === null || recorded?.v === undefined ? 0 : Number(recorded.v);
-  for (const migration of pendingMigrations(schema, db.location, version)) {
-    await db.transaction(async (tx) => {
-      for (const statement of migrationStatements(migration, db.dialect)) await tx.run(statement);
-      await tx.run("INSERT INTO schema_version (version, description, applied_at) VALUES (?, ?, ?)", [
-        migration.version,
-        migration.description,
-        Date.now(),
-      ]);
+const RECORDED_VERSION = "SELECT MAX(version) AS v FROM schema_version";
+
+const TABLE_EXISTS: Record<SqlDialect, string> = {
+  sqlite: "SELECT 1 AS found FROM sqlite_master WHERE type = 'table' AND name = ?",
+  postgres: "SELECT 1 AS found FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = ?",
+};
+
+function recordedVersion(row: { v?: unknown } | undefined): number | null {
+  return row?.v === null || row?.v === undefined ? null : Number(row.v);
+}
+
+/** One transaction of a migration run, and the log line once it commits. */
+interface MigrationStep {
+  readonly statements: ReadonlyArray<{ readonly sql: string; readonly params?: readonly SqlValue[] }>;
+  readonly log: { readonly fields: Record<string, unknown>; readonly message: string };
+}
+
+function recordStatement(migration: SqlMigration): { sql: string; params: SqlValue[] } {
+  return {
+    sql: "INSERT INTO schema_version (version, description, applied_at) VALUES (?, ?, ?)",
+    params: [migration.version, migration.description, Date.now()],
+  };
+}
+
+/**
+ * The transactions that bring a database to the schema's newest version, from the version it
+ * records (null: none) and whether it has the schema's unversioned table; throws if it is newer.
+ */
+function migrationSteps(
+  schema: SqlSchema,
+  location: string,
+  dialect: SqlDialect,
+  recorded: number | null,
+  hasUnversionedTable: boolean,
+): MigrationStep[] {
+  const label = schema.label ?? `${schema.service} database`;
+  const version = recorded ?? (hasUnversionedTable && schema.unversioned ? schema.unversioned.version : 0);
+  const pending = pendingMigrations(schema, location, version, schema.what);
+  const steps: MigrationStep[] = [];
+  if (recorded === null && version > 0) {
+    // Written before versioning: record what it has, without creating it again.
+    steps.push({
+      statements: [...schema.migrations]
+        .sort((a, b) => a.version - b.version)
+        .filter((migration) => migration.version <= version)
+        .map(recordStatement),
+      log: { fields: { store: location, version }, message: `recorded the schema version of a ${label} written before versioning` },
     });
-    log?.info(
-      { store: db.location, version: migration.version, description: migration.description },
-      `applied a ${schema.service} database migration`,
-    );
+  }
+  for (const migration of pending) {
+    steps.push({
+      statements: [...migrationStatements(migration, dialect).map((sql) => ({ sql })), recordStatement(migration)],
+      log: {
+        fields: { store: location, version: migration.version, description: migration.description },
+        message: `applied a ${label} migration`,
+      },
+    });
+  }
+  return steps;
+}
+
+/** Brings `db` to the schema's newest version, one transaction per migration. */
+export async function migrate(db: SqlDatabase, schema: SqlSchema, log?: Logger): Promise<void> {
+  await db.run(SCHEMA_VERSION_TABLE);
+  const recorded = recordedVersion(await db.get(RECORDED_VERSION));
+  const unversioned =
+    schema.unversioned !== undefined && (await db.get(TABLE_EXISTS[db.dialect], [schema.unversioned.table])) !== undefined;
+  for (const step of migrationSteps(schema, db.location, db.dialect, recorded, unversioned)) {
+    await db.transaction(async (tx) => {
+      for (const { sql, params } of step.statements) await tx.run(sql, params);
+    });
+    log?.info(step.log.fields, step.log.message);
+  }
+}
+
+/** `migrate` for a node:sqlite handle, which answers at once: the same steps, run synchronously. */
+function migrateSqliteSync(db: DatabaseSync, location: string, schema: SqlSchema, log?: Logger): void {
+  db.exec(SCHEMA_VERSION_TABLE);
+  const recorded = recordedVersion(db.prepare(RECORDED_VERSION).get());
+  const unversioned = schema.unversioned !== undefined && db.prepare(TABLE_EXISTS.sqlite).get(schema.unversioned.table) !== undefined;
+  for (const step of migrationSteps(schema, location, "sqlite", recorded, unversioned)) {
+    db.exec("BEGIN IMMEDIATE");
+    try {
+      for (const { sql, params = [] } of step.statements) db.prepare(sql).run(...sqliteParams(params));
+      db.exec("COMMIT");
+    } catch (error) {
+      db.exec("ROLLBACK");
+      throw error;
+    }
+    log?.info(step.log.fields, step.log.message);
   }
 }
 
@@ -185,10 +271,11 @@ class SqliteDatabase implements SqlDatabase {
 }
 
 /**
- * Opens (creating) an SQLite file that this process alone writes: WAL, synced commits, and an
- * exclusive lock taken at once, so a second process on the same file fails at boot with a message.
+ * Opens (creating) an SQLite file that this process alone writes and migrates it, returning the
+ * node:sqlite handle: WAL, synced commits, and an exclusive lock taken at once, so a second process
+ * on the same file fails at boot with a message. A file that fails to open or migrate is closed.
  */
-export async function openSqlite(path: string, schema: SqlSchema, log?: Logger): Promise<SqlDatabase> {
+export function openSqliteSync(path: string, schema: SqlSchema, log?: Logger): DatabaseSync {
   mkdirSync(dirname(path), { recursive: true });
   const raw = new DatabaseSync(path);
   try {
@@ -197,16 +284,25 @@ export async function openSqlite(path: string, schema: SqlSchema, log?: Logger):
   } catch (error) {
     raw.close();
     if (/locked|busy/i.test((error as Error).message)) {
-      throw new Error(
-        `the ${schema.service} database ${path} is in use by another process; stop it, or give this one another data folder or ${schema.urlVariable}`,
-        { cause: error },
-      );
+      const message =
+        schema.inUseMessage?.(path) ??
+        `the ${schema.service} database ${path} is in use by another process; stop it, or give this one another data folder or ${schema.urlVariable}`;
+      throw new Error(message, { cause: error });
     }
     throw error;
   }
-  const db = new SqliteDatabase(path, raw);
-  await migrate(db, schema, log);
-  return db;
+  try {
+    migrateSqliteSync(raw, path, schema, log);
+  } catch (error) {
+    raw.close();
+    throw error;
+  }
+  return raw;
+}
+
+/** `openSqliteSync` behind the `SqlDatabase` interface. */
+export async function openSqlite(path: string, schema: SqlSchema, log?: Logger): Promise<SqlDatabase> {
+  return new SqliteDatabase(path, openSqliteSync(path, schema, log));
 }
 
 /** PostgreSQL's `$n` placeholders for the `?` ones (statements hold no `?` inside literals). */
@@ -250,6 +346,21 @@ async function pgTransaction<T>(client: pg.PoolClient, work: (tx: SqlQueries) =>
     await client.query("ROLLBACK").catch(onBroken);
     throw error;
   }
+}
+
+/**
+ * One PostgreSQL session as a `SqlDatabase` (for `migrate` under a session-level advisory lock):
+ * its transactions run on the session; ping and close leave it to its owner.
+ */
+export function pgSession(client: pg.PoolClient, location: string): SqlDatabase {
+  return {
+    dialect: "postgres",
+    location,
+    ...pgQueries(client),
+    transaction: (work) => pgTransaction(client, work),
+    ping: async () => undefined,
+    close: async () => undefined,
+  };
 }
 
 class PostgresDatabase implements SqlDatabase {
@@ -329,15 +440,7 @@ export async function openPostgres(url: string, schema: SqlSchema, log?: Logger)
   try {
     await client.query("SELECT pg_advisory_lock($1)", [schema.lockId.toString()]);
     try {
-      const locked: SqlDatabase = {
-        dialect: "postgres",
-        location,
-        ...pgQueries(client),
-        transaction: (work) => pgTransaction(client, work),
-        ping: async () => undefined,
-        close: async () => undefined,
-      };
-      await migrate(locked, schema, log);
+      await migrate(pgSession(client, location), schema, log);
     } finally {
       await client.query("SELECT pg_advisory_unlock($1)", [schema.lockId.toString()]);
     }

@@ -14,19 +14,20 @@
  *
  * One database serves one relayer wallet on one pool and chain: the first instance records them,
  * and an instance configured for another wallet, pool or chain refuses to start. The schema comes
- * from the migrations in migrations.ts, applied by the first instance to boot under an advisory
- * lock, so instances booting at once migrate once.
+ * from the migrations in migrations.ts, applied by the service kit's `migrate` (service/kit/sql.ts)
+ * in the first instance to boot, under an advisory lock, so instances booting at once migrate once.
  */
 import pg from "pg";
 import type { Logger } from "pino";
+import { migrate, pgSession, redactedUrl } from "../kit/sql.ts";
 import { RelayerError, RelayerErrorCode } from "./errors.ts";
-import { MIGRATIONS, migrationStatements, pendingMigrations, SCHEMA_VERSION_TABLE, storeVersion } from "./migrations.ts";
 import {
   type ClaimStatus,
   type ClaimStore,
   emptyCounts,
   fromRow,
   type NewClaim,
+  RELAYER_SCHEMA,
   REPLACEABLE_STATUSES,
   type Replacement,
   type Row,
@@ -35,8 +36,11 @@ import {
   type UnfinishedStatus,
 } from "./store.ts";
 
-/** Advisory lock keys (any two fixed numbers; the database belongs to one relayer wallet). */
-const SCHEMA_LOCK = 0x6875_7a68_7530n; // held while migrating the schema and checking the identity
+/**
+ * Advisory lock keys (any two fixed numbers; the database belongs to one relayer wallet): the
+ * schema's, held while migrating and checking the identity, and the writer's.
+ */
+const SCHEMA_LOCK = RELAYER_SCHEMA.lockId;
 export const WRITER_LOCK = 0x6875_7a68_7531n; // held by the writer for as long as its session lives
 
 /** Sessions in the shared query pool. */
@@ -65,15 +69,7 @@ export interface RelayerIdentity {
 }
 
 /** `postgres://user:***@host:port/db`: the URL without its password, for logs. */
-export function redactDatabaseUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = "***";
-    return parsed.toString();
-  } catch {
-    return "(unparsable database URL)";
-  }
-}
+export const redactDatabaseUrl = redactedUrl;
 
 export class PostgresClaimStore implements ClaimStore {
   readonly location: string;
@@ -113,14 +109,16 @@ export class PostgresClaimStore implements ClaimStore {
 
   async #migrate(identity: RelayerIdentity): Promise<void> {
     const client = await this.#pool.connect().catch((error: Error) => {
-      throw new Error(`cannot connect to the relayer database ${this.location}: ${error.message}; check HUZHU_RELAYER_DATABASE_URL`);
+      throw new Error(`cannot connect to the relayer database ${this.location}: ${error.message}; check ${RELAYER_SCHEMA.urlVariable}`, {
+        cause: error,
+      });
     });
     let broken = false;
     try {
       // A session-level lock, held across the migrations' transactions; a session that dies releases it.
       await client.query("SELECT pg_advisory_lock($1)", [SCHEMA_LOCK.toString()]);
       try {
-        await this.#applyMigrations(client);
+        await migrate(pgSession(client, this.location), RELAYER_SCHEMA, this.#log);
         await this.#checkIdentity(client, identity);
       } finally {
         await client.query("SELECT pg_advisory_unlock($1)", [SCHEMA_LOCK.toString()]).catch(() => {
@@ -133,40 +131,6 @@ export class PostgresClaimStore implements ClaimStore {
     } finally {
       // A session that may still hold the lock, or sits in a failed transaction, is not pooled again.
       client.release(broken);
-    }
-  }
-
-  async #applyMigrations(client: pg.PoolClient): Promise<void> {
-    const { rows: tables } = await client.query<{ name: string }>(
-      `SELECT table_name AS name FROM information_schema.tables
-       WHERE table_schema = current_schema() AND table_name IN ('claims', 'schema_version')`,
-    );
-    const names = new Set(tables.map((t) => t.name));
-    const recorded = names.has("schema_version")
-      ? ((await client.query<{ v: number | null }>("SELECT MAX(version) AS v FROM schema_version")).rows[0]?.v ?? null)
-      : null;
-    const version = storeVersion(recorded, names.has("claims"));
-    const pending = pendingMigrations(this.location, version);
-    if (recorded === null && version > 0) {
-      // Written before versioning: record what it has, without creating it again.
-      await transaction(client, async () => {
-        await client.query(SCHEMA_VERSION_TABLE);
-        for (const migration of MIGRATIONS.filter((m) => m.version <= version)) {
-          await recordVersion(client, migration.version, migration.description);
-        }
-      });
-      this.#log?.info({ store: this.location, version }, "recorded the schema version of a claim store written before versioning");
-    }
-    for (const migration of pending) {
-      await transaction(client, async () => {
-        await client.query(SCHEMA_VERSION_TABLE);
-        for (const statement of migrationStatements(migration, "postgres")) await client.query(statement);
-        await recordVersion(client, migration.version, migration.description);
-      });
-      this.#log?.info(
-        { store: this.location, version: migration.version, description: migration.description },
-        "applied a claim store migration",
-      );
     }
   }
 
@@ -407,23 +371,4 @@ export class PostgresClaimStore implements ClaimStore {
     await session?.end().catch(() => undefined);
     await this.#pool.end();
   }
-}
-
-async function transaction(client: pg.PoolClient, work: () => Promise<void>): Promise<void> {
-  await client.query("BEGIN");
-  try {
-    await work();
-    await client.query("COMMIT");
-  } catch (error) {
-    await client.query("ROLLBACK").catch(() => undefined);
-    throw error;
-  }
-}
-
-async function recordVersion(client: pg.PoolClient, version: number, description: string): Promise<void> {
-  await client.query("INSERT INTO schema_version (version, description, applied_at) VALUES ($1, $2, $3)", [
-    version,
-    description,
-    Date.now(),
-  ]);
 }

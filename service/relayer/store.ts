@@ -8,11 +8,28 @@
  * through an exclusive lock, and a shared PostgreSQL database (store-postgres.ts), where several
  * relayer instances accept claims and one of them, the holder of an advisory lock, sends them.
  */
-import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { DatabaseSync } from "node:sqlite";
+import type { DatabaseSync } from "node:sqlite";
 import type { Logger } from "pino";
-import { MIGRATIONS, migrationStatements, pendingMigrations, SCHEMA_VERSION_TABLE, storeVersion } from "./migrations.ts";
+import { openSqliteSync, type SqlSchema } from "../kit/sql.ts";
+import { MIGRATIONS } from "./migrations.ts";
+
+/**
+ * The claim store's schema for the service kit (service/kit/sql.ts), which migrates both stores and
+ * records their versions in `schema_version`. A store with the claims table and no recorded version
+ * was written before versioning: it is version 1.
+ */
+export const RELAYER_SCHEMA: SqlSchema = {
+  service: "relayer",
+  migrations: MIGRATIONS,
+  urlVariable: "HUZHU_RELAYER_DATABASE_URL",
+  lockId: 0x6875_7a68_7530n, // held while migrating the shared schema and checking its identity
+  what: "store",
+  label: "claim store",
+  unversioned: { table: "claims", version: 1 },
+  inUseMessage: (path) =>
+    `the relayer store ${path} is in use by another relayer process; stop it or give this one its own HUZHU_RELAYER_DATA_DIR and key`,
+};
 
 /**
  * Where a claim is. `waiting_for_funds`: held until the pool can pay it (until `heldUntil`), with
@@ -184,87 +201,12 @@ export interface ClaimStore {
 export class SqliteClaimStore implements ClaimStore {
   readonly #db: DatabaseSync;
   readonly location: string;
-  readonly #log: Logger | undefined;
 
   constructor(dataDir: string, log?: Logger) {
-    mkdirSync(dataDir, { recursive: true });
     const file = join(dataDir, "relayer.sqlite");
     this.location = file;
-    this.#log = log;
-    this.#db = new DatabaseSync(file);
-    try {
-      this.#open();
-    } catch (error) {
-      this.#db.close();
-      if (/locked|busy/i.test((error as Error).message)) {
-        throw new Error(
-          `the relayer store ${file} is in use by another relayer process; stop it or give this one its own HUZHU_RELAYER_DATA_DIR and key`,
-        );
-      }
-      throw error;
-    }
-  }
-
-  #open(): void {
-    this.#db.exec(`
-      PRAGMA journal_mode = WAL;
-      PRAGMA synchronous = FULL;
-      PRAGMA locking_mode = EXCLUSIVE;
-      PRAGMA busy_timeout = 0;
-    `);
-    // Take the exclusive lock now: a second relayer on the same file fails at boot, not mid-claim.
-    this.#db.exec("BEGIN EXCLUSIVE; COMMIT;");
-    this.#migrate();
-  }
-
-  /** Brings the file to this relayer's schema version, one transaction per migration. */
-  #migrate(): void {
-    const tables = new Set(
-      (this.#db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as Array<{ name: string }>).map((t) => t.name),
-    );
-    const recorded = tables.has("schema_version")
-      ? (this.#db.prepare("SELECT MAX(version) AS v FROM schema_version").get() as { v: number | null }).v
-      : null;
-    const version = storeVersion(recorded, tables.has("claims"));
-    const pending = pendingMigrations(this.location, version);
-    if (recorded === null && version > 0) {
-      // Written before versioning: record what it has, without creating it again.
-      this.#transaction(() => {
-        this.#db.exec(SCHEMA_VERSION_TABLE);
-        for (const migration of MIGRATIONS.filter((m) => m.version <= version)) {
-          this.#recordVersion(migration.version, migration.description);
-        }
-      });
-      this.#log?.info({ store: this.location, version }, "recorded the schema version of a claim store written before versioning");
-    }
-    for (const migration of pending) {
-      this.#transaction(() => {
-        this.#db.exec(SCHEMA_VERSION_TABLE);
-        for (const statement of migrationStatements(migration, "sqlite")) this.#db.exec(statement);
-        this.#recordVersion(migration.version, migration.description);
-      });
-      this.#log?.info(
-        { store: this.location, version: migration.version, description: migration.description },
-        "applied a claim store migration",
-      );
-    }
-  }
-
-  #recordVersion(version: number, description: string): void {
-    this.#db
-      .prepare("INSERT INTO schema_version (version, description, applied_at) VALUES (?, ?, ?)")
-      .run(version, description, Date.now());
-  }
-
-  #transaction(work: () => void): void {
-    this.#db.exec("BEGIN IMMEDIATE");
-    try {
-      work();
-      this.#db.exec("COMMIT");
-    } catch (error) {
-      this.#db.exec("ROLLBACK");
-      throw error;
-    }
+    // Takes the exclusive lock now: a second relayer on the same file fails at boot, not mid-claim.
+    this.#db = openSqliteSync(file, RELAYER_SCHEMA, log);
   }
 
   async insert(claim: NewClaim): Promise<{ claim: StoredClaim; created: boolean }> {
