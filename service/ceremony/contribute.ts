@@ -68,7 +68,7 @@ export async function contribute(options: ContributeOptions): Promise<Contribute
     previous = await verifyLatestZkey(ceremony, log);
   } catch (error) {
     if (error instanceof CeremonyError) {
-      throw new CeremonyError(error.code, `refusing to contribute: ${error.message}`, error.details);
+      throw new CeremonyError(error.code, `refusing to contribute: ${error.message}`, error.details, { cause: error });
     }
     throw error;
   }

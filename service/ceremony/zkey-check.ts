@@ -97,11 +97,12 @@ export async function verifyLatestZkey(ceremony: Ceremony, log: Logger): Promise
   const { transcript } = ceremony;
   const record = latestZkey(transcript);
   const path = join(ceremony.dir, record.zkey);
-  const refuse = (reason: string) =>
+  const refuse = (reason: string, cause?: unknown) =>
     new CeremonyError(
       CeremonyErrorCode.ZkeyInvalid,
       `${record.zkey} does not verify against ${transcript.circuit.r1cs} and the Powers of Tau: ${reason}`,
       { zkey: record.zkey },
+      cause === undefined ? {} : { cause },
     );
   if (!existsSync(path)) throw refuse("the file is missing");
 
@@ -112,7 +113,7 @@ export async function verifyLatestZkey(ceremony: Ceremony, log: Logger): Promise
   try {
     ok = await verifyInOwnProcess({ r1cs: ceremony.r1csPath, ptau: ceremony.ptauPath, zkey: path }, logger);
   } catch (error) {
-    throw refuse(`unreadable (${(error as Error).message})`);
+    throw refuse(`unreadable (${(error as Error).message})`, error);
   }
   if (!ok) throw refuse(logger.errors.at(-1) ?? "a contribution's proof or the delta chain is inconsistent");
 

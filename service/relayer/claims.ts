@@ -58,7 +58,7 @@ export function parseRequest(raw: ClaimBody["request"]): ClaimArgs {
   try {
     return requestFromJson(raw);
   } catch (error) {
-    if (error instanceof HuzhuError) throw new RelayerError(RelayerErrorCode.FieldOutOfRange, error.message);
+    if (error instanceof HuzhuError) throw new RelayerError(RelayerErrorCode.FieldOutOfRange, error.message, undefined, { cause: error });
     throw error;
   }
 }

@@ -93,8 +93,8 @@ export function serializeApproval(approval: Approval): ApprovalFile {
 /** Parses and range-checks an approval file; throws INVALID_APPROVAL_FILE naming the bad field. */
 export function parseApproval(value: unknown): Approval {
   const file = value as Partial<ApprovalFile> | null;
-  const fail = (what: string): never => {
-    throw new HuzhuError(ErrorCode.InvalidApprovalFile, `not a valid approval file: ${what}`);
+  const fail = (what: string, cause?: unknown): never => {
+    throw new HuzhuError(ErrorCode.InvalidApprovalFile, `not a valid approval file: ${what}`, {}, cause === undefined ? {} : { cause });
   };
   if (typeof file !== "object" || file === null) return fail("expected a JSON object");
   if (file.kind !== "huzhu-approval" || file.version !== 1) fail('kind must be "huzhu-approval", version 1');
@@ -103,7 +103,7 @@ export function parseApproval(value: unknown): Approval {
     try {
       return name === "expiresAtEpoch" ? toEpoch(v, name) : toField(v, name);
     } catch (error) {
-      return fail((error as Error).message);
+      return fail((error as Error).message, error);
     }
   };
   const pair = (v: unknown, name: string): readonly [bigint, bigint] => {

@@ -52,6 +52,7 @@ export function loadDeployment(path: string): DeploymentRecord {
   } catch (error) {
     throw new Error(
       `cannot read the deployment record ${path} (${(error as Error).message}); run \`npm start\` or \`npm run deploy\` first, or pass the pool address`,
+      { cause: error },
     );
   }
   if (typeof record.pool !== "string" || typeof record.chainId !== "number") throw new Error(`${path} is not a Huzhu deployment record`);

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   applyBeacon,
   blake2bFile,
+  CeremonyError,
   CeremonyErrorCode,
   contribute,
   finalizeCeremony,
@@ -207,14 +208,30 @@ describe("refusals", () => {
     const dir = await ceremonyWith("tampered", ["alice"]);
     await flipBytesInSection(join(dir, "multiplier_0001.zkey"), 9);
     const reason = "multiplier_0001.zkey does not verify against multiplier.r1cs and the Powers of Tau: H section does not match";
-    await expect(contribute({ dir, name: "bob" })).rejects.toMatchObject({
-      code: CeremonyErrorCode.ZkeyInvalid,
-      message: `refusing to contribute: ${reason}`,
-    });
+    const refused = await contribute({ dir, name: "bob" }).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(CeremonyError);
+    expect(refused).toMatchObject({ code: CeremonyErrorCode.ZkeyInvalid, message: `refusing to contribute: ${reason}` });
+    // The verification's own refusal, kept as the cause.
+    expect((refused as CeremonyError).cause).toBeInstanceOf(CeremonyError);
+    expect((refused as CeremonyError).cause).toMatchObject({ code: CeremonyErrorCode.ZkeyInvalid, message: reason });
     await expect(verifyCeremony({ dir })).rejects.toMatchObject({ code: CeremonyErrorCode.ZkeyInvalid, message: reason });
     // Nothing was added on top of it.
     expect((await readTranscript(dir)).contributions).toHaveLength(1);
     expect(existsSync(join(dir, "multiplier_0002.zkey"))).toBe(false);
+  });
+
+  it("refuses a zkey that is not one as unreadable, keeping the verifier's failure as the cause", async () => {
+    const dir = await ceremonyWith("unreadable", ["alice"]);
+    const zkey = join(dir, "multiplier_0001.zkey");
+    await copyFile(circuit.r1cs, zkey);
+    const refused = await verifyCeremony({ dir }).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(CeremonyError);
+    expect(refused).toMatchObject({
+      code: CeremonyErrorCode.ZkeyInvalid,
+      message: `multiplier_0001.zkey does not verify against multiplier.r1cs and the Powers of Tau: unreadable (${zkey}: Invalid File format)`,
+    });
+    expect((refused as CeremonyError).cause).toBeInstanceOf(Error);
+    expect((refused as CeremonyError).cause).toMatchObject({ message: `${zkey}: Invalid File format` });
   });
 
   it("refuses a contribution whose L section was tampered with", async () => {

@@ -7,7 +7,7 @@
 import { type PublicClient, parseUnits } from "viem";
 import { type AssessorKey, assessorKeyFromPrivate } from "../../service/sdk/assessor.ts";
 import { loadAssessorTreeFromServices } from "../../service/sdk/chain/tree-source.ts";
-import { CodedError } from "../../service/sdk/coded-error.ts";
+import { CodedError, type CodedErrorOptions } from "../../service/sdk/coded-error.ts";
 import { NonceStore } from "../../service/sdk/committee/nonces.ts";
 import type { EvidenceFile } from "../../service/sdk/desk/case.ts";
 import { DeskClient } from "../../service/sdk/desk/client.ts";
@@ -169,8 +169,8 @@ export class AssessorKeyFileError extends CodedError<"ASSESSOR_KEY_FILE_REFUSED"
     | "committee-not-member";
   /** The committee member index the file names (for "committee-not-member"). */
   member?: number;
-  constructor(reason: AssessorKeyFileError["reason"], message: string, member?: number) {
-    super("ASSESSOR_KEY_FILE_REFUSED", message);
+  constructor(reason: AssessorKeyFileError["reason"], message: string, member?: number, options: CodedErrorOptions = {}) {
+    super("ASSESSOR_KEY_FILE_REFUSED", message, options);
     this.name = "AssessorKeyFileError";
     this.reason = reason;
     if (member !== undefined) this.member = member;
@@ -189,7 +189,8 @@ export function keyFileNeedsPassword(json: unknown): boolean {
  */
 export async function openAssessorKeyFile(json: unknown, password: string): Promise<AssessorKey> {
   const file = json as { kind?: unknown; version?: unknown; publicKey?: unknown; privateKey?: unknown; encrypted?: unknown } | null;
-  const bad = (what: string) => new AssessorKeyFileError("not-a-key-file", `not an assessor key file: ${what}`);
+  const bad = (what: string, cause?: unknown) =>
+    new AssessorKeyFileError("not-a-key-file", `not an assessor key file: ${what}`, undefined, cause === undefined ? {} : { cause });
   if (typeof file !== "object" || file === null) throw bad("expected a JSON object");
   if (file.kind !== undefined && (file.kind !== "huzhu-assessor-key" || file.version !== 1))
     throw bad('kind must be "huzhu-assessor-key", version 1');
@@ -199,7 +200,7 @@ export async function openAssessorKeyFile(json: unknown, password: string): Prom
   try {
     publicKey = [toField(String(pk[0]), "publicKey.x"), toField(String(pk[1]), "publicKey.y")];
   } catch (error) {
-    throw bad((error as Error).message);
+    throw bad((error as Error).message, error);
   }
   let privateKey: string;
   if (typeof file.privateKey === "string") {
@@ -212,7 +213,8 @@ export async function openAssessorKeyFile(json: unknown, password: string): Prom
     try {
       privateKey = await openSecret(sealed, password, `huzhu-assessor-key:1:${publicKey[0]}:${publicKey[1]}`, "assessor key");
     } catch (error) {
-      if (error instanceof HuzhuError) throw new AssessorKeyFileError("wrong-password", "wrong password for this assessor key file");
+      if (error instanceof HuzhuError)
+        throw new AssessorKeyFileError("wrong-password", "wrong password for this assessor key file", undefined, { cause: error });
       throw error;
     }
   } else {
@@ -222,7 +224,7 @@ export async function openAssessorKeyFile(json: unknown, password: string): Prom
   try {
     key = assessorKeyFromPrivate(privateKey);
   } catch (error) {
-    throw bad((error as Error).message);
+    throw bad((error as Error).message, error);
   }
   if (key.publicKey[0] !== publicKey[0] || key.publicKey[1] !== publicKey[1]) {
     throw new AssessorKeyFileError("key-mismatch", "the key file's public key does not belong to its private key");
@@ -250,17 +252,26 @@ export async function openCommitteeSigner(
     if (!(error instanceof HuzhuError)) throw error;
     switch (error.code) {
       case ErrorCode.WrongPassword:
-        throw new AssessorKeyFileError("committee-wrong-password", error.message);
+        throw new AssessorKeyFileError("committee-wrong-password", error.message, undefined, { cause: error });
       case ErrorCode.CommitteeInvalidKeyFile:
-        throw new AssessorKeyFileError("committee-not-a-key-file", error.message);
+        throw new AssessorKeyFileError("committee-not-a-key-file", error.message, undefined, { cause: error });
       case ErrorCode.DeskCommitteeUnknown:
         throw new AssessorKeyFileError(
           "committee-unknown",
           `plan ${planId} has no finished committee with key set ${String(error.details.keySetId)}`,
+          undefined,
+          { cause: error },
         );
       case ErrorCode.CommitteeMemberKeyMismatch: {
         const member = error.details.member as number;
-        throw new AssessorKeyFileError("committee-not-member", `member ${member}'s key in this committee is not this assessor key`, member);
+        throw new AssessorKeyFileError(
+          "committee-not-member",
+          `member ${member}'s key in this committee is not this assessor key`,
+          member,
+          {
+            cause: error,
+          },
+        );
       }
       default:
         throw error;

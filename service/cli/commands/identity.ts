@@ -52,7 +52,7 @@ async function readImportSource(source: string | undefined): Promise<string> {
     return (await readFile(source, "utf8")).trim();
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return source.trim();
-    throw new CliError("FILE_UNREADABLE", `cannot read ${source} (${(error as NodeJS.ErrnoException).code})`);
+    throw new CliError("FILE_UNREADABLE", `cannot read ${source} (${(error as NodeJS.ErrnoException).code})`, undefined, { cause: error });
   }
 }
 

@@ -36,12 +36,14 @@ async function readVoucher(file: string, connection: PoolConnection, planId: big
     throw new CliError(
       "VOUCHER_UNREADABLE",
       `cannot read the voucher ${file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+      undefined,
+      { cause: error },
     );
   }
   try {
     return await checkVoucherText(connection.ref, text, planId, commitment);
   } catch (error) {
-    if (error instanceof VoucherError) throw new CliError(error.code, `${file}: ${error.message}`);
+    if (error instanceof VoucherError) throw new CliError(error.code, `${file}: ${error.message}`, undefined, { cause: error });
     throw error;
   }
 }
@@ -57,7 +59,7 @@ async function commitmentFor(opts: PayOptions): Promise<bigint> {
     try {
       return toField(opts.commitment, "commitment");
     } catch (error) {
-      throw new CliError("BAD_COMMITMENT", (error as Error).message);
+      throw new CliError("BAD_COMMITMENT", (error as Error).message, undefined, { cause: error });
     }
   }
   return keystoreCommitment(opts);

@@ -178,6 +178,7 @@ async function readTermsDocument(source: string): Promise<Uint8Array> {
         "TERMS_UNREACHABLE",
         `cannot fetch the terms at ${source} (${(error as Error).message})`,
         "pass --terms <file> with a copy",
+        { cause: error },
       );
     }
     if (!response.ok)
@@ -190,12 +191,14 @@ async function readTermsDocument(source: string): Promise<Uint8Array> {
     throw new CliError(
       "TERMS_UNREADABLE",
       `cannot read the terms document ${source} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+      undefined,
+      { cause: error },
     );
   }
 }
 
 function sdkError(error: unknown): never {
-  if (error instanceof HuzhuError) throw new CliError(error.code, error.message);
+  if (error instanceof HuzhuError) throw new CliError(error.code, error.message, undefined, { cause: error });
   throw error;
 }
 
@@ -627,7 +630,7 @@ async function admit(
   try {
     commitment = toField(commitmentText, "commitment");
   } catch (error) {
-    throw new CliError("BAD_COMMITMENT", (error as Error).message);
+    throw new CliError("BAD_COMMITMENT", (error as Error).message, undefined, { cause: error });
   }
   const lifetime = parseLifetime(opts.expires);
   const connection = await connectPool(opts);

@@ -62,7 +62,9 @@ export async function readAssessorKey(path: string, opts: PasswordOptions): Prom
       privateKey = await openSecret(sealed, password, header([publicKey[0].toString(), publicKey[1].toString()]), "assessor key");
     } catch (error) {
       if (error instanceof HuzhuError)
-        throw new CliError("WRONG_PASSWORD", `wrong password for the assessor key ${path} (or the file was altered)`);
+        throw new CliError("WRONG_PASSWORD", `wrong password for the assessor key ${path} (or the file was altered)`, undefined, {
+          cause: error,
+        });
       throw error;
     }
   } else {

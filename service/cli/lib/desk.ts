@@ -103,6 +103,7 @@ export async function loadCaseRecord(identity: Identity, caseId: string): Promis
         "UNKNOWN_CASE",
         `no case ${caseId} was filed from ${huzhuHome()} (no record at ${path})`,
         "`huzhu case list` shows the cases filed from this HUZHU_HOME",
+        { cause: error },
       );
     }
     throw error;
@@ -204,6 +205,7 @@ export async function writeEvidence(dir: string, prefix: string, file: { name: s
       "FILE_UNWRITABLE",
       `cannot write ${path} (${(error as NodeJS.ErrnoException).code})`,
       "pass --out <dir> to write elsewhere",
+      { cause: error },
     );
   }
   return path;

@@ -11,8 +11,8 @@ export async function readJsonFile(path: string, what: string, hint?: string): P
     text = await readFile(path, "utf8");
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === "ENOENT") throw new CliError("FILE_NOT_FOUND", `no ${what} at ${path}`, hint);
-    throw new CliError("FILE_UNREADABLE", `cannot read the ${what} ${path} (${code})`);
+    if (code === "ENOENT") throw new CliError("FILE_NOT_FOUND", `no ${what} at ${path}`, hint, { cause: error });
+    throw new CliError("FILE_UNREADABLE", `cannot read the ${what} ${path} (${code})`, undefined, { cause: error });
   }
   try {
     return JSON.parse(text) as unknown;
@@ -42,9 +42,10 @@ export async function writeFileSafely(path: string, content: unknown, options: W
         "FILE_EXISTS",
         `${path} already exists; nothing was written`,
         "pass --force to replace it, or choose another path",
+        { cause: error },
       );
     }
-    throw new CliError("FILE_UNWRITABLE", `cannot write ${path} (${(error as NodeJS.ErrnoException).code})`);
+    throw new CliError("FILE_UNWRITABLE", `cannot write ${path} (${(error as NodeJS.ErrnoException).code})`, undefined, { cause: error });
   }
   try {
     await handle.writeFile(text);

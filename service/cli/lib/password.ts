@@ -22,7 +22,12 @@ export async function readPassword(opts: PasswordOptions, request: PasswordReque
     try {
       text = await readFile(opts.passwordFile, "utf8");
     } catch (error) {
-      throw new CliError("PASSWORD_FILE", `cannot read the password file ${opts.passwordFile} (${(error as NodeJS.ErrnoException).code})`);
+      throw new CliError(
+        "PASSWORD_FILE",
+        `cannot read the password file ${opts.passwordFile} (${(error as NodeJS.ErrnoException).code})`,
+        undefined,
+        { cause: error },
+      );
     }
     const password = text.replace(/\r?\n$/, "");
     if (password.length === 0) throw new CliError("EMPTY_PASSWORD", `the password file ${opts.passwordFile} is empty`);

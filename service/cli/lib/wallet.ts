@@ -42,7 +42,12 @@ export async function loadAccount(opts: WalletOptions, connection: PoolConnectio
     try {
       text = await readFile(opts.keyFile, "utf8");
     } catch (error) {
-      throw new CliError("FILE_UNREADABLE", `cannot read the key file ${opts.keyFile} (${(error as NodeJS.ErrnoException).code})`);
+      throw new CliError(
+        "FILE_UNREADABLE",
+        `cannot read the key file ${opts.keyFile} (${(error as NodeJS.ErrnoException).code})`,
+        undefined,
+        { cause: error },
+      );
     }
     if (((await stat(opts.keyFile)).mode & 0o077) !== 0) out.warn(`${opts.keyFile} is readable by other users: chmod 600 it`);
     return privateKeyToAccount(parseKey(text, opts.keyFile));

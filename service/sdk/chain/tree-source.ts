@@ -64,6 +64,8 @@ async function download(fetcher: typeof globalThis.fetch, url: string): Promise<
     throw new HuzhuError(
       ErrorCode.TreeServiceFailed,
       `the tree service at ${url} could not be reached (${(error as Error).message}); trying another source`,
+      {},
+      { cause: error },
     );
   }
   if (response.status === 404) {
@@ -119,7 +121,7 @@ export function verifySnapshotMember(snapshot: DecodedSnapshot, commitment: bigi
     snapshot.tree.proof(record);
   } catch (error) {
     if (error instanceof HuzhuError && error.code === ErrorCode.TreeMismatch) {
-      throw new HuzhuError(ErrorCode.SnapshotInvalid, `the snapshot was tampered with: ${error.message}`);
+      throw new HuzhuError(ErrorCode.SnapshotInvalid, `the snapshot was tampered with: ${error.message}`, {}, { cause: error });
     }
     throw error;
   }
@@ -129,6 +131,8 @@ export function verifySnapshotMember(snapshot: DecodedSnapshot, commitment: bigi
 export async function loadMemberTreeFromServices(ref: PoolRef, planId: bigint, options: TreeSourceOptions): Promise<LoadedMemberTree> {
   const fetcher = options.fetch ?? globalThis.fetch.bind(globalThis);
   const refused: TreeRefusal[] = [];
+  // The last refusal's error, kept as the cause when no source gives a tree that checks.
+  let lastRefusal: HuzhuError | undefined;
   const key = snapshotCacheKey(await ref.client.getChainId(), ref.pool, planId);
   const cachedBytes = await options.cache?.get(key).catch(() => undefined);
 
@@ -206,10 +210,12 @@ export async function loadMemberTreeFromServices(ref: PoolRef, planId: bigint, o
         } catch (retry) {
           if (!(retry instanceof HuzhuError)) throw retry;
           refused.push({ server, code: retry.code, message: retry.message });
+          lastRefusal = retry;
           continue;
         }
       }
       refused.push({ server, code: error.code, message: error.message });
+      lastRefusal = error;
     }
   }
   if (options.fallbackToEvents === false) {
@@ -218,6 +224,7 @@ export async function loadMemberTreeFromServices(ref: PoolRef, planId: bigint, o
       last?.code ?? ErrorCode.TreeServiceFailed,
       `no tree service gave a member tree that checks (${refused.map((r) => `${r.server}: ${r.code}`).join("; ") || "none given"}); try another tree service or read the pool's events`,
       { refused },
+      lastRefusal === undefined ? {} : { cause: lastRefusal },
     );
   }
   const tree = await loadMemberTree(ref, planId);
@@ -267,6 +274,8 @@ export async function loadAssessorTreeFromServices(
 ): Promise<LoadedAssessorTree> {
   const fetcher = options.fetch ?? globalThis.fetch.bind(globalThis);
   const refused: TreeRefusal[] = [];
+  // The last refusal's error, kept as the cause when no source gives a tree that checks.
+  let lastRefusal: HuzhuError | undefined;
   for (const server of options.servers) {
     const url = `${server.replace(/\/+$/, "")}/v1/plans/${planId}/assessors`;
     try {
@@ -277,6 +286,8 @@ export async function loadAssessorTreeFromServices(
         throw new HuzhuError(
           ErrorCode.TreeServiceFailed,
           `the tree service at ${url} could not be reached (${(error as Error).message}); trying another source`,
+          {},
+          { cause: error },
         );
       }
       if (!response.ok) {
@@ -303,15 +314,15 @@ export async function loadAssessorTreeFromServices(
     } catch (error) {
       if (!(error instanceof HuzhuError)) throw error;
       refused.push({ server, code: error.code, message: error.message });
+      lastRefusal = error;
     }
   }
   if (options.fallbackToEvents === false) {
     throw new HuzhuError(
       refused.at(-1)?.code ?? ErrorCode.TreeServiceFailed,
       "no tree service gave an assessor set that checks; read the pool's events",
-      {
-        refused,
-      },
+      { refused },
+      lastRefusal === undefined ? {} : { cause: lastRefusal },
     );
   }
   return { tree: await loadAssessorTree(ref, planId), source: "events", refused };

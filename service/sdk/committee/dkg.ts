@@ -43,13 +43,18 @@ export interface DkgRound2Package {
   share: string;
 }
 
-function dkgFailed(participant: number, reason: string, cause?: unknown): never {
-  throw new HuzhuError(
+/** COMMITTEE_DKG_FAILED naming the member whose package fails, and why. */
+export function dkgError(participant: number, reason: string, cause?: unknown): HuzhuError {
+  return new HuzhuError(
     ErrorCode.CommitteeDkgFailed,
     `the DKG cannot finish: member ${participant}'s package fails (${reason})`,
     { participant, reason },
     cause === undefined ? {} : { cause },
   );
+}
+
+function dkgFailed(participant: number, reason: string, cause?: unknown): never {
+  throw dkgError(participant, reason, cause);
 }
 
 /** Runs `decode`, turning a malformed field into a DKG failure that names `participant`. */

@@ -10,7 +10,7 @@
  */
 import type { AssessorKey } from "../assessor.ts";
 import { committeeApproval } from "../committee/aggregate.ts";
-import { DkgParticipant, type DkgRound1Package } from "../committee/dkg.ts";
+import { DkgParticipant, type DkgRound1Package, dkgError } from "../committee/dkg.ts";
 import type { NonceStore } from "../committee/nonces.ts";
 import type { CommitteeShare } from "../committee/share.ts";
 import { signShare } from "../committee/signing.ts";
@@ -176,7 +176,7 @@ export async function joinCommitteeRun(
     try {
       received.push(await openFromMember("round2", dkgId, p.from, member, deskKey, p));
     } catch (error) {
-      await complain(client, dkgId, key, member, dkgError(p.from, (error as Error).message));
+      await complain(client, dkgId, key, member, dkgError(p.from, (error as Error).message, error));
     }
   }
   let share: CommitteeShare;
@@ -216,13 +216,6 @@ async function orRunFailure<T>(client: DeskClient, dkgId: string, post: Promise<
     }
     throw error;
   }
-}
-
-function dkgError(participant: number, reason: string): HuzhuError {
-  return new HuzhuError(ErrorCode.CommitteeDkgFailed, `the DKG cannot finish: member ${participant}'s package fails (${reason})`, {
-    participant,
-    reason,
-  });
 }
 
 function runFailed(run: CommitteeRunReply): HuzhuError {

@@ -184,17 +184,20 @@ export interface CheckedCommittee {
  * signed by its own key (DESK_COMMITTEE_RECORD_INVALID naming what fails).
  */
 export function checkCommitteeRecord(record: CommitteeRecord, planId: bigint): CheckedCommittee {
-  const invalid = (what: string): never => {
-    throw new HuzhuError(ErrorCode.DeskCommitteeRecordInvalid, `the desk's record of committee ${record.dkgId} does not check: ${what}`, {
-      dkgId: record.dkgId,
-    });
+  const invalid = (what: string, cause?: unknown): never => {
+    throw new HuzhuError(
+      ErrorCode.DeskCommitteeRecordInvalid,
+      `the desk's record of committee ${record.dkgId} does not check: ${what}`,
+      { dkgId: record.dkgId },
+      cause === undefined ? {} : { cause },
+    );
   };
   if (record.planId !== planId.toString()) invalid(`it is for plan ${record.planId}, not plan ${planId}`);
   let keySet: CommitteeKeySet;
   try {
     keySet = parseKeySet(record.keySet);
   } catch (error) {
-    return invalid((error as Error).message);
+    return invalid((error as Error).message, error);
   }
   const members = new Map<number, { publicKey: PublicKey; hpkePublicKey: string }>();
   for (const m of record.members) {

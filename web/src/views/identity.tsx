@@ -63,7 +63,7 @@ export function IdentityView() {
         try {
           parsed = parseKeystore(JSON.parse(text));
         } catch (error) {
-          if (error instanceof SyntaxError) throw new HuzhuError(ErrorCode.InvalidKeystore, error.message);
+          if (error instanceof SyntaxError) throw new HuzhuError(ErrorCode.InvalidKeystore, error.message, {}, { cause: error });
           throw error;
         }
         const id = await decryptIdentity(parsed, password);
