@@ -18,6 +18,7 @@ import {
   type WalletClient,
 } from "viem";
 import type { PoolRef } from "../../service/sdk/chain/pool.ts";
+import { CodedError, type CodedErrorOptions } from "../../service/sdk/coded-error.ts";
 import { DEV_MNEMONIC } from "../../service/sdk/constants.ts";
 import { LOCAL_CHAIN_ID, type RuntimeConfig } from "./config.ts";
 
@@ -87,20 +88,51 @@ export async function devWallet(config: RuntimeConfig, index: number): Promise<P
   return { kind: "dev", address: account.address, wallet };
 }
 
+export const WalletErrorCode = {
+  /** No browser wallet in the page, or one that gave no account. */
+  NoInjectedWallet: "NO_INJECTED_WALLET",
+  /** A browser wallet on another chain than the configured one, that would not switch. */
+  WrongChain: "WRONG_CHAIN",
+} as const;
+export type WalletErrorCode = (typeof WalletErrorCode)[keyof typeof WalletErrorCode];
+
+/** The paying wallet cannot be used: `code` says why; for WRONG_CHAIN, `chainId` is the wallet's chain and `expectedChainId` the page's. */
+export class WalletError extends CodedError<WalletErrorCode> {
+  readonly chainId: number | undefined;
+  readonly expectedChainId: number | undefined;
+
+  constructor(
+    code: WalletErrorCode,
+    message: string,
+    chains: { chainId?: number; expectedChainId?: number } = {},
+    options: CodedErrorOptions = {},
+  ) {
+    super(code, message, options);
+    this.name = "WalletError";
+    this.chainId = chains.chainId;
+    this.expectedChainId = chains.expectedChainId;
+  }
+}
+
 export function injectedProvider(): EIP1193Provider | undefined {
   return (globalThis as { ethereum?: EIP1193Provider }).ethereum;
 }
 
 export async function injectedWallet(config: RuntimeConfig): Promise<Payer> {
   const provider = injectedProvider();
-  if (!provider) throw new Error("NO_INJECTED_WALLET");
+  if (!provider) throw new WalletError(WalletErrorCode.NoInjectedWallet, "the page has no browser wallet");
   const wallet = createWalletClient({ chain: chainOf(config), transport: custom(provider) });
   const [address] = await wallet.requestAddresses();
-  if (!address) throw new Error("NO_INJECTED_WALLET");
+  if (!address) throw new WalletError(WalletErrorCode.NoInjectedWallet, "the browser wallet gave no account");
   const chainId = await wallet.getChainId();
   if (chainId !== config.chainId) {
-    await wallet.switchChain({ id: config.chainId }).catch(() => {
-      throw new Error(`WRONG_CHAIN:${chainId}`);
+    await wallet.switchChain({ id: config.chainId }).catch((error: unknown) => {
+      throw new WalletError(
+        WalletErrorCode.WrongChain,
+        `the browser wallet is on chain ${chainId} and did not switch to chain ${config.chainId}`,
+        { chainId, expectedChainId: config.chainId },
+        { cause: error },
+      );
     });
   }
   return {

@@ -6,6 +6,7 @@ import { DeskRequestError } from "../../service/sdk/desk/client.ts";
 import { HuzhuError } from "../../service/sdk/errors.ts";
 import { describePoolRevert, type PoolFailureKind, poolFailureKind } from "../../service/sdk/pool-errors.ts";
 import { RelayerRequestError } from "../../service/sdk/relayer-client.ts";
+import { WalletError, WalletErrorCode } from "./chain.ts";
 import type { MessageKey, Translate } from "./i18n.ts";
 import { WorkerError } from "./prover.ts";
 
@@ -95,6 +96,14 @@ export class UserMessage extends CodedError<"USER_MESSAGE"> {
   }
 }
 
+/** A relayer's quote that is not signed by that relayer for this pool (thrown by the claim view before proving). */
+export class BadQuote extends CodedError<"BAD_QUOTE"> {
+  constructor(message: string) {
+    super("BAD_QUOTE", message);
+    this.name = "BadQuote";
+  }
+}
+
 /** A claim refused or failed by the relayer (thrown by the claim view). */
 export class ClaimFailed extends CodedError {
   constructor(code: string, reason: string) {
@@ -127,9 +136,11 @@ export function explain(error: unknown, t: Translate, where: { rpcUrl?: string; 
     const text = t("errRelayerRefused", { code: error.code, message: error.message });
     return { text: next ? `${text} ${t(next)}` : text };
   }
-  if (raw === "BAD_QUOTE") return { text: t("errRelayerBadQuote") };
-  if (raw === "NO_INJECTED_WALLET") return { text: t("noInjected") };
-  if (raw.startsWith("WRONG_CHAIN:")) return { text: t("wrongChain", { chainId: raw.slice(12), expected: where.chainId ?? "" }) };
+  if (error instanceof BadQuote) return { text: t("errRelayerBadQuote") };
+  if (error instanceof WalletError) {
+    if (error.code === WalletErrorCode.NoInjectedWallet) return { text: t("noInjected") };
+    return { text: t("wrongChain", { chainId: error.chainId ?? "", expected: error.expectedChainId ?? where.chainId ?? "" }) };
+  }
   if (error instanceof BaseError) {
     if (error.walk((e) => e instanceof UserRejectedRequestError)) return { text: t("errRejected") };
     const reverted = error.walk((e) => e instanceof ContractFunctionRevertedError);

@@ -20,7 +20,7 @@ import {
 import { Notice, useApp } from "../app-state.tsx";
 import { formatAmount, poolRef, shortHex, type TokenInfo, tokenInfo } from "../chain.ts";
 import { keepClaimRecord } from "../claim-records.ts";
-import { ClaimFailed, type Explained, explain, UserMessage } from "../errors.ts";
+import { BadQuote, ClaimFailed, type Explained, explain, UserMessage } from "../errors.ts";
 import { type MessageKey, useT } from "../i18n.ts";
 
 interface LoadedApproval {
@@ -139,7 +139,7 @@ export function ClaimView() {
         quote.quote.relayer.toLowerCase() !== info.relayer.toLowerCase() ||
         !(await verifyQuoteSignature(config.chainId, config.pool, quote))
       ) {
-        throw new Error("BAD_QUOTE");
+        throw new BadQuote(`the quote is not signed by the relayer ${info.relayer} for this pool`);
       }
       setStage(t("stageProve"));
       setPercent(0);
