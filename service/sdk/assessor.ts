@@ -3,7 +3,7 @@
  * member receives. Uses @zk-kit/eddsa-poseidon, the implementation Semaphore identities use.
  */
 import { derivePublicKey, signMessage, verifySignature } from "@zk-kit/eddsa-poseidon";
-import { toPlainHex } from "./bytes.ts";
+import { fromPlainHex, toPlainHex } from "./bytes.ts";
 import { type ApprovalTerms, approvalMessage, type PublicKey } from "./encoding.ts";
 import { ErrorCode, HuzhuError } from "./errors.ts";
 import { toEpoch, toField } from "./field.ts";
@@ -26,7 +26,7 @@ export interface Approval extends ApprovalTerms {
 
 function privateKeyBytes(privateKey: string): Uint8Array {
   if (!/^[0-9a-fA-F]{64}$/.test(privateKey)) throw new Error("an assessor private key is 32 bytes of hex");
-  return Uint8Array.from(privateKey.match(/../g) ?? [], (h) => Number.parseInt(h, 16));
+  return fromPlainHex(privateKey);
 }
 
 export function generateAssessorKey(): AssessorKey {

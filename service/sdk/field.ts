@@ -1,3 +1,4 @@
+import { toPrefixedHex } from "./bytes.ts";
 import { MAX_EPOCH, SNARK_SCALAR_FIELD } from "./constants.ts";
 import { ErrorCode, HuzhuError } from "./errors.ts";
 
@@ -45,7 +46,7 @@ export function randomFieldElement(): bigint {
   for (;;) {
     globalThis.crypto.getRandomValues(bytes);
     bytes[0] = (bytes[0] ?? 0) & 0x3f;
-    const x = BigInt(`0x${Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("")}`);
+    const x = BigInt(toPrefixedHex(bytes));
     if (x < SNARK_SCALAR_FIELD) return x;
   }
 }

@@ -14,6 +14,7 @@
  *   update:   header (UPDATE_HEADER_BYTES) | count u32 | count x (index u32, record) | count u32 | count x (level u8, index u32, node)
  */
 import { type Address, getAddress } from "viem";
+import { fromPrefixedHex, toPrefixedHex } from "./bytes.ts";
 import { ErrorCode, HuzhuError } from "./errors.ts";
 import { type ItemArray, levelLength, readField, treeDepth, writeField } from "./lean-levels.ts";
 import { FIELD_BYTES } from "./poseidon-wasm.ts";
@@ -96,10 +97,10 @@ class Writer {
     this.bytes.set(bytes, this.at);
     this.at += bytes.length;
   }
-  hex(value: string, length: number) {
-    const clean = value.slice(2);
-    for (let i = 0; i < length; i++) this.bytes[this.at + i] = Number.parseInt(clean.slice(2 * i, 2 * i + 2), 16);
-    this.at += length;
+  hex(value: `0x${string}`, length: number) {
+    const bytes = fromPrefixedHex(value);
+    if (bytes.length !== length) throw new TypeError(`expected ${length} bytes of hex, got ${bytes.length}`);
+    this.raw(bytes);
   }
 }
 
@@ -135,7 +136,7 @@ class Reader {
     return out;
   }
   hex(length: number): `0x${string}` {
-    return `0x${Array.from(this.raw(length), (b) => b.toString(16).padStart(2, "0")).join("")}`;
+    return toPrefixedHex(this.raw(length));
   }
 }
 

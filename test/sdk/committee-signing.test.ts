@@ -27,6 +27,7 @@ import {
   createIdentity,
   ErrorCode,
   randomFieldElement,
+  SNARK_SCALAR_FIELD,
   verifyApproval,
 } from "../../service/sdk/index.ts";
 
@@ -242,6 +243,27 @@ describe.each([
     expect(parseKeySet(JSON.parse(JSON.stringify(keySet)))).toEqual(keySet);
     const swapped = { ...keySet, verifyingShares: [...keySet.verifyingShares].reverse() };
     expect(codeOf(() => parseKeySet(swapped))).toMatchObject({ code: ErrorCode.CommitteeMalformed });
+  });
+
+  it("refuses a key set with a point off the curve or a key above the field, keeping the decoder's error as the cause", () => {
+    const thrown = (run: () => unknown): Error & { code?: string } => {
+      try {
+        run();
+      } catch (error) {
+        return error as Error & { code?: string };
+      }
+      throw new Error("no error");
+    };
+    const offCurve = thrown(() => parseKeySet({ ...keySet, commitments: ["ff".repeat(32), ...keySet.commitments.slice(1)] }));
+    expect(offCurve.code).toBe(ErrorCode.CommitteeMalformed);
+    expect(offCurve.cause).toBeInstanceOf(Error);
+    expect(offCurve.message).toBe(
+      `not valid committee data: commitments[0] is not a BabyJubjub subgroup point (${(offCurve.cause as Error).message})`,
+    );
+    const aboveField = thrown(() => parseKeySet({ ...keySet, publicKey: [SNARK_SCALAR_FIELD.toString(), keySet.publicKey[1]] }));
+    expect(aboveField.code).toBe(ErrorCode.CommitteeMalformed);
+    expect(aboveField.cause).toMatchObject({ code: ErrorCode.FieldOutOfRange });
+    expect(aboveField.message).toBe(`not valid committee data: ${(aboveField.cause as Error).message}`);
   });
 });
 

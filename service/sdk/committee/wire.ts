@@ -2,7 +2,8 @@
  * Committee wire values: hex of noble's encodings (points, scalars, identifiers) and decimal field
  * elements, decoded strictly (a malformed value is COMMITTEE_MALFORMED naming the field).
  */
-import { bytesToHex, hexToBytes } from "@noble/curves/utils.js";
+import { fromPlainHex, toPlainHex } from "../bytes.ts";
+import type { CodedErrorOptions } from "../coded-error.ts";
 import { ErrorCode, HuzhuError } from "../errors.ts";
 import { toField } from "../field.ts";
 import { BabyJubjubPoint, POINT_BYTES, SCALAR_BYTES } from "./suite.ts";
@@ -10,12 +11,14 @@ import { BabyJubjubPoint, POINT_BYTES, SCALAR_BYTES } from "./suite.ts";
 /** The largest committee the SDK accepts (FROST itself has no small bound; people do). */
 export const MAX_COMMITTEE_SIZE = 64;
 
-export function malformed(what: string, details: Record<string, unknown> = {}): never {
-  throw new HuzhuError(ErrorCode.CommitteeMalformed, `not valid committee data: ${what}`, details);
+/** Throws COMMITTEE_MALFORMED (with the error that found the value wrong as `cause`, when there is one). */
+export function malformed(what: string, details: Record<string, unknown> = {}, options: CodedErrorOptions = {}): never {
+  throw new HuzhuError(ErrorCode.CommitteeMalformed, `not valid committee data: ${what}`, details, options);
 }
 
+/** Committee hex: lower case, no 0x (service/sdk/bytes.ts's toPlainHex). */
 export function toHex(bytes: Uint8Array): string {
-  return bytesToHex(bytes);
+  return toPlainHex(bytes);
 }
 
 /** `bytes` bytes of lower-case hex. */
@@ -23,7 +26,7 @@ export function decodeHex(value: unknown, name: string, bytes: number): Uint8Arr
   if (typeof value !== "string" || value.length !== 2 * bytes || !/^[0-9a-f]+$/.test(value)) {
     return malformed(`${name} must be ${bytes} bytes of lower-case hex`);
   }
-  return hexToBytes(value);
+  return fromPlainHex(value);
 }
 
 /** A serialized point of the prime-order subgroup, not the identity. */
@@ -35,7 +38,7 @@ export function decodePoint(value: unknown, name: string): Uint8Array {
     if (point.is0() || !point.isTorsionFree()) throw new Error("not in the prime-order subgroup");
     if (toHex(point.toBytes()) !== value) throw new Error("not canonical");
   } catch (error) {
-    return malformed(`${name} is not a BabyJubjub subgroup point (${(error as Error).message})`);
+    return malformed(`${name} is not a BabyJubjub subgroup point (${(error as Error).message})`, {}, { cause: error });
   }
   return bytes;
 }
@@ -45,8 +48,8 @@ export function decodeScalar(value: unknown, name: string): Uint8Array {
   const bytes = decodeHex(value, name, SCALAR_BYTES);
   try {
     BabyJubjubPoint.Fn.fromBytes(bytes);
-  } catch {
-    return malformed(`${name} is not a scalar below the subgroup order`);
+  } catch (error) {
+    return malformed(`${name} is not a scalar below the subgroup order`, {}, { cause: error });
   }
   return bytes;
 }
@@ -56,7 +59,7 @@ export function decodeDecimalField(value: unknown, name: string): bigint {
   try {
     return toField(value, name);
   } catch (error) {
-    return malformed((error as Error).message);
+    return malformed((error as Error).message, {}, { cause: error });
   }
 }
 

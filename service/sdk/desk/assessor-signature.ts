@@ -3,15 +3,15 @@
  * messages, declines, sign-in), with @zk-kit/eddsa-poseidon: the signer approvals use too.
  */
 import { signMessage, verifySignature } from "@zk-kit/eddsa-poseidon";
-import { hexToBytes } from "viem";
 import type { AssessorKey } from "../assessor.ts";
+import { fromPlainHex } from "../bytes.ts";
 import type { PublicKey } from "../encoding.ts";
 import { type SignatureJson, signatureJson } from "./wire-values.ts";
 
 /** The key file's secret as bytes (32 bytes of hex). */
 export function assessorSecretBytes(key: AssessorKey): Uint8Array {
   if (!/^[0-9a-fA-F]{64}$/.test(key.privateKey)) throw new Error("an assessor private key is 32 bytes of hex");
-  return hexToBytes(`0x${key.privateKey}`);
+  return fromPlainHex(key.privateKey);
 }
 
 export function signAsAssessor(key: AssessorKey, message: bigint): SignatureJson {

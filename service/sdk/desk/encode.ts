@@ -5,6 +5,7 @@
  * SHA-256 of that encoding reduced mod r, a field element as EdDSA-Poseidon signs.
  */
 import { sha256 } from "@noble/hashes/sha2";
+import { toPlainHex, toPrefixedHex } from "../bytes.ts";
 import { SNARK_SCALAR_FIELD } from "../constants.ts";
 
 export type Encodable = string | bigint | number | Uint8Array;
@@ -43,13 +44,10 @@ export function encodeValues(label: string, values: readonly Encodable[]): Uint8
 
 /** SHA-256 of `encodeValues(label, values)` mod r: the field element a desk signature signs. */
 export function fieldHash(label: string, values: readonly Encodable[]): bigint {
-  const digest = sha256(encodeValues(label, values));
-  let x = 0n;
-  for (const byte of digest) x = (x << 8n) | BigInt(byte);
-  return x % SNARK_SCALAR_FIELD;
+  return BigInt(toPrefixedHex(sha256(encodeValues(label, values)))) % SNARK_SCALAR_FIELD;
 }
 
 /** SHA-256 as lowercase hex (file digests, capability hashes). */
 export function sha256Hex(bytes: Uint8Array): string {
-  return Array.from(sha256(bytes), (b) => b.toString(16).padStart(2, "0")).join("");
+  return toPlainHex(sha256(bytes));
 }

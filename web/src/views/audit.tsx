@@ -5,6 +5,7 @@
  */
 import { useEffect, useState } from "preact/hooks";
 import { type Address, isAddress } from "viem";
+import { bigintToHex } from "../../../service/sdk/bytes.ts";
 import { huzhuPoolAbi } from "../../../service/sdk/chain/abi.ts";
 import type { PoolClaimRequest } from "../../../service/sdk/chain/claim.ts";
 import { listPlans, type PlanInfo, poolLogs } from "../../../service/sdk/chain/pool.ts";
@@ -211,7 +212,7 @@ export function AuditView() {
                       {shortHex(c.recipient, 4)}
                     </td>
                     <td data-label={t("nullifier")} class="mono">
-                      {shortHex(`0x${c.nullifier.toString(16)}`, 4)}
+                      {shortHex(bigintToHex(c.nullifier), 4)}
                     </td>
                     <td data-label={t("proof")} class={c.verified ? "good" : "bad"}>
                       {c.verified ? `✓ ${t("verified")}` : `✗ ${t("failedProof")}`}
