@@ -45,6 +45,7 @@ import {
   signApproval,
 } from "../service/sdk/index.ts";
 import { claimArtifacts } from "../service/sdk/node.ts";
+import type { ClaimBody, ClaimReply, QuoteReply } from "../service/sdk/relayer-wire.ts";
 import { type BenchEntry, entry, median, runAlone } from "./stats.ts";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -68,12 +69,8 @@ const DUSD = 1_000_000n;
 
 type Answer = LoopbackReply<{ id?: string; status?: string; code?: string; message?: string; duplicate?: boolean }>;
 
-interface ClaimBodyJson {
-  quote: { planId: string; amount: string; fee: string; relayer: Address; expiresAt: number };
-  quoteSignature: string;
-  request: ReturnType<typeof requestToJson>;
-  proof: { pi_a: string[]; pi_b: string[][]; pi_c: string[]; protocol?: string; curve?: string };
-}
+/** A claim body as the relayer takes it (the SDK's wire schema). */
+type ClaimBodyJson = ClaimBody;
 
 /** Affine point addition on BN254's G1 (y^2 = x^3 + 3 over the base field); P != +-Q. */
 function g1Add(p: [bigint, bigint], q: [bigint, bigint]): [bigint, bigint] {
@@ -123,13 +120,8 @@ async function ready(url: string): Promise<Ready> {
   }
 }
 
-interface ClaimStatusJson {
-  status: string;
-  code?: string;
-  reason?: string;
-  heldUntil?: string;
-  final?: boolean;
-}
+/** A claim's status as the relayer reports it (the SDK's wire schema). */
+type ClaimStatusJson = ClaimReply;
 
 async function claimStatus(url: string, id: string): Promise<ClaimStatusJson | undefined> {
   try {
@@ -175,7 +167,7 @@ function claimMaker(deployment: LocalDeployment) {
         body: JSON.stringify({ planId: "1", amount: amount.toString() }),
         signal: AbortSignal.timeout(10_000),
       });
-      const quote = (await quoteReply.json()) as { quote: ClaimBodyJson["quote"]; signature: string; message?: string };
+      const quote = (await quoteReply.json()) as QuoteReply & { message?: string };
       if (quoteReply.status !== 200) throw new Error(`quote refused: ${quoteReply.status} ${quote.message}`);
       const approval = signApproval(key, {
         commitment: member.commitment,

@@ -411,7 +411,7 @@ contract HuzhuPool is IHuzhuPool, AccessControl, Pausable, ReentrancyGuardTransi
         }
         LeanIMTData storage tree = _assessorTrees[planId];
         if (tree.size >= 1 << ASSESSOR_TREE_MAX_DEPTH) revert HuzhuPool__AssessorSetFull(planId);
-        uint256 leaf = PoseidonT3.hash([pubKeyX, pubKeyY]);
+        uint256 leaf = _assessorLeaf(pubKeyX, pubKeyY);
         if (tree._has(leaf)) revert HuzhuPool__AssessorAlreadyAdded(planId, leaf);
         uint256 index = tree.size;
         uint256 root = tree._insert(leaf);
@@ -428,7 +428,7 @@ contract HuzhuPool is IHuzhuPool, AccessControl, Pausable, ReentrancyGuardTransi
         onlyPlanAdmin(planId)
     {
         LeanIMTData storage tree = _assessorTrees[planId];
-        uint256 leaf = PoseidonT3.hash([pubKeyX, pubKeyY]);
+        uint256 leaf = _assessorLeaf(pubKeyX, pubKeyY);
         if (!tree._has(leaf)) revert HuzhuPool__UnknownAssessor(planId, leaf);
         uint256 index = tree._indexOf(leaf);
         uint256 root = _updateLeaf(tree, leaf, 0, siblings);
@@ -782,6 +782,11 @@ contract HuzhuPool is IHuzhuPool, AccessControl, Pausable, ReentrancyGuardTransi
     /// @dev The member tree's leaf for a commitment's cover: Poseidon(commitment, eligibleFrom, paidThrough).
     function _memberLeaf(uint256 commitment, MemberStore memory cover) internal pure returns (uint256) {
         return PoseidonT4.hash([commitment, uint256(cover.eligibleFrom), uint256(cover.paidThrough)]);
+    }
+
+    /// @dev The assessor tree's leaf for a public key: Poseidon(Ax, Ay).
+    function _assessorLeaf(uint256 pubKeyX, uint256 pubKeyY) internal pure returns (uint256) {
+        return PoseidonT3.hash([pubKeyX, pubKeyY]);
     }
 
     function _recordMemberRoot(uint256 planId, PlanStore storage plan, uint256 root) internal {

@@ -30,6 +30,7 @@ import {
   signApproval,
 } from "../service/sdk/index.ts";
 import { claimArtifacts } from "../service/sdk/node.ts";
+import type { ClaimReply } from "../service/sdk/relayer-wire.ts";
 
 export interface Stack {
   chain: Chain;
@@ -140,14 +141,8 @@ export async function postClaim(relayerUrl: string, body: unknown) {
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 }
 
-export interface ClaimStatusReply {
-  id: string;
-  status: string;
-  txHash?: string;
-  code?: string;
-  reason?: string;
-  blockNumber?: string;
-}
+/** A claim's status as the relayer reports it (the SDK's wire schema). */
+export type ClaimStatusReply = ClaimReply;
 
 export async function claimStatus(relayerUrl: string, id: string): Promise<ClaimStatusReply> {
   const response = await fetch(`${relayerUrl}/v1/claims/${id}`);

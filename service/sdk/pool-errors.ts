@@ -23,15 +23,15 @@ export interface PoolRevertEntry {
   readonly message: (args: readonly string[]) => string;
 }
 
-/** Why createPlan refused a plan's parameters: IHuzhuPool.PlanParamsIssue, in declaration order. */
+/** Why createPlan refused a plan's parameters: IHuzhuPool.PlanParamsIssue's members, in declaration order. */
 export const PLAN_PARAMS_ISSUES = [
-  "the token is the zero address: name the plan's ERC-20 token",
-  "the admin is the zero address: name the plan's administrator",
-  "the contribution is 0: set a contribution per period",
-  "the period is shorter than an hour: use a period of at least 3600 seconds",
-  "the claim cap is 0: set the most one claim may pay",
-  "the maximum relayer fee is above 10%: use at most 1000 basis points",
-  "the waiting period is above 1000 periods: use at most 1000",
+  ["TokenIsZero", "the token is the zero address: name the plan's ERC-20 token"],
+  ["AdminIsZero", "the admin is the zero address: name the plan's administrator"],
+  ["ContributionIsZero", "the contribution is 0: set a contribution per period"],
+  ["PeriodTooShort", "the period is shorter than an hour: use a period of at least 3600 seconds"],
+  ["ClaimCapIsZero", "the claim cap is 0: set the most one claim may pay"],
+  ["MaxFeeTooHigh", "the maximum relayer fee is above 10%: use at most 1000 basis points"],
+  ["WaitingTooLong", "the waiting period is above 1000 periods: use at most 1000"],
 ] as const;
 
 /** A unix time (seconds, as a decimal string) as an ISO date. */
@@ -113,7 +113,7 @@ export const POOL_REVERTS = {
   HuzhuPool__InvalidPlanParams: entry(
     "INVALID_PLAN_PARAMS",
     "final",
-    (a) => `the plan's parameters are invalid: ${PLAN_PARAMS_ISSUES[Number(a[0])] ?? `reason ${a[0]}`}`,
+    (a) => `the plan's parameters are invalid: ${PLAN_PARAMS_ISSUES[Number(a[0])]?.[1] ?? `reason ${a[0]}`}`,
   ),
   HuzhuPool__NotPlanAdmin: entry(
     "NOT_PLAN_ADMIN",

@@ -12,6 +12,7 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import type { FastifyReply } from "fastify";
 import { Type } from "typebox";
+import { Decimal, PlanParams } from "../sdk/relayer-wire.ts";
 import type { SnapshotHead } from "../sdk/tree-snapshot.ts";
 import { TreeErrorCode, treeErrorBody } from "./errors.ts";
 import type { TreeIndex } from "./indexer.ts";
@@ -25,11 +26,9 @@ function treeError(reply: FastifyReply, code: TreeErrorCode, message: string) {
   return reply.code(body.statusCode).send(body);
 }
 
-const Params = Type.Object({ planId: Type.String({ pattern: "^[1-9][0-9]{0,18}$" }) }, { additionalProperties: false });
-const RootParams = Type.Object(
-  { planId: Type.String({ pattern: "^[1-9][0-9]{0,18}$" }), root: Type.String({ pattern: "^(0|[1-9][0-9]{0,77})$" }) },
-  { additionalProperties: false },
-);
+// The plan id and field element forms of the relayer's wire schema, which hosts these routes.
+const Params = PlanParams;
+const RootParams = Type.Object({ planId: PlanParams.properties.planId, root: Decimal }, { additionalProperties: false });
 
 function headJson(head: SnapshotHead) {
   return {

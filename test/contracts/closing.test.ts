@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { getAddress, keccak256, toHex } from "viem";
 import { createIdentity, releaseProver } from "../../service/sdk/index.ts";
+import { updateSiblings } from "../../service/sdk/tree-update.ts";
 import { DAY, PLAN, type PoolFixture, planParams, poolFixture } from "../../testkit/pool.ts";
 
 const GRACE = 2n;
@@ -162,7 +163,7 @@ describe("closing a plan", () => {
       const record = f.memberTree.find(long.commitment);
       assert.ok(record);
       await f.viem.assertions.revertWithCustomErrorWithArgs(
-        f.asPayer.write.renew([f.planId, long.commitment, 3, f.memberTree.proof(record).siblings]),
+        f.asPayer.write.renew([f.planId, long.commitment, 3, updateSiblings(f.memberTree.proof(record))]),
         f.pool,
         "HuzhuPool__PlanClosing",
         [f.planId, closingEpoch],

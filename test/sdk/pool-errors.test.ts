@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { FINAL_CODES, HOLD_CODES, poolErrorCode, RelayerErrorCode } from "../../service/relayer/errors.ts";
 import { huzhuPoolAbi } from "../../service/sdk/chain/abi.ts";
@@ -36,7 +38,19 @@ describe("the pool revert catalogue", () => {
   });
 
   it("names each PlanParamsIssue reason (IHuzhuPool.sol's enum, in order)", () => {
-    expect(PLAN_PARAMS_ISSUES).toHaveLength(7);
+    const source = readFileSync(join(import.meta.dirname, "..", "..", "contracts", "interfaces", "IHuzhuPool.sol"), "utf8");
+    const body = /enum PlanParamsIssue \{([^}]*)\}/.exec(source)?.[1] ?? "";
+    const members = body
+      .split("\n")
+      .map((line) =>
+        line
+          .replace(/\/\/.*$/, "")
+          .trim()
+          .replace(/,$/, ""),
+      )
+      .filter((line) => line !== "");
+    expect(members).toHaveLength(7);
+    expect(PLAN_PARAMS_ISSUES.map(([name]) => name)).toEqual(members);
     expect(describePoolRevert("HuzhuPool__InvalidPlanParams", [3]).message).toBe(
       "the plan's parameters are invalid: the period is shorter than an hour: use a period of at least 3600 seconds",
     );
