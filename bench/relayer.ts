@@ -12,7 +12,7 @@ import { mkdtempSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Logger } from "pino";
-import { type Address, type Hex, parseAbi } from "viem";
+import type { Address, Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { callFrom } from "../scripts/lib/loopback.ts";
 import { startPostgres, type TestPostgres } from "../scripts/lib/postgres.ts";
@@ -39,8 +39,6 @@ import {
 } from "../service/sdk/index.ts";
 import { claimArtifacts, loadVerificationKey } from "../service/sdk/node.ts";
 import { type BenchEntry, entry, median, p95, runAlone } from "./stats.ts";
-
-const _erc20 = parseAbi(["function approve(address,uint256) returns (bool)"]);
 
 export interface RelayerBenchResult {
   entries: BenchEntry[];

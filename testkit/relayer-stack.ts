@@ -6,7 +6,7 @@ import { mkdtempSync } from "node:fs";
 import { createServer, Socket as NetSocket, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type Address, parseAbi } from "viem";
+import { type Address, erc20Abi } from "viem";
 import {
   type Chain,
   demoGasDropPrices,
@@ -40,8 +40,6 @@ export interface Stack {
   token: Address;
   client: ReturnType<typeof publicClientFor>;
 }
-
-const erc20 = parseAbi(["function balanceOf(address) view returns (uint256)", "function approve(address,uint256) returns (bool)"]);
 
 export async function startStack(members = 3): Promise<Stack> {
   const chain = await startChain(await freePort());
@@ -81,7 +79,7 @@ export async function paidEvents(stack: Stack, nullifier: string) {
 }
 
 export function tokenBalance(stack: Stack, who: Address): Promise<bigint> {
-  return stack.client.readContract({ address: stack.token, abi: erc20, functionName: "balanceOf", args: [who] });
+  return stack.client.readContract({ address: stack.token, abi: erc20Abi, functionName: "balanceOf", args: [who] });
 }
 
 /** A relayer's signed quote, as the SDK's wire schema defines it. */

@@ -8,7 +8,7 @@ import { rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
-import { type Address, parseAbi } from "viem";
+import { type Address, erc20Abi } from "viem";
 import {
   type Chain,
   DEMO_GAS_DROP_PRICE,
@@ -118,7 +118,7 @@ export async function payoutTo(stack: Pick<WebStack, "chain" | "deployment">, re
   if (!request) throw new Error(`no claim was paid to ${recipient}`);
   const received = await client.readContract({
     address: stack.deployment.record.demoToken,
-    abi: parseAbi(["function balanceOf(address) view returns (uint256)"]),
+    abi: erc20Abi,
     functionName: "balanceOf",
     args: [recipient],
   });

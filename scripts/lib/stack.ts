@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { network } from "hardhat";
-import { type Address, createPublicClient, createWalletClient, type Hex, http, parseAbi, toHex } from "viem";
+import { type Address, createPublicClient, createWalletClient, erc20Abi, type Hex, http, toHex } from "viem";
 import { mnemonicToAccount } from "viem/accounts";
 import { DeskClient, publishRosterEntry, signIn } from "../../service/sdk/desk/index.ts";
 import {
@@ -180,7 +180,6 @@ export async function joinMembers(
   firstAccount: number = DEV_ROLES.firstMember,
 ): Promise<Array<{ wallet: Address; tx: Hex }>> {
   const client = createPublicClient({ transport: http(rpcUrl) });
-  const erc20 = parseAbi(["function approve(address,uint256) returns (bool)"]);
   const cost = DEMO_PLAN.contribution * BigInt(periods);
   const joined = [];
   for (const [i, identity] of identities.entries()) {
@@ -204,7 +203,7 @@ export async function joinMembers(
       await wallet.writeContract({
         chain: null,
         address: record.demoToken,
-        abi: erc20,
+        abi: erc20Abi,
         functionName: "approve",
         args: [record.pool, cost],
       }),

@@ -5,7 +5,7 @@
  * link the two. The relayer refuses drops it does not offer, drops the plan's fee limit cannot pay
  * for, and claims whose drop is not the quoted one.
  */
-import { createWalletClient, getAddress, http, parseAbi } from "viem";
+import { createWalletClient, erc20Abi, getAddress, http } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEMO_GAS_DROP_PRICE, devAccount, type RelayerProcess, spawnRelayer } from "../../scripts/lib/stack.ts";
@@ -27,7 +27,6 @@ const DUSD = 1_000_000n;
 /** A development account (the node's tenth) that pays for the wallets these tests fund. */
 const DEV_FUNDER_KEY = devAccount(10).privateKey;
 const MAX_WEI = 10n ** 16n;
-const transfer = parseAbi(["function transfer(address,uint256) returns (bool)"]);
 
 let stack: Stack;
 let node: RelayerProcess;
@@ -173,7 +172,7 @@ describe("claims with a gas drop", () => {
     const wallet = createWalletClient({ account: owner, transport: http(stack.chain.rpcUrl) });
     const hash = await wallet.writeContract({
       address: stack.token,
-      abi: transfer,
+      abi: erc20Abi,
       functionName: "transfer",
       args: [onward, payout],
       chain: null,

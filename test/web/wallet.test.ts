@@ -6,10 +6,10 @@
  * `eth_requestAccounts` and `eth_accounts` with one development account and emits no events.
  */
 import type { BrowserContext, Page } from "playwright-core";
-import { type Address, createWalletClient, getAddress, type Hex, http, parseAbi } from "viem";
+import { type Address, createWalletClient, getAddress, type Hex, http } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEMO_PLAN, DEV_ROLES, devAccount, joinMembers, publicClientFor } from "../../scripts/lib/stack.ts";
-import { huzhuPoolAbi } from "../../service/sdk/chain/abi.ts";
+import { demoTokenAbi, huzhuPoolAbi } from "../../service/sdk/chain/abi.ts";
 import { createIdentity, decryptIdentity, type Identity } from "../../service/sdk/index.ts";
 import { launchBrowser } from "../../testkit/browser.ts";
 import { screenshot, startWebStack, type WebStack } from "../../testkit/web-stack.ts";
@@ -18,11 +18,8 @@ const PASSWORD = "wallet test password 12";
 /** The injected wallet's account: used by no other web test. */
 const WALLET = devAccount(12).address;
 const PLAN_ID = 1n;
-const token = parseAbi([
-  "function balanceOf(address) view returns (uint256)",
-  "function mint(address to, uint256 amount)",
-  "function allowance(address owner, address spender) view returns (uint256)",
-]);
+/** The demo token: ERC-20 and its open mint. */
+const token = demoTokenAbi;
 
 /** What the injected wallet saw: every method called, and the hashes its `eth_sendTransaction` returned. */
 interface WalletLog {
