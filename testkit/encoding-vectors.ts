@@ -1,5 +1,5 @@
 /**
- * The golden vectors (test/fixtures/encoding-vectors.json): fixed inputs and outputs of every
+ * The golden vectors (testkit/encoding-vectors.json): fixed inputs and outputs of every
  * encoding the SDK, the pool and the circuit share, read by the SDK, contract and circuit tests.
  * Values are decimal strings in the file; here they are bigints.
  */
@@ -71,7 +71,7 @@ function revive(value: unknown): unknown {
   return value;
 }
 
-const raw = JSON.parse(readFileSync(join(import.meta.dirname, "..", "test", "fixtures", "encoding-vectors.json"), "utf8")) as RawVectors;
+const raw = JSON.parse(readFileSync(join(import.meta.dirname, "encoding-vectors.json"), "utf8")) as RawVectors;
 
 /** The vectors with every number as a bigint (the public-signal names and keys as strings). */
 export const VECTORS = revive(raw) as Omit<Bigints<RawVectors>, "publicSignals" | "identity" | "assessor" | "claim"> & {

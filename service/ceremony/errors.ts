@@ -22,6 +22,8 @@ export const CeremonyErrorCode = {
   ZkeyInvalid: "ZKEY_INVALID",
   TranscriptMismatch: "TRANSCRIPT_MISMATCH",
   SetupFailed: "SETUP_FAILED",
+  /** The installed snarkjs is not the pinned one, or its report no longer reads as the ceremony expects. */
+  ToolchainChanged: "TOOLCHAIN_CHANGED",
 } as const;
 export type CeremonyErrorCode = (typeof CeremonyErrorCode)[keyof typeof CeremonyErrorCode];
 

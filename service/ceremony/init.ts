@@ -13,7 +13,7 @@ import { CeremonyError, CeremonyErrorCode } from "./errors.ts";
 import { sha256File, toHex } from "./hashing.ts";
 import { silentLogger, snarkLogger } from "./progress.ts";
 import { checkPtau } from "./ptau.ts";
-import { snarkjsVersion } from "./toolchain.ts";
+import { assertSnarkjsPin, snarkjsVersion } from "./toolchain.ts";
 import { TRANSCRIPT_FORMAT, type Transcript, transcriptPath, writeTranscript, zkeyFileName } from "./transcript.ts";
 
 export interface InitOptions {
@@ -28,6 +28,7 @@ export interface InitOptions {
 }
 
 export async function initCeremony(options: InitOptions): Promise<Transcript> {
+  assertSnarkjsPin();
   const log = options.log ?? silentLogger;
   const dir = resolve(options.dir);
   const r1csPath = resolve(options.r1cs);

@@ -15,6 +15,7 @@ import { CeremonyError, CeremonyErrorCode } from "./errors.ts";
 import { sha256File } from "./hashing.ts";
 import { type CapturingLogger, snarkLogger } from "./progress.ts";
 import type { Ceremony } from "./state.ts";
+import { assertSnarkjsPin, SNARKJS_PIN } from "./toolchain.ts";
 import { latestZkey } from "./transcript.ts";
 
 export interface VerifiedContribution {
@@ -36,8 +37,12 @@ function formattedHash(block: string): string {
   return block.slice(block.indexOf("\n") + 1).replace(/\s+/g, "");
 }
 
-/** Reads the circuit hash and the contributions from `zkey verify`'s report. */
-function parseReport(infos: string[]): { circuitHash: string; contributions: VerifiedContribution[] } {
+/**
+ * Reads the circuit hash and the contributions from `zkey verify`'s report. A report with no circuit
+ * hash line, or contribution blocks it cannot read, is refused TOOLCHAIN_CHANGED: snarkjs's text
+ * changed, and comparing it with the transcript would only mislead.
+ */
+export function parseReport(infos: string[]): { circuitHash: string; contributions: VerifiedContribution[] } {
   let circuitHash = "";
   const contributions: VerifiedContribution[] = [];
   let current: VerifiedContribution | undefined;
@@ -52,6 +57,17 @@ function parseReport(infos: string[]): { circuitHash: string; contributions: Ver
     } else if (current?.beacon && line.startsWith("Beacon iterations Exp: ")) {
       current.beacon.iterationsExp = Number(line.slice("Beacon iterations Exp: ".length));
     }
+  }
+  const unreadable = (what: string) =>
+    new CeremonyError(
+      CeremonyErrorCode.ToolchainChanged,
+      `snarkjs's zkey verify report no longer reads as snarkjs ${SNARKJS_PIN}'s did (${what}): check zkey-check.ts against the installed snarkjs`,
+      { pinned: SNARKJS_PIN },
+    );
+  if (!/^[0-9a-f]{128}$/.test(circuitHash)) throw unreadable("no circuit hash of 64 bytes");
+  const blocks = infos.filter((line) => line.startsWith("contribution #")).length;
+  if (blocks !== contributions.length || contributions.some((c) => !/^[0-9a-f]{128}$/.test(c.hash))) {
+    throw unreadable("a contribution whose number, name or hash it cannot read");
   }
   // snarkjs reports the newest contribution first.
   contributions.sort((a, b) => a.index - b.index);
@@ -105,6 +121,7 @@ export async function verifyLatestZkey(ceremony: Ceremony, log: Logger): Promise
       cause === undefined ? {} : { cause },
     );
   if (!existsSync(path)) throw refuse("the file is missing");
+  assertSnarkjsPin();
 
   // 1. Cryptographic check.
   log.info({ zkey: record.zkey }, "verifying the zkey against the r1cs and the Powers of Tau");

@@ -1,7 +1,7 @@
 /**
  * The claim store's schema, as a list of numbered migrations shared by both stores (the embedded
- * SQLite file and the shared PostgreSQL database), in the service kit's migration format
- * (service/kit/sql.ts, which the desk's store uses whole). Each store records the migrations it applied in
+ * SQLite file and the shared PostgreSQL database), in the service kit's migration format; the
+ * kit's runner (service/kit/sql.ts, as for the desk's store) applies them. Each store records the migrations it applied in
  * a `schema_version` table (one row per version, the highest is the store's version), applies the
  * ones it lacks in order, one transaction each, and refuses a store written by a newer relayer.
  *
@@ -10,19 +10,7 @@
  * edited, a change of schema is a new one at the end.
  */
 
-import {
-  newerSchemaMessage as kitNewerSchemaMessage,
-  pendingMigrations as kitPendingMigrations,
-  migrationStatements,
-  SCHEMA_VERSION_TABLE,
-  type SqlDialect,
-  type SqlMigration,
-  schemaVersion,
-} from "../kit/sql.ts";
-
-export type Dialect = SqlDialect;
-export type Migration = SqlMigration;
-export { migrationStatements, SCHEMA_VERSION_TABLE };
+import { type SqlMigration as Migration, schemaVersion } from "../kit/sql.ts";
 
 /** The columns of the claims table as version 1 created them (later columns come from migrations). */
 export const CLAIM_COLUMNS = `
@@ -64,25 +52,5 @@ export const MIGRATIONS: readonly Migration[] = [
   },
 ];
 
-const RELAYER_SCHEMA = { service: "relayer", migrations: MIGRATIONS };
-
 /** The newest schema version this relayer knows. */
-export const SCHEMA_VERSION: number = schemaVersion(RELAYER_SCHEMA);
-
-/**
- * The version a store is at: the highest recorded one, or, with nothing recorded, 1 if the claims
- * table exists (a store written before versioning) and 0 for an empty database.
- */
-export function storeVersion(recorded: number | null, hasClaimsTable: boolean): number {
-  if (recorded !== null) return recorded;
-  return hasClaimsTable ? 1 : 0;
-}
-
-export function newerSchemaMessage(location: string, version: number): string {
-  return kitNewerSchemaMessage(RELAYER_SCHEMA, "store", location, version);
-}
-
-/** The migrations a store at `version` lacks, in order; throws if the store is newer than this relayer. */
-export function pendingMigrations(location: string, version: number): Migration[] {
-  return kitPendingMigrations(RELAYER_SCHEMA, location, version, "store");
-}
+export const SCHEMA_VERSION: number = schemaVersion({ migrations: MIGRATIONS });

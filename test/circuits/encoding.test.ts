@@ -1,5 +1,5 @@
 /**
- * The claim circuit against the golden vectors (test/fixtures/encoding-vectors.json) that the SDK
+ * The claim circuit against the golden vectors (testkit/encoding-vectors.json) that the SDK
  * and contract tests read too: for the vectors' claim (one member, one assessor), the witness's
  * public signals, in the vectors' order, are the vectors' member leaf (the lone member's root),
  * assessor leaf, nullifier and context; the circuit accepts the vectors' approval signature, so it

@@ -1,5 +1,5 @@
 /**
- * The pool's encodings against the golden vectors (test/fixtures/encoding-vectors.json) that the
+ * The pool's encodings against the golden vectors (testkit/encoding-vectors.json) that the
  * SDK and circuit tests read too: the member leaf (PoseidonT4, and as join builds it), the
  * assessor leaf (PoseidonT3, and as addAssessor builds it) and the claim context (claimContext, run
  * at the vectors' pool address on their chain).

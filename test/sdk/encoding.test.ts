@@ -21,7 +21,7 @@ import { VECTORS } from "../../testkit/encoding-vectors.ts";
 
 const terms = { chainId: 31337n, pool: POOL, planId: 3n, recipient: RECIPIENT, relayer: RELAYER, fee: 10n, gasDrop: 0n };
 
-describe("encoders, against the golden vectors (test/fixtures/encoding-vectors.json)", () => {
+describe("encoders, against the golden vectors (testkit/encoding-vectors.json)", () => {
   it("restore the vectors' Semaphore identity: its secret scalar and commitment", () => {
     const identity = importIdentity(VECTORS.identity.export);
     expect([identity.secretScalar, identity.commitment]).toEqual([VECTORS.identity.secretScalar, VECTORS.identity.commitment]);
