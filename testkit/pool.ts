@@ -70,7 +70,16 @@ export interface KitOptions {
   acceptingVerifier?: boolean;
   /** A node to deploy on (a `hardhat node` on 127.0.0.1, say) instead of the in-process network. */
   rpcUrl?: string;
+  /**
+   * Which of the network's accounts plays each part (default 0 to 4 in the order admin, plan
+   * admin, payer, relayer, outsider). On a node shared with a relayer process, keep the kit off
+   * the relayer's account: two senders of one account race for its nonces.
+   */
+  roles?: Partial<Record<Role, number>>;
 }
+
+export type Role = "admin" | "planAdmin" | "payer" | "relayer" | "outsider";
+const DEFAULT_ROLES: Record<Role, number> = { admin: 0, planAdmin: 1, payer: 2, relayer: 3, outsider: 4 };
 
 export interface PlanOptions {
   rules?: Partial<PlanRules>;
@@ -113,12 +122,19 @@ export async function poolKit(options: KitOptions = {}) {
     : await network.create();
   const { viem, networkHelpers } = connection;
   const wallets = await viem.getWalletClients();
-  const wallet = (i: number) => {
-    const found = wallets[i];
-    if (!found) throw new Error("expected five funded accounts");
+  const roles = { ...DEFAULT_ROLES, ...options.roles };
+  const wallet = (role: Role) => {
+    const found = wallets[roles[role]];
+    if (!found) throw new Error(`the network has no account ${roles[role]} for the ${role}`);
     return found;
   };
-  const accounts = { admin: wallet(0), planAdmin: wallet(1), payer: wallet(2), relayer: wallet(3), outsider: wallet(4) };
+  const accounts = {
+    admin: wallet("admin"),
+    planAdmin: wallet("planAdmin"),
+    payer: wallet("payer"),
+    relayer: wallet("relayer"),
+    outsider: wallet("outsider"),
+  };
   const publicClient = await viem.getPublicClient();
   const deployment = await deployHuzhu(viem, {
     admin: accounts.admin.account.address,

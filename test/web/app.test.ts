@@ -7,16 +7,13 @@
  */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { network } from "hardhat";
 import type { BrowserContext, Page } from "playwright-core";
 import type { Address } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { deployHuzhu } from "../../scripts/lib/deploy.ts";
 import { type Chain, DEMO_PLAN, DEV_ROLES, devAccount, type LocalDeployment, publicClientFor, rpc } from "../../scripts/lib/stack.ts";
 import type { WebServer } from "../../scripts/lib/web.ts";
 import {
-  createIdentity,
   decryptIdentity,
   huzhuPoolAbi,
   type Identity,
@@ -27,6 +24,7 @@ import {
   signApproval,
 } from "../../service/sdk/index.ts";
 import { launchBrowser } from "../../testkit/browser.ts";
+import { poolKit } from "../../testkit/pool.ts";
 import { payoutTo, screenshot, startWebStack, type WebStack } from "../../testkit/web-stack.ts";
 
 const PASSWORD = "correct horse battery staple 7";
@@ -245,41 +243,38 @@ describe("web app", () => {
   it("marks as failed a claim a pool paid through a verifier that accepts any proof", async () => {
     // A second pool on the same chain whose verifier accepts anything, paying a claim whose proof
     // is the real one above replayed with other public inputs.
-    const { viem } = await network.create({ network: "localhost", override: { url: chain.rpcUrl } });
-    const admin = devAccount(DEV_ROLES.admin).address;
-    const bad = await deployHuzhu(viem, { admin, acceptingVerifier: true });
-    const token = await viem.deployContract("DemoToken", ["Demo USD", "dUSD", 6]);
-    const publicClient = await viem.getPublicClient();
-    const wait = async (hash: `0x${string}`) => publicClient.waitForTransactionReceipt({ hash });
-    await wait(await bad.pool.write.createPlan([{ token: token.address, admin, ...DEMO_PLAN }]));
-    await wait(await bad.pool.write.addAssessor([1n, deployment.assessor.publicKey[0], deployment.assessor.publicKey[1]]));
-    await wait(await token.write.mint([admin, 1_000_000_000n]));
-    await wait(await token.write.approve([bad.pool.address, 1_000_000_000n]));
-    await wait(await bad.pool.write.join([1n, createIdentity().commitment, 12]));
+    // Every part played by the stack's admin account: the relayer process owns account 1's nonces.
+    const admin = DEV_ROLES.admin;
+    const bad = await poolKit({
+      rpcUrl: chain.rpcUrl,
+      acceptingVerifier: true,
+      roles: { admin, planAdmin: admin, payer: admin, relayer: admin, outsider: admin },
+    });
+    const planId = await bad.createPlan(await bad.deployToken("demo", 1_000_000_000n), DEMO_PLAN.name, { rules: DEMO_PLAN, assessors: 0 });
+    await bad.addAssessor(planId, deployment.assessor);
+    await bad.join(planId, 12);
+    const { publicClient } = bad;
     const [paid] = await poolLogs(
       { client: publicClient, pool: deployment.record.pool, fromBlock: BigInt(deployment.record.deployBlock) },
       ["ClaimPaid"],
     );
     if (!paid) throw new Error("expected the claim paid above");
-    const realProof = paid.args.proof;
-    const [memberRoot] = await bad.pool.read.memberTree([1n]);
-    await wait(
-      await bad.pool.write.claim([
-        {
-          planId: 1n,
-          claimEpoch: await bad.pool.read.currentEpoch([1n]),
-          amount: 50_000_000n,
-          memberRoot,
-          memberRootSeq: await bad.pool.read.memberRootSeq([1n, memberRoot]),
-          assessorRoot: await bad.pool.read.assessorRoot([1n]),
-          nullifier: randomFieldElement(),
-          recipient: privateKeyToAccount(generatePrivateKey()).address,
-          relayer: admin,
-          fee: 0n,
-          gasDrop: 0n,
-        },
-        realProof,
-      ]),
+    const [memberRoot] = await bad.pool.read.memberTree([planId]);
+    await bad.submit(
+      {
+        planId,
+        claimEpoch: await bad.currentEpoch(planId),
+        amount: 50_000_000n,
+        memberRoot,
+        memberRootSeq: await bad.pool.read.memberRootSeq([planId, memberRoot]),
+        assessorRoot: await bad.pool.read.assessorRoot([planId]),
+        nullifier: randomFieldElement(),
+        recipient: privateKeyToAccount(generatePrivateKey()).address,
+        relayer: bad.accounts.relayer.account.address,
+        fee: 0n,
+        gasDrop: 0n,
+      },
+      paid.args.proof,
     );
     const block = await publicClient.getBlockNumber();
 
