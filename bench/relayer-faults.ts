@@ -32,7 +32,7 @@ import {
   startChain,
 } from "../scripts/lib/stack.ts";
 import { ProofVerifier } from "../service/relayer/verifier.ts";
-import { BN254_BASE_FIELD } from "../service/sdk/batch-verify.ts";
+import { BN254_BASE_FIELD } from "../service/sdk/constants.ts";
 import {
   type AssessorKey,
   buildClaim,

@@ -21,7 +21,8 @@ import {
   HuzhuError,
   requestFromJson,
   requestToJson,
-  SNARK_SCALAR_FIELD,
+  toCoordinate,
+  toField,
   toSolidityProof,
 } from "../sdk/index.ts";
 import type { ClaimBody } from "../sdk/relayer-wire.ts";
@@ -46,25 +47,28 @@ export interface ClaimPayload {
 export const INVALID_PROOF_BUDGET = 10;
 export const INVALID_PROOF_WINDOW_MS = 60_000;
 
-/** A decimal string the schema admitted, refused unless below the SNARK field modulus r. */
-export function field(value: string, name: string): bigint {
-  const n = BigInt(value);
-  if (n >= SNARK_SCALAR_FIELD) throw new RelayerError(RelayerErrorCode.FieldOutOfRange, `${name} is not below the SNARK field modulus r`);
-  return n;
-}
-
-/** The request of a claim body, decoded by the SDK's one codec; a value out of range is a 400. */
-export function parseRequest(raw: ClaimBody["request"]): ClaimArgs {
+/** Runs one of the SDK's range checks on what the schema admitted; its refusal is a 400 FIELD_OUT_OF_RANGE. */
+function checked<T>(check: () => T): T {
   try {
-    return requestFromJson(raw);
+    return check();
   } catch (error) {
     if (error instanceof HuzhuError) throw new RelayerError(RelayerErrorCode.FieldOutOfRange, error.message, undefined, { cause: error });
     throw error;
   }
 }
 
+/** A decimal string the schema admitted, refused unless below the SNARK scalar field order r. */
+export function field(value: string, name: string): bigint {
+  return checked(() => toField(value, name));
+}
+
+/** The request of a claim body, decoded by the SDK's one codec; a value out of range is a 400. */
+export function parseRequest(raw: ClaimBody["request"]): ClaimArgs {
+  return checked(() => requestFromJson(raw));
+}
+
 function parseProof(raw: ClaimBody["proof"]): Groth16Proof {
-  const p = (values: string[], name: string) => values.map((v, i) => field(v, `proof.${name}[${i}]`).toString());
+  const p = (values: string[], name: string) => values.map((v, i) => checked(() => toCoordinate(v, `proof.${name}[${i}]`)).toString());
   return {
     pi_a: p(raw.pi_a, "pi_a"),
     pi_b: raw.pi_b.map((pair, i) => p(pair, `pi_b[${i}]`)),

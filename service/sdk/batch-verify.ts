@@ -18,12 +18,9 @@
  * check, and required here because the random combination is only sound on the prime-order groups.
  */
 import * as snarkjs from "snarkjs";
-import { PUBLIC_SIGNALS, SNARK_SCALAR_FIELD } from "./constants.ts";
+import { BN254_BASE_FIELD, PUBLIC_SIGNALS, SNARK_SCALAR_FIELD } from "./constants.ts";
 import type { Groth16Proof } from "./encoding.ts";
 import type { VerificationKey } from "./prover.ts";
-
-/** The BN254 base field order q: every point coordinate is below it. */
-export const BN254_BASE_FIELD = 21888242871839275222246405745257275088696311157297823662689037894645226208583n;
 
 /**
  * The ffjavascript version whose private worker API this module drives (package.json pins it, as

@@ -1,5 +1,7 @@
 /** The BN254 scalar field order r: every circuit signal and public input is an element of F_r. */
 export const SNARK_SCALAR_FIELD = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
+/** The BN254 base field order q: every coordinate of a proof's points is below it (q > r). */
+export const BN254_BASE_FIELD = 21888242871839275222246405745257275088696311157297823662689037894645226208583n;
 
 /** The order l of BabyJubjub's prime subgroup: a Semaphore identity secret must be below it. */
 export const BABYJUBJUB_SUBORDER = 2736030358979909402780800718157159386076813972158567259200215660948447373041n;

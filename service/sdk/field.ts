@@ -1,5 +1,5 @@
 import { toPrefixedHex } from "./bytes.ts";
-import { MAX_EPOCH, SNARK_SCALAR_FIELD } from "./constants.ts";
+import { BN254_BASE_FIELD, MAX_EPOCH, SNARK_SCALAR_FIELD } from "./constants.ts";
 import { ErrorCode, HuzhuError } from "./errors.ts";
 
 export type BigNumberish = bigint | number | string;
@@ -28,6 +28,18 @@ export function toField(value: BigNumberish, name: string): bigint {
   const x = toBigInt(value, name);
   if (x >= SNARK_SCALAR_FIELD) {
     throw new HuzhuError(ErrorCode.FieldOutOfRange, `${name} must be below the SNARK scalar field order r`, { name });
+  }
+  return x;
+}
+
+/**
+ * Checks a value is a coordinate of a proof's point (0 <= x < q, the BN254 base field, which is
+ * larger than the scalar field r that public signals live in) and returns it as a bigint.
+ */
+export function toCoordinate(value: BigNumberish, name: string): bigint {
+  const x = toBigInt(value, name);
+  if (x >= BN254_BASE_FIELD) {
+    throw new HuzhuError(ErrorCode.FieldOutOfRange, `${name} must be below the BN254 base field order q`, { name });
   }
   return x;
 }

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import type { PublicClient } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AuditCheck, type AuditReport, readPoolEvents, reportJson, reportText, runAudit } from "../../service/auditor/index.ts";
-import { BN254_BASE_FIELD } from "../../service/sdk/batch-verify.ts";
+import { BN254_BASE_FIELD } from "../../service/sdk/constants.ts";
 import { createIdentity, releaseProver } from "../../service/sdk/index.ts";
 import { loadVerificationKey } from "../../service/sdk/node.ts";
 import { type PoolKit, poolKit } from "../../testkit/pool.ts";

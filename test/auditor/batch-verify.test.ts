@@ -5,7 +5,8 @@
  */
 import * as snarkjs from "snarkjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type BatchItem, BN254_BASE_FIELD, Groth16BatchVerifier } from "../../service/sdk/batch-verify.ts";
+import { type BatchItem, Groth16BatchVerifier } from "../../service/sdk/batch-verify.ts";
+import { BN254_BASE_FIELD } from "../../service/sdk/constants.ts";
 import {
   fromSolidityProof,
   type Groth16Proof,

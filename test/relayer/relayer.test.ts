@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../service/relayer/config.ts";
 import { signQuote } from "../../service/relayer/quotes.ts";
 import { startRelayer } from "../../service/relayer/server.ts";
-import { huzhuPoolAbi, releaseProver, SNARK_SCALAR_FIELD } from "../../service/sdk/index.ts";
+import { BN254_BASE_FIELD, huzhuPoolAbi, releaseProver, SNARK_SCALAR_FIELD } from "../../service/sdk/index.ts";
 import {
   getQuote,
   makeClaim,
@@ -297,6 +297,16 @@ describe("claims through the relayer", () => {
         statusCode: 400,
         code: "FIELD_OUT_OF_RANGE",
         message: "request.nullifier must be below the SNARK scalar field order r",
+      });
+    });
+
+    it("a proof coordinate >= q: 400 FIELD_OUT_OF_RANGE naming it", async () => {
+      const pi_a = [BN254_BASE_FIELD.toString(), ...fresh.body.proof.pi_a.slice(1)];
+      const reply = await post({ ...fresh.body, proof: { ...fresh.body.proof, pi_a } });
+      expect(reply.json()).toMatchObject({
+        statusCode: 400,
+        code: "FIELD_OUT_OF_RANGE",
+        message: "proof.pi_a[0] must be below the BN254 base field order q",
       });
     });
 

@@ -3,6 +3,7 @@ import {
   approvalMessage,
   assessorKeyFromPrivate,
   assessorLeaf,
+  BN254_BASE_FIELD,
   claimContext,
   claimNullifier,
   decodePublicSignals,
@@ -12,6 +13,7 @@ import {
   PUBLIC_SIGNALS,
   SNARK_SCALAR_FIELD,
   signApproval,
+  toCoordinate,
   toEpoch,
   toField,
   toSolidityProof,
@@ -83,6 +85,14 @@ describe("field and epoch checks", () => {
     expect(toField((SNARK_SCALAR_FIELD - 1n).toString(), "x")).toBe(SNARK_SCALAR_FIELD - 1n);
     expect(() => toField(SNARK_SCALAR_FIELD, "x")).toThrow(
       expect.objectContaining({ code: "FIELD_OUT_OF_RANGE", message: "x must be below the SNARK scalar field order r" }),
+    );
+  });
+
+  it("accepts a proof coordinate in [r, q) and refuses q, the BN254 base field order", () => {
+    expect(toCoordinate(SNARK_SCALAR_FIELD.toString(), "pi_a[0]")).toBe(SNARK_SCALAR_FIELD);
+    expect(toCoordinate((BN254_BASE_FIELD - 1n).toString(), "pi_a[0]")).toBe(BN254_BASE_FIELD - 1n);
+    expect(() => toCoordinate(BN254_BASE_FIELD, "pi_a[0]")).toThrow(
+      expect.objectContaining({ code: "FIELD_OUT_OF_RANGE", message: "pi_a[0] must be below the BN254 base field order q" }),
     );
   });
 
