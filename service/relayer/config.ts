@@ -5,8 +5,21 @@
 import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { Type } from "typebox";
-import { isAddress, isHex } from "viem";
-import { ConfigError, envBigInt, envInteger, envList, envString, readDeploymentDefaults, readEnv } from "../kit/env.ts";
+import {
+  ChainEnv,
+  ConfigError,
+  envAccepts,
+  envAddress,
+  envBigInt,
+  envInteger,
+  envList,
+  envLogChunk,
+  envPostgresUrl,
+  envPrivateKey,
+  envString,
+  readEnv,
+  withDeploymentDefaults,
+} from "../kit/env.ts";
 import { TreeIndexEnv } from "../trees/server.ts";
 
 export interface RelayerConfig {
@@ -63,12 +76,20 @@ export { ConfigError };
 type Env = Record<string, string | undefined>;
 
 /**
- * The relayer's plain variables (numbers and text), as a TypeBox schema: type, default, bounds and
- * purpose of each (docs/RELAYER.md lists them). URLs, keys, the pool and the price list are checked
- * below, with the deployment record's defaults.
+ * The relayer's variables as a TypeBox schema: type, default, bounds, pattern and purpose of each
+ * (docs/RELAYER.md lists them). Only the gas-drop price list is parsed below, its parts checked
+ * with schemas too.
  */
 export const RelayerEnv = Type.Object({
-  HUZHU_FROM_BLOCK: envBigInt("first block to read the pool's events from (default: the deployment record's)", 0n),
+  ...ChainEnv,
+  HUZHU_RELAYER_KEY: envPrivateKey("the relayer wallet's private key (or HUZHU_RELAYER_KEY_FILE, a file holding it)", {
+    required: "HUZHU_RELAYER_KEY (or HUZHU_RELAYER_KEY_FILE) is required: the relayer wallet's private key",
+  }),
+  HUZHU_RELAYER_KEY_FILE: envString("a file holding the relayer wallet's private key, read when HUZHU_RELAYER_KEY is unset"),
+  HUZHU_RELAYER_DATABASE_URL: envPostgresUrl(
+    "PostgreSQL database shared by several relayer instances (default: the embedded SQLite file)",
+    "postgres://relayer:secret@db.internal:5432/huzhu",
+  ),
   HUZHU_RELAYER_HOST: envString("address to listen on", "127.0.0.1"),
   HUZHU_RELAYER_PORT: envInteger("port to listen on (0: any free port)", 8787, 0, 65535),
   HUZHU_RELAYER_DATA_DIR: envString("folder of the embedded store", ".huzhu/relayer"),
@@ -76,6 +97,7 @@ export const RelayerEnv = Type.Object({
   HUZHU_RELAYER_MIN_FEE: envBigInt("smallest fee asked, in token base units", 0n),
   HUZHU_QUOTE_TTL_SECONDS: envInteger("how long a signed quote holds", 300, 10, 86_400),
   HUZHU_RELAYER_GAS_DROP_MAX_WEI: envBigInt("largest gas drop offered, in wei", 10n ** 16n),
+  HUZHU_RELAYER_GAS_DROP_PRICES: envString("token=price pairs, comma-separated: token base units per whole native coin", ""),
   HUZHU_RELAYER_GAS_DROP_TRANSFERS: envInteger("token transfers a suggested gas drop pays for", 3, 1, 100),
   HUZHU_CONFIRMATIONS: envInteger("blocks on top of a claim's before it counts as confirmed", 1, 1, 100),
   HUZHU_REPRICE_AFTER_SECONDS: envInteger("seconds before a stuck transaction is re-priced", 30, 1, 3600),
@@ -90,16 +112,26 @@ export const RelayerEnv = Type.Object({
   HUZHU_LOG_LEVEL: envString("pino log level", "info"),
   HUZHU_RELAYER_CORS_ORIGINS: envString("origins allowed to call the API from a browser, comma-separated", "*"),
   ...TreeIndexEnv,
+  HUZHU_LOG_CHUNK: envLogChunk(),
 });
 
+/** One token of HUZHU_RELAYER_GAS_DROP_PRICES, and its price: a whole number from 1. */
+const GasDropToken = envAddress("a token whose gas drops the relayer prices");
+const GasDropUnits = Type.String({ pattern: "^[1-9][0-9]*$" });
+
 /** HUZHU_RELAYER_GAS_DROP_PRICES: `token=units,token=units`, token base units per whole native coin. */
-function gasDropPrices(env: Env): Map<string, bigint> {
+function gasDropPrices(raw: string): Map<string, bigint> {
   const prices = new Map<string, bigint>();
-  const raw = env.HUZHU_RELAYER_GAS_DROP_PRICES ?? "";
   for (const entry of raw.split(",").map((e) => e.trim())) {
     if (entry === "") continue;
     const [token, units, extra] = entry.split("=").map((part) => part.trim());
-    if (extra !== undefined || token === undefined || !isAddress(token) || units === undefined || !/^[1-9]\d*$/.test(units)) {
+    if (
+      extra !== undefined ||
+      token === undefined ||
+      units === undefined ||
+      !envAccepts(GasDropToken, token) ||
+      !envAccepts(GasDropUnits, units)
+    ) {
       throw new ConfigError(
         `HUZHU_RELAYER_GAS_DROP_PRICES must list token=price pairs, the price in token base units per whole native coin (e.g. 0x5FbD...0aa3=3000000000 for 3,000 units of a 6-decimal token per ETH); got "${entry}"`,
       );
@@ -109,70 +141,34 @@ function gasDropPrices(env: Env): Map<string, bigint> {
   return prices;
 }
 
-function logChunk(span: bigint): bigint {
-  if (span === 0n) throw new ConfigError("HUZHU_LOG_CHUNK must be at least 1");
-  return span;
-}
-
-function databaseUrl(env: Env): string | undefined {
-  const raw = env.HUZHU_RELAYER_DATABASE_URL;
-  if (raw === undefined || raw === "") return undefined;
-  let url: URL;
+/** HUZHU_RELAYER_KEY_FILE's key (trimmed), when HUZHU_RELAYER_KEY is unset; a file it cannot read is a ConfigError. */
+function readKeyFile(env: Env): string | undefined {
+  if (!env.HUZHU_RELAYER_KEY_FILE) return undefined;
   try {
-    url = new URL(raw);
-  } catch {
-    throw new ConfigError("HUZHU_RELAYER_DATABASE_URL must be a postgres:// URL, e.g. postgres://relayer:secret@db.internal:5432/huzhu");
+    return readFileSync(env.HUZHU_RELAYER_KEY_FILE, "utf8").trim();
+  } catch (error) {
+    throw new ConfigError(`HUZHU_RELAYER_KEY_FILE: cannot read it (${(error as Error).message})`, { cause: error });
   }
-  if (url.protocol !== "postgres:" && url.protocol !== "postgresql:") {
-    throw new ConfigError(`HUZHU_RELAYER_DATABASE_URL must be a postgres:// URL, got a ${url.protocol.slice(0, -1)}: URL`);
-  }
-  return raw;
 }
 
 /** Reads HUZHU_* variables; a deployment record (HUZHU_DEPLOYMENT) supplies pool, block and RPC URL defaults. */
 export function loadConfig(env: Env = process.env): RelayerConfig {
-  const deployment = readDeploymentDefaults(env);
-  const rpcUrl = env.HUZHU_RPC_URL || deployment.rpcUrl;
-  if (!rpcUrl) throw new ConfigError("HUZHU_RPC_URL is required: the JSON-RPC URL of the chain the pool is on");
-  try {
-    const url = new URL(rpcUrl);
-    if (url.protocol !== "http:" && url.protocol !== "https:") throw new Error("not http(s)");
-  } catch {
-    throw new ConfigError(`HUZHU_RPC_URL must be an http(s) URL, got "${rpcUrl}"`);
-  }
-  let privateKey = env.HUZHU_RELAYER_KEY;
-  if (!privateKey && env.HUZHU_RELAYER_KEY_FILE) {
-    try {
-      privateKey = readFileSync(env.HUZHU_RELAYER_KEY_FILE, "utf8").trim();
-    } catch (error) {
-      throw new ConfigError(`HUZHU_RELAYER_KEY_FILE: cannot read it (${(error as Error).message})`, { cause: error });
-    }
-  }
-  if (!privateKey) throw new ConfigError("HUZHU_RELAYER_KEY (or HUZHU_RELAYER_KEY_FILE) is required: the relayer wallet's private key");
-  if (!isHex(privateKey) || privateKey.length !== 66)
-    throw new ConfigError("HUZHU_RELAYER_KEY must be a 0x-prefixed 32-byte hex private key");
-  const pool = env.HUZHU_POOL || deployment.pool;
-  if (!pool) throw new ConfigError("HUZHU_POOL (or HUZHU_DEPLOYMENT, a deployment record) is required: the pool's address");
-  if (!isAddress(pool)) throw new ConfigError(`HUZHU_POOL must be an address, got "${pool}"`);
-  const e = readEnv(RelayerEnv, {
-    ...env,
-    HUZHU_FROM_BLOCK: env.HUZHU_FROM_BLOCK || (deployment.deployBlock === undefined ? undefined : String(deployment.deployBlock)),
-  });
+  const e = readEnv(RelayerEnv, withDeploymentDefaults({ ...env, HUZHU_RELAYER_KEY: env.HUZHU_RELAYER_KEY || readKeyFile(env) }));
   return {
-    rpcUrl,
-    privateKey: privateKey as `0x${string}`,
-    pool,
+    rpcUrl: e.HUZHU_RPC_URL,
+    privateKey: e.HUZHU_RELAYER_KEY as `0x${string}`,
+    pool: e.HUZHU_POOL as `0x${string}`,
     fromBlock: e.HUZHU_FROM_BLOCK,
     host: e.HUZHU_RELAYER_HOST,
     port: e.HUZHU_RELAYER_PORT,
     dataDir: e.HUZHU_RELAYER_DATA_DIR,
-    databaseUrl: databaseUrl(env),
+    databaseUrl: e.HUZHU_RELAYER_DATABASE_URL,
     feeBps: e.HUZHU_RELAYER_FEE_BPS,
     minFee: e.HUZHU_RELAYER_MIN_FEE,
     quoteTtlSeconds: e.HUZHU_QUOTE_TTL_SECONDS,
     gasDropMaxWei: e.HUZHU_RELAYER_GAS_DROP_MAX_WEI,
     gasDropTransfers: e.HUZHU_RELAYER_GAS_DROP_TRANSFERS,
-    gasDropPrices: gasDropPrices(env),
+    gasDropPrices: gasDropPrices(e.HUZHU_RELAYER_GAS_DROP_PRICES),
     confirmations: e.HUZHU_CONFIRMATIONS,
     repriceAfterMs: e.HUZHU_REPRICE_AFTER_SECONDS * 1000,
     pollIntervalMs: e.HUZHU_POLL_INTERVAL_MS,
@@ -186,6 +182,6 @@ export function loadConfig(env: Env = process.env): RelayerConfig {
     logLevel: e.HUZHU_LOG_LEVEL,
     corsOrigins: envList(e.HUZHU_RELAYER_CORS_ORIGINS),
     treesPollIntervalMs: e.HUZHU_TREES_POLL_MS,
-    logChunk: logChunk(e.HUZHU_LOG_CHUNK),
+    logChunk: e.HUZHU_LOG_CHUNK,
   };
 }

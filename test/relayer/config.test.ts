@@ -62,4 +62,55 @@ describe("relayer configuration", () => {
     );
     expect(() => loadConfig({ ...BASE, [name]: value })).toThrow(ConfigError);
   });
+
+  it.each([
+    ["HUZHU_RELAYER_KEY", "", "HUZHU_RELAYER_KEY (or HUZHU_RELAYER_KEY_FILE) is required: the relayer wallet's private key"],
+    ["HUZHU_RELAYER_KEY", `0x${"11".repeat(31)}`, "HUZHU_RELAYER_KEY must be a 0x-prefixed 32-byte hex private key"],
+    ["HUZHU_RELAYER_KEY", `0x${"zz".repeat(32)}`, "HUZHU_RELAYER_KEY must be a 0x-prefixed 32-byte hex private key"],
+    ["HUZHU_RELAYER_DATABASE_URL", "mysql://db.internal/huzhu", "HUZHU_RELAYER_DATABASE_URL must be a postgres:// URL, got a mysql: URL"],
+    [
+      "HUZHU_RELAYER_DATABASE_URL",
+      "postgres//relayer:hunter2@db",
+      "HUZHU_RELAYER_DATABASE_URL must be a postgres:// URL, e.g. postgres://relayer:secret@db.internal:5432/huzhu",
+    ],
+    ["HUZHU_LOG_CHUNK", "0", 'HUZHU_LOG_CHUNK must be a whole number of at least 1, got "0"'],
+    ["HUZHU_LOG_CHUNK", "0x10", 'HUZHU_LOG_CHUNK must be a whole number of at least 1, got "0x10"'],
+  ])("refuses %s=%j with ConfigError saying what it must be", (name, value, message) => {
+    expect(() => loadConfig({ ...BASE, [name]: value })).toThrow(new ConfigError(message));
+  });
+
+  it("never quotes a refused key or database URL, which hold secrets", () => {
+    for (const [name, value] of [
+      ["HUZHU_RELAYER_KEY", `0x${"ab".repeat(33)}`],
+      ["HUZHU_RELAYER_DATABASE_URL", "mysql://relayer:hunter2@db.internal/huzhu"],
+    ] as const) {
+      expect(() => loadConfig({ ...BASE, [name]: value })).toThrow(expect.objectContaining({ code: "CONFIG_INVALID" }));
+      expect(() => loadConfig({ ...BASE, [name]: value })).not.toThrow(value.slice(2, 20));
+    }
+  });
+
+  it("reads the URLs, key, pool and database the schema accepts, the key from HUZHU_RELAYER_KEY_FILE when unset", () => {
+    const dir = mkdtempSync(join(tmpdir(), "huzhu-config-"));
+    const keyFile = join(dir, "key");
+    writeFileSync(keyFile, `0x${"AB".repeat(32)}\n`);
+    const config = loadConfig({
+      ...BASE,
+      HUZHU_RPC_URL: "https://rpc.example.org/v1?key=x",
+      HUZHU_RELAYER_KEY: "",
+      HUZHU_RELAYER_KEY_FILE: keyFile,
+      HUZHU_POOL: BASE.HUZHU_POOL.toLowerCase(),
+      HUZHU_RELAYER_DATABASE_URL: "postgresql://relayer:secret@db.internal:5432/huzhu",
+      HUZHU_LOG_CHUNK: "1",
+    });
+    expect(config).toMatchObject({
+      rpcUrl: "https://rpc.example.org/v1?key=x",
+      privateKey: `0x${"AB".repeat(32)}`,
+      pool: BASE.HUZHU_POOL.toLowerCase(),
+      databaseUrl: "postgresql://relayer:secret@db.internal:5432/huzhu",
+      logChunk: 1n,
+    });
+    expect(() => loadConfig({ ...BASE, HUZHU_RELAYER_KEY: "", HUZHU_RELAYER_KEY_FILE: join(dir, "missing") })).toThrow(
+      new ConfigError(`HUZHU_RELAYER_KEY_FILE: cannot read it (ENOENT: no such file or directory, open '${join(dir, "missing")}')`),
+    );
+  });
 });
