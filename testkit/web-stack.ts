@@ -26,6 +26,7 @@ import { loadConfig } from "../service/relayer/config.ts";
 import { relayerLogger, startRelayer } from "../service/relayer/server.ts";
 import { huzhuPoolAbi } from "../service/sdk/chain/abi.ts";
 import { ensureBrowserAndBuild } from "./browser.ts";
+import { until } from "./relayer-stack.ts";
 
 export const SCREENSHOTS = join(import.meta.dirname, "..", "test", "web", "screenshots");
 
@@ -36,6 +37,28 @@ export interface WebStack {
   /** A temporary folder for the relayer's state and the test's files. */
   stateDir: string;
   stop(): Promise<void>;
+}
+
+/**
+ * Waits until the relayer's tree service serves plan `planId` at the root the pool holds now, so that
+ * a claim made next takes its member tree from the snapshot rather than from the pool's events.
+ */
+export async function relayerTreeCaughtUp(stack: Pick<WebStack, "chain" | "deployment" | "web">, planId: bigint): Promise<void> {
+  const client = publicClientFor(stack.chain.rpcUrl);
+  const [root] = await client.readContract({
+    address: stack.deployment.record.pool,
+    abi: huzhuPoolAbi,
+    functionName: "memberTree",
+    args: [planId],
+  });
+  await until(
+    async () => {
+      const response = await fetch(`${stack.web.config.relayerUrl}/v1/plans/${planId}/tree/head`);
+      return response.ok ? ((await response.json()) as { root: string }).root : `HTTP ${response.status}`;
+    },
+    (served) => served === root.toString(),
+    `the relayer's tree for plan ${planId} reaching root ${root}`,
+  );
 }
 
 /** Starts the whole stack (and installs the browser and builds the app when missing). */

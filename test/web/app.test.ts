@@ -25,7 +25,7 @@ import {
 } from "../../service/sdk/index.ts";
 import { launchBrowser } from "../../testkit/browser.ts";
 import { poolKit } from "../../testkit/pool.ts";
-import { payoutTo, screenshot, startWebStack, type WebStack } from "../../testkit/web-stack.ts";
+import { payoutTo, relayerTreeCaughtUp, screenshot, startWebStack, type WebStack } from "../../testkit/web-stack.ts";
 
 const PASSWORD = "correct horse battery staple 7";
 const DEV_WALLET_INDEX = 7;
@@ -151,6 +151,8 @@ describe("web app", () => {
     await page.getByLabel(/Recipient address/).fill(recipient);
     // The gas drop is offered, and on, by default.
     expect(await page.getByRole("checkbox", { name: /ETH of gas to the recipient/ }).isChecked()).toBe(true);
+    // The relayer indexes the member's join on its own schedule; the claim below must find it there.
+    await relayerTreeCaughtUp({ chain, deployment, web }, 1n);
     const before = requests.length;
     await page.getByRole("button", { name: "Make the proof and send the claim" }).click();
     await page.getByRole("progressbar").waitFor({ timeout: 30_000 });
