@@ -3,7 +3,6 @@
  * kit's HTTP-level faults. Every client mistake is a 4xx with a message that says what to do; a
  * 5xx never describes internals.
  */
-import { errorReply } from "../kit/error-reply.ts";
 import { HTTP_FAULT_STATUS, HttpFaultCode } from "../kit/http-faults.ts";
 import { CodedError, type CodedErrorOptions } from "../sdk/coded-error.ts";
 
@@ -80,14 +79,13 @@ const STATUS: Record<DeskErrorCode, number> = {
 
 export class DeskError extends CodedError<DeskErrorCode> {
   readonly statusCode: number;
+  /** The SDK's code for what it refused, sent beside the desk's own (the reply's `reason`). */
+  readonly reason?: string;
 
-  constructor(code: DeskErrorCode, message: string, options: CodedErrorOptions = {}) {
+  constructor(code: DeskErrorCode, message: string, options: CodedErrorOptions & { reason?: string } = {}) {
     super(code, message, options);
     this.name = "DeskError";
     this.statusCode = STATUS[code];
+    if (options.reason !== undefined) this.reason = options.reason;
   }
-}
-
-export function deskErrorBody(error: DeskError) {
-  return errorReply(error.statusCode, error.code, error.message);
 }

@@ -26,6 +26,8 @@ export interface ServiceFault {
   readonly statusCode: number;
   readonly code: string;
   readonly message: string;
+  /** The SDK error code behind the refusal, when `code` is broader. */
+  readonly reason?: string;
 }
 
 export interface ServiceAppOptions<E extends ServiceFault> {
@@ -68,7 +70,7 @@ const OPERATIONS_ROUTES = ["/health", "/ready", "/metrics"];
 
 /** The JSON body of a service error's reply. */
 export function faultBody(error: ServiceFault) {
-  return errorReply(error.statusCode, error.code, error.message);
+  return errorReply(error.statusCode, error.code, error.message, error.reason);
 }
 
 /** A Fastify app with the project's HTTP conduct; the service decorates it and registers its routes. */

@@ -171,6 +171,8 @@ export const ErrorReply = Type.Object({
   code: Type.String(),
   error: Type.String(),
   message: Type.String(),
+  /** The SDK error code behind a refusal, when the service's own code is broader. */
+  reason: Type.Optional(Type.String()),
 });
 
 export type AcceptedReply = Static<typeof AcceptedReply>;

@@ -21,7 +21,7 @@ import { openSqlite } from "../../service/kit/sql.ts";
 import { type AssessorKey, generateAssessorKey, verifyApproval } from "../../service/sdk/assessor.ts";
 import { loadAssessorTree } from "../../service/sdk/chain/pool.ts";
 import { DkgParticipant, type DkgRound1Package } from "../../service/sdk/committee/dkg.ts";
-import { committeePublicKey } from "../../service/sdk/committee/key-set.ts";
+import { type CommitteeKeySet, committeePublicKey } from "../../service/sdk/committee/key-set.ts";
 import { NonceStore } from "../../service/sdk/committee/nonces.ts";
 import type { CommitteeShare } from "../../service/sdk/committee/share.ts";
 import { DeskClient, DeskRequestError } from "../../service/sdk/desk/client.ts";
@@ -136,6 +136,23 @@ describe("committees at the desk", () => {
     );
     expect(forged).toMatchObject({ code: "DESK_COMMITTEE_REFUSED", statusCode: 422 });
     expect(forged.message).toContain("not signed by member 3's own key");
+  });
+
+  it("refuses a finished key set the SDK rejects, giving the SDK's code as the reason", async () => {
+    const run = await newRun(1);
+    const keySet = shares[0]?.keySet as CommitteeKeySet;
+    const altered = { ...keySet, id: `${keySet.id.slice(0, -1)}${keySet.id.endsWith("0") ? "1" : "0"}` };
+    const error = await client
+      .postFinish(run.dkgId, { member: 1, outcome: "done", keySet: altered, signature: signStatement(keys[0] as AssessorKey, 1n) })
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    expect(error).toBeInstanceOf(DeskRequestError);
+    expect(error).toMatchObject({ code: "DESK_COMMITTEE_REFUSED", statusCode: 422, reason: "COMMITTEE_MALFORMED" });
+    expect((error as DeskRequestError).message).toBe(
+      "not valid committee data: id is not the hash of the key set (altered, or another key set's id)",
+    );
   });
 
   it("fails a DKG whose participant sends a bad round-two package, naming that participant", async () => {

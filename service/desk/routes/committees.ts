@@ -53,9 +53,9 @@ function refused(message: string, cause?: unknown): DeskError {
   return new DeskError(DeskErrorCode.CommitteeRefused, message, cause === undefined ? {} : { cause });
 }
 
-/** A committee-data refusal from the SDK, kept with its own code in the message. */
+/** A committee-data refusal from the SDK: the desk's code, with the SDK's as the reply's `reason`. */
 function fromSdk(error: unknown): never {
-  if (error instanceof HuzhuError) throw refused(`${error.code}: ${error.message}`, error);
+  if (error instanceof HuzhuError) throw new DeskError(DeskErrorCode.CommitteeRefused, error.message, { cause: error, reason: error.code });
   throw error;
 }
 

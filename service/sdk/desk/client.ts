@@ -50,11 +50,14 @@ import { pointJson, type SignatureJson } from "./wire-values.ts";
 export class DeskRequestError extends CodedError {
   /** HTTP status; 0 when the desk could not be reached. */
   readonly statusCode: number;
+  /** The SDK error code the desk named as the reason for a refusal, when it gave one. */
+  readonly reason?: string;
 
-  constructor(code: string, message: string, statusCode: number, options: CodedErrorOptions = {}) {
+  constructor(code: string, message: string, statusCode: number, options: CodedErrorOptions & { reason?: string } = {}) {
     super(code, message, options);
     this.name = "DeskRequestError";
     this.statusCode = statusCode;
+    if (options.reason !== undefined) this.reason = options.reason;
   }
 }
 
@@ -284,7 +287,7 @@ async function readJson(response: Response, method: string, path: string): Promi
 }
 
 async function errorOf(response: Response, method: string, path: string): Promise<DeskRequestError> {
-  let reply: { code?: unknown; message?: unknown } = {};
+  let reply: { code?: unknown; message?: unknown; reason?: unknown } = {};
   try {
     reply = ((await readJson(response, method, path)) ?? {}) as typeof reply;
   } catch {
@@ -292,5 +295,5 @@ async function errorOf(response: Response, method: string, path: string): Promis
   }
   const code = typeof reply.code === "string" ? reply.code : `HTTP_${response.status}`;
   const message = typeof reply.message === "string" ? reply.message : `the desk refused ${method} ${path} with HTTP ${response.status}`;
-  return new DeskRequestError(code, message, response.status);
+  return new DeskRequestError(code, message, response.status, typeof reply.reason === "string" ? { reason: reply.reason } : {});
 }
