@@ -6,49 +6,9 @@ import { errorReply } from "../kit/error-reply.ts";
 import { HTTP_FAULT_STATUS } from "../kit/http-faults.ts";
 import { CodedError, type CodedErrorOptions } from "../sdk/coded-error.ts";
 import { describePoolRevert, type PoolFailureKind, poolCodesOfKind } from "../sdk/pool-errors.ts";
+import { RelayerErrorCode } from "../sdk/relayer-codes.ts";
 
-export const RelayerErrorCode = {
-  InvalidBody: "INVALID_BODY",
-  InvalidJson: "INVALID_JSON",
-  UnsupportedMediaType: "UNSUPPORTED_MEDIA_TYPE",
-  FieldOutOfRange: "FIELD_OUT_OF_RANGE",
-  BodyTooLarge: "BODY_TOO_LARGE",
-  UnknownPlan: "UNKNOWN_PLAN",
-  PlanInactive: "PLAN_INACTIVE",
-  PoolPaused: "POOL_PAUSED",
-  UnknownMemberRoot: "UNKNOWN_MEMBER_ROOT",
-  StaleAssessorRoot: "STALE_ASSESSOR_ROOT",
-  WrongEpoch: "WRONG_EPOCH",
-  ClaimsClosed: "CLAIMS_CLOSED",
-  ZeroAmount: "ZERO_AMOUNT",
-  AmountOverCap: "AMOUNT_OVER_CAP",
-  InsufficientPoolFunds: "INSUFFICIENT_POOL_FUNDS",
-  ZeroAddress: "ZERO_ADDRESS",
-  QuoteInvalid: "QUOTE_INVALID",
-  QuoteExpired: "QUOTE_EXPIRED",
-  WrongRelayer: "WRONG_RELAYER",
-  FeeTooLow: "FEE_TOO_LOW",
-  FeePolicyUnsatisfiable: "FEE_POLICY_UNSATISFIABLE",
-  GasDropUnavailable: "GAS_DROP_UNAVAILABLE",
-  GasDropRefused: "GAS_DROP_REFUSED",
-  NullifierSpent: "NULLIFIER_SPENT",
-  InvalidProof: "INVALID_PROOF",
-  SimulationFailed: "SIMULATION_FAILED",
-  ClaimNotFound: "CLAIM_NOT_FOUND",
-  NotFound: "NOT_FOUND",
-  RateLimited: "RATE_LIMITED",
-  NotReady: "NOT_READY",
-  VerifierUnavailable: "VERIFIER_UNAVAILABLE",
-  HoldExpired: "HOLD_EXPIRED",
-  TooManyInvalidProofs: "TOO_MANY_INVALID_PROOFS",
-  Internal: "INTERNAL",
-  InvalidUrl: "INVALID_URL",
-  MalformedRequest: "MALFORMED_REQUEST",
-  RequestTimeout: "REQUEST_TIMEOUT",
-  HeadersTooLarge: "HEADERS_TOO_LARGE",
-  HttpVersionNotSupported: "HTTP_VERSION_NOT_SUPPORTED",
-} as const;
-export type RelayerErrorCode = (typeof RelayerErrorCode)[keyof typeof RelayerErrorCode];
+export { RelayerErrorCode };
 
 const STATUS: Record<RelayerErrorCode, number> = {
   ...HTTP_FAULT_STATUS,

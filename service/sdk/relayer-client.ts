@@ -5,6 +5,7 @@
 import { type Address, type Hex, verifyTypedData } from "viem";
 import { type ClaimRequestBody, poolClaimRequest, requestToJson } from "./chain/request.ts";
 import { CodedError, type CodedErrorOptions } from "./coded-error.ts";
+import { RelayerClientCode } from "./relayer-codes.ts";
 
 export type { ClaimRequestBody } from "./chain/request.ts";
 
@@ -42,7 +43,7 @@ export class RelayerRequestError extends CodedError {
   /** HTTP status; 0 when the relayer could not be reached. */
   readonly statusCode: number;
 
-  /** `code`: the relayer's error code (docs/RELAYER.md), or UNREACHABLE / BAD_URL / BAD_REPLY / TIMEOUT. */
+  /** `code`: the relayer's error code (relayer-codes.ts, docs/RELAYER.md), or one of RelayerClientCode. */
   constructor(code: string, message: string, statusCode: number, options: CodedErrorOptions = {}) {
     super(code, message, options);
     this.name = "RelayerRequestError";
@@ -189,10 +190,14 @@ export class RelayerClient {
     try {
       url = new URL(baseUrl);
     } catch {
-      throw new RelayerRequestError("BAD_URL", `not a relayer URL: ${JSON.stringify(baseUrl)} (expected e.g. http://127.0.0.1:8787)`, 0);
+      throw new RelayerRequestError(
+        RelayerClientCode.BadUrl,
+        `not a relayer URL: ${JSON.stringify(baseUrl)} (expected e.g. http://127.0.0.1:8787)`,
+        0,
+      );
     }
     if (url.protocol !== "http:" && url.protocol !== "https:") {
-      throw new RelayerRequestError("BAD_URL", `a relayer URL must be http or https, got ${url.protocol}`, 0);
+      throw new RelayerRequestError(RelayerClientCode.BadUrl, `a relayer URL must be http or https, got ${url.protocol}`, 0);
     }
     this.baseUrl = url.href.replace(/\/+$/, "");
     this.#fetch = options.fetch ?? globalThis.fetch.bind(globalThis);
@@ -214,7 +219,7 @@ export class RelayerClient {
     const q = signed.quote;
     if (q.planId !== body.planId || q.amount !== body.amount || BigInt(q.gasDrop) !== BigInt(gasDrop)) {
       throw new RelayerRequestError(
-        "BAD_REPLY",
+        RelayerClientCode.BadReply,
         "the relayer quoted other terms (plan, amount or gas drop) than those asked for; use another relayer",
         200,
       );
@@ -230,7 +235,11 @@ export class RelayerClient {
   async heldClaims(planId: bigint | string): Promise<HeldClaims> {
     const reply = await this.#request(HeldReply, "GET", `/v1/plans/${encodeURIComponent(planId.toString())}/held`);
     if (reply.planId !== planId.toString()) {
-      throw new RelayerRequestError("BAD_REPLY", `the relayer answered for plan ${reply.planId}, not ${planId}; use another relayer`, 200);
+      throw new RelayerRequestError(
+        RelayerClientCode.BadReply,
+        `the relayer answered for plan ${reply.planId}, not ${planId}; use another relayer`,
+        200,
+      );
     }
     return { planId: BigInt(reply.planId), claims: reply.claims, amount: BigInt(reply.amount), firstExpiresAt: reply.firstExpiresAt };
   }
@@ -251,7 +260,7 @@ export class RelayerClient {
       last = status;
       if (TERMINAL.includes(status.status)) return status;
       if (Date.now() + interval > deadline) {
-        throw new RelayerRequestError("TIMEOUT", `claim ${id} is still ${status.status}; check again later with its id`, 0);
+        throw new RelayerRequestError(RelayerClientCode.Timeout, `claim ${id} is still ${status.status}; check again later with its id`, 0);
       }
       await new Promise((resolve) => setTimeout(resolve, interval));
     }
@@ -269,9 +278,14 @@ export class RelayerClient {
         signal: AbortSignal.timeout(this.#timeoutMs),
       });
     } catch (error) {
-      throw new RelayerRequestError("UNREACHABLE", `cannot reach the relayer at ${this.baseUrl} (${(error as Error).message})`, 0, {
-        cause: error,
-      });
+      throw new RelayerRequestError(
+        RelayerClientCode.Unreachable,
+        `cannot reach the relayer at ${this.baseUrl} (${(error as Error).message})`,
+        0,
+        {
+          cause: error,
+        },
+      );
     }
     const text = await response.text();
     let parsed: unknown;
@@ -279,7 +293,7 @@ export class RelayerClient {
       parsed = text.length === 0 ? undefined : JSON.parse(text);
     } catch (error) {
       throw new RelayerRequestError(
-        "BAD_REPLY",
+        RelayerClientCode.BadReply,
         `the relayer replied to ${method} ${path} with HTTP ${response.status} and a body that is not JSON`,
         response.status,
         { cause: error },
@@ -295,7 +309,7 @@ export class RelayerClient {
     if (!Value.Check(schema, parsed)) {
       const first = [...Value.Errors(schema, parsed)][0];
       throw new RelayerRequestError(
-        "BAD_REPLY",
+        RelayerClientCode.BadReply,
         `the relayer's reply to ${method} ${path} is not what its API promises (${first ? `${first.instancePath || "reply"} ${first.message}` : "wrong shape"}); use another relayer`,
         response.status,
       );

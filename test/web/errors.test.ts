@@ -4,6 +4,7 @@
  * text the page has always shown, in both languages.
  */
 import { describe, expect, it } from "vitest";
+import { RelayerRequestError } from "../../service/sdk/relayer-client.ts";
 import { WalletError, WalletErrorCode } from "../../web/src/chain.ts";
 import { BadQuote, explain } from "../../web/src/errors.ts";
 import { translator } from "../../web/src/i18n.ts";
@@ -42,6 +43,26 @@ describe("explain, for the web app's coded errors", () => {
     expect(error.code).toBe("BAD_QUOTE");
     expect(explain(error, en)).toEqual({ text: "The relayer's quote is not signed by it for this pool. Choose another relayer." });
     expect(explain(error, zh)).toEqual({ text: "中继的报价不是它为本资金池签署的。请选择其他中继。" });
+  });
+
+  it("adds the SDK's advice to a relayer's refusal, deciding INVALID_PROOF and FEE_POLICY_UNSATISFIABLE as the relayer's own checks", () => {
+    const refusal = (code: string) => new RelayerRequestError(code, "the reason", 422);
+    expect(explain(refusal("INVALID_PROOF"), en).text).toBe(
+      "The relayer refused the claim (INVALID_PROOF): the reason Try again: a new quote and a fresh proof will be made.",
+    );
+    expect(explain(refusal("FEE_POLICY_UNSATISFIABLE"), en).text).toBe(
+      "The relayer refused the claim (FEE_POLICY_UNSATISFIABLE): the reason This relayer cannot take this claim: choose another relayer.",
+    );
+    expect(explain(refusal("FEE_POLICY_UNSATISFIABLE"), zh).text).toBe(
+      "中继拒绝了该理赔（FEE_POLICY_UNSATISFIABLE）：the reason 该中继无法受理此理赔：请选择其他中继。",
+    );
+    expect(explain(refusal("INSUFFICIENT_POOL_FUNDS"), en).text).toBe(
+      "The relayer refused the claim (INSUFFICIENT_POOL_FUNDS): the reason Wait a moment and try again, or choose another relayer.",
+    );
+    expect(explain(refusal("NULLIFIER_SPENT"), en).text).toBe(
+      "The relayer refused the claim (NULLIFIER_SPENT): the reason This claim was already paid; there is nothing more to do.",
+    );
+    expect(explain(refusal("AMOUNT_OVER_CAP"), en).text).toBe("The relayer refused the claim (AMOUNT_OVER_CAP): the reason");
   });
 
   it("no longer reads a code out of a plain error's message", () => {

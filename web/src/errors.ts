@@ -4,8 +4,9 @@ import { VoucherError, type VoucherErrorCode } from "../../service/sdk/chain/adm
 import { CodedError, type CodedErrorOptions } from "../../service/sdk/coded-error.ts";
 import { DeskRequestError } from "../../service/sdk/desk/client.ts";
 import { HuzhuError } from "../../service/sdk/errors.ts";
-import { describePoolRevert, type PoolFailureKind, poolFailureKind } from "../../service/sdk/pool-errors.ts";
+import { describePoolRevert } from "../../service/sdk/pool-errors.ts";
 import { RelayerRequestError } from "../../service/sdk/relayer-client.ts";
+import { type RelayerAdvice, relayerAdvice } from "../../service/sdk/relayer-codes.ts";
 import { WalletError, WalletErrorCode } from "./chain.ts";
 import type { MessageKey, Translate } from "./i18n.ts";
 import { WorkerError } from "./prover.ts";
@@ -62,31 +63,13 @@ const DESK_NEXT: Record<string, MessageKey> = {
   DESK_CHAIN_UNAVAILABLE: "errRelayerLater",
 };
 
-/** What to do after a relayer refusal: the relayer's own codes, and pool codes whose advice differs from their kind. */
-const RELAYER_NEXT: Record<string, MessageKey> = {
-  QUOTE_EXPIRED: "errRelayerRetry",
-  QUOTE_INVALID: "errRelayerRetry",
-  // Refused before sending (the relayer's own check): a fresh proof of a fresh quote may pass.
-  INVALID_PROOF: "errRelayerRetry",
-  NULLIFIER_SPENT: "errRelayerSpent",
-  RATE_LIMITED: "errRelayerLater",
-  NOT_READY: "errRelayerLater",
-  TIMEOUT: "errRelayerLater",
-  // The plan's fee limit is below this relayer's fee: another relayer may pay it.
-  FEE_POLICY_UNSATISFIABLE: "errRelayerLater",
-};
-
-/** What to do after any other refusal with a pool code, by its kind in the SDK's catalogue. */
-const POOL_NEXT: Record<PoolFailureKind, MessageKey | undefined> = {
+/** The sentence for each of the SDK's relayer advices (service/sdk/relayer-codes.ts). */
+const RELAYER_NEXT: Record<RelayerAdvice, MessageKey> = {
   retry: "errRelayerRetry",
-  hold: "errRelayerLater",
-  final: undefined,
+  later: "errRelayerLater",
+  elsewhere: "errRelayerElsewhere",
+  spent: "errRelayerSpent",
 };
-
-function nextStep(code: string): MessageKey | undefined {
-  const kind = poolFailureKind(code);
-  return RELAYER_NEXT[code] ?? (kind ? POOL_NEXT[kind] : undefined);
-}
 
 /** A sentence already in the page's language that says what to do next; shown as it is. */
 export class UserMessage extends CodedError<"USER_MESSAGE"> {
@@ -132,9 +115,9 @@ export function explain(error: unknown, t: Translate, where: { rpcUrl?: string; 
       const url = /at (\S+)/.exec(raw)?.[1] ?? "";
       return { text: t("errRelayerUnreachable", { url }), detail: raw };
     }
-    const next = nextStep(error.code);
+    const advice = relayerAdvice(error.code);
     const text = t("errRelayerRefused", { code: error.code, message: error.message });
-    return { text: next ? `${text} ${t(next)}` : text };
+    return { text: advice ? `${text} ${t(RELAYER_NEXT[advice])}` : text };
   }
   if (error instanceof BadQuote) return { text: t("errRelayerBadQuote") };
   if (error instanceof WalletError) {

@@ -8,6 +8,7 @@ import { DeskRequestError } from "../../sdk/desk/client.ts";
 import { HuzhuError } from "../../sdk/errors.ts";
 import { describePoolRevert } from "../../sdk/pool-errors.ts";
 import { RelayerRequestError } from "../../sdk/relayer-client.ts";
+import { type RelayerAdvice, relayerAdvice } from "../../sdk/relayer-codes.ts";
 import { describeDeskError, deskHint } from "./desk-errors.ts";
 
 export class CliError extends CodedError {
@@ -51,6 +52,14 @@ const SDK_HINTS: Partial<Record<HuzhuError["code"], string>> = {
   MEMBER_ROOT_NOT_RECENT: "run the claim again to re-read the tree",
 };
 
+/** The hint for each of the SDK's relayer advices (service/sdk/relayer-codes.ts). */
+const RELAYER_HINTS: Record<RelayerAdvice, string> = {
+  retry: "run the claim again: it asks for a new quote and makes a fresh proof",
+  later: "wait a little and run it again, or pass another --relayer",
+  elsewhere: "pass another --relayer, or submit it yourself with --direct (which links your wallet to the payout)",
+  spent: "nothing more to do: this claim was paid",
+};
+
 export function describeError(error: unknown): DescribedError {
   if (error instanceof CliError) return { code: error.code, message: error.message, ...(error.hint ? { hint: error.hint } : {}) };
   if (error instanceof HuzhuError) {
@@ -66,7 +75,12 @@ export function describeError(error: unknown): DescribedError {
         ...(error.code === "UNREACHABLE" ? { hint: "is the relayer running? pass --relayer <url> or set HUZHU_RELAYER_URL" } : {}),
       };
     }
-    return { code: error.code, message: `the relayer refused (${error.code}): ${error.message}` };
+    const advice = relayerAdvice(error.code);
+    return {
+      code: error.code,
+      message: `the relayer refused (${error.code}): ${error.message}`,
+      ...(advice ? { hint: RELAYER_HINTS[advice] } : {}),
+    };
   }
   if (error instanceof BaseError) {
     const reverted = error.walk((e) => e instanceof ContractFunctionRevertedError);
