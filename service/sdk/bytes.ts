@@ -1,6 +1,6 @@
 /**
  * The project's one hex and base64 codec, for Node and browsers alike: hex through viem, base64
- * through @scure/base (installed with viem), both strict where lenient decoders guess.
+ * through @scure/base (pinned to the version viem brings), both strict where lenient decoders guess.
  */
 import { base64, base64nopad } from "@scure/base";
 import { bytesToHex, hexToBytes, numberToHex } from "viem";
