@@ -13,7 +13,6 @@ import {
   envBigInt,
   envInteger,
   envList,
-  envLogChunk,
   envPostgresUrl,
   envPrivateKey,
   envString,
@@ -112,7 +111,6 @@ export const RelayerEnv = Type.Object({
   HUZHU_LOG_LEVEL: envString("pino log level", "info"),
   HUZHU_RELAYER_CORS_ORIGINS: envString("origins allowed to call the API from a browser, comma-separated", "*"),
   ...TreeIndexEnv,
-  HUZHU_LOG_CHUNK: envLogChunk(),
 });
 
 /** One token of HUZHU_RELAYER_GAS_DROP_PRICES, and its price: a whole number from 1. */

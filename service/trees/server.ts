@@ -3,15 +3,16 @@
  * HTTP API (service/trees/routes.ts) for any deployment, for operators who serve trees without
  * running a relayer. The relayer hosts the same index and routes under its /v1.
  *
- * Environment: HUZHU_RPC_URL, HUZHU_POOL, and the variables of `TreeEnv` below (each with its
- * default and bounds), validated once at boot.
+ * Environment: the variables of `TreeEnv` below (each with its default and bounds), validated once
+ * at boot; HUZHU_RPC_URL, HUZHU_POOL and HUZHU_FROM_BLOCK may come from a deployment record
+ * (HUZHU_DEPLOYMENT), as for the relayer and the desk.
  */
 
 import type { Logger } from "pino";
 import { collectDefaultMetrics, Registry } from "prom-client";
 import { Type } from "typebox";
-import { type Address, createPublicClient, getAddress, http, isAddress, type PublicClient } from "viem";
-import { ConfigError, envBigInt, envInteger, envList, envString, readEnv } from "../kit/env.ts";
+import { type Address, createPublicClient, getAddress, http, type PublicClient } from "viem";
+import { ChainEnv, ConfigError, envInteger, envList, envLogChunk, envString, readEnv, withDeploymentDefaults } from "../kit/env.ts";
 import { createServiceApp } from "../kit/http-app.ts";
 import { serviceLogger } from "../kit/log.ts";
 import { operationsPlugin } from "../kit/operations.ts";
@@ -43,13 +44,13 @@ export class TreeConfigError extends ConfigError {
 /** How a tree index reads the chain; the relayer, which hosts one, reads the same variables. */
 export const TreeIndexEnv = {
   HUZHU_TREES_POLL_MS: envInteger("how often the member tree index looks for new blocks", 2_000, 50, 600_000),
-  HUZHU_LOG_CHUNK: envBigInt("largest block span of one eth_getLogs request (RPC providers limit it)", 50_000n),
+  HUZHU_LOG_CHUNK: envLogChunk(),
 };
 
 /** The standalone service's plain variables (docs/SCALE.md lists them). */
 export const TreeEnv = Type.Object({
+  ...ChainEnv,
   ...TreeIndexEnv,
-  HUZHU_FROM_BLOCK: envBigInt("first block to read the pool's events from (its deployment block)", 0n),
   HUZHU_TREES_DATA_DIR: envString("folder of the index's file", ".huzhu-trees"),
   HUZHU_TREES_HOST: envString("address to listen on", "127.0.0.1"),
   HUZHU_TREES_PORT: envInteger("port to listen on (0: any free port)", 8789, 0, 65_535),
@@ -61,20 +62,15 @@ export const TreeEnv = Type.Object({
 
 /** The configuration from the environment, validated once. */
 export function loadTreeConfig(env: NodeJS.ProcessEnv = process.env): TreeServiceConfig {
-  const rpcUrl = env.HUZHU_RPC_URL;
-  if (!rpcUrl) throw new TreeConfigError("set HUZHU_RPC_URL to the chain's JSON-RPC endpoint");
-  const pool = env.HUZHU_POOL ?? "";
-  if (!isAddress(pool, { strict: false })) throw new TreeConfigError("set HUZHU_POOL to the pool contract's address (0x + 40 hex digits)");
   let e: ReturnType<typeof readEnv<typeof TreeEnv>>;
   try {
-    e = readEnv(TreeEnv, env);
+    e = readEnv(TreeEnv, withDeploymentDefaults(env));
   } catch (error) {
     throw new TreeConfigError((error as Error).message, { cause: error });
   }
-  if (e.HUZHU_LOG_CHUNK === 0n) throw new TreeConfigError("HUZHU_LOG_CHUNK must be at least 1");
   return {
-    rpcUrl,
-    pool: getAddress(pool),
+    rpcUrl: e.HUZHU_RPC_URL,
+    pool: getAddress(e.HUZHU_POOL),
     fromBlock: e.HUZHU_FROM_BLOCK,
     dataDir: e.HUZHU_TREES_DATA_DIR,
     host: e.HUZHU_TREES_HOST,

@@ -4,10 +4,11 @@
  * block, serves the snapshot a member verifies, reports readiness and metrics through the service
  * kit, and answers a malformed parameter or an unknown route with a code.
  */
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
+import { getAddress } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadMemberTreeFromServices } from "../../service/sdk/chain/tree-source.ts";
 import type { Identity } from "../../service/sdk/identity.ts";
@@ -37,13 +38,29 @@ afterAll(async () => {
 
 describe("standalone tree service", () => {
   it("refuses a configuration without an RPC URL or pool, or with a zero log span, naming the variable", () => {
-    expect(() => loadTreeConfig({})).toThrow(new TreeConfigError("set HUZHU_RPC_URL to the chain's JSON-RPC endpoint"));
+    // The relayer's and the desk's chain variables and log span (service/kit/env.ts), with the same words.
+    expect(() => loadTreeConfig({})).toThrow(
+      new TreeConfigError(
+        "HUZHU_RPC_URL is required: the JSON-RPC URL of the chain the pool is on (or HUZHU_DEPLOYMENT, a deployment record)",
+      ),
+    );
     expect(() => loadTreeConfig({ HUZHU_RPC_URL: "http://127.0.0.1:1", HUZHU_POOL: "0x12" })).toThrow(
-      new TreeConfigError("set HUZHU_POOL to the pool contract's address (0x + 40 hex digits)"),
+      new TreeConfigError('HUZHU_POOL must be an address, got "0x12"'),
     );
     expect(() => loadTreeConfig({ HUZHU_RPC_URL: "http://127.0.0.1:1", HUZHU_POOL: stack.pool, HUZHU_LOG_CHUNK: "0" })).toThrow(
-      new TreeConfigError("HUZHU_LOG_CHUNK must be at least 1"),
+      new TreeConfigError('HUZHU_LOG_CHUNK must be a whole number of at least 1, got "0"'),
     );
+    expect(() => loadTreeConfig({ HUZHU_RPC_URL: "http://127.0.0.1:1", HUZHU_POOL: stack.pool, HUZHU_LOG_CHUNK: "0" })).toThrow(
+      expect.objectContaining({ name: "TreeConfigError", code: "CONFIG_INVALID" }),
+    );
+    // Unset, the chain variables come from the deployment record, as for the relayer and the desk.
+    const record = join(mkdtempSync(join(tmpdir(), "huzhu-tree-config-")), "deployment.json");
+    writeFileSync(record, JSON.stringify({ rpcUrl: "http://127.0.0.1:1", pool: stack.pool.toLowerCase(), deployBlock: 12 }));
+    expect(loadTreeConfig({ HUZHU_DEPLOYMENT: record })).toMatchObject({
+      rpcUrl: "http://127.0.0.1:1",
+      pool: getAddress(stack.pool),
+      fromBlock: 12n,
+    });
     expect(() => loadTreeConfig({ HUZHU_RPC_URL: "http://127.0.0.1:1", HUZHU_POOL: stack.pool, HUZHU_TREES_POLL_MS: "soon" })).toThrow(
       new TreeConfigError('HUZHU_TREES_POLL_MS must be a whole number from 50 to 600000, got "soon"'),
     );
