@@ -6,13 +6,13 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { network } from "hardhat";
 import { type Address, createPublicClient, http, type PublicClient } from "viem";
-import { deployHuzhu, deploymentRecord } from "../scripts/lib/deploy.ts";
 import {
   type DeskProcess,
+  deployWithPlans,
   devAccount,
   freePort,
+  type PlanSpec,
   type RelayerProcess,
   rpc,
   DEMO_PLAN as STACK_DEMO_PLAN,
@@ -27,14 +27,7 @@ export function devAddress(index: number): Address {
   return devAccount(index).address;
 }
 
-export interface PlanSpec {
-  name: string;
-  contribution: bigint;
-  periodLength: bigint;
-  waitingPeriods: number;
-  claimCap: bigint;
-  maxFeeBps: number;
-}
+export type { PlanSpec };
 
 /** The plan `npm start` creates. */
 export const DEMO_PLAN: PlanSpec = { ...STACK_DEMO_PLAN };
@@ -58,19 +51,10 @@ export interface LocalChain {
 export async function startLocalChain(plans: PlanSpec[] = [DEMO_PLAN]): Promise<LocalChain> {
   const { rpcUrl, stop } = await startChain(await freePort(), 90_000);
   try {
-    const { viem } = await network.create({ network: "localhost", override: { url: rpcUrl } });
-    const publicClient = await viem.getPublicClient();
-    const admin = devAddress(0);
-    const deployment = await deployHuzhu(viem, { admin });
-    const token = await viem.deployContract("DemoToken", ["Demo USD", "dUSD", 6]);
-    for (const plan of plans) {
-      const hash = await deployment.pool.write.createPlan([{ token: token.address, admin, ...plan }]);
-      await publicClient.waitForTransactionReceipt({ hash });
-    }
+    const { deployment, token, record } = await deployWithPlans(rpcUrl, plans);
     const stateDir = mkdtempSync(join(tmpdir(), "huzhu-cli-state-"));
     mkdirSync(join(stateDir, "deployments"));
     const deploymentFile = join(stateDir, "deployments", "localhost.json");
-    const record = { ...deploymentRecord("localhost", deployment), rpcUrl, demoToken: token.address, demoPlanId: 1 };
     writeFileSync(deploymentFile, `${JSON.stringify(record, null, 2)}\n`);
     const client = createPublicClient({ transport: http(rpcUrl) }) as PublicClient;
     return {

@@ -149,23 +149,48 @@ export function demoGasDropPrices(demoToken: Address): string {
 export const DEMO_TERMS_FILE = join(ROOT, "docs", "plans", "demo-medical.md");
 
 /** Deploys the pool, a demo token and the demo plan (with its terms) with one assessor. */
-export async function deployLocal(rpcUrl: string): Promise<LocalDeployment> {
+/** A plan's terms as createPlan takes them, less its token and admin (the demo token, dev account 0). */
+export interface PlanSpec {
+  name: string;
+  contribution: bigint;
+  periodLength: bigint;
+  waitingPeriods: number;
+  claimCap: bigint;
+  maxFeeBps: number;
+}
+
+/**
+ * Deploys the pool on the node at `rpcUrl` as `npm start` does (libraries, verifier, pool), the
+ * demo token, and `plans` in order (ids 1, 2, ...), all administered by dev account 0, which the
+ * CLI's `--dev-account 0` and the local stack's admin commands sign with.
+ */
+export async function deployWithPlans(rpcUrl: string, plans: readonly PlanSpec[]) {
   const { viem } = await network.create({ network: "localhost", override: { url: rpcUrl } });
   const admin = devAccount(DEV_ROLES.admin).address;
   const deployment = await deployHuzhu(viem, { admin });
   const token = await viem.deployContract("DemoToken", ["Demo USD", "dUSD", 6]);
   const publicClient = await viem.getPublicClient();
-  const created = await deployment.pool.write.createPlan([{ token: token.address, admin, ...DEMO_PLAN }]);
-  await publicClient.waitForTransactionReceipt({ hash: created });
+  for (const plan of plans) {
+    const created = await deployment.pool.write.createPlan([{ token: token.address, admin, ...plan }]);
+    await publicClient.waitForTransactionReceipt({ hash: created });
+  }
+  const record: LocalDeployment["record"] = {
+    ...deploymentRecord("localhost", deployment),
+    rpcUrl,
+    demoToken: token.address,
+    demoPlanId: 1,
+  };
+  return { deployment, token, publicClient, record };
+}
+
+export async function deployLocal(rpcUrl: string): Promise<LocalDeployment> {
+  const { deployment, publicClient, record } = await deployWithPlans(rpcUrl, [DEMO_PLAN]);
   const terms = { termsHash: termsHash(readFileSync(DEMO_TERMS_FILE)), category: categoryIndex("medical"), termsUri: "" };
   await publicClient.waitForTransactionReceipt({ hash: await deployment.pool.write.setPlanTerms([1n, terms]) });
   const assessor = generateAssessorKey();
   const added = await deployment.pool.write.addAssessor([1n, assessor.publicKey[0], assessor.publicKey[1]]);
   await publicClient.waitForTransactionReceipt({ hash: added });
-  return {
-    record: { ...deploymentRecord("localhost", deployment), rpcUrl, demoToken: token.address, demoPlanId: 1 },
-    assessor,
-  };
+  return { record, assessor };
 }
 
 /**
