@@ -6,6 +6,7 @@
 import { join } from "node:path";
 import type { Logger } from "pino";
 import { createPublicClient, http, type PublicClient } from "viem";
+import { checkPoolChain } from "../kit/chain.ts";
 import { serviceLogger } from "../kit/log.ts";
 import { openPostgres, openSqlite } from "../kit/sql.ts";
 import { buildDeskApp } from "./app.ts";
@@ -17,9 +18,7 @@ import { DeskStore } from "./store.ts";
 /** Opens the store and the chain, builds the app and listens; `app.close()` closes everything. */
 export async function startDesk(config: DeskConfig, log: Logger = serviceLogger("desk", config.logLevel)) {
   const client = createPublicClient({ transport: http(config.rpcUrl, { retryCount: 2, timeout: 30_000 }) }) as PublicClient;
-  const chainId = await client.getChainId().catch((error: Error) => {
-    throw new Error(`cannot reach the chain at ${config.rpcUrl} (${error.message}); check HUZHU_RPC_URL`, { cause: error });
-  });
+  const chainId = await checkPoolChain(client, config.rpcUrl, config.pool);
   const db = config.databaseUrl
     ? await openPostgres(config.databaseUrl, DESK_SCHEMA, log)
     : await openSqlite(join(config.dataDir, "desk.sqlite"), DESK_SCHEMA, log);

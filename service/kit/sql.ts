@@ -14,6 +14,7 @@ import { dirname } from "node:path";
 import { DatabaseSync, type SQLInputValue } from "node:sqlite";
 import pg from "pg";
 import type { Logger } from "pino";
+import { ServiceError, ServiceErrorCode } from "./service-error.ts";
 
 export type SqlValue = string | number | bigint | Uint8Array | null;
 export type SqlRow = Record<string, unknown>;
@@ -105,7 +106,8 @@ export function pendingMigrations(
   version: number,
   what = "database",
 ): SqlMigration[] {
-  if (version > schemaVersion(schema)) throw new Error(newerSchemaMessage(schema, what, location, version));
+  if (version > schemaVersion(schema))
+    throw new ServiceError(ServiceErrorCode.StoreSchemaNewer, newerSchemaMessage(schema, what, location, version));
   return [...schema.migrations].sort((a, b) => a.version - b.version).filter((migration) => migration.version > version);
 }
 
@@ -287,7 +289,7 @@ export function openSqliteSync(path: string, schema: SqlSchema, log?: Logger): D
       const message =
         schema.inUseMessage?.(path) ??
         `the ${schema.service} database ${path} is in use by another process; stop it, or give this one another data folder or ${schema.urlVariable}`;
-      throw new Error(message, { cause: error });
+      throw new ServiceError(ServiceErrorCode.StoreInUse, message, { cause: error });
     }
     throw error;
   }
@@ -430,7 +432,8 @@ export async function openPostgres(url: string, schema: SqlSchema, log?: Logger)
     client = await pool.connect();
   } catch (error) {
     await pool.end();
-    throw new Error(
+    throw new ServiceError(
+      ServiceErrorCode.StoreUnreachable,
       `cannot connect to the ${schema.service} database ${location}: ${(error as Error).message}; check ${schema.urlVariable}`,
       {
         cause: error,

@@ -16,6 +16,7 @@ import {
   type WalletClient,
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
+import { checkPoolChain } from "../kit/chain.ts";
 import { huzhuPoolAbi, type PoolClaimRequest, type SolidityProof } from "../sdk/index.ts";
 import { describePoolRevert } from "../sdk/pool-errors.ts";
 import { poolErrorCode, RelayerError, RelayerErrorCode } from "./errors.ts";
@@ -70,16 +71,7 @@ export class PoolGateway {
   /** Connects, reads the chain id and checks a pool is deployed at the address. */
   static async connect(rpcUrl: string, privateKey: `0x${string}`, pool: Address): Promise<PoolGateway> {
     const probe = createPublicClient({ transport: http(rpcUrl, { retryCount: 2, timeout: 10_000 }) });
-    let chainId: number;
-    try {
-      chainId = await probe.getChainId();
-    } catch (error) {
-      throw new Error(`cannot reach the chain at ${rpcUrl} (${(error as Error).message.split("\n")[0]}); is the node running?`, {
-        cause: error,
-      });
-    }
-    const code = await probe.getCode({ address: pool });
-    if (!code || code === "0x") throw new Error(`no contract at HUZHU_POOL ${pool} on chain ${chainId}; check the address and the RPC URL`);
+    const chainId = await checkPoolChain(probe, rpcUrl, pool);
     return new PoolGateway(rpcUrl, privateKey, pool, chainId);
   }
 

@@ -19,6 +19,7 @@
  */
 import pg from "pg";
 import type { Logger } from "pino";
+import { ServiceError, ServiceErrorCode } from "../kit/service-error.ts";
 import { migrate, pgSession, redactedUrl } from "../kit/sql.ts";
 import { RelayerError, RelayerErrorCode } from "./errors.ts";
 import {
@@ -34,6 +35,7 @@ import {
   type SentTransaction,
   type StoredClaim,
   type UnfinishedStatus,
+  unknownClaim,
 } from "./store.ts";
 
 /**
@@ -109,9 +111,11 @@ export class PostgresClaimStore implements ClaimStore {
 
   async #migrate(identity: RelayerIdentity): Promise<void> {
     const client = await this.#pool.connect().catch((error: Error) => {
-      throw new Error(`cannot connect to the relayer database ${this.location}: ${error.message}; check ${RELAYER_SCHEMA.urlVariable}`, {
-        cause: error,
-      });
+      throw new ServiceError(
+        ServiceErrorCode.StoreUnreachable,
+        `cannot connect to the relayer database ${this.location}: ${error.message}; check ${RELAYER_SCHEMA.urlVariable}`,
+        { cause: error },
+      );
     });
     let broken = false;
     try {
@@ -148,7 +152,8 @@ export class PostgresClaimStore implements ClaimStore {
         owner.pool !== identity.pool.toLowerCase() ||
         owner.relayer !== identity.relayer.toLowerCase())
     ) {
-      throw new Error(
+      throw new ServiceError(
+        ServiceErrorCode.StoreOwnedElsewhere,
         `the relayer database ${this.location} belongs to relayer ${owner.relayer} on pool ${owner.pool} (chain ${owner.chain_id}), ` +
           `not to relayer ${identity.relayer.toLowerCase()} on pool ${identity.pool.toLowerCase()} (chain ${identity.chainId}); ` +
           "instances sharing a database must share the relayer key and pool: give this one a database of its own",
@@ -187,7 +192,9 @@ export class PostgresClaimStore implements ClaimStore {
           this.#log?.debug({ err: message }, "a pooled database session had dropped; trying a new one");
           continue;
         }
-        throw new Error(`the claim store ${this.location} is unreachable: ${message}`);
+        throw new ServiceError(ServiceErrorCode.StoreUnreachable, `the claim store ${this.location} is unreachable: ${message}`, {
+          cause: error,
+        });
       }
     }
   }
@@ -202,7 +209,8 @@ export class PostgresClaimStore implements ClaimStore {
     );
     if (inserted.rows[0]) return { claim: fromRow(inserted.rows[0]), created: true };
     const stored = await this.byNullifier(claim.nullifier);
-    if (!stored) throw new Error("claim vanished after insert");
+    if (!stored)
+      throw new ServiceError(ServiceErrorCode.StoreInconsistent, `claim ${claim.id} vanished from ${this.location} after its insert`);
     return { claim: stored, created: false };
   }
 
@@ -273,7 +281,10 @@ export class PostgresClaimStore implements ClaimStore {
   /** The session holding the writer's lock; refuses when this instance is not (or no longer) the writer. */
   #writerSession(): pg.Client {
     if (!this.#session || !this.#holdsLock) {
-      throw new Error("this relayer instance is not the writer: only the holder of the writer's lock sends claims");
+      throw new ServiceError(
+        ServiceErrorCode.StoreNotWriter,
+        "this relayer instance is not the writer: only the holder of the writer's lock sends claims",
+      );
     }
     return this.#session;
   }
@@ -299,7 +310,7 @@ export class PostgresClaimStore implements ClaimStore {
     );
     if (result.rowCount === 1) return true;
     if (replacements !== undefined && (await this.get(id))) return false;
-    throw new Error(`unknown claim ${id}`);
+    throw unknownClaim(id);
   }
 
   async markIncluded(id: string, txHash: string, blockNumber: bigint): Promise<void> {
@@ -357,7 +368,7 @@ export class PostgresClaimStore implements ClaimStore {
     );
     if (rows[0]) return { claim: fromRow(rows[0]), replaced: true };
     const claim = await this.get(id);
-    if (!claim) throw new Error(`unknown claim ${id}`);
+    if (!claim) throw unknownClaim(id);
     return { claim, replaced: false };
   }
 

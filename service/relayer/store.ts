@@ -11,7 +11,9 @@
 import { join } from "node:path";
 import type { DatabaseSync } from "node:sqlite";
 import type { Logger } from "pino";
+import { ServiceError, ServiceErrorCode } from "../kit/service-error.ts";
 import { openSqliteSync, type SqlSchema } from "../kit/sql.ts";
+import { RelayerError, RelayerErrorCode } from "./errors.ts";
 import { MIGRATIONS } from "./migrations.ts";
 
 /**
@@ -30,6 +32,11 @@ export const RELAYER_SCHEMA: SqlSchema = {
   inUseMessage: (path) =>
     `the relayer store ${path} is in use by another relayer process; stop it or give this one its own HUZHU_RELAYER_DATA_DIR and key`,
 };
+
+/** A claim id neither store holds (the relayer's 404 CLAIM_NOT_FOUND). */
+export function unknownClaim(id: string): RelayerError {
+  return new RelayerError(RelayerErrorCode.ClaimNotFound, `unknown claim ${id}`);
+}
 
 /**
  * Where a claim is. `waiting_for_funds`: held until the pool can pay it (until `heldUntil`), with
@@ -218,7 +225,8 @@ export class SqliteClaimStore implements ClaimStore {
       )
       .run(claim.id, claim.nullifier, claim.planId, claim.amount, claim.fee, claim.recipient, claim.payload, now, now);
     const stored = this.#byNullifier(claim.nullifier);
-    if (!stored) throw new Error("claim vanished after insert");
+    if (!stored)
+      throw new ServiceError(ServiceErrorCode.StoreInconsistent, `claim ${claim.id} vanished from ${this.location} after its insert`);
     return { claim: stored, created: Number(result.changes) === 1 };
   }
 
@@ -241,7 +249,7 @@ export class SqliteClaimStore implements ClaimStore {
   }
 
   async ping(): Promise<void> {
-    if (!this.#db.isOpen) throw new Error(`the relayer store ${this.location} is closed`);
+    if (!this.#db.isOpen) throw new ServiceError(ServiceErrorCode.StoreClosed, `the relayer store ${this.location} is closed`);
   }
 
   /** The file's exclusive lock makes this process the only writer. */
@@ -271,7 +279,7 @@ export class SqliteClaimStore implements ClaimStore {
 
   async recordTransaction(id: string, nonce: number, tx: SentTransaction, replacements?: number): Promise<boolean> {
     const claim = this.#get(id);
-    if (!claim) throw new Error(`unknown claim ${id}`);
+    if (!claim) throw unknownClaim(id);
     if (replacements !== undefined && claim.replacements !== replacements) return false;
     const transactions = [...claim.transactions, tx];
     this.#db
@@ -336,7 +344,7 @@ export class SqliteClaimStore implements ClaimStore {
         JSON.stringify(finalCodes),
       );
     const claim = this.#get(id);
-    if (!claim) throw new Error(`unknown claim ${id}`);
+    if (!claim) throw unknownClaim(id);
     return { claim, replaced: Number(result.changes) === 1 };
   }
 

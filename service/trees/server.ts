@@ -12,6 +12,7 @@ import type { Logger } from "pino";
 import { collectDefaultMetrics, Registry } from "prom-client";
 import { Type } from "typebox";
 import { type Address, createPublicClient, getAddress, http, type PublicClient } from "viem";
+import { checkPoolChain } from "../kit/chain.ts";
 import { ChainEnv, ConfigError, envInteger, envList, envLogChunk, envString, readEnv, withDeploymentDefaults } from "../kit/env.ts";
 import { createServiceApp } from "../kit/http-app.ts";
 import { serviceLogger } from "../kit/log.ts";
@@ -90,7 +91,7 @@ export async function openTreeIndex(
   log: Logger,
 ): Promise<{ index: TreeIndex; store: TreeStore; client: PublicClient }> {
   const client = createPublicClient({ transport: http(config.rpcUrl, { retryCount: 2, timeout: 30_000 }) }) as PublicClient;
-  const chainId = await client.getChainId();
+  const chainId = await checkPoolChain(client, config.rpcUrl, config.pool);
   const store = new TreeStore(config.dataDir, { chainId, pool: config.pool });
   try {
     const index = TreeIndex.open({

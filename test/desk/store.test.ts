@@ -153,6 +153,7 @@ describe("desk schema migrations", () => {
     await expect(openSqlite(path, DESK_SCHEMA)).rejects.toThrow(
       `the desk database ${path} is in use by another process; stop it, or give this one another data folder or HUZHU_DESK_DATABASE_URL`,
     );
+    await expect(openSqlite(path, DESK_SCHEMA)).rejects.toMatchObject({ name: "ServiceError", code: "STORE_IN_USE" });
     await first.close();
   });
 });

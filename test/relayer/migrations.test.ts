@@ -13,6 +13,7 @@ import pg from "pg";
 import pino, { type Logger } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startPostgres, type TestPostgres } from "../../scripts/lib/postgres.ts";
+import { ServiceError } from "../../service/kit/service-error.ts";
 import { MIGRATIONS, SCHEMA_VERSION } from "../../service/relayer/migrations.ts";
 import { type SentTransaction, SqliteClaimStore, type StoredClaim } from "../../service/relayer/store.ts";
 import { PostgresClaimStore, type RelayerIdentity, redactDatabaseUrl } from "../../service/relayer/store-postgres.ts";
@@ -281,7 +282,8 @@ describe("SQLite store migrations", () => {
     db.prepare("INSERT INTO schema_version (version, description, applied_at) VALUES (99, 'from the future', 0)").run();
     db.close();
     expect(() => new SqliteClaimStore(dir)).toThrow(
-      new Error(
+      new ServiceError(
+        "STORE_SCHEMA_NEWER",
         `the relayer store ${file} has schema version 99, newer than this relayer knows (2); upgrade the relayer, or point it at a store of its own`,
       ),
     );
@@ -387,7 +389,8 @@ describe("PostgreSQL store migrations", () => {
       client.query("INSERT INTO schema_version (version, description, applied_at) VALUES (99, 'from the future', 0)"),
     );
     await expect(PostgresClaimStore.open(url, IDENTITY)).rejects.toThrow(
-      new Error(
+      new ServiceError(
+        "STORE_SCHEMA_NEWER",
         `the relayer store ${redactDatabaseUrl(url)} has schema version 99, newer than this relayer knows (2); ` +
           "upgrade the relayer, or point it at a store of its own",
       ),

@@ -139,6 +139,11 @@ describe.each(kinds)("claim store (%s)", (_kind, open) => {
       expect(await store.countByStatus()).toEqual({ queued: 1, waiting_for_funds: 0, submitted: 0, confirmed: 1, failed: 1 });
       expect((await store.unfinished("submitted")).length).toBe(0);
       await expect(store.recordTransaction("no-such-claim", 9, sentTransaction(4))).rejects.toThrow("unknown claim no-such-claim");
+      await expect(store.recordTransaction("no-such-claim", 9, sentTransaction(4))).rejects.toMatchObject({
+        name: "RelayerError",
+        code: "CLAIM_NOT_FOUND",
+        statusCode: 404,
+      });
     } finally {
       await store.close();
     }
@@ -309,6 +314,7 @@ describe("shared PostgreSQL store", () => {
         "this relayer instance is not the writer: only the holder of the writer's lock sends claims",
       );
       await expect(b.unfinished("queued")).rejects.toThrow("this relayer instance is not the writer");
+      await expect(b.unfinished("queued")).rejects.toMatchObject({ name: "ServiceError", code: "STORE_NOT_WRITER" });
       await a.recordTransaction("claim-1", 0, sentTransaction(1));
       await a.close();
       expect(await b.writer()).toBe(true);
@@ -387,6 +393,7 @@ describe("shared PostgreSQL store", () => {
         `not to relayer ${other.relayer.toLowerCase()} on pool ${IDENTITY.pool.toLowerCase()} (chain 31337); ` +
         "instances sharing a database must share the relayer key and pool: give this one a database of its own",
     );
+    await expect(PostgresClaimStore.open(url, other)).rejects.toMatchObject({ name: "ServiceError", code: "STORE_OWNED_ELSEWHERE" });
   });
 
   it("says which database it cannot reach, without its password", async () => {
@@ -397,5 +404,6 @@ describe("shared PostgreSQL store", () => {
       `cannot connect to the relayer database ${redactDatabaseUrl(url)}: database "no_such_database" does not exist; check HUZHU_RELAYER_DATABASE_URL`,
     );
     expect((error as Error).message).not.toContain(new URL(url).password);
+    expect(error).toMatchObject({ name: "ServiceError", code: "STORE_UNREACHABLE" });
   });
 });

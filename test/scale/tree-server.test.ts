@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { pino } from "pino";
 import { getAddress } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ServiceError } from "../../service/kit/service-error.ts";
 import { loadMemberTreeFromServices } from "../../service/sdk/chain/tree-source.ts";
 import type { Identity } from "../../service/sdk/identity.ts";
 import { loadTreeConfig, startTreeService, TreeConfigError } from "../../service/trees/server.ts";
@@ -63,6 +64,29 @@ describe("standalone tree service", () => {
     });
     expect(() => loadTreeConfig({ HUZHU_RPC_URL: "http://127.0.0.1:1", HUZHU_POOL: stack.pool, HUZHU_TREES_POLL_MS: "soon" })).toThrow(
       new TreeConfigError('HUZHU_TREES_POLL_MS must be a whole number from 50 to 600000, got "soon"'),
+    );
+  });
+
+  it("will not start against a chain it cannot reach, or an address without the pool's code", async () => {
+    const base = { HUZHU_TREES_DATA_DIR: mkdtempSync(join(tmpdir(), "huzhu-tree-refused-")), HUZHU_TREES_PORT: "0" };
+    const silent = pino({ level: "silent" });
+    const away = loadTreeConfig({ ...base, HUZHU_RPC_URL: "http://127.0.0.1:9", HUZHU_POOL: stack.pool });
+    const unreachable = await startTreeService(away, silent).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(unreachable).toBeInstanceOf(ServiceError);
+    expect(unreachable).toMatchObject({ code: "CHAIN_UNREACHABLE" });
+    expect((unreachable as Error).message).toMatch(
+      /^cannot reach the chain at http:\/\/127\.0\.0\.1:9 \(.+\); is the node running\? check HUZHU_RPC_URL$/,
+    );
+    const nobody = "0x00000000000000000000000000000000000000aa";
+    const empty = loadTreeConfig({ ...base, HUZHU_RPC_URL: stack.chain.rpcUrl, HUZHU_POOL: nobody });
+    await expect(startTreeService(empty, silent)).rejects.toThrow(
+      new ServiceError(
+        "NO_POOL_CONTRACT",
+        `no contract at HUZHU_POOL ${getAddress(nobody)} on chain 31337; check the address and the RPC URL`,
+      ),
     );
   });
 
