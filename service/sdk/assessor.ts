@@ -24,9 +24,11 @@ export interface Approval extends ApprovalTerms {
   signature: ApprovalSignature;
 }
 
-function privateKeyBytes(privateKey: string): Uint8Array {
-  if (!/^[0-9a-fA-F]{64}$/.test(privateKey)) throw new Error("an assessor private key is 32 bytes of hex");
-  return fromPlainHex(privateKey);
+/** An assessor's secret as bytes: its key file's 32 bytes of hex (the EdDSA-Poseidon and desk key seed). */
+export function assessorSecretBytes(key: Pick<AssessorKey, "privateKey">): Uint8Array {
+  if (!/^[0-9a-fA-F]{64}$/.test(key.privateKey))
+    throw new HuzhuError(ErrorCode.InvalidAssessorKey, "an assessor private key is 32 bytes of hex");
+  return fromPlainHex(key.privateKey);
 }
 
 export function generateAssessorKey(): AssessorKey {
@@ -35,14 +37,14 @@ export function generateAssessorKey(): AssessorKey {
 }
 
 export function assessorKeyFromPrivate(privateKey: string): AssessorKey {
-  const point = derivePublicKey(privateKeyBytes(privateKey));
+  const point = derivePublicKey(assessorSecretBytes({ privateKey }));
   return { privateKey: privateKey.toLowerCase(), publicKey: [BigInt(point[0]), BigInt(point[1])] };
 }
 
 /** Signs an approval of `terms` after the assessor has reviewed the member's evidence off-chain. */
 export function signApproval(key: AssessorKey, terms: ApprovalTerms): Approval {
   const message = approvalMessage(terms);
-  const signature = signMessage(privateKeyBytes(key.privateKey), message);
+  const signature = signMessage(assessorSecretBytes(key), message);
   return {
     ...terms,
     assessorPublicKey: key.publicKey,

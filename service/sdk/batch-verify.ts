@@ -20,6 +20,7 @@
 import * as snarkjs from "snarkjs";
 import { BN254_BASE_FIELD, PUBLIC_SIGNALS, SNARK_SCALAR_FIELD } from "./constants.ts";
 import type { Groth16Proof } from "./encoding.ts";
+import { ErrorCode, HuzhuError } from "./errors.ts";
 import type { VerificationKey } from "./prover.ts";
 
 /**
@@ -192,9 +193,13 @@ export class Groth16BatchVerifier {
       const oneTimes = await this.g2TimesOnWorkers(this.beta, scalarToLE(1n, FR_BYTES));
       ok = G2.isZero(rTimes) && !G2.isZero(oneTimes);
     } catch (error) {
-      throw new Error(`${SELF_TEST_FAILED}: ${(error as Error).message}`, { cause: error });
+      throw new HuzhuError(ErrorCode.ToolchainChanged, `${SELF_TEST_FAILED}: ${(error as Error).message}`, {}, { cause: error });
     }
-    if (!ok) throw new Error(`${SELF_TEST_FAILED}: a G2 scalar multiplication on the worker threads gave a wrong point`);
+    if (!ok)
+      throw new HuzhuError(
+        ErrorCode.ToolchainChanged,
+        `${SELF_TEST_FAILED}: a G2 scalar multiplication on the worker threads gave a wrong point`,
+      );
   }
 
   /** scalar * point (affine G2) on the curve's worker threads; the result in Jacobian form. */

@@ -98,6 +98,21 @@ export const ErrorCode = {
   CommitteeInvalidKeyFile: "COMMITTEE_INVALID_KEY_FILE",
   /** A committee key file whose member's key in the committee's checked record is not this assessor's key (another member's file). */
   CommitteeMemberKeyMismatch: "COMMITTEE_MEMBER_KEY_MISMATCH",
+  // trees, keys, records and the chain
+  /** A member or assessor tree at the circuit's capacity: no more leaves fit. */
+  TreeFull: "TREE_FULL",
+  /** A member index the tree does not hold. */
+  TreeNoSuchMember: "TREE_NO_SUCH_MEMBER",
+  /** A tree deeper than the circuit proves. */
+  TreeTooDeep: "TREE_TOO_DEEP",
+  /** An assessor private key that is not 32 bytes of hex. */
+  InvalidAssessorKey: "INVALID_ASSESSOR_KEY",
+  /** A deployment record that cannot be read or is not one. */
+  DeploymentRecordInvalid: "DEPLOYMENT_RECORD_INVALID",
+  /** eth_getLogs kept failing over a block span, after retries with smaller spans. */
+  ChainLogsFailed: "CHAIN_LOGS_FAILED",
+  /** A pinned dependency whose behaviour the project relies on changed (a self test failed). */
+  ToolchainChanged: "TOOLCHAIN_CHANGED",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

@@ -7,6 +7,7 @@ import "./poseidon-circomlibjs.ts";
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { DeploymentRecord } from "./chain/pool.ts";
+import { ErrorCode, HuzhuError } from "./errors.ts";
 import type { ProverArtifacts, VerificationKey } from "./prover.ts";
 
 const ROOT = resolve(import.meta.dirname, "..", "..");
@@ -50,12 +51,15 @@ export function loadDeployment(path: string): DeploymentRecord {
   try {
     record = JSON.parse(readFileSync(path, "utf8")) as DeploymentRecord;
   } catch (error) {
-    throw new Error(
+    throw new HuzhuError(
+      ErrorCode.DeploymentRecordInvalid,
       `cannot read the deployment record ${path} (${(error as Error).message}); run \`npm start\` or \`npm run deploy\` first, or pass the pool address`,
+      {},
       { cause: error },
     );
   }
-  if (typeof record.pool !== "string" || typeof record.chainId !== "number") throw new Error(`${path} is not a Huzhu deployment record`);
+  if (typeof record.pool !== "string" || typeof record.chainId !== "number")
+    throw new HuzhuError(ErrorCode.DeploymentRecordInvalid, `${path} is not a Huzhu deployment record`);
   return record;
 }
 

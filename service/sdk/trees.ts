@@ -20,12 +20,17 @@ export interface CircuitMerkleProof {
   siblings: bigint[];
 }
 
+function noSuchMember(index: number, size: number): HuzhuError {
+  return new HuzhuError(ErrorCode.TreeNoSuchMember, `no member ${index} in a tree of ${size}`, { index, size });
+}
+
 function circuitProof(group: Group, leaf: bigint, maxDepth: number, notFound: () => HuzhuError): CircuitMerkleProof {
   const position = group.indexOf(leaf);
   if (position < 0 || leaf === 0n) throw notFound();
   const proof = group.generateMerkleProof(position);
   const siblings = proof.siblings.map(BigInt);
-  if (siblings.length > maxDepth) throw new Error(`tree depth ${siblings.length} exceeds the circuit's maximum ${maxDepth}`);
+  if (siblings.length > maxDepth)
+    throw new HuzhuError(ErrorCode.TreeTooDeep, `tree depth ${siblings.length} exceeds the circuit's maximum ${maxDepth}`);
   return {
     root: BigInt(proof.root),
     depth: siblings.length,
@@ -139,14 +144,18 @@ export class MemberTree {
   }
 
   record(index: number): MemberRecord {
-    if (index < 0 || index >= this.#records.length) throw new Error(`no member ${index} in a tree of ${this.#records.length}`);
+    if (index < 0 || index >= this.#records.length) throw noSuchMember(index, this.#records.length);
     return readRecord(this.#records.bytes, index * RECORD_BYTES);
   }
 
   /** Appends a member (join); returns its index. */
   add(record: MemberRecord): number {
     const index = this.size;
-    if (index >= 2 ** MEMBER_TREE_MAX_DEPTH) throw new Error("member tree is full");
+    if (index >= 2 ** MEMBER_TREE_MAX_DEPTH)
+      throw new HuzhuError(
+        ErrorCode.TreeFull,
+        `the member tree is full (${2 ** MEMBER_TREE_MAX_DEPTH} members): the plan takes no more joins`,
+      );
     this.#records.resize(index + 1);
     writeRecord(this.#records.bytes, index * RECORD_BYTES, record);
     this.#levels.set(index, recordLeaf(record));
@@ -155,7 +164,7 @@ export class MemberTree {
 
   /** Replaces member `index`'s record (renewal). */
   update(index: number, record: MemberRecord): void {
-    if (index < 0 || index >= this.size) throw new Error(`no member ${index} in a tree of ${this.size}`);
+    if (index < 0 || index >= this.size) throw noSuchMember(index, this.size);
     writeRecord(this.#records.bytes, index * RECORD_BYTES, record);
     this.#levels.set(index, recordLeaf(record));
   }
@@ -251,7 +260,8 @@ export class AssessorTree {
   }
 
   add(publicKey: PublicKey): number {
-    if (this.#group.size >= 2 ** ASSESSOR_TREE_MAX_DEPTH) throw new Error(`assessor tree is full (${2 ** ASSESSOR_TREE_MAX_DEPTH} keys)`);
+    if (this.#group.size >= 2 ** ASSESSOR_TREE_MAX_DEPTH)
+      throw new HuzhuError(ErrorCode.TreeFull, `the assessor tree is full (${2 ** ASSESSOR_TREE_MAX_DEPTH} keys)`);
     this.#group.addMember(assessorLeaf(publicKey));
     return this.#group.size - 1;
   }

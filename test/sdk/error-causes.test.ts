@@ -56,6 +56,7 @@ describe("SDK errors keep their cause", () => {
       `cannot read the deployment record ${path} (ENOENT: no such file or directory, open '${path}'); run \`npm start\` or \`npm run deploy\` first, or pass the pool address`,
     );
     expect((error as Error).cause).toMatchObject({ code: "ENOENT", path });
+    expect(error).toMatchObject({ name: "HuzhuError", code: ErrorCode.DeploymentRecordInvalid });
   });
 
   it("an approval file with a bad field refuses with INVALID_APPROVAL_FILE and keeps the field's own refusal", async () => {

@@ -226,9 +226,11 @@ export async function scanRanges(
         break;
       } catch (error) {
         if (attempt >= tries) {
-          throw new Error(
+          throw new HuzhuError(
+            ErrorCode.ChainLogsFailed,
             `eth_getLogs over blocks ${start}-${end} failed ${tries} times (${providerReason(error)}): ` +
               "check the RPC endpoint, or give a smaller log span (logChunk / --log-chunk)",
+            {},
             { cause: error },
           );
         }

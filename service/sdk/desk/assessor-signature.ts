@@ -3,16 +3,9 @@
  * messages, declines, sign-in), with @zk-kit/eddsa-poseidon: the signer approvals use too.
  */
 import { signMessage, verifySignature } from "@zk-kit/eddsa-poseidon";
-import type { AssessorKey } from "../assessor.ts";
-import { fromPlainHex } from "../bytes.ts";
+import { type AssessorKey, assessorSecretBytes } from "../assessor.ts";
 import type { PublicKey } from "../encoding.ts";
 import { type SignatureJson, signatureJson } from "./wire-values.ts";
-
-/** The key file's secret as bytes (32 bytes of hex). */
-export function assessorSecretBytes(key: AssessorKey): Uint8Array {
-  if (!/^[0-9a-fA-F]{64}$/.test(key.privateKey)) throw new Error("an assessor private key is 32 bytes of hex");
-  return fromPlainHex(key.privateKey);
-}
 
 export function signAsAssessor(key: AssessorKey, message: bigint): SignatureJson {
   return signatureJson(signMessage(assessorSecretBytes(key), message));

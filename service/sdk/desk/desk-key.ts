@@ -7,8 +7,8 @@
 import { hkdf } from "@noble/hashes/hkdf";
 import { sha256 } from "@noble/hashes/sha2";
 import type { AssessorKey } from "../assessor.ts";
+import { assessorSecretBytes } from "../assessor.ts";
 import { toBase64 } from "../bytes.ts";
-import { assessorSecretBytes } from "./assessor-signature.ts";
 import { LABEL } from "./labels.ts";
 import { KEY_BYTES, kem, randomBytes } from "./suite.ts";
 import { decodeBytes } from "./wire-values.ts";
