@@ -5,7 +5,8 @@
  */
 import { describe, expect, it } from "vitest";
 import { RelayerRequestError } from "../../service/sdk/relayer-client.ts";
-import { WalletError, WalletErrorCode } from "../../web/src/chain.ts";
+import { devWallet, WalletError, WalletErrorCode } from "../../web/src/chain.ts";
+import type { RuntimeConfig } from "../../web/src/config.ts";
 import { BadQuote, explain } from "../../web/src/errors.ts";
 import { translator } from "../../web/src/i18n.ts";
 
@@ -63,6 +64,21 @@ describe("explain, for the web app's coded errors", () => {
       "The relayer refused the claim (NULLIFIER_SPENT): the reason This claim was already paid; there is nothing more to do.",
     );
     expect(explain(refusal("AMOUNT_OVER_CAP"), en).text).toBe("The relayer refused the claim (AMOUNT_OVER_CAP): the reason");
+  });
+
+  it("refuses the development wallet off the local chain with DEV_WALLET_NOT_LOCAL, and says what to use", async () => {
+    const error = await devWallet({ chainId: 1 } as RuntimeConfig, 0).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(WalletError);
+    expect(error).toMatchObject({ code: "DEV_WALLET_NOT_LOCAL", chainId: 1, expectedChainId: 31337 });
+    expect(explain(error, en)).toEqual({
+      text: "The development wallet works only on the local chain (31337): connect a browser wallet instead.",
+      detail: "the development wallet works only on the local chain (31337)",
+    });
+    const reverted = new WalletError(WalletErrorCode.TransactionReverted, "transaction 0xab reverted");
+    expect(explain(reverted, zh)).toEqual({ text: "资金池拒绝了该交易：transaction 0xab reverted" });
   });
 
   it("no longer reads a code out of a plain error's message", () => {

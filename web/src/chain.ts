@@ -81,7 +81,12 @@ export interface Payer {
 
 /** Account `index` of Hardhat's public development mnemonic; the local chain funds it. */
 export async function devWallet(config: RuntimeConfig, index: number): Promise<Payer> {
-  if (config.chainId !== LOCAL_CHAIN_ID) throw new Error("the development wallet works only on the local chain (31337)");
+  if (config.chainId !== LOCAL_CHAIN_ID) {
+    throw new WalletError(WalletErrorCode.DevWalletNotLocal, `the development wallet works only on the local chain (${LOCAL_CHAIN_ID})`, {
+      chainId: config.chainId,
+      expectedChainId: LOCAL_CHAIN_ID,
+    });
+  }
   const { mnemonicToAccount } = await import("viem/accounts");
   const account = mnemonicToAccount(DEV_MNEMONIC, { addressIndex: index });
   const wallet = createWalletClient({ account, chain: chainOf(config), transport: http(config.rpcUrl) });
@@ -93,6 +98,10 @@ export const WalletErrorCode = {
   NoInjectedWallet: "NO_INJECTED_WALLET",
   /** A browser wallet on another chain than the configured one, that would not switch. */
   WrongChain: "WRONG_CHAIN",
+  /** The development wallet asked for on another chain than the local one. */
+  DevWalletNotLocal: "DEV_WALLET_NOT_LOCAL",
+  /** A transaction mined but reverted (its receipt's status is not success). */
+  TransactionReverted: "TRANSACTION_REVERTED",
 } as const;
 export type WalletErrorCode = (typeof WalletErrorCode)[keyof typeof WalletErrorCode];
 
@@ -151,6 +160,6 @@ export async function send(
   const { request } = await client.simulateContract({ ...call, account: payer.wallet.account ?? payer.address } as never);
   const hash = await payer.wallet.writeContract(request as never);
   const receipt = await client.waitForTransactionReceipt({ hash });
-  if (receipt.status !== "success") throw new Error(`transaction ${hash} reverted`);
+  if (receipt.status !== "success") throw new WalletError(WalletErrorCode.TransactionReverted, `transaction ${hash} reverted`);
   return hash;
 }

@@ -122,6 +122,8 @@ export function explain(error: unknown, t: Translate, where: { rpcUrl?: string; 
   if (error instanceof BadQuote) return { text: t("errRelayerBadQuote") };
   if (error instanceof WalletError) {
     if (error.code === WalletErrorCode.NoInjectedWallet) return { text: t("noInjected") };
+    if (error.code === WalletErrorCode.DevWalletNotLocal) return { text: t("errDevWalletNotLocal"), detail: raw };
+    if (error.code === WalletErrorCode.TransactionReverted) return { text: t("errReverted", { reason: raw }) };
     return { text: t("wrongChain", { chainId: error.chainId ?? "", expected: error.expectedChainId ?? where.chainId ?? "" }) };
   }
   if (error instanceof BaseError) {
