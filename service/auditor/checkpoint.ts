@@ -10,6 +10,7 @@ import { mkdir, rename, stat } from "node:fs/promises";
 import { dirname } from "node:path";
 import { createInterface } from "node:readline";
 import type { Address, Hex, PublicClient } from "viem";
+import { AuditError, AuditErrorCode } from "./errors.ts";
 import type { PoolEvent } from "./events.ts";
 
 /**
@@ -76,10 +77,10 @@ class CheckpointReader {
     let parsed: unknown;
     try {
       parsed = revive(JSON.parse(line));
-    } catch {
-      throw new Error(NOT_A_CHECKPOINT);
+    } catch (error) {
+      throw new AuditError(AuditErrorCode.CheckpointInvalid, NOT_A_CHECKPOINT, { cause: error });
     }
-    if (this.#whole) throw new Error(NOT_A_CHECKPOINT);
+    if (this.#whole) throw new AuditError(AuditErrorCode.CheckpointInvalid, NOT_A_CHECKPOINT);
     if (this.#facts) {
       this.#events.push(parsed as PoolEvent);
       return;
@@ -87,14 +88,15 @@ class CheckpointReader {
     const first = parsed as { version?: unknown; events?: unknown };
     if (first.version === 1 && Array.isArray(first.events)) this.#whole = { ...(first as Checkpoint), version: CHECKPOINT_VERSION };
     else if (first.version === CHECKPOINT_VERSION && typeof first.events === "number") this.#facts = parsed as Facts;
-    else throw new Error(NOT_A_CHECKPOINT);
+    else throw new AuditError(AuditErrorCode.CheckpointInvalid, NOT_A_CHECKPOINT);
   }
 
   finish(): Checkpoint {
     if (this.#whole) return this.#whole;
-    if (!this.#facts) throw new Error(NOT_A_CHECKPOINT);
+    if (!this.#facts) throw new AuditError(AuditErrorCode.CheckpointInvalid, NOT_A_CHECKPOINT);
     if (this.#facts.events !== this.#events.length) {
-      throw new Error(
+      throw new AuditError(
+        AuditErrorCode.CheckpointTruncated,
         `the audit checkpoint is cut off (${this.#events.length} of ${this.#facts.events} events); delete it to audit from the first block`,
       );
     }

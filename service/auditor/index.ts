@@ -2,6 +2,7 @@
 export * from "./audit.ts";
 export * from "./checkpoint.ts";
 export * from "./checks.ts";
+export * from "./errors.ts";
 export * from "./events.ts";
 export * from "./reader.ts";
 export * from "./report.ts";

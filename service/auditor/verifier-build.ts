@@ -10,6 +10,7 @@ import ejs from "ejs";
 import type { Abi, Hex } from "viem";
 import { groth16VerifierTemplate } from "../ceremony/toolchain.ts";
 import type { VerificationKey } from "../sdk/prover.ts";
+import { AuditError, AuditErrorCode } from "./errors.ts";
 
 const require = createRequire(import.meta.url);
 
@@ -47,9 +48,9 @@ export function compileSolidity(fileName: string, source: string, contract: stri
   };
   const output = JSON.parse(solc.compile(JSON.stringify(input))) as SolcOutput;
   const errors = (output.errors ?? []).filter((e) => e.severity === "error");
-  if (errors.length > 0) throw new Error(errors.map((e) => e.formattedMessage).join("\n"));
+  if (errors.length > 0) throw new AuditError(AuditErrorCode.VerifierBuildFailed, errors.map((e) => e.formattedMessage).join("\n"));
   const compiled = output.contracts[fileName]?.[contract];
-  if (!compiled) throw new Error(`${fileName} has no contract ${contract}`);
+  if (!compiled) throw new AuditError(AuditErrorCode.VerifierBuildFailed, `${fileName} has no contract ${contract}`);
   return {
     abi: compiled.abi,
     bytecode: `0x${compiled.evm.bytecode.object}`,

@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { CHECKPOINT_VERSION, type Checkpoint, decodeCheckpoint, loadCheckpoint, saveCheckpoint } from "../../service/auditor/checkpoint.ts";
+import { AuditError } from "../../service/auditor/errors.ts";
 
 const hash = `0x${"cd".repeat(32)}` as const;
 const checkpoint: Checkpoint = {
@@ -61,6 +62,11 @@ describe("audit checkpoint", () => {
     writeFileSync(path, text.slice(0, text.lastIndexOf("\n", text.length - 2)));
     await expect(loadCheckpoint(path)).rejects.toThrow(
       "the audit checkpoint is cut off (2499 of 2500 events); delete it to audit from the first block",
+    );
+    await expect(loadCheckpoint(path)).rejects.toMatchObject({ name: "AuditError", code: "CHECKPOINT_TRUNCATED" });
+    writeFileSync(path, "{ not json\n");
+    await expect(loadCheckpoint(path)).rejects.toThrow(
+      new AuditError("CHECKPOINT_INVALID", "not a Huzhu audit checkpoint (version 1 or 2); delete it to audit from the first block"),
     );
     expect(await loadCheckpoint(join(dir, "missing.json"))).toBeUndefined();
   });
