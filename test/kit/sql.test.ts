@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import pino from "pino";
 import { describe, expect, it } from "vitest";
+import { ServiceError } from "../../service/kit/service-error.ts";
 import { openSqlite, openSqliteSync, type SqlMigration, type SqlSchema } from "../../service/kit/sql.ts";
 
 const NOTES: SqlMigration = {
@@ -79,7 +80,7 @@ describe("openSqliteSync", () => {
     const holder = openSqliteSync(file, schema([NOTES]));
     try {
       expect(() => openSqliteSync(file, schema([NOTES], { inUseMessage: (path) => `${path} is taken` }))).toThrow(
-        new Error(`${file} is taken`),
+        new ServiceError("STORE_IN_USE", `${file} is taken`),
       );
     } finally {
       holder.close();
