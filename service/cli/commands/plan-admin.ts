@@ -12,7 +12,7 @@ import { type Address, getAddress, isAddress, parseEventLogs, zeroAddress } from
 import { huzhuPoolAbi } from "../../sdk/chain/abi.ts";
 import { signAdmissionVoucher, voucherToJson } from "../../sdk/chain/admission.ts";
 import { closingPhase, readRefundDue, refundableMembers, refundShare } from "../../sdk/chain/closing.ts";
-import type { ClosingTimetable, PlanInfo } from "../../sdk/chain/pool.ts";
+import { type ClosingTimetable, type PlanInfo, pendingPlanAdmin } from "../../sdk/chain/pool.ts";
 import { HuzhuError } from "../../sdk/errors.ts";
 import { toField } from "../../sdk/field.ts";
 import { categoryIndex, checkTermsDocument, NO_TERMS_HASH, PLAN_CATEGORIES, termsHash } from "../../sdk/plan-terms.ts";
@@ -137,16 +137,11 @@ async function acceptAdmin(planIdText: string, opts: ChainOptions & WalletOption
   const connection = await connectPool(opts);
   const { plan } = await requirePlan(connection, planIdText);
   const account = await loadAccount(opts, connection, out);
-  const pending = await connection.client.readContract({
-    address: connection.pool,
-    abi: huzhuPoolAbi,
-    functionName: "pendingPlanAdmin",
-    args: [plan.planId],
-  });
-  if (pending.toLowerCase() !== account.address.toLowerCase()) {
+  const pending = await pendingPlanAdmin(connection.ref, plan.planId);
+  if (pending?.toLowerCase() !== account.address.toLowerCase()) {
     throw new CliError(
       "NOT_PROPOSED_ADMIN",
-      pending === zeroAddress
+      pending === undefined
         ? `plan ${plan.planId} has no admin proposal`
         : `plan ${plan.planId}'s admin proposed ${pending}, not this wallet (${account.address})`,
       `the plan's admin proposes you with \`huzhu plan propose-admin ${plan.planId} ${account.address}\``,

@@ -3,7 +3,7 @@
  * trees rebuilt from events (a member needs the whole member tree to prove, and never asks anyone
  * for a Merkle path: asking would reveal which leaf is theirs). Runs in Node and in browsers.
  */
-import type { Address, PublicClient } from "viem";
+import { type Address, type PublicClient, zeroAddress } from "viem";
 import type { PublicKey } from "../encoding.ts";
 import { ErrorCode, HuzhuError } from "../errors.ts";
 import { categoryName, type PlanDocument } from "../plan-terms.ts";
@@ -93,6 +93,12 @@ export interface PoolRef {
 
 export async function planCount(ref: PoolRef): Promise<bigint> {
   return ref.client.readContract({ address: ref.pool, abi: huzhuPoolAbi, functionName: "planCount" });
+}
+
+/** The address a plan's admin proposed as the next admin (it takes over by accepting), or undefined when none is proposed. */
+export async function pendingPlanAdmin(ref: Pick<PoolRef, "client" | "pool">, planId: bigint): Promise<Address | undefined> {
+  const pending = await ref.client.readContract({ address: ref.pool, abi: huzhuPoolAbi, functionName: "pendingPlanAdmin", args: [planId] });
+  return pending === zeroAddress ? undefined : pending;
 }
 
 export async function readPlan(ref: PoolRef, planId: bigint): Promise<PlanInfo> {

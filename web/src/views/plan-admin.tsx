@@ -8,7 +8,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { type Address, getAddress, isAddress, type PublicClient, parseEventLogs, parseUnits, zeroAddress } from "viem";
 import { huzhuPoolAbi } from "../../../service/sdk/chain/abi.ts";
-import { activeAssessors, listPlans, loadAssessorTree, type PlanInfo } from "../../../service/sdk/chain/pool.ts";
+import { activeAssessors, listPlans, loadAssessorTree, type PlanInfo, pendingPlanAdmin } from "../../../service/sdk/chain/pool.ts";
 import type { PublicKey } from "../../../service/sdk/encoding.ts";
 import { toField } from "../../../service/sdk/field.ts";
 import { categoryIndex, type PlanCategoryName, termsHash } from "../../../service/sdk/plan-terms.ts";
@@ -279,16 +279,11 @@ function AssessorAdmin(props: { plans: PlanInfo[]; reload(): Promise<void> }) {
   );
 }
 
-/** Each plan's proposed next admin (`pendingPlanAdmin`; the zero address: none), by plan id. */
+/** Each plan's proposed next admin (the SDK's `pendingPlanAdmin`; the zero address: none), by plan id. */
 async function pendingAdmins(config: { pool: Address }, client: PublicClient, plans: PlanInfo[]) {
+  const ref = { client, pool: config.pool };
   const entries = await Promise.all(
-    plans.map(
-      async (p) =>
-        [
-          p.planId.toString(),
-          await client.readContract({ address: config.pool, abi: huzhuPoolAbi, functionName: "pendingPlanAdmin", args: [p.planId] }),
-        ] as const,
-    ),
+    plans.map(async (p) => [p.planId.toString(), (await pendingPlanAdmin(ref, p.planId)) ?? zeroAddress] as const),
   );
   return Object.fromEntries(entries) as Record<string, Address>;
 }
@@ -371,13 +366,8 @@ function PlanControl(props: { plans: PlanInfo[]; reload(): Promise<void> }) {
     act(plan, async () => {
       const from = needPayer(payer, t);
       // Read now: the admin may have changed or withdrawn the proposal since this page read it.
-      const now = await client.readContract({
-        address: config.pool,
-        abi: huzhuPoolAbi,
-        functionName: "pendingPlanAdmin",
-        args: [plan.planId],
-      });
-      if (now === zeroAddress) throw new UserMessage(t("noProposal", { planId: plan.planId }));
+      const now = await pendingPlanAdmin({ client, pool: config.pool }, plan.planId);
+      if (now === undefined) throw new UserMessage(t("noProposal", { planId: plan.planId }));
       if (!same(now, from.address))
         throw new UserMessage(t("notProposedAdmin", { address: from.address, planId: plan.planId, proposed: now }));
       const hash = await send(client, from, {
