@@ -11,6 +11,7 @@ import { runAudit } from "../../auditor/audit.ts";
 import { reportJson, reportText } from "../../auditor/report.ts";
 import { loadVerificationKey, localStateDir } from "../../sdk/node.ts";
 import { releaseProver } from "../../sdk/prover.ts";
+import { CliError, describeError } from "../lib/errors.ts";
 
 interface AuditCliOptions {
   rpc: string;
@@ -26,7 +27,7 @@ interface AuditCliOptions {
 }
 
 function blockNumber(text: string, name: string): bigint {
-  if (!/^(0|[1-9][0-9]*)$/.test(text)) throw new Error(`${name} must be a block number, got ${JSON.stringify(text)}`);
+  if (!/^(0|[1-9][0-9]*)$/.test(text)) throw new CliError("BAD_BLOCK", `${name} must be a block number, got ${JSON.stringify(text)}`);
   return BigInt(text);
 }
 
@@ -49,7 +50,8 @@ export function registerAudit(program: Command): void {
       const opts = command.optsWithGlobals() as AuditCliOptions;
       const log = pino({ name: "audit", level: process.env.LOG_LEVEL ?? "info" }, pino.destination(2));
       try {
-        if (!isAddress(opts.pool, { strict: false })) throw new Error(`--pool must be an address, got ${JSON.stringify(opts.pool)}`);
+        if (!isAddress(opts.pool, { strict: false }))
+          throw new CliError("BAD_ADDRESS", `--pool must be an address, got ${JSON.stringify(opts.pool)}`);
         const pool = getAddress(opts.pool);
         const client = createPublicClient({ transport: http(opts.rpc, { batch: true, retryCount: 3 }), cacheTime: 0 });
         const chainId = await client.getChainId();
@@ -75,7 +77,9 @@ export function registerAudit(program: Command): void {
         process.exitCode = report.ok ? 0 : 1;
       } catch (error) {
         const message = (error as { shortMessage?: string }).shortMessage ?? (error instanceof Error ? error.message : String(error));
-        if (opts.json) process.stdout.write(`${JSON.stringify({ ok: false, error: message })}\n`);
+        // The code is the CLI's for the same error (BAD_ADDRESS, CHAIN_UNREACHABLE, CHECKPOINT_INVALID, ...).
+        const { code } = describeError(error);
+        if (opts.json) process.stdout.write(`${JSON.stringify({ ok: false, code, error: message })}\n`);
         else process.stderr.write(`huzhu audit: ${message}\n`);
         process.exitCode = 2;
       } finally {

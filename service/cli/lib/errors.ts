@@ -98,6 +98,8 @@ export function describeError(error: unknown): DescribedError {
     }
     return { code: "CHAIN_ERROR", message: error.shortMessage };
   }
+  // Any other coded error (the auditor's, a service's) keeps its own code.
+  if (error instanceof CodedError) return { code: error.code, message: error.message };
   if (error instanceof Error) return { code: "ERROR", message: error.message };
   return { code: "ERROR", message: String(error) };
 }
