@@ -303,6 +303,12 @@ describe("web app", () => {
     await expect.poll(() => page.getByRole("heading", { level: 2 }).textContent()).toBe("Audit the pool");
   });
 
+  it("refuses to audit what is not an address, saying what to enter", async () => {
+    await page.getByLabel("Pool address").fill("0x12");
+    await page.getByRole("button", { name: "Audit", exact: true }).click();
+    await page.getByText("0x12 is not an address: enter the pool contract's address (0x and 40 hex digits).").waitFor();
+  });
+
   it("says what to do when the approval expired and the coverage lapsed", async () => {
     // Three days later: epoch 3, past the approval (epoch 2) and the paid cover (epochs 0-2).
     await rpc(chain.rpcUrl, "evm_increaseTime", [3 * 86_400]);

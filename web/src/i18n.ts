@@ -146,6 +146,7 @@ const en = {
   auditIntro:
     "Anyone can check every plan's books and re-verify every claim's proof here, from chain data and the published verification key alone.",
   poolAddress: "Pool address",
+  errNotPoolAddress: "{pool} is not an address: enter the pool contract's address (0x and 40 hex digits).",
   fromBlock: "From block",
   runAudit: "Audit",
   auditing: "Reading the chain and verifying proofs…",
@@ -584,6 +585,7 @@ const zh: Record<MessageKey, string> = {
   auditHeading: "审计资金池",
   auditIntro: "任何人都可以在这里核对每个计划的账目，并仅凭链上数据和公开的验证密钥重新验证每笔理赔的证明。",
   poolAddress: "资金池地址",
+  errNotPoolAddress: "{pool} 不是地址：请输入资金池合约的地址（0x 加 40 位十六进制数字）。",
   fromBlock: "起始区块",
   runAudit: "审计",
   auditing: "正在读取链上数据并验证证明…",

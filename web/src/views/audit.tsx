@@ -13,7 +13,7 @@ import { encodePublicSignals, fromSolidityProof, type Groth16Proof, type Solidit
 import type { VerificationKey } from "../../../service/sdk/prover.ts";
 import { Notice, useApp } from "../app-state.tsx";
 import { formatAmount, poolRef, shortHex, type TokenInfo, tokenInfo } from "../chain.ts";
-import { type Explained, explain } from "../errors.ts";
+import { type Explained, explain, UserMessage } from "../errors.ts";
 import { useT } from "../i18n.ts";
 
 interface AuditedClaim {
@@ -56,7 +56,7 @@ export function AuditView() {
     setError(undefined);
     setResult(undefined);
     try {
-      if (!isAddress(pool.trim())) throw new Error(`${t("poolAddress")}: ${pool}`);
+      if (!isAddress(pool.trim())) throw new UserMessage(t("errNotPoolAddress", { pool }));
       const ref = poolRef(config, client, pool.trim() as Address, Number(fromBlock) || 0);
       const [plans, logs, vkey, verifierAddress] = await Promise.all([
         listPlans(ref),
