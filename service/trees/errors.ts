@@ -48,3 +48,13 @@ export function treeFault(code: HttpFaultCode, message: string): TreeError {
     return new TreeError(TreeErrorCode.InvalidParameter, `${message}: plan ids and roots are decimal numbers`);
   return new TreeError(code, message);
 }
+
+/** Why the index stopped: its file disagrees with itself, a block vanished mid-read, or events are missing. */
+export type TreeIndexErrorCode = "TREE_INDEX_CORRUPT" | "TREE_BLOCK_VANISHED" | "TREE_EVENTS_MISSING";
+
+export class TreeIndexError extends CodedError<TreeIndexErrorCode> {
+  constructor(code: TreeIndexErrorCode, message: string) {
+    super(code, message);
+    this.name = "TreeIndexError";
+  }
+}

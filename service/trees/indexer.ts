@@ -16,11 +16,11 @@ import "../sdk/poseidon-circomlibjs.ts";
 import type { Logger } from "pino";
 import type { Address } from "viem";
 import { type AssessorChange, assessorChanges, type MemberEvent, memberEvents, type PoolRef } from "../sdk/chain/pool.ts";
-import { CodedError } from "../sdk/coded-error.ts";
 import { levelLength } from "../sdk/lean-levels.ts";
 import { fastPoseidon } from "../sdk/poseidon-wasm.ts";
 import { encodeSnapshot, encodeUpdate, type SnapshotHead } from "../sdk/tree-snapshot.ts";
 import { MemberTree, readRecord } from "../sdk/trees.ts";
+import { TreeIndexError, type TreeIndexErrorCode } from "./errors.ts";
 import type { Cursor, StoredEvent, TreeStore, TreeWrite } from "./store.ts";
 
 export interface TreeIndexOptions {
@@ -42,15 +42,7 @@ export interface SyncResult {
   block: bigint;
 }
 
-/** Why the index stopped: its file disagrees with itself, a block vanished mid-read, or events are missing. */
-export type TreeIndexErrorCode = "TREE_INDEX_CORRUPT" | "TREE_BLOCK_VANISHED" | "TREE_EVENTS_MISSING";
-
-export class TreeIndexError extends CodedError<TreeIndexErrorCode> {
-  constructor(code: TreeIndexErrorCode, message: string) {
-    super(code, message);
-    this.name = "TreeIndexError";
-  }
-}
+export { TreeIndexError, type TreeIndexErrorCode };
 
 export class TreeIndex {
   readonly #options: TreeIndexOptions;

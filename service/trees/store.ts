@@ -12,8 +12,10 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
+import { ServiceError, ServiceErrorCode } from "../kit/service-error.ts";
 import { FIELD_BYTES } from "../sdk/poseidon-wasm.ts";
 import { RECORD_BYTES } from "../sdk/trees.ts";
+import { TreeIndexError } from "./errors.ts";
 
 /** Version of this file's layout; a file from a newer version is refused. */
 export const TREE_STORE_VERSION = 1;
@@ -107,13 +109,15 @@ export class TreeStore {
     } else {
       if (Number(meta.get("version")) > TREE_STORE_VERSION) {
         this.#db.close();
-        throw new Error(
+        throw new ServiceError(
+          ServiceErrorCode.StoreSchemaNewer,
           `the tree index ${this.location} has layout version ${meta.get("version")}, newer than this service knows (${TREE_STORE_VERSION}); upgrade, or delete the file to rebuild it from the chain`,
         );
       }
       if (meta.get("chainId") !== expected.chainId || meta.get("pool") !== expected.pool) {
         this.#db.close();
-        throw new Error(
+        throw new ServiceError(
+          ServiceErrorCode.StoreOwnedElsewhere,
           `the tree index ${this.location} belongs to pool ${meta.get("pool")} on chain ${meta.get("chainId")}, not ${expected.pool} on ${expected.chainId}; give this deployment its own data folder`,
         );
       }
@@ -136,7 +140,11 @@ export class TreeStore {
     const size = leafRows.length;
     const records = new Uint8Array(size * RECORD_BYTES);
     leafRows.forEach((row, i) => {
-      if (row.idx !== i) throw new Error(`the tree index ${this.location} lacks member ${i} of plan ${id}; delete the file to rebuild it`);
+      if (row.idx !== i)
+        throw new TreeIndexError(
+          "TREE_INDEX_CORRUPT",
+          `the tree index ${this.location} lacks member ${i} of plan ${id}; delete the file to rebuild it`,
+        );
       records.set(row.record as Uint8Array, i * RECORD_BYTES);
     });
     const levels: Uint8Array[] = [];
