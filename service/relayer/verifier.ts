@@ -156,7 +156,9 @@ export class ProofVerifier {
     this.#lastStart[index] = Date.now();
     const started = new Promise<void>((resolve, reject) => {
       worker.once("message", () => resolve());
-      worker.once("exit", (code, signal) => reject(new Error(`a verifier process exited (${signal ?? code}) while starting`)));
+      worker.once("exit", (code, signal) =>
+        reject(new RelayerError(RelayerErrorCode.VerifierUnavailable, `a verifier process exited (${signal ?? code}) while starting`)),
+      );
     });
     worker.on("message", (message: { id?: number; valid?: boolean }) => {
       if (message.id === undefined) return;
@@ -170,7 +172,8 @@ export class ProofVerifier {
     worker.on("error", (error) => this.#lost(slot, `failed: ${error.message}`));
     worker.on("exit", (code, signal) => this.#lost(slot, `exited (${signal ?? code})`));
     worker.on("disconnect", () => this.#lost(slot, "lost its IPC channel"));
-    if (!this.#send(slot, { key: this.key })) throw new Error("a verifier process could not be started");
+    if (!this.#send(slot, { key: this.key }))
+      throw new RelayerError(RelayerErrorCode.VerifierUnavailable, "a verifier process could not be started");
     await started;
     // One throw-away verification loads the curve's tables in that process.
     await new Promise<void>((resolve) => {
@@ -184,7 +187,7 @@ export class ProofVerifier {
       });
     });
     // Only a process that came through its warm-up takes checks (and counts as alive).
-    if (slot.dead) throw new Error("a verifier process died while warming up");
+    if (slot.dead) throw new RelayerError(RelayerErrorCode.VerifierUnavailable, "a verifier process died while warming up");
     slot.ready = true;
     if (replacing) this.#restarts += 1;
     // Warm: from now on the verifier processes never keep this process alive on their own.
