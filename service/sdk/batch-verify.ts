@@ -18,9 +18,10 @@
  * check, and required here because the random combination is only sound on the prime-order groups.
  */
 import * as snarkjs from "snarkjs";
-import { BN254_BASE_FIELD, PUBLIC_SIGNALS, SNARK_SCALAR_FIELD } from "./constants.ts";
+import { PUBLIC_SIGNALS, SNARK_SCALAR_FIELD } from "./constants.ts";
 import type { Groth16Proof } from "./encoding.ts";
 import { ErrorCode, HuzhuError } from "./errors.ts";
+import { type BigNumberish, toCoordinate, toField } from "./field.ts";
 import type { VerificationKey } from "./prover.ts";
 
 /**
@@ -115,19 +116,9 @@ function randomScalar(): Uint8Array {
   return bytes;
 }
 
-function toCoordinate(value: unknown): bigint {
-  if (typeof value !== "string" && typeof value !== "bigint") throw new Error("coordinate is not a string or bigint");
-  const v = BigInt(value);
-  if (v < 0n || v >= BN254_BASE_FIELD) throw new Error("coordinate is not below q");
-  return v;
-}
-
-function toSignal(value: unknown): bigint {
-  if (typeof value !== "string" && typeof value !== "bigint") throw new Error("signal is not a string or bigint");
-  const v = BigInt(value);
-  if (v < 0n || v >= SNARK_SCALAR_FIELD) throw new Error("signal is not below r");
-  return v;
-}
+/** A point's coordinate (below q) or a public signal (below r), by the SDK's one check of each; throws HuzhuError. */
+const coordinate = (value: unknown): bigint => toCoordinate(value as BigNumberish, "a proof or key coordinate");
+const signal = (value: unknown): bigint => toField(value as BigNumberish, "a public signal");
 
 export class Groth16BatchVerifier {
   readonly stats: BatchVerifierStats = { proofs: 0, malformed: 0, checks: 0, millerLoops: 0 };
@@ -146,8 +137,8 @@ export class Groth16BatchVerifier {
     this.curve = curve;
     this.nPublic = vkey.nPublic;
     this.batchSize = Math.max(1, options.batchSize ?? 256);
-    const g1 = (p: unknown) => curve.G1.toAffine(curve.G1.fromObject((p as string[]).map(toCoordinate)));
-    const g2 = (p: unknown) => curve.G2.toAffine(curve.G2.fromObject((p as string[][]).map((c) => c.map(toCoordinate))));
+    const g1 = (p: unknown) => curve.G1.toAffine(curve.G1.fromObject((p as string[]).map(coordinate)));
+    const g2 = (p: unknown) => curve.G2.toAffine(curve.G2.fromObject((p as string[][]).map((c) => c.map(coordinate))));
     this.alpha = g1(vkey.vk_alpha_1);
     this.beta = g2(vkey.vk_beta_2);
     this.gamma = g2(vkey.vk_gamma_2);
@@ -297,11 +288,11 @@ export class Groth16BatchVerifier {
     const { G1, G2 } = this.curve;
     try {
       if (item.publicSignals.length !== this.nPublic) return undefined;
-      const signals = item.publicSignals.map(toSignal);
+      const signals = item.publicSignals.map(signal);
       const proof = item.proof;
-      const a = G1.fromObject(proof.pi_a.map(toCoordinate));
-      const c = G1.fromObject(proof.pi_c.map(toCoordinate));
-      const b = G2.fromObject(proof.pi_b.map((pair) => pair.map(toCoordinate)));
+      const a = G1.fromObject(proof.pi_a.map(coordinate));
+      const c = G1.fromObject(proof.pi_c.map(coordinate));
+      const b = G2.fromObject(proof.pi_b.map((pair) => pair.map(coordinate)));
       if (!G1.isValid(a) || !G1.isValid(c) || !G2.isValid(b)) return undefined;
       return { index, a: G1.toAffine(a), b: G2.toAffine(b), c: G1.toAffine(c), signals };
     } catch {
