@@ -45,7 +45,11 @@ export function verifierContractName(circuitName: string): string {
 /** Gives the generated verifier the circuit's name (every snarkjs export is `Groth16Verifier`) and a header. */
 export function renameVerifier(source: string, contract: string, transcript: Transcript): string {
   const renamed = source.replace("contract Groth16Verifier", `contract ${contract}`);
-  if (renamed === source) throw new Error("the snarkjs verifier template changed: `contract Groth16Verifier` not found");
+  if (renamed === source)
+    throw new CeremonyError(
+      CeremonyErrorCode.ToolchainChanged,
+      "the snarkjs verifier template changed: `contract Groth16Verifier` not found",
+    );
   const setup = transcript.development
     ? "a DEVELOPMENT ceremony over an unpublished Powers of Tau, INSECURE: never for real funds"
     : `a phase-2 ceremony over the published ${transcript.ptau.file}`;
@@ -90,7 +94,11 @@ export async function finalizeCeremony(options: FinalizeOptions): Promise<Finali
 
   const exports: Record<string, string> = {};
   for (const file of Object.values(files)) exports[file] = await sha256File(join(out, file));
-  if (exports[files.zkey] !== verified.sha256) throw new Error("the exported zkey differs from the verified one");
+  if (exports[files.zkey] !== verified.sha256)
+    throw new CeremonyError(
+      CeremonyErrorCode.ZkeyInvalid,
+      "the exported zkey differs from the verified one: it changed while finalizing; run finalize again",
+    );
   transcript.final = {
     time: new Date().toISOString(),
     out: options.out,

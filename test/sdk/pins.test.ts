@@ -9,6 +9,7 @@ import { join } from "node:path";
 import * as snarkjs from "snarkjs";
 import { afterAll, describe, expect, it } from "vitest";
 import { CeremonyError } from "../../service/ceremony/errors.ts";
+import { renameVerifier } from "../../service/ceremony/finalize.ts";
 import { assertSnarkjsPin, SNARKJS_PIN, snarkjsVersion } from "../../service/ceremony/toolchain.ts";
 import { parseReport } from "../../service/ceremony/zkey-check.ts";
 import { FFJAVASCRIPT_PIN, Groth16BatchVerifier } from "../../service/sdk/batch-verify.ts";
@@ -94,6 +95,13 @@ describe("the ceremony's snarkjs", () => {
     const renamed = [report[0] ?? "", (report[1] ?? "").replace(":\n", " -\n"), report[2] ?? ""];
     expect(() => parseReport(renamed)).toThrow(
       "snarkjs's zkey verify report no longer reads as snarkjs 0.7.6's did (a contribution whose number, name or hash it cannot read): check zkey-check.ts against the installed snarkjs",
+    );
+  });
+
+  it("refuses a verifier export whose template no longer names Groth16Verifier with TOOLCHAIN_CHANGED", () => {
+    const transcript = {} as Parameters<typeof renameVerifier>[2];
+    expect(() => renameVerifier("contract PlonkVerifier {}", "HuzhuClaimVerifier", transcript)).toThrow(
+      new CeremonyError("TOOLCHAIN_CHANGED", "the snarkjs verifier template changed: `contract Groth16Verifier` not found"),
     );
   });
 });
