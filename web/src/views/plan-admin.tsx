@@ -279,13 +279,11 @@ function AssessorAdmin(props: { plans: PlanInfo[]; reload(): Promise<void> }) {
   );
 }
 
-/** Each plan's proposed next admin (the SDK's `pendingPlanAdmin`; the zero address: none), by plan id. */
+/** Each plan's proposed next admin (the SDK's `pendingPlanAdmin`; undefined: none), by plan id. */
 async function pendingAdmins(config: { pool: Address }, client: PublicClient, plans: PlanInfo[]) {
   const ref = { client, pool: config.pool };
-  const entries = await Promise.all(
-    plans.map(async (p) => [p.planId.toString(), (await pendingPlanAdmin(ref, p.planId)) ?? zeroAddress] as const),
-  );
-  return Object.fromEntries(entries) as Record<string, Address>;
+  const entries = await Promise.all(plans.map(async (p) => [p.planId.toString(), await pendingPlanAdmin(ref, p.planId)] as const));
+  return Object.fromEntries(entries) as Record<string, Address | undefined>;
 }
 
 const same = (a: string | undefined, b: string | undefined) => a !== undefined && b !== undefined && a.toLowerCase() === b.toLowerCase();
@@ -299,13 +297,10 @@ function PlanControl(props: { plans: PlanInfo[]; reload(): Promise<void> }) {
   const t = useT();
   const { config, client, payer } = useApp();
   const [busy, setBusy] = useState(false);
-  const [pending, setPending] = useState<Record<string, Address>>({});
+  const [pending, setPending] = useState<Record<string, Address | undefined>>({});
   const [newAdmins, setNewAdmins] = useState<Record<string, string>>({});
   const [result, setResult] = useState<{ planId: bigint; ok?: string; error?: Explained }>();
-  const proposed = (plan: PlanInfo) => {
-    const address = pending[plan.planId.toString()];
-    return address && address !== zeroAddress ? address : undefined;
-  };
+  const proposed = (plan: PlanInfo) => pending[plan.planId.toString()];
   const mine = payer ? props.plans.filter((p) => same(p.admin, payer.address) || same(proposed(p), payer.address)) : [];
 
   useEffect(() => {
