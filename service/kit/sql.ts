@@ -420,38 +420,59 @@ export function redactedUrl(url: string): string {
   }
 }
 
+/**
+ * Takes one session from `pool` and, under the schema's advisory lock (a session-level lock, held
+ * across the migrations' transactions), migrates the database and runs `underLock` (checks that must
+ * see the migrated schema before another instance boots). A session that may still hold the lock,
+ * or sits in a failed transaction, is not pooled again. Instances booting at once migrate once.
+ */
+export async function migrateShared(
+  pool: pg.Pool,
+  location: string,
+  schema: SqlSchema,
+  log?: Logger,
+  underLock?: (client: pg.PoolClient) => Promise<void>,
+): Promise<void> {
+  let client: pg.PoolClient;
+  try {
+    client = await pool.connect();
+  } catch (error) {
+    throw new ServiceError(
+      ServiceErrorCode.StoreUnreachable,
+      `cannot connect to the ${schema.service} database ${location}: ${(error as Error).message}; check ${schema.urlVariable}`,
+      { cause: error },
+    );
+  }
+  let broken = false;
+  try {
+    await client.query("SELECT pg_advisory_lock($1)", [schema.lockId.toString()]);
+    try {
+      await migrate(pgSession(client, location), schema, log);
+      await underLock?.(client);
+    } finally {
+      await client.query("SELECT pg_advisory_unlock($1)", [schema.lockId.toString()]).catch(() => {
+        broken = true;
+      });
+    }
+  } catch (error) {
+    broken = true;
+    throw error;
+  } finally {
+    client.release(broken);
+  }
+}
+
 /** Connects to a shared PostgreSQL database and migrates it (once, under an advisory lock). */
 export async function openPostgres(url: string, schema: SqlSchema, log?: Logger): Promise<SqlDatabase> {
   const location = redactedUrl(url);
   const pool = new pg.Pool({ connectionString: url, max: 8, connectionTimeoutMillis: 10_000 });
   // An idle client that loses its connection must not take the process down.
   pool.on("error", (error) => log?.warn({ err: error }, `a ${schema.service} database connection failed; it is replaced`));
-  const db = new PostgresDatabase(location, pool);
-  let client: pg.PoolClient;
   try {
-    client = await pool.connect();
+    await migrateShared(pool, location, schema, log);
   } catch (error) {
-    await pool.end();
-    throw new ServiceError(
-      ServiceErrorCode.StoreUnreachable,
-      `cannot connect to the ${schema.service} database ${location}: ${(error as Error).message}; check ${schema.urlVariable}`,
-      {
-        cause: error,
-      },
-    );
-  }
-  try {
-    await client.query("SELECT pg_advisory_lock($1)", [schema.lockId.toString()]);
-    try {
-      await migrate(pgSession(client, location), schema, log);
-    } finally {
-      await client.query("SELECT pg_advisory_unlock($1)", [schema.lockId.toString()]);
-    }
-  } catch (error) {
-    client.release(true);
     await pool.end();
     throw error;
   }
-  client.release();
-  return db;
+  return new PostgresDatabase(location, pool);
 }

@@ -20,7 +20,7 @@
 import pg from "pg";
 import type { Logger } from "pino";
 import { ServiceError, ServiceErrorCode } from "../kit/service-error.ts";
-import { migrate, pgSession, redactedUrl } from "../kit/sql.ts";
+import { migrateShared, redactedUrl } from "../kit/sql.ts";
 import { RelayerError, RelayerErrorCode } from "./errors.ts";
 import {
   type ClaimStatus,
@@ -39,10 +39,9 @@ import {
 } from "./store.ts";
 
 /**
- * Advisory lock keys (any two fixed numbers; the database belongs to one relayer wallet): the
- * schema's, held while migrating and checking the identity, and the writer's.
+ * The writer's advisory lock key (any fixed number other than the schema's, RELAYER_SCHEMA.lockId;
+ * the database belongs to one relayer wallet).
  */
-const SCHEMA_LOCK = RELAYER_SCHEMA.lockId;
 export const WRITER_LOCK = 0x6875_7a68_7531n; // held by the writer for as long as its session lives
 
 /** Sessions in the shared query pool. */
@@ -110,32 +109,8 @@ export class PostgresClaimStore implements ClaimStore {
   }
 
   async #migrate(identity: RelayerIdentity): Promise<void> {
-    const client = await this.#pool.connect().catch((error: Error) => {
-      throw new ServiceError(
-        ServiceErrorCode.StoreUnreachable,
-        `cannot connect to the relayer database ${this.location}: ${error.message}; check ${RELAYER_SCHEMA.urlVariable}`,
-        { cause: error },
-      );
-    });
-    let broken = false;
-    try {
-      // A session-level lock, held across the migrations' transactions; a session that dies releases it.
-      await client.query("SELECT pg_advisory_lock($1)", [SCHEMA_LOCK.toString()]);
-      try {
-        await migrate(pgSession(client, this.location), RELAYER_SCHEMA, this.#log);
-        await this.#checkIdentity(client, identity);
-      } finally {
-        await client.query("SELECT pg_advisory_unlock($1)", [SCHEMA_LOCK.toString()]).catch(() => {
-          broken = true;
-        });
-      }
-    } catch (error) {
-      broken = true;
-      throw error;
-    } finally {
-      // A session that may still hold the lock, or sits in a failed transaction, is not pooled again.
-      client.release(broken);
-    }
+    // The kit's migration under the schema's lock; the identity is checked under the same lock.
+    await migrateShared(this.#pool, this.location, RELAYER_SCHEMA, this.#log, (client) => this.#checkIdentity(client, identity));
   }
 
   async #checkIdentity(client: pg.PoolClient, identity: RelayerIdentity): Promise<void> {
