@@ -148,7 +148,6 @@ export function demoGasDropPrices(demoToken: Address): string {
 /** The demo plan's terms document (its hash goes on chain). */
 export const DEMO_TERMS_FILE = join(ROOT, "docs", "plans", "demo-medical.md");
 
-/** Deploys the pool, a demo token and the demo plan (with its terms) with one assessor. */
 /** A plan's terms as createPlan takes them, less its token and admin (the demo token, dev account 0). */
 export interface PlanSpec {
   name: string;
@@ -183,6 +182,7 @@ export async function deployWithPlans(rpcUrl: string, plans: readonly PlanSpec[]
   return { deployment, token, publicClient, record };
 }
 
+/** Deploys the pool, a demo token and the demo plan (with its terms) with one assessor. */
 export async function deployLocal(rpcUrl: string): Promise<LocalDeployment> {
   const { deployment, publicClient, record } = await deployWithPlans(rpcUrl, [DEMO_PLAN]);
   const terms = { termsHash: termsHash(readFileSync(DEMO_TERMS_FILE)), category: categoryIndex("medical"), termsUri: "" };
