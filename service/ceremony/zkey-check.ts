@@ -118,7 +118,7 @@ export async function verifyLatestZkey(ceremony: Ceremony, log: Logger): Promise
       CeremonyErrorCode.ZkeyInvalid,
       `${record.zkey} does not verify against ${transcript.circuit.r1cs} and the Powers of Tau: ${reason}`,
       { zkey: record.zkey },
-      cause === undefined ? {} : { cause },
+      { cause },
     );
   if (!existsSync(path)) throw refuse("the file is missing");
   assertSnarkjsPin();

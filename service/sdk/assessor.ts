@@ -96,7 +96,7 @@ export function serializeApproval(approval: Approval): ApprovalFile {
 export function parseApproval(value: unknown): Approval {
   const file = value as Partial<ApprovalFile> | null;
   const fail = (what: string, cause?: unknown): never => {
-    throw new HuzhuError(ErrorCode.InvalidApprovalFile, `not a valid approval file: ${what}`, {}, cause === undefined ? {} : { cause });
+    throw new HuzhuError(ErrorCode.InvalidApprovalFile, `not a valid approval file: ${what}`, {}, { cause });
   };
   if (typeof file !== "object" || file === null) return fail("expected a JSON object");
   if (file.kind !== "huzhu-approval" || file.version !== 1) fail('kind must be "huzhu-approval", version 1');

@@ -5,7 +5,7 @@
  * CLI's, the ceremony's, configuration errors and the web app's own all extend it.
  */
 export interface CodedErrorOptions {
-  /** The error this one explains (ES2022 `Error.cause`). */
+  /** The error this one explains (ES2022 `Error.cause`); undefined: none, and no `cause` property. */
   cause?: unknown;
 }
 
@@ -13,7 +13,7 @@ export class CodedError<Code extends string = string> extends Error {
   readonly code: Code;
 
   constructor(code: Code, message: string, options: CodedErrorOptions = {}) {
-    super(message, "cause" in options ? { cause: options.cause } : undefined);
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
     // Subclasses set their own name (a literal: minified builds rename classes).
     this.name = "CodedError";
     this.code = code;

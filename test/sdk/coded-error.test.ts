@@ -34,6 +34,8 @@ describe("CodedError, the one error base", () => {
     expect(outer.walk()).toBe(root);
     expect(outer.walk((e) => e instanceof RangeError)).toBeUndefined();
     expect("cause" in new CliError("X", "no cause")).toBe(false);
+    // An optional cause passed on as undefined is no cause, so callers need not branch on it.
+    expect("cause" in new HuzhuError(ErrorCode.TreeServiceFailed, "no cause either", {}, { cause: undefined })).toBe(false);
   });
 
   it("carries the network failure as the cause when a relayer cannot be reached", async () => {

@@ -190,7 +190,7 @@ export function keyFileNeedsPassword(json: unknown): boolean {
 export async function openAssessorKeyFile(json: unknown, password: string): Promise<AssessorKey> {
   const file = json as { kind?: unknown; version?: unknown; publicKey?: unknown; privateKey?: unknown; encrypted?: unknown } | null;
   const bad = (what: string, cause?: unknown) =>
-    new AssessorKeyFileError("not-a-key-file", `not an assessor key file: ${what}`, undefined, cause === undefined ? {} : { cause });
+    new AssessorKeyFileError("not-a-key-file", `not an assessor key file: ${what}`, undefined, { cause });
   if (typeof file !== "object" || file === null) throw bad("expected a JSON object");
   if (file.kind !== undefined && (file.kind !== "huzhu-assessor-key" || file.version !== 1))
     throw bad('kind must be "huzhu-assessor-key", version 1');

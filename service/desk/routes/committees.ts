@@ -50,7 +50,7 @@ import type { DeskStore } from "../store.ts";
 const errors = { 400: ErrorReply, 401: ErrorReply, 403: ErrorReply, 404: ErrorReply, 409: ErrorReply, 422: ErrorReply, 503: ErrorReply };
 
 function refused(message: string, cause?: unknown): DeskError {
-  return new DeskError(DeskErrorCode.CommitteeRefused, message, cause === undefined ? {} : { cause });
+  return new DeskError(DeskErrorCode.CommitteeRefused, message, { cause });
 }
 
 /** A committee-data refusal from the SDK: the desk's code, with the SDK's as the reply's `reason`. */

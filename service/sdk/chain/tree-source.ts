@@ -224,7 +224,7 @@ export async function loadMemberTreeFromServices(ref: PoolRef, planId: bigint, o
       last?.code ?? ErrorCode.TreeServiceFailed,
       `no tree service gave a member tree that checks (${refused.map((r) => `${r.server}: ${r.code}`).join("; ") || "none given"}); try another tree service or read the pool's events`,
       { refused },
-      lastRefusal === undefined ? {} : { cause: lastRefusal },
+      { cause: lastRefusal },
     );
   }
   const tree = await loadMemberTree(ref, planId);
@@ -322,7 +322,7 @@ export async function loadAssessorTreeFromServices(
       refused.at(-1)?.code ?? ErrorCode.TreeServiceFailed,
       "no tree service gave an assessor set that checks; read the pool's events",
       { refused },
-      lastRefusal === undefined ? {} : { cause: lastRefusal },
+      { cause: lastRefusal },
     );
   }
   return { tree: await loadAssessorTree(ref, planId), source: "events", refused };

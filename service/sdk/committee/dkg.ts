@@ -49,7 +49,7 @@ export function dkgError(participant: number, reason: string, cause?: unknown): 
     ErrorCode.CommitteeDkgFailed,
     `the DKG cannot finish: member ${participant}'s package fails (${reason})`,
     { participant, reason },
-    cause === undefined ? {} : { cause },
+    { cause },
   );
 }
 

@@ -28,12 +28,7 @@ function header(keySetId: string, member: number): string {
 }
 
 function invalid(what: string, cause?: unknown): never {
-  throw new HuzhuError(
-    ErrorCode.CommitteeInvalidKeyFile,
-    `not a valid committee key file: ${what}`,
-    {},
-    cause === undefined ? {} : { cause },
-  );
+  throw new HuzhuError(ErrorCode.CommitteeInvalidKeyFile, `not a valid committee key file: ${what}`, {}, { cause });
 }
 
 /** The key file of `share`, its share sealed under `password`. */

@@ -189,7 +189,7 @@ export function checkCommitteeRecord(record: CommitteeRecord, planId: bigint): C
       ErrorCode.DeskCommitteeRecordInvalid,
       `the desk's record of committee ${record.dkgId} does not check: ${what}`,
       { dkgId: record.dkgId },
-      cause === undefined ? {} : { cause },
+      { cause },
     );
   };
   if (record.planId !== planId.toString()) invalid(`it is for plan ${record.planId}, not plan ${planId}`);

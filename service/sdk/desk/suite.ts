@@ -48,6 +48,6 @@ function tampered(what: string, cause?: unknown): HuzhuError {
     ErrorCode.DeskPartTampered,
     `the ${what} does not authenticate: it was altered, moved from another place or case, or sealed under another key`,
     { what },
-    cause === undefined ? {} : { cause },
+    { cause },
   );
 }

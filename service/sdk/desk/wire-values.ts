@@ -17,7 +17,7 @@ export interface SignatureJson {
 export type PointJson = [string, string];
 
 export function malformed(what: string, cause?: unknown): HuzhuError {
-  return new HuzhuError(ErrorCode.DeskMalformed, `not in the desk's format: ${what}`, { what }, cause === undefined ? {} : { cause });
+  return new HuzhuError(ErrorCode.DeskMalformed, `not in the desk's format: ${what}`, { what }, { cause });
 }
 
 /** Exact base64 of `length` bytes (any length if undefined). */
