@@ -85,7 +85,11 @@ describe("huzhu audit", () => {
   it("exits 2 with the CLI's code for a pool that is not an address or a block that is not a number", async () => {
     const badPool = await huzhu(["audit", "--rpc", RPC, "--pool", "0x12", "--json"]);
     expect(badPool.code).toBe(2);
-    expect(JSON.parse(badPool.stdout)).toEqual({ ok: false, code: "BAD_ADDRESS", error: '--pool must be an address, got "0x12"' });
+    expect(JSON.parse(badPool.stdout)).toEqual({
+      ok: false,
+      code: "BAD_ADDRESS",
+      error: '--pool must be a 20-byte hex address (0x + 40 hex digits), got "0x12"',
+    });
     const badBlock = await huzhu(["audit", "--rpc", RPC, "--pool", "0x5FbDB2315678afecb367f032d93F642f64180aa3", "--to-block", "soon"]);
     expect(badBlock.code).toBe(2);
     expect(badBlock.stderr).toBe('huzhu audit: --to-block must be a block number, got "soon"\n');

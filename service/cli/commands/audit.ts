@@ -6,12 +6,13 @@
 import { join } from "node:path";
 import type { Command } from "commander";
 import { pino } from "pino";
-import { createPublicClient, getAddress, http, isAddress } from "viem";
+import { createPublicClient, http } from "viem";
 import { runAudit } from "../../auditor/audit.ts";
 import { reportJson, reportText } from "../../auditor/report.ts";
 import { loadVerificationKey, localStateDir } from "../../sdk/node.ts";
 import { releaseProver } from "../../sdk/prover.ts";
-import { CliError, describeError } from "../lib/errors.ts";
+import { addressOption, blockOption } from "../lib/chain.ts";
+import { describeError } from "../lib/errors.ts";
 
 interface AuditCliOptions {
   rpc: string;
@@ -24,11 +25,6 @@ interface AuditCliOptions {
   batchSize?: string;
   logChunk?: string;
   json?: boolean;
-}
-
-function blockNumber(text: string, name: string): bigint {
-  if (!/^(0|[1-9][0-9]*)$/.test(text)) throw new CliError("BAD_BLOCK", `${name} must be a block number, got ${JSON.stringify(text)}`);
-  return BigInt(text);
 }
 
 export function registerAudit(program: Command): void {
@@ -50,9 +46,7 @@ export function registerAudit(program: Command): void {
       const opts = command.optsWithGlobals() as AuditCliOptions;
       const log = pino({ name: "audit", level: process.env.LOG_LEVEL ?? "info" }, pino.destination(2));
       try {
-        if (!isAddress(opts.pool, { strict: false }))
-          throw new CliError("BAD_ADDRESS", `--pool must be an address, got ${JSON.stringify(opts.pool)}`);
-        const pool = getAddress(opts.pool);
+        const pool = addressOption(opts.pool, "--pool");
         const client = createPublicClient({ transport: http(opts.rpc, { batch: true, retryCount: 3 }), cacheTime: 0 });
         const chainId = await client.getChainId();
         const checkpointPath =
@@ -65,12 +59,12 @@ export function registerAudit(program: Command): void {
           client,
           pool,
           vkey: loadVerificationKey(opts.vkey),
-          fromBlock: blockNumber(opts.fromBlock ?? "0", "--from-block"),
-          ...(opts.toBlock === undefined ? {} : { toBlock: blockNumber(opts.toBlock, "--to-block") }),
-          confirmations: blockNumber(opts.confirmations, "--confirmations"),
+          fromBlock: blockOption(opts.fromBlock ?? "0", "--from-block"),
+          ...(opts.toBlock === undefined ? {} : { toBlock: blockOption(opts.toBlock, "--to-block") }),
+          confirmations: blockOption(opts.confirmations, "--confirmations"),
           ...(checkpointPath === undefined ? {} : { checkpointPath }),
-          ...(opts.batchSize === undefined ? {} : { batchSize: Number(blockNumber(opts.batchSize, "--batch-size")) }),
-          ...(opts.logChunk === undefined ? {} : { logChunk: blockNumber(opts.logChunk, "--log-chunk") }),
+          ...(opts.batchSize === undefined ? {} : { batchSize: Number(blockOption(opts.batchSize, "--batch-size")) }),
+          ...(opts.logChunk === undefined ? {} : { logChunk: blockOption(opts.logChunk, "--log-chunk") }),
           logger: log,
         });
         process.stdout.write(opts.json ? `${reportJson(report)}\n` : reportText(report));

@@ -3,7 +3,7 @@
  * submit it (so your wallet never appears), or submit it yourself with --direct; then follow it.
  */
 import type { Command } from "commander";
-import { type Address, formatEther, getAddress, isAddress, parseEther } from "viem";
+import { type Address, formatEther, getAddress, parseEther } from "viem";
 import { parseApproval } from "../../sdk/assessor.ts";
 import { huzhuPoolAbi } from "../../sdk/chain/abi.ts";
 import { buildClaim } from "../../sdk/chain/claim.ts";
@@ -19,7 +19,7 @@ import {
 } from "../../sdk/relayer-client.ts";
 import { run } from "../lib/action.ts";
 import { amountJson, formatAmount } from "../lib/amounts.ts";
-import { addChainOptions, type ChainOptions, connectPool, requirePlan } from "../lib/chain.ts";
+import { addChainOptions, addressOption, type ChainOptions, connectPool, requirePlan } from "../lib/chain.ts";
 import { CliError } from "../lib/errors.ts";
 import { readJsonFile } from "../lib/files.ts";
 import { addIdentityOptions, type IdentityOptions, unlockIdentity } from "../lib/identity.ts";
@@ -89,10 +89,7 @@ function failedClaim(status: ClaimStatus): CliError {
 }
 
 function parseRecipient(text: string): Address {
-  if (!isAddress(text, { strict: false })) {
-    throw new CliError("BAD_ADDRESS", `--recipient must be a 20-byte hex address (0x + 40 hex digits), got ${JSON.stringify(text)}`);
-  }
-  const recipient = getAddress(text);
+  const recipient = addressOption(text, "--recipient");
   if (/^0x0{40}$/.test(recipient)) throw new CliError("BAD_ADDRESS", "--recipient must not be the zero address");
   return recipient;
 }

@@ -18,7 +18,15 @@ import { toField } from "../../sdk/field.ts";
 import { categoryIndex, checkTermsDocument, NO_TERMS_HASH, PLAN_CATEGORIES, termsHash } from "../../sdk/plan-terms.ts";
 import { run } from "../lib/action.ts";
 import { AMOUNT_HELP, amountJson, formatAmount, parseAmount } from "../lib/amounts.ts";
-import { addChainOptions, type ChainOptions, connectPool, type PoolConnection, readToken, requirePlan } from "../lib/chain.ts";
+import {
+  addChainOptions,
+  addressOption,
+  type ChainOptions,
+  connectPool,
+  type PoolConnection,
+  readToken,
+  requirePlan,
+} from "../lib/chain.ts";
 import { CliError } from "../lib/errors.ts";
 import { keyValues, type Output } from "../lib/output.ts";
 import { sendSimulated } from "../lib/tx.ts";
@@ -75,10 +83,7 @@ async function donate(planIdText: string, opts: DonateOptions, out: Output): Pro
 }
 
 function parseAdmin(text: string): Address {
-  if (!isAddress(text, { strict: false })) {
-    throw new CliError("BAD_ADDRESS", `the new admin must be a 20-byte hex address (0x + 40 hex digits), got ${JSON.stringify(text)}`);
-  }
-  return getAddress(text);
+  return addressOption(text, "the new admin");
 }
 
 /** Sends one of the plan admin's pool calls from this wallet, refused up front if it is not the plan's admin. */

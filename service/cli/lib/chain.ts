@@ -45,6 +45,20 @@ export function addChainOptions(command: Command): Command {
     );
 }
 
+/** An address argument or option (`--pool`, `--recipient`, a new admin), checksummed; BAD_ADDRESS naming it otherwise. */
+export function addressOption(text: string, name: string): Address {
+  if (!isAddress(text, { strict: false })) {
+    throw new CliError("BAD_ADDRESS", `${name} must be a 20-byte hex address (0x + 40 hex digits), got ${JSON.stringify(text)}`);
+  }
+  return getAddress(text);
+}
+
+/** A block-number option (`--from-block`, `--to-block`, ...): decimal digits; BAD_BLOCK naming the option otherwise. */
+export function blockOption(text: string, name: string): bigint {
+  if (!/^(0|[1-9][0-9]*)$/.test(text)) throw new CliError("BAD_BLOCK", `${name} must be a block number, got ${JSON.stringify(text)}`);
+  return BigInt(text);
+}
+
 export async function connectPool(opts: ChainOptions): Promise<PoolConnection> {
   let pool: Address;
   let fromBlock = 0n;
@@ -52,13 +66,8 @@ export async function connectPool(opts: ChainOptions): Promise<PoolConnection> {
   let expectedChainId: number | undefined;
   let demoToken: Address | undefined;
   if (opts.pool !== undefined) {
-    if (!isAddress(opts.pool, { strict: false }))
-      throw new CliError("BAD_ADDRESS", `--pool must be a 20-byte hex address, got ${opts.pool}`);
-    pool = getAddress(opts.pool);
-    if (opts.fromBlock !== undefined) {
-      if (!/^[0-9]+$/.test(opts.fromBlock)) throw new CliError("BAD_BLOCK", `--from-block must be a block number, got ${opts.fromBlock}`);
-      fromBlock = BigInt(opts.fromBlock);
-    }
+    pool = addressOption(opts.pool, "--pool");
+    if (opts.fromBlock !== undefined) fromBlock = blockOption(opts.fromBlock, "--from-block");
     if (rpcUrl === undefined) throw new CliError("NO_RPC", "--pool needs an RPC URL", "pass --rpc <url> or set HUZHU_RPC_URL");
   } else {
     const record = loadDeployment(opts.deployment ?? defaultDeploymentPath());
