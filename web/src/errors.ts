@@ -6,7 +6,7 @@ import { DeskRequestError } from "../../service/sdk/desk/client.ts";
 import { HuzhuError } from "../../service/sdk/errors.ts";
 import { describePoolRevert } from "../../service/sdk/pool-errors.ts";
 import { RelayerRequestError } from "../../service/sdk/relayer-client.ts";
-import { type RelayerAdvice, relayerAdvice } from "../../service/sdk/relayer-codes.ts";
+import { type RelayerAdvice, RelayerClientCode, relayerAdvice } from "../../service/sdk/relayer-codes.ts";
 import { WalletError, WalletErrorCode } from "./chain.ts";
 import type { MessageKey, Translate } from "./i18n.ts";
 import { WorkerError } from "./prover.ts";
@@ -111,7 +111,11 @@ export function explain(error: unknown, t: Translate, where: { rpcUrl?: string; 
     return next ? { text: t(next), detail: `${error.code}: ${raw}` } : { text: t("errDeskRefused", { code: error.code, message: raw }) };
   }
   if (error instanceof RelayerRequestError) {
-    if (error.code === "UNREACHABLE" || error.code === "BAD_URL" || error.code === "BAD_REPLY") {
+    if (
+      error.code === RelayerClientCode.Unreachable ||
+      error.code === RelayerClientCode.BadUrl ||
+      error.code === RelayerClientCode.BadReply
+    ) {
       const url = /at (\S+)/.exec(raw)?.[1] ?? "";
       return { text: t("errRelayerUnreachable", { url }), detail: raw };
     }

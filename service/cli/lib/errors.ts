@@ -8,7 +8,7 @@ import { DeskRequestError } from "../../sdk/desk/client.ts";
 import { HuzhuError } from "../../sdk/errors.ts";
 import { describePoolRevert } from "../../sdk/pool-errors.ts";
 import { RelayerRequestError } from "../../sdk/relayer-client.ts";
-import { type RelayerAdvice, relayerAdvice } from "../../sdk/relayer-codes.ts";
+import { type RelayerAdvice, RelayerClientCode, relayerAdvice } from "../../sdk/relayer-codes.ts";
 import { describeDeskError, deskHint } from "./desk-errors.ts";
 
 export class CliError extends CodedError {
@@ -72,7 +72,9 @@ export function describeError(error: unknown): DescribedError {
       return {
         code: error.code,
         message: error.message,
-        ...(error.code === "UNREACHABLE" ? { hint: "is the relayer running? pass --relayer <url> or set HUZHU_RELAYER_URL" } : {}),
+        ...(error.code === RelayerClientCode.Unreachable
+          ? { hint: "is the relayer running? pass --relayer <url> or set HUZHU_RELAYER_URL" }
+          : {}),
       };
     }
     const advice = relayerAdvice(error.code);
